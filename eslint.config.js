@@ -1,0 +1,38 @@
+// Type-aware lint plus the layering rules of the README's architecture section.
+import js from '@eslint/js';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+const restrict = (paths, patterns = []) => ['error', { paths, patterns }];
+const noClientNode = { name: '@kubernetes/client-node', message: 'Only src/kube/ talks to client-node (architecture rule 1).' };
+const cliLibs = ['yargs', 'cli-table3', 'ora'].map((name) => ({ name, message: 'CLI libraries belong in src/cli/ and src/commands/ (rule 2).' }));
+
+export default tseslint.config(
+  { ignores: ['dist/', 'out/', 'node_modules/', 'coverage/', '.bench/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: { parserOptions: { projectService: { allowDefaultProject: ['*.js', 'scripts/*.mjs'] }, tsconfigRootDir: import.meta.dirname } },
+    linterOptions: { reportUnusedDisableDirectives: 'error' },
+    rules: {
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      eqeqeq: ['error', 'always', { null: 'ignore' }],
+      'no-restricted-syntax': ['error', { selector: 'ExportDefaultDeclaration', message: 'Use named exports.' }],
+    },
+  },
+  { files: ['src/core/**/*.ts'], rules: { 'no-restricted-imports': restrict([noClientNode, ...cliLibs], [{ group: ['../cli/*', '../kube/*', '../commands/*', 'node:*'], message: 'core is pure: semver and core only.' }]) } },
+  { files: ['src/kube/**/*.ts'], rules: { 'no-restricted-imports': restrict(cliLibs, [{ group: ['../cli/*', '../commands/*'], message: 'kube implements core ports only.' }]) } },
+  { files: ['src/cli/**/*.ts', 'src/commands/**/*.ts'], rules: { 'no-restricted-imports': restrict([noClientNode]) } },
+  { files: ['src/bin/**/*.ts'], rules: { 'no-restricted-imports': restrict([noClientNode, ...cliLibs], [{ group: ['../core/*', '../kube/*'], message: 'bin wires run + commands only.' }]) } },
+  {
+    files: ['test/**/*.ts', 'scripts/**'],
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'off',
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      '@typescript-eslint/require-await': 'off',
+    },
+  },
+  { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
+  { files: ['**/*.js', '**/*.mjs'], languageOptions: { globals: globals.node } },
+  { files: ['eslint.config.js'], rules: { 'no-restricted-syntax': 'off' } },
+);

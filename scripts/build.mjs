@@ -1,0 +1,31 @@
+// Bundles each src/bin/*.ts entry with esbuild into dist/<name>.cjs (one self-contained CommonJS
+// file per executable: what Node, pkg and Node's SEA all run). client-node stays lazily initialised
+// (see src/cli/deps.ts), so --help never evaluates it.
+import { build } from 'esbuild';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { basename, join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const entries = readdirSync(join(root, 'src/bin')).filter((f) => f.endsWith('.ts'));
+rmSync(join(root, 'dist'), { recursive: true, force: true });
+const started = Date.now();
+const result = await build({
+  entryPoints: Object.fromEntries(entries.map((f) => [basename(f, '.ts'), join(root, 'src/bin', f)])),
+  outdir: join(root, 'dist'),
+  outExtension: { '.js': '.cjs' },
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node22',
+  minify: true,
+  legalComments: 'none',
+  metafile: true,
+  logLevel: 'warning',
+  define: { __VERSION__: JSON.stringify(pkg.version), 'import.meta.url': 'importMetaUrl' },
+  banner: { js: '#!/usr/bin/env node\nconst importMetaUrl = require("url").pathToFileURL(__filename).href;' },
+});
+for (const [file, out] of Object.entries(result.metafile.outputs)) {
+  if (file.endsWith('.cjs')) console.error(`${file.replace(root, '')}  ${(out.bytes / 1024).toFixed(0)} KiB`);
+}
+console.error(`built ${entries.length} bundles in ${Date.now() - started} ms`);

@@ -1,0 +1,27 @@
+import type { ErrorKind } from '../core/errors.ts';
+
+/**
+ * The documented exit codes: the one table in the code (the README's table and the fault tests
+ * read this). Numbers follow sysexits.h where one fits, like istioctl.
+ */
+export const EXIT_CODES = {
+  ok: { code: 0, meaning: 'success' },
+  internal: { code: 1, meaning: 'unexpected internal error (stack trace with --verbose)' },
+  problems: { code: 3, meaning: 'the command ran and found problems (skew violations; a move refused by a safety check)' },
+  'wait-timeout': { code: 4, meaning: '--wait gave up: the change is applied but not every gateway/waypoint rolled out' },
+  partial: { code: 5, meaning: 'a change failed part-way and could not be undone: the message says which object is in which state' },
+  usage: { code: 64, meaning: 'usage error: unknown command or flag, missing or conflicting arguments' },
+  input: { code: 65, meaning: 'bad input: unknown or invalid tag or revision name' },
+  unreachable: { code: 69, meaning: 'the API server cannot be reached' },
+  timeout: { code: 69, meaning: 'the API server did not answer within --request-timeout' },
+  conflict: { code: 75, meaning: 'conflict: someone changed the objects in between; nothing was changed, re-run' },
+  server: { code: 76, meaning: 'the API server refused or failed a request (4xx/5xx other than 401/403/409)' },
+  auth: { code: 77, meaning: 'credentials rejected (401) or RBAC refused (403)' },
+  config: { code: 78, meaning: 'kubeconfig or context problem' },
+  interrupted: { code: 130, meaning: 'interrupted (Ctrl-C)' },
+} as const satisfies Record<ErrorKind | 'ok', { code: number; meaning: string }>;
+
+/** The exit code of an error kind. */
+export function exitCode(kind: ErrorKind | 'ok'): number {
+  return EXIT_CODES[kind].code;
+}

@@ -1,0 +1,78 @@
+import { createInterface } from 'node:readline';
+import { styleText } from 'node:util';
+import ora from 'ora';
+
+/** A progress line on stderr; a no-op renderer when stderr is not a TTY. */
+export interface Spinner {
+  update(text: string): void;
+  succeed(text: string): void;
+  fail(text: string): void;
+  stop(): void;
+}
+
+/** Colours the suite uses (only when `color` is on). */
+export type Color = 'green' | 'yellow' | 'red' | 'bold' | 'dim' | 'cyan';
+
+/**
+ * Every byte the suite prints goes through an Io: machine output to `out` (stdout), everything else
+ * to `err` (stderr). Commands never touch `process`; tests pass a capturing Io.
+ */
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+  readonly stdinIsTTY: boolean;
+  readonly stderrIsTTY: boolean;
+  /** Colour allowed on stdout (a TTY and NO_COLOR unset). */
+  readonly colorOut: boolean;
+  /** Colour allowed on stderr. */
+  readonly colorErr: boolean;
+  /** Asks a question on stderr and reads one line from stdin; rejects when the signal aborts. */
+  prompt(question: string, signal: AbortSignal): Promise<string>;
+  /** A spinner on stderr (ora) when stderr is a TTY; otherwise nothing is drawn. */
+  spinner(text: string): Spinner;
+}
+
+/** Wraps text in a colour when `on`. */
+export function paint(on: boolean, color: Color, text: string): string {
+  return on ? styleText(color, text) : text;
+}
+
+const silentSpinner: Spinner = { update: () => undefined, succeed: () => undefined, fail: () => undefined, stop: () => undefined };
+
+/** The Io of the real process. `NO_COLOR` (any non-empty value) turns colour off, as in kubectl and ora. */
+export function processIo(): Io {
+  const noColor = (process.env['NO_COLOR'] ?? '') !== '';
+  const stderrIsTTY = process.stderr.isTTY;
+  return {
+    out: (t) => void process.stdout.write(t),
+    err: (t) => void process.stderr.write(t),
+    stdinIsTTY: process.stdin.isTTY,
+    stderrIsTTY,
+    colorOut: process.stdout.isTTY && !noColor,
+    colorErr: stderrIsTTY && !noColor,
+    prompt: (question, signal) =>
+      new Promise((resolve, reject) => {
+        const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+        const onAbort = (): void => {
+          rl.close();
+          reject(signal.reason as Error);
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        rl.question(question, (answer) => {
+          signal.removeEventListener('abort', onAbort);
+          rl.close();
+          resolve(answer);
+        });
+      }),
+    spinner: (text) => {
+      if (!stderrIsTTY) return silentSpinner;
+      const s = ora({ text, stream: process.stderr, color: noColor ? false : 'cyan', isEnabled: true }).start();
+      return {
+        update: (t) => void (s.text = t),
+        succeed: (t) => void s.succeed(t),
+        fail: (t) => void s.fail(t),
+        stop: () => void s.stop(),
+      };
+    },
+  };
+}

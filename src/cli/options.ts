@@ -1,0 +1,63 @@
+import type { Argv } from 'yargs';
+import { AmbientError } from '../core/errors.ts';
+
+/** Flags every command takes to reach the cluster (kubectl's names). */
+export interface KubeArgs {
+  kubeconfig?: string | undefined;
+  context?: string | undefined;
+  'request-timeout': string;
+  'istio-namespace': string;
+  verbose: boolean;
+}
+
+export const OUTPUT_FORMATS = ['table', 'wide', 'json', 'yaml'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
+export interface OutputArgs {
+  output: OutputFormat;
+}
+
+/** `--kubeconfig`, `--context`, `--request-timeout`, `-i/--istio-namespace`, `-v/--verbose`. */
+export function withKubeOptions<T>(y: Argv<T>): Argv<T & KubeArgs> {
+  return y
+    .option('kubeconfig', { type: 'string', describe: 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' })
+    .option('context', { type: 'string', describe: 'The kubeconfig context to use' })
+    .option('request-timeout', {
+      type: 'string',
+      default: '30s',
+      describe: 'How long to wait for each API request (e.g. 10s, 1m; 0 = no limit)',
+      coerce: (v: string) => (parseDuration(v, '--request-timeout'), v),
+    })
+    .option('istio-namespace', { alias: 'i', type: 'string', default: 'istio-system', describe: 'The namespace of the Istio control plane' })
+    .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'Log API requests and show stack traces' });
+}
+
+/** `-o table|wide|json|yaml`. */
+export function withOutputOptions<T>(y: Argv<T>): Argv<T & OutputArgs> {
+  return y.option('output', {
+    alias: 'o',
+    choices: OUTPUT_FORMATS,
+    default: 'table',
+    describe: 'Output format',
+  }) as unknown as Argv<T & OutputArgs>;
+}
+
+/**
+ * Parses kubectl-style durations: `30s`, `1m`, `1m30s`, `500ms`, `2h`, or a bare number of seconds.
+ * Returns milliseconds; 0 means no limit.
+ */
+export function parseDuration(v: string, flag: string): number {
+  if (/^\d+(\.\d+)?$/.test(v)) return Number(v) * 1000;
+  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
+  const unit: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  let total = 0;
+  let matched = 0;
+  for (let m = re.exec(v); m !== null; m = re.exec(v)) {
+    total += Number(m[1]) * (unit[m[2] ?? 's'] ?? 1000);
+    matched = re.lastIndex;
+  }
+  if (v === '' || matched !== v.length) {
+    throw new AmbientError('usage', `invalid ${flag} "${v}"`, 'use a duration such as 30s, 1m or 1m30s');
+  }
+  return total;
+}

@@ -1,0 +1,111 @@
+import yargs, { type Argv, type CommandModule } from 'yargs';
+import { AmbientError } from '../core/errors.ts';
+import { kubeConnector, type Deps } from './deps.ts';
+import { exitCode } from './errors.ts';
+import { processIo } from './io.ts';
+import { closest } from './suggest.ts';
+
+/** A command is a factory over the injected dependencies (no flag state at module level). */
+// Each command has its own argument type; the registry only needs to hand them to yargs.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type CommandFactory = (deps: Deps) => CommandModule<object, any>;
+
+export interface RunOptions {
+  /** The name shown in help and hints, e.g. `kubectl ambient` or `kubectl ambient tags`. */
+  scriptName: string;
+  /** A single-purpose executable: the one command is the root command. */
+  single: boolean;
+  version: string;
+}
+
+/** Global flags that can appear anywhere; used for "did you mean" on unknown flags. */
+function knownFlags(y: Argv): string[] {
+  const opts = (y as unknown as { getOptions(): { key: Record<string, unknown> } }).getOptions().key;
+  return Object.keys(opts).filter((k) => k.length > 1);
+}
+
+function usageError(message: string, y: Argv, commands: string[], opts: RunOptions): AmbientError {
+  const lines = message.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  let hint = `run "${opts.scriptName} --help"`;
+  const unknown = /^Unknown arguments?: (.+)$/.exec(lines[0] ?? '');
+  if (unknown !== undefined && unknown !== null) {
+    const word = (unknown[1] ?? '').split(',')[0]?.trim() ?? '';
+    const guess = closest(word, [...commands, ...knownFlags(y)]);
+    if (guess !== undefined) hint = `did you mean "${commands.includes(guess) ? guess : `--${guess}`}"? ${hint}`;
+  }
+  return new AmbientError('usage', lines.join(' '), hint);
+}
+
+/**
+ * Parses argv, runs the command and returns the exit code. The one place that turns errors into
+ * exit codes and prints `error: ...` (one line; the stack only with --verbose).
+ */
+export async function run(argv: string[], factories: CommandFactory[], deps: Deps, opts: RunOptions): Promise<number> {
+  const verbose = argv.includes('--verbose') || argv.includes('-v');
+  const modules = factories.map((f) => f(deps));
+  const names = modules.map((m) => String(m.command).split(' ')[0] ?? '');
+  let y = yargs(argv)
+    .scriptName(opts.scriptName)
+    .parserConfiguration({ 'dot-notation': false, 'camel-case-expansion': true })
+    .strict()
+    .exitProcess(false)
+    .help()
+    .alias('help', 'h')
+    .version(opts.version)
+    .wrap(100);
+  for (const m of modules) {
+    y = y.command(opts.single ? { ...m, command: String(m.command).replace(/^\S+/, '$0') } : m);
+  }
+  if (!opts.single) y = y.demandCommand(1, 'a command is required');
+  let usage: AmbientError | undefined;
+  let output = '';
+  try {
+    await y.parseAsync(argv, {}, (err: Error | undefined, _args: unknown, out: string) => {
+      output = out;
+      // yargs reports its own validation failures here (no AmbientError): those are usage errors.
+      if (err !== undefined && err !== null && !(err instanceof AmbientError)) usage = usageError(err.message, y, names, opts);
+    });
+    if (usage !== undefined) throw usage;
+    if (output !== '') deps.io.out(output.endsWith('\n') ? output : `${output}\n`); // --help, --version
+    return 0;
+  } catch (e) {
+    return report(usage ?? e, deps, verbose);
+  }
+}
+
+/** Prints one line for an error and returns its exit code. */
+export function report(e: unknown, deps: Deps, verbose: boolean): number {
+  if (e instanceof AmbientError) {
+    deps.io.err(`error: ${e.message}${e.hint !== undefined ? `; ${e.hint}` : ''}\n`);
+    if (verbose && e.stack !== undefined) deps.io.err(`${e.stack}\n${e.cause instanceof Error && e.cause.stack !== undefined ? `caused by: ${e.cause.stack}\n` : ''}`);
+    return exitCode(e.kind);
+  }
+  const message = e instanceof Error ? e.message.split('\n')[0] : String(e);
+  deps.io.err(`error: ${message}; this is a bug in kubectl-ambient: re-run with --verbose and report it\n`);
+  if (verbose && e instanceof Error && e.stack !== undefined) deps.io.err(`${e.stack}\n`);
+  return exitCode('internal');
+}
+
+/**
+ * The process entry of every executable: wires the real process into Deps, turns the first Ctrl-C
+ * into an abort (commands stop cleanly, exit 130) and a second one into an immediate exit.
+ */
+export async function main(factories: CommandFactory[], opts: Omit<RunOptions, 'version'>): Promise<void> {
+  const controller = new AbortController();
+  let interrupts = 0;
+  process.on('SIGINT', () => {
+    interrupts++;
+    if (interrupts > 1) process.exit(exitCode('interrupted'));
+    controller.abort(new AmbientError('interrupted', 'interrupted'));
+  });
+  const io = processIo();
+  const env = { ...process.env };
+  const log = (line: string): void => io.err(`${line}\n`);
+  const deps: Deps = { io, env, signal: controller.signal, now: () => new Date(), connect: kubeConnector(env, controller.signal, log), verboseLog: log };
+  const code = await run(process.argv.slice(2), factories, deps, { ...opts, version: VERSION });
+  process.exitCode = controller.signal.aborted && code !== 0 ? exitCode('interrupted') : code;
+}
+
+/** Replaced by the build (esbuild `define`) with package.json's version. */
+declare const __VERSION__: string | undefined;
+const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : '0.0.0-dev';

@@ -1,0 +1,31 @@
+import type { Deps } from '../cli/deps.ts';
+import type { KubeArgs } from '../cli/options.ts';
+import { AmbientError } from '../core/errors.ts';
+import { buildMesh, type Mesh } from '../core/mesh.ts';
+import type { Cluster } from '../core/ports.ts';
+import { gatherSnapshot } from '../core/snapshot.ts';
+
+/** Connects, gathers the snapshot (spinner on a TTY) and joins it into a Mesh. */
+export async function loadMesh(deps: Deps, args: KubeArgs): Promise<{ cluster: Cluster; mesh: Mesh }> {
+  const cluster = await deps.connect(args);
+  const spinner = deps.io.spinner(`Reading Istio objects from context ${cluster.contextName}`);
+  try {
+    const mesh = buildMesh(await gatherSnapshot(cluster, args['istio-namespace']));
+    spinner.stop();
+    return { cluster, mesh };
+  } catch (e) {
+    spinner.stop();
+    throw e;
+  }
+}
+
+/** Refuses to go on when the namespace holds no control plane at all (the usual cause: Istio lives elsewhere). */
+export function requireControlPlane(mesh: Mesh): void {
+  if (mesh.revisions.size === 0 && mesh.tags.size === 0) {
+    throw new AmbientError(
+      'input',
+      `no Istio control plane found in namespace ${mesh.istioNamespace} (no istiod Deployment, injector webhook or revision Service)`,
+      'if Istio runs in another namespace, pass -i/--istio-namespace <namespace>',
+    );
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * Every Istio, Gateway API and Helm key and well-known object name the suite reads or writes, once.
+ * Facts: `shared/docs/istio-semantics.md` (cited per constant as §n).
+ */
+
+/** Revision label on webhooks, Services, Deployments, Namespaces and Gateways; pod annotation of the actual revision (§3.6). */
+export const REV = 'istio.io/rev';
+/** Tag label on tag webhooks, 1.28+ tag Services and istioctl's default validator (§1.3, §2.2). */
+export const TAG = 'istio.io/tag';
+/** Ambient enrollment label on Namespaces and Pods (§3.6). */
+export const DATAPLANE_MODE = 'istio.io/dataplane-mode';
+/** Legacy sidecar-injection namespace label (§1.3 webhook selectors). */
+export const ISTIO_INJECTION = 'istio-injection';
+/** Pod-level sidecar opt in/out label (§1.3 objectSelector). */
+export const SIDECAR_INJECT = 'sidecar.istio.io/inject';
+/** Label on the Deployments istiod renders for Gateways and waypoints (§3.2). */
+export const GATEWAY_MANAGED = 'gateway.istio.io/managed';
+/** Gateway API label naming the Gateway a Deployment belongs to (§3.2, waypoint template). */
+export const GATEWAY_NAME = 'gateway.networking.k8s.io/gateway-name';
+/** Value of GATEWAY_MANAGED for waypoints (§3.2). */
+export const MANAGED_WAYPOINT = 'istio.io-mesh-controller';
+/** GatewayClass of waypoints (§3.2). */
+export const WAYPOINT_CLASS = 'istio-waypoint';
+/** Helm's release annotation, set by `helm install/upgrade` (not by `helm template`). */
+export const HELM_RELEASE_NAME = 'meta.helm.sh/release-name';
+/** Helm's release-namespace annotation. */
+export const HELM_RELEASE_NAMESPACE = 'meta.helm.sh/release-namespace';
+/** Standard managed-by label; `Helm` on 1.24+ chart renders (§1.3). */
+export const MANAGED_BY = 'app.kubernetes.io/managed-by';
+/** Version label on 1.24+ chart renders (§4.2 source 3). */
+export const APP_VERSION = 'app.kubernetes.io/version';
+/** Version label set by istioctl installs (§4.2 source 4). */
+export const OPERATOR_VERSION = 'operator.istio.io/version';
+/** Chart labels present on every tag object (§1.3a). */
+export const APP = 'app';
+export const RELEASE = 'release';
+export const ISTIO = 'istio';
+export const OWNING_RESOURCE = 'install.operator.istio.io/owning-resource';
+export const OPERATOR_COMPONENT = 'operator.istio.io/component';
+export const APP_NAME = 'app.kubernetes.io/name';
+export const APP_INSTANCE = 'app.kubernetes.io/instance';
+export const APP_PART_OF = 'app.kubernetes.io/part-of';
+export const HELM_CHART = 'helm.sh/chart';
+
+/** The tag that also selects `istio-injection=enabled` namespaces and owns the default validator (§2.5). */
+export const DEFAULT_TAG = 'default';
+/** istiod's default-revision ValidatingWebhookConfiguration (§2.2 step 6, §2.5). */
+export const DEFAULT_VALIDATOR = 'istiod-default-validator';
+/** Suffix shared by every injection webhook name (§2.2 step 4, §3.5). */
+export const INJECTOR_SUFFIX = 'sidecar-injector.istio.io';
+/** Names of the ztunnel and istio-cni DaemonSets (§3.3, §3.4). */
+export const ZTUNNEL_NAME = 'ztunnel';
+export const CNI_NAME = 'istio-cni-node';
+/** Pod-template label of the istio-cni DaemonSet (§3.4). */
+export const CNI_APP_LABEL = 'k8s-app';
+
+/** Name of the MutatingWebhookConfiguration of a tag (§1.3a): suffixed with the namespace outside istio-system. */
+export function tagWebhookName(tag: string, istioNamespace: string): string {
+  return istioNamespace === 'istio-system' ? `istio-revision-tag-${tag}` : `istio-revision-tag-${tag}-${istioNamespace}`;
+}
+/** Name of the 1.28+ tag Service (§1.3b): never suffixed. */
+export function tagServiceName(tag: string): string {
+  return `istiod-revision-tag-${tag}`;
+}
+/** Name of a revision's istiod Service and Deployment (§4.2 "Revision objects"). */
+export function istiodName(revision: string): string {
+  return revision === 'default' || revision === '' ? 'istiod' : `istiod-${revision}`;
+}
+
+/** Our own annotation prefix: the history of a tag lives here, never under istio.io (issue #3 step 6). */
+export const HISTORY = 'kubectl-ambient.dev/tag-history';

@@ -1,0 +1,82 @@
+import type {
+  DaemonSet,
+  Deployment,
+  Gateway,
+  KubeObject,
+  Namespace,
+  ServerVersion,
+  Service,
+  WebhookConfiguration,
+} from './model.ts';
+
+/** The kinds the suite reads, with their API coordinates. The kube layer maps them to URLs. */
+export const KINDS = {
+  MutatingWebhookConfiguration: { apiVersion: 'admissionregistration.k8s.io/v1', plural: 'mutatingwebhookconfigurations', namespaced: false },
+  ValidatingWebhookConfiguration: { apiVersion: 'admissionregistration.k8s.io/v1', plural: 'validatingwebhookconfigurations', namespaced: false },
+  Service: { apiVersion: 'v1', plural: 'services', namespaced: true },
+  Deployment: { apiVersion: 'apps/v1', plural: 'deployments', namespaced: true },
+  DaemonSet: { apiVersion: 'apps/v1', plural: 'daemonsets', namespaced: true },
+  Namespace: { apiVersion: 'v1', plural: 'namespaces', namespaced: false },
+  Gateway: { apiVersion: 'gateway.networking.k8s.io/v1', plural: 'gateways', namespaced: true },
+} as const;
+
+export type KindName = keyof typeof KINDS;
+
+/** The object type of each kind. */
+export interface KindTypes {
+  MutatingWebhookConfiguration: WebhookConfiguration;
+  ValidatingWebhookConfiguration: WebhookConfiguration;
+  Service: Service;
+  Deployment: Deployment;
+  DaemonSet: DaemonSet;
+  Namespace: Namespace;
+  Gateway: Gateway;
+}
+
+/** One list call: a kind, an optional namespace (all namespaces when absent) and a server-side label selector. */
+export interface ListQuery<K extends KindName = KindName> {
+  kind: K;
+  namespace?: string;
+  labelSelector?: string;
+  /** Only metadata is needed (served as PartialObjectMetadata: far fewer bytes on big clusters). */
+  metadataOnly?: boolean;
+  /** A 404 for this kind means "API not installed": return no objects instead of failing. */
+  optional?: boolean;
+}
+
+/** What the domain needs to read from a cluster. Each call is one paginated list request. */
+export interface ClusterReader {
+  list<K extends KindName>(query: ListQuery<K>): Promise<KindTypes[K][]>;
+  serverVersion(): Promise<ServerVersion>;
+}
+
+/** One write of `applyPlan`. `replace` carries the resourceVersion read before (optimistic concurrency). */
+export type WriteOp =
+  | { op: 'create'; object: KubeObject }
+  | { op: 'replace'; object: KubeObject }
+  | { op: 'delete'; object: KubeObject };
+
+/** What a mutating command needs on top of reading. */
+export interface ClusterWriter extends ClusterReader {
+  /** Performs one write; with dryRun the server validates it and persists nothing. Returns the object the server returned. */
+  write(op: WriteOp, opts: { dryRun: boolean; fieldManager: string }): Promise<KubeObject>;
+  /** Reads one object by kind, namespace and name; undefined when it does not exist. */
+  get<K extends KindName>(kind: K, name: string, namespace?: string): Promise<KindTypes[K] | undefined>;
+  /**
+   * Watches objects of a kind until `until` returns true for the current set or the signal aborts.
+   * Calls `onChange` with the full current set after each event.
+   */
+  watch<K extends KindName>(
+    query: ListQuery<K>,
+    onChange: (objects: KindTypes[K][]) => boolean,
+    signal: AbortSignal,
+  ): Promise<void>;
+}
+
+/** A connected cluster: identity for messages plus the reader/writer ports. */
+export interface Cluster extends ClusterWriter {
+  /** The kubeconfig context in use, for messages ("context X"). */
+  readonly contextName: string;
+  /** The API server URL, for messages. */
+  readonly server: string;
+}

@@ -1,0 +1,287 @@
+import { HttpMethod, IsomorphicFetchHttpLibrary, RequestContext, type KubeConfig } from '@kubernetes/client-node';
+import { AmbientError } from '../core/errors.ts';
+import type { KubeObject, ServerVersion } from '../core/model.ts';
+import { KINDS, type Cluster, type KindName, type KindTypes, type ListQuery, type WriteOp } from '../core/ports.ts';
+import { apiError, transportError, type StatusBody, type Target } from './errors.ts';
+
+/** One request as the client saw it (for `--verbose` and benchmarks). */
+export interface RequestRecord {
+  method: string;
+  path: string;
+  status: number;
+  bytes: number;
+  ms: number;
+}
+
+export interface ClientOptions {
+  /** Per-request timeout (kubectl's `--request-timeout`); watches are bounded by the caller's signal instead. */
+  timeoutMs: number;
+  /** Aborted on Ctrl-C: every in-flight request stops at once. */
+  signal: AbortSignal;
+  userAgent: string;
+  /** Items per list page (limit/continue). */
+  pageSize: number;
+  /** How many times a read is retried on 429/5xx or a dropped connection. Writes are retried on 429 only. */
+  retries: number;
+  /** Longest wait honoured from Retry-After. */
+  maxRetryAfterMs: number;
+  onRequest?: (r: RequestRecord) => void;
+}
+
+export const DEFAULT_CLIENT_OPTIONS = { pageSize: 500, retries: 3, maxRetryAfterMs: 10_000, userAgent: 'kubectl-ambient' } as const;
+
+interface Response {
+  status: number;
+  headers: Record<string, string>;
+  text: string;
+}
+
+const http = new IsomorphicFetchHttpLibrary();
+
+/** `PartialObjectMetadataList`: the server sends metadata only (kubectl uses the same media-type parameters). */
+const METADATA_ACCEPT = 'application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io, application/json';
+
+function basePath(kind: KindName): string {
+  const v = KINDS[kind].apiVersion;
+  return v === 'v1' ? '/api/v1' : `/apis/${v}`;
+}
+
+/** URL path of a collection or an object. */
+export function resourcePath(kind: KindName, namespace: string | undefined, name?: string): string {
+  const k = KINDS[kind];
+  const nsPart = k.namespaced && namespace !== undefined ? `/namespaces/${encodeURIComponent(namespace)}` : '';
+  return `${basePath(kind)}${nsPart}/${k.plural}${name !== undefined ? `/${encodeURIComponent(name)}` : ''}`;
+}
+
+function describe(verb: string, kind: KindName, namespace: string | undefined, name?: string): string {
+  const k = KINDS[kind];
+  const group = k.apiVersion.includes('/') ? `.${k.apiVersion.split('/')[0] ?? ''}` : '';
+  return `${verb} ${k.plural}${group}${name !== undefined ? ` ${name}` : ''}${k.namespaced && namespace !== undefined ? ` -n ${namespace}` : k.namespaced && verb === 'list' ? ' --all-namespaces' : ''}`;
+}
+
+const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
+  new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      reject(signal.reason as Error);
+      return;
+    }
+    const t = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(t);
+      reject(signal.reason as Error);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+
+/**
+ * The cluster seam over @kubernetes/client-node: client-node resolves credentials (tokens, client
+ * certificates, exec and auth-provider plugins), TLS and proxies, and sends each request; this class
+ * adds what a CLI needs on top: one timeout per request, Ctrl-C, pagination, bounded retries,
+ * classified errors, plain JSON objects (no class deserialisation: big lists stay cheap) and a
+ * request log.
+ */
+export class KubeClient implements Cluster {
+  private auth: { headers: Record<string, string>; dispatcher: unknown } | undefined;
+
+  constructor(
+    private readonly kc: KubeConfig,
+    readonly contextName: string,
+    readonly server: string,
+    private readonly opts: ClientOptions,
+  ) {}
+
+  private get target(): Target {
+    return { server: this.server, context: this.contextName };
+  }
+
+  /** Runs the credential machinery once (exec plugins are slow) and reuses its headers and connection pool. */
+  private async authenticate(): Promise<{ headers: Record<string, string>; dispatcher: unknown }> {
+    if (this.auth === undefined) {
+      const probe = new RequestContext(this.server, HttpMethod.GET);
+      await this.kc.applySecurityAuthentication(probe);
+      this.auth = { headers: probe.getHeaders(), dispatcher: probe.getDispatcher() };
+    }
+    return this.auth;
+  }
+
+  private async sendOnce(method: HttpMethod, path: string, query: Record<string, string>, body: string | undefined, headers: Record<string, string>, timeoutMs: number | undefined): Promise<Response> {
+    const url = new URL(this.server.replace(/\/+$/, '') + path);
+    for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
+    const auth = await this.authenticate();
+    const ctx = new RequestContext(url.toString(), method);
+    for (const [k, v] of Object.entries({ ...auth.headers, 'User-Agent': this.opts.userAgent, ...headers })) ctx.setHeaderParam(k, v);
+    if (auth.dispatcher !== undefined) ctx.setDispatcher(auth.dispatcher as Parameters<RequestContext['setDispatcher']>[0]);
+    if (body !== undefined) ctx.setBody(body);
+    ctx.setSignal(timeoutMs === undefined ? this.opts.signal : AbortSignal.any([this.opts.signal, AbortSignal.timeout(timeoutMs)]));
+    const started = performance.now();
+    const res = await http.send(ctx).toPromise();
+    const text = await res.body.text();
+    this.opts.onRequest?.({ method, path: url.pathname + url.search, status: res.httpStatusCode, bytes: Buffer.byteLength(text), ms: performance.now() - started });
+    return { status: res.httpStatusCode, headers: res.headers, text };
+  }
+
+  /** Sends one request with retries; returns the parsed JSON of a 2xx body or throws a classified error. */
+  private async request(method: HttpMethod, path: string, what: string, opts: { query?: Record<string, string>; body?: unknown; contentType?: string; accept?: string; notFoundOk?: boolean } = {}): Promise<unknown> {
+    const read = method === HttpMethod.GET;
+    const headers: Record<string, string> = { Accept: opts.accept ?? 'application/json' };
+    let body: string | undefined;
+    if (opts.body !== undefined) {
+      body = JSON.stringify(opts.body);
+      headers['Content-Type'] = opts.contentType ?? 'application/json';
+    }
+    for (let attempt = 0; ; attempt++) {
+      let res: Response;
+      try {
+        res = await this.sendOnce(method, path, opts.query ?? {}, body, headers, this.opts.timeoutMs);
+      } catch (e) {
+        const err = transportError(e, what, this.target, this.opts.timeoutMs, this.opts.signal.aborted);
+        // A dropped connection on a read is retried; a write may have landed, so it is not.
+        if (read && err.kind === 'unreachable' && attempt < this.opts.retries && /lost the connection|reset|closed/.test(err.message)) continue;
+        throw err;
+      }
+      if (res.status >= 200 && res.status < 300) return res.text === '' ? undefined : (JSON.parse(res.text) as unknown);
+      if (res.status === 404 && opts.notFoundOk === true) return undefined;
+      let status: StatusBody | undefined;
+      try {
+        status = JSON.parse(res.text) as StatusBody;
+      } catch {
+        status = undefined;
+      }
+      const err = apiError(res.status, status, what, this.target, res.headers['retry-after'] ?? null);
+      const retriable = res.status === 429 || (read && (res.status >= 500 || res.status === 504));
+      if (!retriable || attempt >= this.opts.retries) throw err;
+      const waitMs = Math.min((err.retryAfterSeconds ?? 2 ** attempt * 0.2) * 1000, this.opts.maxRetryAfterMs);
+      try {
+        await sleep(waitMs, this.opts.signal);
+      } catch (e) {
+        throw new AmbientError('interrupted', `interrupted during ${what}`, undefined, { cause: e });
+      }
+    }
+  }
+
+  /** One paginated list (limit/continue). Items get their apiVersion/kind back (the server omits them in lists). */
+  async list<K extends KindName>(q: ListQuery<K>): Promise<KindTypes[K][]> {
+    const k = KINDS[q.kind];
+    const path = resourcePath(q.kind, q.namespace);
+    const what = describe('list', q.kind, q.namespace);
+    const items: KindTypes[K][] = [];
+    let cont: string | undefined;
+    do {
+      const query: Record<string, string> = { limit: String(this.opts.pageSize) };
+      if (q.labelSelector !== undefined) query['labelSelector'] = q.labelSelector;
+      if (cont !== undefined) query['continue'] = cont;
+      const page = (await this.request(HttpMethod.GET, path, what, {
+        query,
+        notFoundOk: q.optional === true,
+        ...(q.metadataOnly === true ? { accept: METADATA_ACCEPT } : {}),
+      })) as { items?: KubeObject[]; metadata?: { continue?: string } } | undefined;
+      if (page === undefined) return []; // optional API not installed
+      for (const item of page.items ?? []) {
+        item.apiVersion = k.apiVersion;
+        item.kind = q.kind;
+        items.push(item);
+      }
+      cont = page.metadata?.continue !== undefined && page.metadata.continue !== '' ? page.metadata.continue : undefined;
+    } while (cont !== undefined);
+    return items;
+  }
+
+  async get<K extends KindName>(kind: K, name: string, namespace?: string): Promise<KindTypes[K] | undefined> {
+    const obj = (await this.request(HttpMethod.GET, resourcePath(kind, namespace, name), describe('get', kind, namespace, name), { notFoundOk: true })) as KindTypes[K] | undefined;
+    return obj;
+  }
+
+  async write(op: WriteOp, opts: { dryRun: boolean; fieldManager: string }): Promise<KubeObject> {
+    const kind = op.object.kind as KindName;
+    if (!(kind in KINDS)) throw new AmbientError('internal', `cannot write kind ${op.object.kind}`);
+    const { name, namespace } = op.object.metadata;
+    const query: Record<string, string> = { fieldManager: opts.fieldManager };
+    if (opts.dryRun) query['dryRun'] = 'All';
+    switch (op.op) {
+      case 'create':
+        return (await this.request(HttpMethod.POST, resourcePath(kind, namespace), describe('create', kind, namespace, name), { query, body: op.object })) as KubeObject;
+      case 'replace':
+        return (await this.request(HttpMethod.PUT, resourcePath(kind, namespace, name), describe('update', kind, namespace, name), { query, body: op.object })) as KubeObject;
+      case 'delete': {
+        const body = { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { resourceVersion: op.object.metadata.resourceVersion } };
+        delete query['fieldManager'];
+        return (await this.request(HttpMethod.DELETE, resourcePath(kind, namespace, name), describe('delete', kind, namespace, name), { query, body })) as KubeObject;
+      }
+    }
+  }
+
+  async serverVersion(): Promise<ServerVersion> {
+    return (await this.request(HttpMethod.GET, '/version', 'get /version')) as ServerVersion;
+  }
+
+  /**
+   * List, then watch from the list's resourceVersion, re-listing when the watch ends or expires (410).
+   * `onChange` gets the full current set after the list and after each event; returning true stops.
+   */
+  async watch<K extends KindName>(q: ListQuery<K>, onChange: (objects: KindTypes[K][]) => boolean, signal: AbortSignal): Promise<void> {
+    const key = (o: KubeObject): string => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+    const what = describe('watch', q.kind, q.namespace);
+    while (!signal.aborted) {
+      const listed = await this.listWithVersion(q);
+      const current = new Map(listed.items.map((o) => [key(o), o]));
+      if (onChange([...current.values()])) return;
+      const query: Record<string, string> = { watch: 'true', resourceVersion: listed.resourceVersion, allowWatchBookmarks: 'true', timeoutSeconds: '300' };
+      if (q.labelSelector !== undefined) query['labelSelector'] = q.labelSelector;
+      const url = new URL(this.server.replace(/\/+$/, '') + resourcePath(q.kind, q.namespace));
+      for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
+      const auth = await this.authenticate();
+      const ctx = new RequestContext(url.toString(), HttpMethod.GET);
+      for (const [k, v] of Object.entries({ ...auth.headers, 'User-Agent': this.opts.userAgent, Accept: 'application/json' })) ctx.setHeaderParam(k, v);
+      if (auth.dispatcher !== undefined) ctx.setDispatcher(auth.dispatcher as Parameters<RequestContext['setDispatcher']>[0]);
+      ctx.setSignal(AbortSignal.any([signal, this.opts.signal]));
+      try {
+        const res = await http.send(ctx).toPromise();
+        this.opts.onRequest?.({ method: 'WATCH', path: url.pathname + url.search, status: res.httpStatusCode, bytes: 0, ms: 0 });
+        if (res.httpStatusCode !== 200) {
+          const text = await res.body.text();
+          throw apiError(res.httpStatusCode, JSON.parse(text) as StatusBody, what, this.target, null);
+        }
+        const stream = res.body.stream() as ReadableStream<Uint8Array> | undefined;
+        if (stream === undefined) continue;
+        const decoder = new TextDecoder();
+        let buf = '';
+        for await (const chunk of stream) {
+          buf += decoder.decode(chunk, { stream: true });
+          let nl: number;
+          while ((nl = buf.indexOf('\n')) >= 0) {
+            const line = buf.slice(0, nl).trim();
+            buf = buf.slice(nl + 1);
+            if (line === '') continue;
+            const ev = JSON.parse(line) as { type: string; object: KubeObject };
+            if (ev.type === 'ERROR') break; // 410 Expired and friends: re-list
+            if (ev.type === 'BOOKMARK') continue;
+            ev.object.apiVersion = KINDS[q.kind].apiVersion;
+            ev.object.kind = q.kind;
+            if (ev.type === 'DELETED') current.delete(key(ev.object));
+            else current.set(key(ev.object), ev.object);
+            if (onChange([...current.values()] as KindTypes[K][])) return;
+          }
+        }
+      } catch (e) {
+        if (signal.aborted) return;
+        if (e instanceof AmbientError) throw e;
+        throw transportError(e, what, this.target, this.opts.timeoutMs, this.opts.signal.aborted);
+      }
+    }
+  }
+
+  private async listWithVersion<K extends KindName>(q: ListQuery<K>): Promise<{ items: KindTypes[K][]; resourceVersion: string }> {
+    // A list without pagination gives one consistent resourceVersion to watch from.
+    const query: Record<string, string> = {};
+    if (q.labelSelector !== undefined) query['labelSelector'] = q.labelSelector;
+    const page = (await this.request(HttpMethod.GET, resourcePath(q.kind, q.namespace), describe('list', q.kind, q.namespace), { query })) as {
+      items?: KindTypes[K][];
+      metadata?: { resourceVersion?: string };
+    };
+    const items = (page.items ?? []).map((i) => ({ ...i, apiVersion: KINDS[q.kind].apiVersion, kind: q.kind }));
+    return { items, resourceVersion: page.metadata?.resourceVersion ?? '0' };
+  }
+}
