@@ -1,0 +1,153 @@
+/**
+ * Builders for the runtime objects Helm does not render (Namespaces, Gateways, the Deployments istiod
+ * renders for them, §3.2), and loaders for the chart-rendered fixtures in test/fixtures/helm.
+ * Tests build clusters from these, never from hand-written object literals.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import type { KubeObject } from '../cluster/types.ts';
+
+export const FIXTURES = new URL('../fixtures/', import.meta.url).pathname;
+const REV = 'istio.io/rev';
+
+/** `1.28.10` → `1-28-10` (the revision names the fixtures use). */
+export function revOf(version: string): string {
+  return version.replaceAll('.', '-');
+}
+
+/** Every object of a multi-document YAML text (comment-only documents skipped). */
+export function parseObjects(text: string): KubeObject[] {
+  return parseAllDocuments(text)
+    .map((d) => d.toJS() as KubeObject | null)
+    .filter((o): o is KubeObject => o !== null && typeof o === 'object' && typeof o.kind === 'string');
+}
+
+/** Objects of one chart render, e.g. `helmRender('1.28.10', 'tag-prod-rev-1-28-10.yaml')`. */
+export function helmRender(version: string, file: string): KubeObject[] {
+  return parseObjects(readFileSync(join(FIXTURES, 'helm', version, file), 'utf8'));
+}
+
+/** The fixture versions present (1.21.0 ... 1.30.3). */
+export function fixtureVersions(): string[] {
+  return readdirSync(join(FIXTURES, 'helm')).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+}
+
+/** Objects istiod-rev-<rev>.yaml renders that a cluster keeps (drops nothing: the simulator serves every kind). */
+export function istiod(version: string): KubeObject[] {
+  return helmRender(version, `istiod-rev-${revOf(version)}.yaml`).map((o) => withNamespace(o, 'istio-system'));
+}
+
+/** The ztunnel DaemonSet (+ ServiceAccount) of a version, pinned to `revision` (default: that version's). */
+export function ztunnel(version: string): KubeObject[] {
+  return helmRender(version, `ztunnel-rev-${revOf(version)}.yaml`).map((o) => withNamespace(o, 'istio-system'));
+}
+
+/** The istio-cni chart of a version. */
+export function cni(version: string): KubeObject[] {
+  return helmRender(version, 'istio-cni.yaml').map((o) => withNamespace(o, 'istio-system'));
+}
+
+/**
+ * The chart's tag objects for `tag` pointing at the fixture revision of `version` (renders exist for
+ * `prod` and `default`; any other name is the `prod` render renamed, since the chart only substitutes the name).
+ */
+export function tagObjects(version: string, tag: string): KubeObject[] {
+  const source = tag === 'default' ? 'default' : 'prod';
+  const text = readFileSync(join(FIXTURES, 'helm', version, `tag-${source}-rev-${revOf(version)}.yaml`), 'utf8');
+  return parseObjects(source === tag ? text : text.replace(/\bprod\b/g, tag));
+}
+
+function withNamespace(o: KubeObject, ns: string): KubeObject {
+  const clusterScoped = ['ClusterRole', 'ClusterRoleBinding', 'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration', 'Namespace', 'CustomResourceDefinition', 'GatewayClass'];
+  if (clusterScoped.includes(o.kind) || o.metadata.namespace !== undefined) return o;
+  return { ...o, metadata: { ...o.metadata, namespace: ns } };
+}
+
+/** A Namespace with labels. */
+export function namespace(name: string, labels: Record<string, string> = {}): KubeObject {
+  return { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'kubernetes.io/metadata.name': name, ...labels } } };
+}
+
+/** An ambient Namespace, optionally labelled with a revision or tag. */
+export function ambientNamespace(name: string, rev?: string): KubeObject {
+  return namespace(name, { 'istio.io/dataplane-mode': 'ambient', ...(rev !== undefined ? { [REV]: rev } : {}) });
+}
+
+export interface GatewaySpec {
+  name: string;
+  namespace: string;
+  /** `istio-waypoint` (default) or `istio`. */
+  className?: string;
+  /** The `istio.io/rev` label on the Gateway (a revision or a tag). */
+  rev?: string;
+}
+
+/** A Gateway API Gateway (a waypoint unless className says otherwise). */
+export function gateway(g: GatewaySpec): KubeObject {
+  const className = g.className ?? 'istio-waypoint';
+  const waypoint = className === 'istio-waypoint';
+  return {
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'Gateway',
+    metadata: {
+      name: g.name,
+      namespace: g.namespace,
+      labels: { ...(g.rev !== undefined ? { [REV]: g.rev } : {}), ...(waypoint ? { 'istio.io/waypoint-for': 'service' } : {}) },
+      annotations: { 'gateway.istio.io/controller-version': '5' },
+    },
+    spec: waypoint
+      ? { gatewayClassName: className, listeners: [{ name: 'mesh', port: 15008, protocol: 'HBONE' }] }
+      : { gatewayClassName: className, listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] },
+  };
+}
+
+/**
+ * The Deployment istiod renders for a Gateway (the `waypoint`/`kube-gateway` templates, §3.2): labels
+ * `gateway.networking.k8s.io/gateway-name` and `gateway.istio.io/managed`, pod annotation
+ * `istio.io/rev: <revision>`, the proxy image of that revision's version, a ready status.
+ */
+export function proxyDeployment(g: GatewaySpec, revision: string, version: string, opts: { ready?: boolean; hub?: string } = {}): KubeObject {
+  const className = g.className ?? 'istio-waypoint';
+  const waypoint = className === 'istio-waypoint';
+  const name = waypoint ? g.name : `${g.name}-${className}`;
+  const ready = opts.ready ?? true;
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: {
+      name,
+      namespace: g.namespace,
+      generation: 1,
+      labels: {
+        'gateway.networking.k8s.io/gateway-name': g.name,
+        'gateway.networking.k8s.io/gateway-class-name': className,
+        'gateway.istio.io/managed': waypoint ? 'istio.io-mesh-controller' : 'istio.io-gateway-controller',
+      },
+      annotations: ready ? {} : { 'sim.kubectl-ambient.dev/never-ready': 'true' },
+    },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: { 'gateway.networking.k8s.io/gateway-name': g.name } },
+      template: {
+        metadata: {
+          annotations: { [REV]: revision, 'prometheus.io/port': '15020' },
+          labels: { 'gateway.networking.k8s.io/gateway-name': g.name, 'istio.io/dataplane-mode': 'none', 'sidecar.istio.io/inject': 'false' },
+        },
+        spec: {
+          containers: [
+            {
+              name: 'istio-proxy',
+              image: `${opts.hub ?? 'docker.io/istio'}/proxyv2:${version}`,
+              args: ['proxy', waypoint ? 'waypoint' : 'router'],
+              env: [{ name: 'CA_ADDR', value: `istiod-${revision}.istio-system.svc:15012` }],
+            },
+          ],
+        },
+      },
+    },
+    status: ready
+      ? { observedGeneration: 1, replicas: 1, updatedReplicas: 1, readyReplicas: 1, availableReplicas: 1 }
+      : { observedGeneration: 1, replicas: 1, updatedReplicas: 1, readyReplicas: 0, availableReplicas: 0 },
+  };
+}
