@@ -61,3 +61,42 @@ export function parseDuration(v: string, flag: string): number {
   }
   return total;
 }
+
+/** Flags of the commands that change the cluster. */
+export interface MutationArgs {
+  'dry-run': 'none' | 'client' | 'server';
+  yes: boolean;
+  wait: boolean | undefined;
+  timeout: string;
+  force: boolean;
+}
+
+/** `--dry-run[=client|server]`, `-y/--yes`, `--wait/--no-wait`, `--timeout`, `--force`. */
+export function withMutationOptions<T>(y: Argv<T>): Argv<T & MutationArgs> {
+  return y
+    .option('dry-run', {
+      type: 'string',
+      describe: 'Only show the change: "client" renders it locally, "server" also has the API server validate it (dryRun=All)',
+      coerce: (v: string | boolean | undefined) => {
+        if (v === undefined || v === false || v === 'none') return 'none';
+        if (v === true || v === '' || v === 'client') return 'client';
+        if (v === 'server') return 'server';
+        throw new AmbientError('usage', `invalid --dry-run "${String(v)}"`, 'use --dry-run=client or --dry-run=server');
+      },
+      default: 'none',
+    })
+    .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Do not ask for confirmation' })
+    .option('wait', { type: 'boolean', describe: 'Wait until every gateway and waypoint following the tag runs the new revision (default: on a terminal)' })
+    .option('timeout', {
+      type: 'string',
+      default: '5m',
+      describe: 'How long --wait waits',
+      coerce: (v: string) => (parseDuration(v, '--timeout'), v),
+    })
+    .option('force', { type: 'boolean', default: false, describe: 'Move even when the target istiod is not ready' })
+    .check((a) => {
+      const args = a as unknown as MutationArgs;
+      if (args.wait === true && args['dry-run'] !== 'none') throw new AmbientError('usage', '--wait cannot be combined with --dry-run (nothing is applied to wait for)', 'drop one of them');
+      return true;
+    }) as unknown as Argv<T & MutationArgs>;
+}

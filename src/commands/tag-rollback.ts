@@ -1,0 +1,41 @@
+import type { Argv, CommandModule } from 'yargs';
+import type { Deps } from '../cli/deps.ts';
+import { withKubeOptions, withMutationOptions, withOutputOptions } from '../cli/options.ts';
+import { renderStructured } from '../cli/render/structured.ts';
+import { planTagMove, rollbackTarget, validateNames } from '../core/tag-plan.ts';
+import { summariseTags } from '../core/views.ts';
+import { loadMesh, requireControlPlane } from './common.ts';
+import { executePlan, type FlowArgs } from './move-flow.ts';
+
+export type TagRollbackArgs = FlowArgs & { tag: string; to?: string; list: boolean };
+
+/** `kubectl ambient tag-rollback TAG [--to REVISION]`: move a tag back to where it was, from its recorded history. */
+export function tagRollbackCommand(deps: Deps): CommandModule<object, TagRollbackArgs> {
+  return {
+    command: 'tag-rollback <tag>',
+    describe: 'Point a revision tag back at its previous revision (recorded by tag-move), or --to an earlier one',
+    builder: (y: Argv) =>
+      withMutationOptions(withOutputOptions(withKubeOptions(y)))
+        .positional('tag', { type: 'string', describe: 'The tag to roll back' })
+        .option('to', { type: 'string', describe: 'Roll back to this revision instead of the previous one' })
+        .option('list', { type: 'boolean', default: false, describe: 'Only print the recorded history' })
+        .example('$0 tag-rollback prod', 'back to the revision prod pointed at before the last move')
+        .example('$0 tag-rollback prod --list', 'the recorded history of prod') as unknown as Argv<TagRollbackArgs>,
+    handler: async (args) => {
+      validateNames(args.tag, args.to);
+      const { cluster, mesh } = await loadMesh(deps, args);
+      requireControlPlane(mesh);
+      if (args.list) {
+        const [view] = summariseTags(mesh, args.tag);
+        if (view === undefined) return;
+        const structured = renderStructured({ tag: view.tag, revision: view.revision, history: view.history }, args.output);
+        if (structured !== undefined) deps.io.out(structured);
+        else deps.io.out(view.history.length === 0 ? `no recorded history for ${args.tag}\n` : `${view.history.map((h, i) => `${view.history.length - i}. ${h.revision}  (moved away ${h.at})`).reverse().join('\n')}\n`);
+        return;
+      }
+      const target = rollbackTarget(mesh, args.tag, args.to);
+      const plan = planTagMove(mesh, { tag: args.tag, revision: target.revision, create: false, force: args.force, now: deps.now() }, { entries: target.remaining });
+      await executePlan(deps, args, cluster, plan, 'Roll back');
+    },
+  };
+}
