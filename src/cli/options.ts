@@ -64,7 +64,8 @@ export function parseDuration(v: string, flag: string): number {
 
 /** Flags of the commands that change the cluster. */
 export interface MutationArgs {
-  'dry-run': 'none' | 'client' | 'server';
+  /** Absent when not given (a yargs default would swallow a bare `--dry-run`: it must mean client). */
+  'dry-run'?: 'none' | 'client' | 'server' | undefined;
   yes: boolean;
   wait: boolean | undefined;
   timeout: string;
@@ -83,7 +84,6 @@ export function withMutationOptions<T>(y: Argv<T>): Argv<T & MutationArgs> {
         if (v === 'server') return 'server';
         throw new AmbientError('usage', `invalid --dry-run "${String(v)}"`, 'use --dry-run=client or --dry-run=server');
       },
-      default: 'none',
     })
     .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Do not ask for confirmation' })
     .option('wait', { type: 'boolean', describe: 'Wait until every gateway and waypoint following the tag runs the new revision (default: on a terminal)' })
@@ -93,10 +93,15 @@ export function withMutationOptions<T>(y: Argv<T>): Argv<T & MutationArgs> {
       describe: 'How long --wait waits',
       coerce: (v: string) => (parseDuration(v, '--timeout'), v),
     })
-    .option('force', { type: 'boolean', default: false, describe: 'Move even when the target istiod is not ready' })
-    .check((a) => {
-      const args = a as unknown as MutationArgs;
-      if (args.wait === true && args['dry-run'] !== 'none') throw new AmbientError('usage', '--wait cannot be combined with --dry-run (nothing is applied to wait for)', 'drop one of them');
-      return true;
-    }) as unknown as Argv<T & MutationArgs>;
+    .option('force', { type: 'boolean', default: false, describe: 'Move even when the target istiod is not ready' }) as unknown as Argv<T & MutationArgs>;
+}
+
+/**
+ * Flag combinations that make no sense, checked first thing in the handler (a yargs `.check` does
+ * not stop the handler when a parse callback is used, so it cannot guard a write).
+ */
+export function validateMutationArgs(args: MutationArgs): void {
+  if (args.wait === true && (args['dry-run'] ?? 'none') !== 'none') {
+    throw new AmbientError('usage', '--wait cannot be combined with --dry-run (nothing is applied to wait for)', 'drop one of them');
+  }
 }

@@ -62,8 +62,8 @@ export async function run(argv: string[], factories: CommandFactory[], deps: Dep
   try {
     await y.parseAsync(argv, {}, (err: Error | undefined, _args: unknown, out: string) => {
       output = out;
-      // yargs reports its own validation failures here (no AmbientError): those are usage errors.
-      if (err !== undefined && err !== null && !(err instanceof AmbientError)) usage = usageError(err.message, y, names, opts);
+      // yargs reports its own validation failures (YError) here: those are usage errors.
+      if (err !== undefined && err !== null && err.name === 'YError') usage = usageError(err.message, y, names, opts);
     });
     if (usage !== undefined) throw usage;
     if (output !== '') deps.io.out(output.endsWith('\n') ? output : `${output}\n`); // --help, --version

@@ -27,7 +27,7 @@ function asList(objects: KubeObject[], format: OutputFormat): string | undefined
 /** Runs the flow for a plan. `verb` words the prompt and the result ("Move", "Roll back"). */
 export async function executePlan(deps: Deps, args: FlowArgs, cluster: Cluster, plan: Plan, verb: string): Promise<void> {
   const { io } = deps;
-  const dryRun = args['dry-run'];
+  const dryRun = args['dry-run'] ?? 'none';
   const structured = args.output === 'json' || args.output === 'yaml';
   io.err(renderProblems(plan.warnings, io.colorErr));
   if (plan.writes.length === 0) {

@@ -1,6 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
 import type { Deps } from '../cli/deps.ts';
-import { withKubeOptions, withMutationOptions, withOutputOptions } from '../cli/options.ts';
+import { validateMutationArgs, withKubeOptions, withMutationOptions, withOutputOptions } from '../cli/options.ts';
 import { planTagMove, validateNames } from '../core/tag-plan.ts';
 import { loadMesh, requireControlPlane } from './common.ts';
 import { executePlan, type FlowArgs } from './move-flow.ts';
@@ -20,6 +20,7 @@ export function tagMoveCommand(deps: Deps): CommandModule<object, TagMoveArgs> {
         .example('$0 tag-move prod 1-28-10', 'move prod, show the diff, ask, apply and wait')
         .example('$0 tag-move prod 1-28-10 --dry-run=client -o yaml', 'print the objects that would be applied') as unknown as Argv<TagMoveArgs>,
     handler: async (args) => {
+      validateMutationArgs(args);
       validateNames(args.tag, args.revision); // before any API call
       const { cluster, mesh } = await loadMesh(deps, args);
       requireControlPlane(mesh);

@@ -1,6 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
 import type { Deps } from '../cli/deps.ts';
-import { withKubeOptions, withMutationOptions, withOutputOptions } from '../cli/options.ts';
+import { validateMutationArgs, withKubeOptions, withMutationOptions, withOutputOptions } from '../cli/options.ts';
 import { renderStructured } from '../cli/render/structured.ts';
 import { planTagMove, rollbackTarget, validateNames } from '../core/tag-plan.ts';
 import { summariseTags } from '../core/views.ts';
@@ -22,6 +22,7 @@ export function tagRollbackCommand(deps: Deps): CommandModule<object, TagRollbac
         .example('$0 tag-rollback prod', 'back to the revision prod pointed at before the last move')
         .example('$0 tag-rollback prod --list', 'the recorded history of prod') as unknown as Argv<TagRollbackArgs>,
     handler: async (args) => {
+      validateMutationArgs(args);
       validateNames(args.tag, args.to);
       const { cluster, mesh } = await loadMesh(deps, args);
       requireControlPlane(mesh);
