@@ -37,7 +37,10 @@ export function paint(on: boolean, color: Color, text: string): string {
   return on ? styleText(color, text) : text;
 }
 
-const silentSpinner: Spinner = { update: () => undefined, succeed: () => undefined, fail: () => undefined, stop: () => undefined };
+/** Off a TTY nothing animates; only the final outcome is printed as a line. */
+function lineSpinner(write: (t: string) => void): Spinner {
+  return { update: () => undefined, succeed: (t) => write(`${t}\n`), fail: (t) => write(`${t}\n`), stop: () => undefined };
+}
 
 /** The Io of the real process. `NO_COLOR` (any non-empty value) turns colour off, as in kubectl and ora. */
 export function processIo(): Io {
@@ -65,7 +68,7 @@ export function processIo(): Io {
         });
       }),
     spinner: (text) => {
-      if (!stderrIsTTY) return silentSpinner;
+      if (!stderrIsTTY) return lineSpinner((t) => void process.stderr.write(t));
       const s = ora({ text, stream: process.stderr, color: noColor ? false : 'cyan', isEnabled: true }).start();
       return {
         update: (t) => void (s.text = t),

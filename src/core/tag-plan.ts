@@ -140,7 +140,7 @@ function warningsFor(mesh: Mesh, t: Tag | undefined, tag: string, target: Revisi
     w.push({
       severity: 'warning',
       code: 'tag-labelled-gateways',
-      message: `${labelled.length} gateway(s)/waypoint(s) carry ${REV}=${tag}, but ${target.name} (${version}) predates ${WAYPOINT_TAG_FIX}: they will not be programmed (§3.2); label them with the revision or upgrade`,
+      message: `${labelled.length} gateway(s)/waypoint(s) carry ${REV}=${tag}, but ${target.name} (${version}) predates ${WAYPOINT_TAG_FIX}: they will not be programmed (istio#54465); label them with the revision or upgrade`,
     });
   }
   const oldVersion = t !== undefined ? mesh.revisions.get(t.revision)?.version : undefined;
@@ -160,7 +160,7 @@ function warningsFor(mesh: Mesh, t: Tag | undefined, tag: string, target: Revisi
     return ns !== undefined && isAmbient(ns);
   });
   if (ambient.length > 0) {
-    w.push({ severity: 'warning', code: 'ambient-sidecar', message: `ambient namespace(s) ${ambient.join(', ')} carry ${REV}=${tag}: new pods there get sidecars from ${target.name} (§3.6)` });
+    w.push({ severity: 'warning', code: 'ambient-sidecar', message: `ambient namespace(s) ${ambient.join(', ')} carry ${REV}=${tag}: new pods there get sidecars from ${target.name}` });
   }
   if (oldVersion !== undefined && semver.minor(oldVersion) - semver.minor(semver.coerce(version)?.version ?? version) > 1) {
     w.push({ severity: 'warning', code: 'backwards', message: `this moves ${tag} back more than one minor version (${oldVersion} -> ${version}): gateways and waypoints will run a much older proxy` });
@@ -178,7 +178,7 @@ export function planTagMove(mesh: Mesh, o: MoveOptions, history?: { entries: His
   const target = targetRevision(mesh, o.revision);
   const existingRevision = mesh.revisions.get(o.tag);
   if (o.tag !== DEFAULT_TAG && existingRevision !== undefined && existingRevision.canonicalWebhooks.length + existingRevision.canonicalServices.length > 0) {
-    throw new AmbientError('input', `cannot use "${o.tag}" as a tag: a control-plane revision has that name (§2.2 step 1)`, 'pick another tag name');
+    throw new AmbientError('input', `cannot use "${o.tag}" as a tag: a control-plane revision has that name`, 'pick another tag name');
   }
   const t = mesh.tags.get(o.tag);
   if (t === undefined && !o.create) {
