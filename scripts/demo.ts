@@ -35,6 +35,8 @@ const steps: string[][] = [
   ['tags'],
   ['tag-rollback', 'prod', '--yes', '--wait'],
   ['tags', 'prod'],
+  ['skew'],
+  ['skew', '--target', '1.28.10'],
 ];
 let failed = 0;
 for (const argv of steps) {
