@@ -93,7 +93,7 @@ export function withMutationOptions<T>(y: Argv<T>): Argv<T & MutationArgs> {
       describe: 'How long --wait waits',
       coerce: (v: string) => (parseDuration(v, '--timeout'), v),
     })
-    .option('force', { type: 'boolean', default: false, describe: 'Move even when the target istiod is not ready' }) as unknown as Argv<T & MutationArgs>;
+    .option('force', { type: 'boolean', default: false, describe: 'Move even when the target istiod is not ready' });
 }
 
 /**

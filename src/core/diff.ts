@@ -19,12 +19,12 @@ export function projectOnto(before: unknown, after: unknown): unknown {
   if (Array.isArray(after) && Array.isArray(before)) {
     const named = after.every((x) => typeof x === 'object' && x !== null && typeof (x as { name?: unknown }).name === 'string');
     if (named) {
-      return before.map((b: unknown) => {
-        const match = after.find((a) => (a as { name: string }).name === (b as { name?: unknown }).name);
+      return (before as unknown[]).map((b: unknown): unknown => {
+        const match: unknown = (after as unknown[]).find((a) => (a as { name: string }).name === (b as { name?: unknown }).name);
         return match === undefined ? b : projectOnto(b, match);
       });
     }
-    return before.map((b, i) => (i < after.length ? projectOnto(b, after[i]) : b));
+    return (before as unknown[]).map((b, i): unknown => (i < after.length ? projectOnto(b, (after as unknown[])[i]) : b));
   }
   if (typeof after === 'object' && after !== null && typeof before === 'object' && before !== null && !Array.isArray(after)) {
     const out: Record<string, unknown> = {};

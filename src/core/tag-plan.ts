@@ -102,7 +102,7 @@ function serviceOver(existing: Service, desired: Service): Service {
     ...existing,
     metadata: { ...existing.metadata, labels: desired.metadata.labels ?? {} },
     spec: { ...(existing.spec ?? {}), ports: desired.spec?.ports ?? [], selector: desired.spec?.selector ?? {} },
-  } as Service;
+  };
 }
 
 /** A pre-1.28 target keeps a tag's existing Service pointing at it too (webhook and Service must agree, §3.1). */
@@ -111,7 +111,7 @@ function serviceRepointed(existing: Service, revision: string): Service {
     ...existing,
     metadata: { ...existing.metadata, labels: { ...(existing.metadata.labels ?? {}), [REV]: revision } },
     spec: { ...(existing.spec ?? {}), selector: { ...(existing.spec?.selector ?? {}), [REV]: revision } },
-  } as Service;
+  };
 }
 
 /** `istiod-default-validator` pointed at the revision (§2.2 step 6): its label and its service name. */

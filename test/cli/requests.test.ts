@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { ambient } from '../support/cli.ts';
+import { startCluster, type TestCluster } from '../support/sim.ts';
+
+/** The requests of one command, and how many of them were follow-up list pages (`continue=`). */
+async function requestsOf(c: TestCluster, argv: string[]): Promise<{ calls: string[]; pages: number }> {
+  c.sim.clearRequests();
+  const r = await ambient(argv, { kubeconfig: c.kubeconfig });
+  assert.equal(r.code, 0, r.stderr);
+  const first = c.sim.requests.filter((q) => q.query['continue'] === undefined);
+  return {
+    calls: first.map((q) => `${q.method} ${q.path}?${q.query['labelSelector'] ?? ''}`).sort(),
+    pages: c.sim.requests.length - first.length,
+  };
+}
+
+describe('constant API requests: fresh vs large (10,000 namespaces, 2,000 gateways and waypoints)', () => {
+  let fresh: TestCluster;
+  let large: TestCluster;
+  before(async () => {
+    fresh = await startCluster('fresh', { istiod: false });
+    large = await startCluster('large', { istiod: false });
+  });
+  after(async () => {
+    await fresh.close();
+    await large.close();
+  });
+
+  for (const cmd of ['revisions', 'tags']) {
+    it(`${cmd} makes the same requests on both, list pages aside`, async () => {
+      const small = await requestsOf(fresh, [cmd, '-o', 'json']);
+      const big = await requestsOf(large, [cmd, '-o', 'json']);
+      assert.deepEqual(big.calls, small.calls);
+      assert.equal(small.calls.length, 9, small.calls.join('\n'));
+      assert.equal(small.pages, 0);
+      assert.ok(big.pages > 0, 'the large cluster needs more than one page for some lists');
+    });
+  }
+});

@@ -1,0 +1,102 @@
+/**
+ * Simple deterministic controllers standing in for kube-controller-manager and the kubelets.
+ */
+import type { Controller, SimCluster } from './sim-types.ts';
+import { isObject, type KubeObject, type StoreEvent } from './types.ts';
+
+/** Annotation that keeps a Deployment (or DaemonSet) from ever becoming ready. */
+export const NEVER_READY_ANNOTATION = 'sim.kubectl-ambient.dev/never-ready';
+
+/** Options of the workloads controller. */
+export interface WorkloadsOptions {
+  readyDelayMs: number;
+  nodes: number;
+  /** Timer scheduling owned by the cluster (cancelled on close). */
+  schedule: (fn: () => void, ms: number) => void;
+}
+
+function nowTimestamp(): string {
+  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** Copy of `o` without zero-valued keys listed in `omitEmpty` (Go `omitempty` on int32 fields). */
+function omitZero(o: Record<string, unknown>, omitEmpty: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) if (!(omitEmpty.includes(k) && v === 0)) out[k] = v;
+  return out;
+}
+
+/** The status the deployment controller converges to. */
+export function deploymentStatus(d: KubeObject): Record<string, unknown> {
+  const spec = isObject(d['spec']) ? d['spec'] : {};
+  const replicas = typeof spec['replicas'] === 'number' ? spec['replicas'] : 1;
+  const neverReady = d.metadata.annotations?.[NEVER_READY_ANNOTATION] === 'true';
+  const ready = neverReady ? 0 : replicas;
+  const now = nowTimestamp();
+  const old = isObject(d['status']) && Array.isArray(d['status']['conditions']) ? d['status']['conditions'].filter(isObject) : [];
+  const cond = (type: string, status: string, reason: string, message: string): Record<string, unknown> => {
+    const prev = old.find((c) => c['type'] === type);
+    const lastTransitionTime = prev !== undefined && prev['status'] === status && typeof prev['lastTransitionTime'] === 'string' ? prev['lastTransitionTime'] : now;
+    return { type, status, lastUpdateTime: now, lastTransitionTime, reason, message };
+  };
+  const name = d.metadata.name ?? '';
+  return omitZero({
+    observedGeneration: d.metadata.generation ?? 1,
+    replicas,
+    updatedReplicas: replicas,
+    readyReplicas: ready,
+    availableReplicas: ready,
+    unavailableReplicas: replicas - ready,
+    conditions: [
+      ready >= replicas
+        ? cond('Available', 'True', 'MinimumReplicasAvailable', 'Deployment has minimum availability.')
+        : cond('Available', 'False', 'MinimumReplicasUnavailable', 'Deployment does not have minimum availability.'),
+      ready >= replicas
+        ? cond('Progressing', 'True', 'NewReplicaSetAvailable', `ReplicaSet "${name}" has successfully progressed.`)
+        : cond('Progressing', 'True', 'ReplicaSetUpdated', `ReplicaSet "${name}" is progressing.`),
+    ],
+  }, ['observedGeneration', 'replicas', 'updatedReplicas', 'readyReplicas', 'availableReplicas', 'unavailableReplicas']);
+}
+
+/** The status the daemonset controller converges to with `nodes` nodes. */
+export function daemonSetStatus(ds: KubeObject, nodes: number): Record<string, unknown> {
+  const neverReady = ds.metadata.annotations?.[NEVER_READY_ANNOTATION] === 'true';
+  const ready = neverReady ? 0 : nodes;
+  return omitZero({
+    currentNumberScheduled: nodes,
+    numberMisscheduled: 0,
+    desiredNumberScheduled: nodes,
+    numberReady: ready,
+    observedGeneration: ds.metadata.generation ?? 1,
+    updatedNumberScheduled: nodes,
+    numberAvailable: ready,
+    numberUnavailable: nodes - ready,
+  }, ['observedGeneration', 'updatedNumberScheduled', 'numberAvailable', 'numberUnavailable']);
+}
+
+function observedGeneration(o: KubeObject): unknown {
+  return isObject(o['status']) ? o['status']['observedGeneration'] : undefined;
+}
+
+/**
+ * Workloads controller: when a Deployment or DaemonSet is created or its generation changes,
+ * after `readyDelayMs` write the converged status through the store (new RV, MODIFIED event).
+ */
+export function workloadsController(opts: WorkloadsOptions): Controller {
+  return (event: StoreEvent, sim: SimCluster) => {
+    if (event.type === 'DELETED') return;
+    const o = event.object;
+    const isDeployment = o.apiVersion === 'apps/v1' && o.kind === 'Deployment';
+    const isDaemonSet = o.apiVersion === 'apps/v1' && o.kind === 'DaemonSet';
+    if (!isDeployment && !isDaemonSet) return;
+    if (observedGeneration(o) === o.metadata.generation) return;
+    const ref = { apiVersion: o.apiVersion, kind: o.kind, namespace: o.metadata.namespace ?? '', name: o.metadata.name ?? '' };
+    const generation = o.metadata.generation;
+    opts.schedule(() => {
+      const cur = sim.get(ref);
+      if (cur === undefined || cur.metadata.generation !== generation || observedGeneration(cur) === generation) return;
+      cur['status'] = isDeployment ? deploymentStatus(cur) : daemonSetStatus(cur, opts.nodes);
+      sim.upsert(cur);
+    }, opts.readyDelayMs);
+  };
+}

@@ -1,0 +1,136 @@
+/**
+ * Public types of the simulated cluster (options, request log, faults, controllers).
+ */
+import type { KubeObject, StoreEvent } from './types.ts';
+
+/** The request verb, as kube-apiserver's RequestInfo names it (plus discovery/version/other). */
+export type RequestVerb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection' | 'discovery' | 'version' | 'other';
+
+/** What a request is, after routing (given to onRequest hooks and matched by faults/forbid rules). */
+export interface RequestInfo {
+  method: string;
+  /** URL path without the query. */
+  path: string;
+  query: Record<string, string>;
+  verb: RequestVerb;
+  /** API group ('' for core); undefined for non-resource requests. */
+  group?: string;
+  version?: string;
+  resource?: string;
+  subresource?: string;
+  /** Namespace of the request (for a Namespace object itself, its name, like upstream RequestInfo). */
+  namespace?: string;
+  name?: string;
+  /** Authenticated user ('admin' without tokens). */
+  user: string;
+  /** Parsed JSON (or YAML) body, if any. */
+  body?: unknown;
+  userAgent?: string;
+}
+
+/** One served request in the log. */
+export interface RequestRecord {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  verb: RequestVerb;
+  resource?: string;
+  subresource?: string;
+  namespace?: string;
+  name?: string;
+  /** HTTP status sent; 0 while in flight, or when the connection was dropped / hung without a status line. */
+  status: number;
+  /** Response body bytes written (grows while a watch streams). */
+  bytes: number;
+  userAgent?: string;
+}
+
+/** A fault to inject into matching requests. */
+export interface FaultRule {
+  /** Every given field must match. `path` is compared with the URL path (no query): string = exact, RegExp = test. */
+  match: { method?: string; verb?: string; resource?: string; namespace?: string; name?: string; path?: string | RegExp; subresource?: string };
+  /** Use this many times, then the rule is removed. Default: forever. */
+  times?: number;
+  /** Answer with this code and a real Status body. */
+  status?: number;
+  message?: string;
+  headers?: Record<string, string>;
+  /** Wait before handling (then handle normally unless status/drop/hang). */
+  delayMs?: number;
+  /** Destroy the socket before any response, or after the headers and part of the body. */
+  drop?: 'immediately' | 'mid-body';
+  /** Never answer (until close()). */
+  hang?: boolean;
+}
+
+/** An RBAC-lite deny rule: a request matching every given field gets 403. */
+export interface ForbidRule {
+  verb?: string;
+  resource?: string;
+  namespace?: string;
+  user?: string;
+}
+
+/** A reference to an object for direct store access. */
+export interface ObjectRef {
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+}
+
+/** Options of `startSimCluster`. */
+export interface SimOptions {
+  /** Initial objects (any served kind, CRDs first). Namespaces are not auto-created; missing ones are fine. */
+  objects?: KubeObject[];
+  host?: '127.0.0.1';
+  /** 0 = a free port (default). */
+  port?: number;
+  /** gitVersion of GET /version (default 'v1.31.4'). */
+  kubernetesVersion?: string;
+  /** Serve gateway.networking.k8s.io/v1 through seeded Gateway API CRDs (default true). */
+  gatewayApi?: boolean;
+  /** Bearer token → user name. If given, requests without a known token get 401. */
+  tokens?: Record<string, string>;
+  /** Like the NamespaceLifecycle admission plugin: creating in a missing namespace → 404, in a terminating one → 403. Default false (lenient). */
+  strictNamespaces?: boolean;
+  /** Built-in controllers. */
+  controllers?: { workloads?: boolean | { readyDelayMs?: number } };
+  /** Number of nodes DaemonSets are scheduled on (default 3). */
+  nodes?: number;
+  /** Interval of BOOKMARK events for watches with allowWatchBookmarks (default 60000, like the watch cache). */
+  watchBookmarkIntervalMs?: number;
+  /** How many store events are kept for watches from a resourceVersion (default 1000). */
+  watchHistory?: number;
+}
+
+/** A controller: called synchronously, in order, for every store change (a write it makes is delivered after the current event). */
+export type Controller = (event: StoreEvent, sim: SimCluster) => void;
+
+/** A running simulated cluster. */
+export interface SimCluster {
+  /** http://127.0.0.1:PORT */
+  url: string;
+  /** Write a kubeconfig (cluster + user + context, current-context set; context default 'sim'). */
+  writeKubeconfig(path: string, opts?: { context?: string; token?: string; namespace?: string }): Promise<void>;
+  /** Direct store access (not logged; bumps resourceVersion/generation and emits events like a request). */
+  get(ref: ObjectRef): KubeObject | undefined;
+  list(ref: { apiVersion: string; kind: string; namespace?: string; labelSelector?: string }): KubeObject[];
+  /** Create or replace unconditionally (status included as given). */
+  upsert(obj: KubeObject): KubeObject;
+  remove(ref: ObjectRef): boolean;
+  /** Deep copy of every object, sorted by apiVersion/kind/namespace/name. */
+  dump(): KubeObject[];
+  /** Every HTTP request served, in arrival order. */
+  readonly requests: RequestRecord[];
+  clearRequests(): void;
+  inject(rule: FaultRule): void;
+  clearFaults(): void;
+  onRequest(hook: ((r: RequestInfo) => void | Promise<void>) | undefined): void;
+  forbid(rule: ForbidRule): void;
+  /** Register an extra controller (see Controller). */
+  addController(fn: Controller): void;
+  /** The current resourceVersion of the store. */
+  resourceVersion(): string;
+  close(): Promise<void>;
+}
