@@ -16,8 +16,8 @@ describe('revisions on mid-upgrade', () => {
     const [head, ...rows] = r.stdout.trimEnd().split('\n');
     assert.match(head ?? '', /^REVISION\s+VERSION\s+READY\s+DEFAULT\s+TAGS\s+NAMESPACES\s+GATEWAYS\s+ZTUNNEL\s+STATUS\s+REASONS$/);
     assert.equal(rows.length, 2);
-    assert.match(rows[0] ?? '', /^1-27-9\s+1\.27\.9\s+1\/1\s+yes\s+default,prod\s+2\s+4: 4 on 1-27-9\s+pinned\s+IN USE\s+default revision; tags: default, prod/);
-    assert.match(rows[1] ?? '', /^1-28-10\s+1\.28\.10\s+1\/1\s+-\s+canary\s+0\s+1: 1 on 1-28-10\s+-\s+IN USE\s+tags: canary/);
+    assert.match(rows[0] ?? '', /^1-27-9\s+1\.27\.9\s+1\/1\s+yes\s+default,prod\s+2\s+4 on 1-27-9\s+pinned\s+IN USE\s+default revision; tags: default, prod/);
+    assert.match(rows[1] ?? '', /^1-28-10\s+1\.28\.10\s+1\/1\s+-\s+canary\s+0\s+1 on 1-28-10\s+-\s+IN USE\s+tags: canary/);
     assert.equal(r.stderr, '');
   });
 

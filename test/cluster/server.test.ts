@@ -497,6 +497,22 @@ describe('request log', () => {
   });
 });
 
+describe('strictNamespaces (NamespaceLifecycle admission)', () => {
+  it('creating in a missing namespace is 404; lenient by default', async () => {
+    const strict = await startSimCluster({ strictNamespaces: true, gatewayApi: false });
+    const lenient = await startSimCluster({ gatewayApi: false });
+    try {
+      const r = await call(strict.url, 'POST', '/api/v1/namespaces/nope/configmaps', { metadata: { name: 'x' } });
+      assert.equal(r.status, 404);
+      assert.equal(r.json['message'], 'namespaces "nope" not found');
+      assert.equal((await call(lenient.url, 'POST', '/api/v1/namespaces/nope/configmaps', { metadata: { name: 'x' } })).status, 201);
+    } finally {
+      await strict.close();
+      await lenient.close();
+    }
+  });
+});
+
 describe('direct store access', () => {
   it('get/list/upsert/remove/dump behave like requests (RV, generation) without logging', async () => {
     const sim = await startSimCluster({ gatewayApi: false, controllers: { workloads: false } });

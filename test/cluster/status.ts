@@ -102,7 +102,7 @@ export function reasonForCode(code: number): string | undefined {
   }
 }
 
-/** Default message for a bare HTTP code (`NewGenericServerResponse` wording). */
+/** Default message for an injected HTTP code (the real server's wording where it has one). */
 export function messageForCode(code: number): string {
   switch (code) {
     case 400: return 'the server rejected our request for an unknown reason';
@@ -111,13 +111,13 @@ export function messageForCode(code: number): string {
     case 404: return 'the server could not find the requested resource';
     case 405: return 'the server does not allow this method on the requested resource';
     case 409: return 'the server reported a conflict';
-    case 410: return 'the server has asked for the client to provide credentials';
+    case 410: return 'The resourceVersion for the provided list is too old.';
     case 415: return 'the server responded with the status code 415 but did not return more information';
     case 422: return 'the server rejected our request due to an error in our request';
-    case 429: return 'the server has received too many requests and has asked us to try again later';
-    case 500: return 'an error on the server ("") has prevented the request from succeeding';
+    case 429: return 'Too many requests, please try again later.';
+    case 500: return 'Internal error occurred: injected fault';
     case 503: return 'the server is currently unable to handle the request';
-    case 504: return 'the server was unable to return a response in the time allotted, but may still be processing the request';
+    case 504: return 'Timeout: request did not complete within requested timeout - context deadline exceeded';
     default: return `the server responded with the status code ${code} but did not return more information`;
   }
 }

@@ -29,7 +29,7 @@ export function renderRevisions(views: RevisionView[], format: OutputFormat, rc:
       v.default ? 'yes' : '-',
       list(v.tags),
       String(v.namespaces.length),
-      v.gateways.length === 0 ? '0' : runningSummary(v.gateways).replace(/^/, `${v.gateways.length}: `),
+      runningSummary(v.gateways),
       v.ztunnel ? 'pinned' : '-',
       verdict(v, rc.color),
       v.reasons.length === 0 ? 'nothing follows it' : v.reasons.join('; '),
