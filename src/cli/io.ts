@@ -55,12 +55,22 @@ export function processIo(): Io {
     colorErr: stderrIsTTY && !noColor,
     prompt: (question, signal) =>
       new Promise((resolve, reject) => {
+        if (signal.aborted) {
+          reject(signal.reason as Error);
+          return;
+        }
         const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
         const onAbort = (): void => {
           rl.close();
           reject(signal.reason as Error);
         };
         signal.addEventListener('abort', onAbort, { once: true });
+        // A terminal readline swallows Ctrl-C (no process SIGINT): treat it as the interrupt it is.
+        rl.on('SIGINT', () => {
+          signal.removeEventListener('abort', onAbort);
+          rl.close();
+          reject(new Error('interrupted at the prompt'));
+        });
         rl.question(question, (answer) => {
           signal.removeEventListener('abort', onAbort);
           rl.close();

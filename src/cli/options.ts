@@ -26,7 +26,6 @@ export function withKubeOptions<T>(y: Argv<T>): Argv<T & KubeArgs> {
       type: 'string',
       default: '30s',
       describe: 'How long to wait for each API request (e.g. 10s, 1m; 0 = no limit)',
-      coerce: (v: string) => (parseDuration(v, '--request-timeout'), v),
     })
     .option('istio-namespace', { alias: 'i', type: 'string', default: 'istio-system', describe: 'The namespace of the Istio control plane' })
     .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'Log API requests and show stack traces' });
@@ -91,7 +90,6 @@ export function withMutationOptions<T>(y: Argv<T>): Argv<T & MutationArgs> {
       type: 'string',
       default: '5m',
       describe: 'How long --wait waits',
-      coerce: (v: string) => (parseDuration(v, '--timeout'), v),
     })
     .option('force', { type: 'boolean', default: false, describe: 'Move even when the target istiod is not ready' });
 }
@@ -101,6 +99,7 @@ export function withMutationOptions<T>(y: Argv<T>): Argv<T & MutationArgs> {
  * not stop the handler when a parse callback is used, so it cannot guard a write).
  */
 export function validateMutationArgs(args: MutationArgs): void {
+  parseDuration(args.timeout, '--timeout');
   if (args.wait === true && (args['dry-run'] ?? 'none') !== 'none') {
     throw new AmbientError('usage', '--wait cannot be combined with --dry-run (nothing is applied to wait for)', 'drop one of them');
   }

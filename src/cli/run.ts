@@ -2,6 +2,7 @@ import yargs, { type Argv, type CommandModule } from 'yargs';
 import { AmbientError } from '../core/errors.ts';
 import { kubeConnector, type Deps } from './deps.ts';
 import { exitCode } from './errors.ts';
+import { withKubeOptions } from './options.ts';
 import { processIo } from './io.ts';
 import { closest } from './suggest.ts';
 
@@ -56,7 +57,8 @@ export async function run(argv: string[], factories: CommandFactory[], deps: Dep
   for (const m of modules) {
     y = y.command(opts.single ? { ...m, command: String(m.command).replace(/^\S+/, '$0') } : m);
   }
-  if (!opts.single) y = y.demandCommand(1, 'a command is required');
+  // The dispatcher knows the kube flags globally, so `kubectl ambient tgas --context x` is about `tgas`.
+  if (!opts.single) y = withKubeOptions(y).demandCommand(1, 'a command is required');
   let usage: AmbientError | undefined;
   let output = '';
   try {
@@ -90,7 +92,7 @@ export function report(e: unknown, deps: Deps, verbose: boolean): number {
  * The process entry of every executable: wires the real process into Deps, turns the first Ctrl-C
  * into an abort (commands stop cleanly, exit 130) and a second one into an immediate exit.
  */
-export async function main(factories: CommandFactory[], opts: Omit<RunOptions, 'version'>): Promise<void> {
+export async function main(factories: CommandFactory[], opts: Omit<RunOptions, 'version'>, argv: string[] = process.argv.slice(2)): Promise<void> {
   const controller = new AbortController();
   let interrupts = 0;
   process.on('SIGINT', () => {
@@ -102,8 +104,25 @@ export async function main(factories: CommandFactory[], opts: Omit<RunOptions, '
   const env = { ...process.env };
   const log = (line: string): void => io.err(`${line}\n`);
   const deps: Deps = { io, env, signal: controller.signal, now: () => new Date(), connect: kubeConnector(env, controller.signal, log), verboseLog: log };
-  const code = await run(process.argv.slice(2), factories, deps, { ...opts, version: VERSION });
+  const code = await run(argv, factories, deps, { ...opts, version: VERSION });
   process.exitCode = controller.signal.aborted && code !== 0 ? exitCode('interrupted') : code;
+}
+
+/** What a multi-call executable runs, chosen from how it was invoked (see src/commands/multicall.ts). */
+export type PickInvocation = (
+  argv1: string,
+  args: string[],
+  env: Record<string, string | undefined>,
+) => { factories: CommandFactory[]; opts: Omit<RunOptions, 'version'>; argv: string[] };
+
+/**
+ * The entry of the multi-call executable: `pick` gets the path it was started by (process.argv[1],
+ * which keeps the name of a link also in Node's single-executable applications), the arguments and
+ * the environment.
+ */
+export async function mainByName(pick: PickInvocation): Promise<void> {
+  const { factories, opts, argv } = pick(process.argv[1] ?? process.argv0, process.argv.slice(2), process.env);
+  await main(factories, opts, argv);
 }
 
 /** Replaced by the build (esbuild `define`) with package.json's version. */

@@ -52,6 +52,7 @@ export async function executePlan(deps: Deps, args: FlowArgs, cluster: Cluster, 
       throw new AmbientError('usage', 'refusing to change the cluster without confirmation: stdin is not a terminal', 'pass --yes to confirm, or --dry-run to only look');
     }
     const answer = await io.prompt(`${verb} tag ${plan.tag} from ${plan.from ?? '(new)'} to ${plan.to}? [y/N] `, deps.signal).catch((e: unknown) => {
+      io.err('\n');
       throw new AmbientError('interrupted', 'interrupted at the confirmation prompt: nothing was changed', undefined, { cause: e });
     });
     if (!/^y(es)?$/i.test(answer.trim())) {

@@ -107,7 +107,11 @@ export class KubeClient implements Cluster {
     return this.auth;
   }
 
-  private async sendOnce(method: HttpMethod, path: string, query: Record<string, string>, body: string | undefined, headers: Record<string, string>, timeoutMs: number | undefined): Promise<Response> {
+  /**
+   * Reads stop at once on Ctrl-C. A write is never cut off by Ctrl-C (only by its timeout): an
+   * aborted write may or may not have landed, and the caller must know which (issue #8).
+   */
+  private async sendOnce(method: HttpMethod, path: string, query: Record<string, string>, body: string | undefined, headers: Record<string, string>, timeoutMs: number): Promise<Response> {
     const url = new URL(this.server.replace(/\/+$/, '') + path);
     for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
     const auth = await this.authenticate();
@@ -115,7 +119,8 @@ export class KubeClient implements Cluster {
     for (const [k, v] of Object.entries({ ...auth.headers, 'User-Agent': this.opts.userAgent, ...headers })) ctx.setHeaderParam(k, v);
     if (auth.dispatcher !== undefined) ctx.setDispatcher(auth.dispatcher as Parameters<RequestContext['setDispatcher']>[0]);
     if (body !== undefined) ctx.setBody(body);
-    ctx.setSignal(timeoutMs === undefined ? this.opts.signal : AbortSignal.any([this.opts.signal, AbortSignal.timeout(timeoutMs)]));
+    const timeout = AbortSignal.timeout(timeoutMs);
+    ctx.setSignal(method === HttpMethod.GET ? AbortSignal.any([this.opts.signal, timeout]) : timeout);
     const started = performance.now();
     const res = await http.send(ctx).toPromise();
     const text = await res.body.text();
@@ -137,7 +142,7 @@ export class KubeClient implements Cluster {
       try {
         res = await this.sendOnce(method, path, opts.query ?? {}, body, headers, this.opts.timeoutMs);
       } catch (e) {
-        const err = transportError(e, what, this.target, this.opts.timeoutMs, this.opts.signal.aborted);
+        const err = transportError(e, what, this.target, this.opts.timeoutMs, read && this.opts.signal.aborted);
         // A dropped connection on a read is retried; a write may have landed, so it is not.
         if (read && err.kind === 'unreachable' && attempt < this.opts.retries && /lost the connection|reset|closed/.test(err.message)) continue;
         throw err;
@@ -224,6 +229,8 @@ export class KubeClient implements Cluster {
   async watch<K extends KindName>(q: ListQuery<K>, onChange: (objects: KindTypes[K][]) => boolean, signal: AbortSignal): Promise<void> {
     const key = (o: KubeObject): string => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
     const what = describe('watch', q.kind, q.namespace);
+    // A watch that ends or drops is resumed by listing again; only repeated failures give up.
+    let failures = 0;
     while (!signal.aborted) {
       const listed = await this.listWithVersion(q);
       const current = new Map(listed.items.map((o) => [key(o), o]));
@@ -260,6 +267,7 @@ export class KubeClient implements Cluster {
             if (ev.type === 'BOOKMARK') continue;
             ev.object.apiVersion = KINDS[q.kind].apiVersion;
             ev.object.kind = q.kind;
+            failures = 0;
             if (ev.type === 'DELETED') current.delete(key(ev.object));
             else current.set(key(ev.object), ev.object);
             if (onChange([...current.values()] as KindTypes[K][])) return;
@@ -267,8 +275,10 @@ export class KubeClient implements Cluster {
         }
       } catch (e) {
         if (signal.aborted) return;
-        if (e instanceof AmbientError) throw e;
-        throw transportError(e, what, this.target, this.opts.timeoutMs, this.opts.signal.aborted);
+        const err = e instanceof AmbientError ? e : transportError(e, what, this.target, this.opts.timeoutMs, this.opts.signal.aborted);
+        if (err.kind !== 'unreachable' && err.kind !== 'server') throw err;
+        if (++failures > this.opts.retries) throw err;
+        await sleep(200 * failures, signal).catch(() => undefined);
       }
     }
   }

@@ -16,6 +16,8 @@ export interface CaptureOptions {
   color?: boolean;
   /** Answers to prompts, in order; a prompt without an answer waits for the signal (Ctrl-C). */
   answers?: string[];
+  /** Called when a prompt is shown (e.g. to press Ctrl-C at that moment). */
+  onPrompt?: (question: string) => void;
 }
 
 export function captureIo(o: CaptureOptions = {}): CapturedIo {
@@ -34,9 +36,13 @@ export function captureIo(o: CaptureOptions = {}): CapturedIo {
     prompt: (q, signal) => {
       io.prompts.push(q);
       io.stderr += q;
+      o.onPrompt?.(q);
       const a = answers.shift();
       if (a !== undefined) return Promise.resolve(a);
-      return new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true }));
+      return new Promise((_, reject) => {
+        if (signal.aborted) reject(signal.reason as Error);
+        else signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
+      });
     },
     spinner: (text): Spinner => {
       if (io.stderrIsTTY) io.spinnerLog.push(text);

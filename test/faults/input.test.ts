@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { ambient } from '../support/cli.ts';
+import { startCluster, type TestCluster } from '../support/sim.ts';
+import { assertFails, state } from './support.ts';
+
+describe('faults: bad input', () => {
+  let c: TestCluster;
+  before(async () => (c = await startCluster('mid-upgrade')));
+  after(() => c.close());
+
+  const cases: [string, string[], 'usage' | 'input', RegExp][] = [
+    ['unknown command, with a did-you-mean', ['tgas'], 'usage', /^error: Unknown argument: tgas; did you mean "tags"\?/],
+    ['unknown flag, with a did-you-mean', ['tags', '--outptu', 'json'], 'usage', /^error: Unknown arguments?: .*outptu.*; did you mean "--output"\?/],
+    ['no command', [], 'usage', /^error: a command is required; run "kubectl ambient --help"/],
+    ['missing arguments', ['tag-move', 'prod'], 'usage', /^error: Not enough non-option arguments: got 1, need at least 2/],
+    ['-o with an unknown format', ['tags', '-o', 'xml'], 'usage', /^error: Invalid values: Argument: output, Given: "xml", Choices: "table", "wide", "json", "yaml"/],
+    ['uppercase tag', ['tag-move', 'PROD', '1-28-10', '--yes'], 'input', /^error: invalid tag name "PROD"/],
+    ['too long tag', ['tag-move', 'x'.repeat(64), '1-28-10', '--yes'], 'input', /must be at most 43 characters \(is 64\)/],
+    ['.. in a revision', ['tag-move', 'prod', '1..2', '--yes'], 'input', /^error: invalid revision name "1\.\.2"/],
+    ['spaces in a tag', ['tag-move', 'my tag', '1-28-10', '--yes'], 'input', /^error: invalid tag name "my tag"/],
+    ['empty revision', ['tag-move', 'prod', '', '--yes'], 'input', /^error: invalid revision name "": must not be empty/],
+    ['unknown tag', ['tag-rollback', 'blue', '--yes'], 'input', /^error: tag "blue" does not exist in namespace istio-system; existing tags: canary, default, prod/],
+    ['unknown revision', ['tag-move', 'prod', '9-9-9', '--yes'], 'input', /^error: revision "9-9-9" not found/],
+    ['tag equal to a revision name', ['tag-move', '1-28-10', '1-27-9', '--yes', '--create'], 'input', /^error: cannot use "1-28-10" as a tag/],
+    ['--wait with --dry-run', ['tag-move', 'prod', '1-28-10', '--wait', '--dry-run=server'], 'usage', /^error: --wait cannot be combined with --dry-run/],
+    ['bad --request-timeout', ['tags', '--request-timeout', 'soon'], 'usage', /^error: invalid --request-timeout "soon"; use a duration such as 30s/],
+  ];
+  for (const [name, argv, kind, message] of cases) {
+    it(name, async () => {
+      const before = state(c);
+      const r = await ambient(argv, { kubeconfig: c.kubeconfig });
+      assertFails(r, kind, message);
+      assert.deepEqual(state(c), before);
+    });
+  }
+
+  it('--dry-run with --yes is fine', async () => {
+    const r = await ambient(['tag-move', 'prod', '1-28-10', '--dry-run', '--yes'], { kubeconfig: c.kubeconfig });
+    assert.equal(r.code, 0, r.stderr);
+  });
+
+  it('--verbose adds a stack trace to the same error', async () => {
+    const r = await ambient(['tag-move', 'prod', '9-9-9', '--yes', '--verbose'], { kubeconfig: c.kubeconfig });
+    assert.equal(r.code, 65);
+    assert.match(r.stderr, /^error: revision "9-9-9" not found/m);
+    assert.match(r.stderr, /^\s+at .+:\d+:\d+\)?$/m);
+  });
+});

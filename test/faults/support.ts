@@ -1,0 +1,30 @@
+/** Shared assertions of the fault matrix: one line, the documented code, nothing on stdout, cluster state. */
+import assert from 'node:assert/strict';
+import { EXIT_CODES } from '../../src/cli/errors.ts';
+import type { ErrorKind } from '../../src/core/errors.ts';
+import type { CliResult } from '../support/cli.ts';
+import type { TestCluster } from '../support/sim.ts';
+
+/** Asserts a failure: the documented exit code of `kind`, exactly one `error:` line matching `message`, no stack, empty stdout. */
+export function assertFails(r: CliResult, kind: ErrorKind, message: RegExp): void {
+  assert.equal(r.code, EXIT_CODES[kind].code, `exit code (stderr: ${r.stderr})`);
+  const lines = r.stderr.split('\n').filter((l) => l.trim() !== '');
+  const errors = lines.filter((l) => l.startsWith('error: '));
+  assert.equal(errors.length, 1, `exactly one error line:\n${r.stderr}`);
+  assert.match(errors[0] ?? '', message);
+  assert.doesNotMatch(r.stderr, /^\s+at .+\(.+:\d+:\d+\)$/m, 'no stack trace without --verbose');
+  assert.equal(r.stdout, '', 'nothing on stdout a script could mistake for output');
+}
+
+/** Every object, without the fields a restore or a no-op legitimately changes. */
+export function state(c: TestCluster): unknown {
+  return c.sim.dump().map((o) => {
+    const { resourceVersion: _r, managedFields: _m, generation: _g, ...meta } = o.metadata;
+    return { ...o, metadata: meta };
+  });
+}
+
+/** The `istio.io/rev` of a tag's webhook. */
+export function tagRevision(c: TestCluster, tag: string): string | undefined {
+  return c.sim.get({ apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingWebhookConfiguration', name: `istio-revision-tag-${tag}` })?.metadata.labels?.['istio.io/rev'];
+}
