@@ -9,6 +9,7 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadYamlObjects } from './fixtures.ts';
+import { istiodController } from './istiod.ts';
 import { startSimCluster } from './index.ts';
 import type { SimOptions } from './sim-types.ts';
 import type { KubeObject } from './types.ts';
@@ -81,6 +82,8 @@ async function main(): Promise<void> {
     port: args.port,
     ...(args.k8sVersion !== undefined ? { kubernetesVersion: args.k8sVersion } : {}),
   });
+  // Tags that move re-render the Gateways/waypoints that follow them, as istiod would.
+  sim.addController(istiodController());
   await sim.writeKubeconfig(args.kubeconfig, {
     ...(args.context !== undefined ? { context: args.context } : {}),
     ...(args.namespace !== undefined ? { namespace: args.namespace } : {}),
