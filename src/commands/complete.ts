@@ -1,0 +1,216 @@
+/**
+ * Shell completion in cobra's `__complete` protocol, which kubectl (1.26+) speaks with plugins
+ * through `kubectl_complete-<plugin>`: given the words after `kubectl ambient` (the last one is
+ * the word being completed, possibly empty), print one candidate per line (`value\tdescription`),
+ * then `:<directive>`. The flags and positionals are read from the commands' own yargs builders,
+ * so completion cannot drift from the parser.
+ */
+import yargs, { type Argv } from 'yargs';
+import type { Deps } from '../cli/deps.ts';
+import type { KubeArgs } from '../cli/options.ts';
+import type { CommandFactory } from '../cli/run.ts';
+
+/** cobra's ShellCompDirective bits. */
+export const DIRECTIVE = { default: 0, error: 1, noSpace: 2, noFileComp: 4 } as const;
+
+export interface Candidate {
+  value: string;
+  description?: string;
+}
+
+interface FlagSpec {
+  names: string[];
+  takesValue: boolean;
+  choices: string[] | undefined;
+  description: string;
+}
+
+export interface CommandSpec {
+  name: string;
+  description: string;
+  hidden: boolean;
+  positionals: string[];
+  flags: FlagSpec[];
+  /** Choices of positionals that have them (e.g. `completion <shell>`). */
+  positionalChoices: Record<string, string[]>;
+}
+
+/** Values read from the cluster: which list a word completes from. */
+export type ClusterList = 'tags' | 'revisions';
+
+/** What completing the last word needs. */
+export interface Completion {
+  candidates: Candidate[];
+  directive: number;
+  /** Candidates still to be read from the cluster (one snapshot). */
+  fromCluster?: ClusterList;
+  /** The kube flags found among the words (to read the cluster like the command would). */
+  kube: Partial<Record<'kubeconfig' | 'context' | 'istio-namespace' | 'request-timeout', string>>;
+}
+
+/** Flags whose value is a cluster object or a file; others complete to nothing (e.g. durations). */
+const FLAG_VALUES: Record<string, ClusterList | 'files' | string[]> = {
+  to: 'revisions',
+  target: 'revisions',
+  kubeconfig: 'files',
+  'dry-run': ['client', 'server'],
+};
+/** Positionals by name. */
+const POSITIONAL_VALUES: Record<string, ClusterList> = { tag: 'tags', revision: 'revisions' };
+
+interface YargsOptions {
+  key: Record<string, unknown>;
+  alias: Record<string, string[]>;
+  boolean: string[];
+  count: string[];
+  choices: Record<string, string[]>;
+  hiddenOptions: string[];
+}
+interface YargsInternals {
+  getOptions(): YargsOptions;
+  getInternalMethods(): { getUsageInstance(): { getDescriptions(): Record<string, string | undefined> } };
+}
+
+function flagSpecs(y: Argv, positionals: string[]): FlagSpec[] {
+  const internals = y as unknown as YargsInternals;
+  const o = internals.getOptions();
+  const descriptions = internals.getInternalMethods().getUsageInstance().getDescriptions();
+  const aliasOf = new Set(Object.values(o.alias).flat());
+  const noValue = new Set([...o.boolean, ...o.count]);
+  return Object.keys(o.key)
+    .filter((k) => !aliasOf.has(k) && !positionals.includes(k) && !o.hiddenOptions.includes(k))
+    .map((k) => ({
+      names: [k, ...(o.alias[k] ?? [])],
+      takesValue: !noValue.has(k),
+      choices: o.choices[k],
+      description: (descriptions[k] ?? '').replace(/^__yargsString__:/, ''),
+    }));
+}
+
+/** Reads each command's name, positionals and flags from its yargs builder (no handler runs). */
+export function commandSpecs(factories: CommandFactory[], deps: Deps): CommandSpec[] {
+  return factories.map((f) => {
+    const m = f(deps);
+    const [name = '', ...rest] = String(m.command).split(' ');
+    const positionals = rest.map((p) => p.replace(/^[<[]|\.*[>\]]$/g, '').replace(/\.\.$/, ''));
+    let y: Argv = yargs([]).help().version(false);
+    if (typeof m.builder === 'function') y = (m.builder as (y: Argv) => Argv)(y);
+    const choices = (y as unknown as YargsInternals).getOptions().choices;
+    return {
+      name,
+      description: typeof m.describe === 'string' ? m.describe : '',
+      hidden: m.describe === false,
+      positionals,
+      flags: flagSpecs(y, positionals),
+      positionalChoices: Object.fromEntries(positionals.filter((p) => choices[p] !== undefined).map((p) => [p, choices[p] ?? []])),
+    };
+  });
+}
+
+const KUBE_FLAGS = ['kubeconfig', 'context', 'istio-namespace', 'request-timeout'] as const;
+
+function findFlag(flags: FlagSpec[], name: string): FlagSpec | undefined {
+  return flags.find((f) => f.names.includes(name));
+}
+
+function byPrefix(candidates: Candidate[], prefix: string): Candidate[] {
+  return candidates.filter((c) => c.value.startsWith(prefix));
+}
+
+/** Completes the value of `flag`; `prefix` goes before each candidate (`--dry-run=` for `--dry-run=<TAB>`). */
+function flagValue(flag: FlagSpec, word: string, prefix: string, kube: Completion['kube']): Completion {
+  const values = flag.choices ?? FLAG_VALUES[flag.names[0] ?? ''];
+  if (values === 'files') return { candidates: [], directive: DIRECTIVE.default, kube };
+  if (values === 'tags' || values === 'revisions') return { candidates: [], directive: DIRECTIVE.noFileComp, fromCluster: values, kube };
+  const candidates = (values ?? []).map((v) => ({ value: `${prefix}${v}` }));
+  return { candidates: byPrefix(candidates, prefix + word), directive: DIRECTIVE.noFileComp, kube };
+}
+
+/**
+ * Works out what the last of `words` completes to. `global` are the flags the dispatcher knows
+ * before a command is named; `specs` the commands.
+ */
+export function analyse(specs: CommandSpec[], global: FlagSpec[], words: string[]): Completion {
+  const kube: Completion['kube'] = {};
+  const current = words.at(-1) ?? '';
+  let command: CommandSpec | undefined;
+  let unknownCommand = false;
+  let positional = 0;
+  let pending: FlagSpec | undefined;
+  let dashDash = false;
+  const given = new Set<string>();
+  const record = (flag: FlagSpec, value: string): void => {
+    const key = KUBE_FLAGS.find((k) => flag.names.includes(k));
+    if (key !== undefined) kube[key] = value;
+  };
+  for (const w of words.slice(0, -1)) {
+    const flags = command?.flags ?? global;
+    if (pending !== undefined) {
+      record(pending, w);
+      pending = undefined;
+    } else if (!dashDash && w === '--') {
+      dashDash = true;
+    } else if (!dashDash && w.startsWith('-') && w !== '-') {
+      // --name, --name=value, -n, -n=value, -nvalue (kubectl's -ojson)
+      const long = /^--([^=]+)(?:=(.*))?$/s.exec(w);
+      const name = long?.[1] ?? w.slice(1, 2);
+      const inline = long !== null ? long[2] : w.length > 2 ? w.slice(2).replace(/^=/, '') : undefined;
+      const flag = findFlag(flags, name) ?? findFlag(flags, name.replace(/^no-/, ''));
+      if (flag === undefined) continue;
+      given.add(flag.names[0] ?? name);
+      if (flag.takesValue && inline === undefined) pending = flag;
+      else if (inline !== undefined) record(flag, inline);
+    } else if (command === undefined && !unknownCommand) {
+      command = specs.find((s) => s.name === w);
+      unknownCommand = command === undefined;
+    } else {
+      positional++;
+    }
+  }
+  if (unknownCommand) return { candidates: [], directive: DIRECTIVE.noFileComp, kube };
+  const flags = command?.flags ?? global;
+  if (pending !== undefined) return flagValue(pending, current, '', kube);
+  if (!dashDash && current.startsWith('-')) {
+    const withValue = /^(--?[^=]+)=(.*)$/s.exec(current);
+    if (withValue !== null) {
+      const flag = findFlag(flags, (withValue[1] ?? '').replace(/^--?/, ''));
+      return flag === undefined ? { candidates: [], directive: DIRECTIVE.noFileComp, kube } : flagValue(flag, withValue[2] ?? '', `${withValue[1] ?? ''}=`, kube);
+    }
+    const candidates = flags
+      .filter((f) => !given.has(f.names[0] ?? ''))
+      .map((f) => ({ value: `--${f.names[0] ?? ''}`, description: f.description }));
+    return { candidates: byPrefix(candidates, current), directive: DIRECTIVE.noFileComp, kube };
+  }
+  if (command === undefined) {
+    const candidates = specs.filter((s) => !s.hidden).map((s) => ({ value: s.name, description: s.description }));
+    return { candidates: byPrefix(candidates, current), directive: DIRECTIVE.noFileComp, kube };
+  }
+  const name = command.positionals[positional];
+  if (name === undefined) return { candidates: [], directive: DIRECTIVE.noFileComp, kube };
+  const choices = command.positionalChoices[name];
+  if (choices !== undefined) return { candidates: byPrefix(choices.map((value) => ({ value })), current), directive: DIRECTIVE.noFileComp, kube };
+  const list = POSITIONAL_VALUES[name];
+  return list === undefined ? { candidates: [], directive: DIRECTIVE.noFileComp, kube } : { candidates: [], directive: DIRECTIVE.noFileComp, fromCluster: list, kube };
+}
+
+/** The global flags of the dispatcher: read from a builder that applies `global` to a bare yargs. */
+export function globalFlags(global: (y: Argv) => Argv): FlagSpec[] {
+  return flagSpecs(global(yargs([]).help().version('0')), []);
+}
+
+/** The protocol's output: candidates (with a tab before the description), then `:<directive>`. */
+export function formatCompletion(candidates: Candidate[], directive: number): string {
+  const lines = candidates.map((c) => (c.description !== undefined && c.description !== '' ? `${c.value}\t${c.description.split('\n')[0] ?? ''}` : c.value));
+  return [...lines, `:${directive}`].join('\n') + '\n';
+}
+
+/** Kube flags for the one snapshot a completion may read: a short request timeout unless one is given. */
+export function completionKubeArgs(kube: Completion['kube']): KubeArgs {
+  return {
+    kubeconfig: kube.kubeconfig,
+    context: kube.context,
+    'request-timeout': kube['request-timeout'] ?? '5s',
+    'istio-namespace': kube['istio-namespace'] ?? 'istio-system',
+    verbose: false,
+  };
+}
