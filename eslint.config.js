@@ -5,6 +5,7 @@ import tseslint from 'typescript-eslint';
 
 const restrict = (paths, patterns = []) => ['error', { paths, patterns }];
 const noClientNode = { name: '@kubernetes/client-node', message: 'Only src/kube/ talks to client-node (architecture rule 1).' };
+const noClientNodeDeep = { group: ['@kubernetes/client-node/*'], message: 'Only src/kube/ talks to client-node (architecture rule 1).' };
 const cliLibs = ['yargs', 'cli-table3', 'ora'].map((name) => ({ name, message: 'CLI libraries belong in src/cli/ and src/commands/ (rule 2).' }));
 
 export default tseslint.config(
@@ -21,10 +22,10 @@ export default tseslint.config(
       'no-restricted-syntax': ['error', { selector: 'ExportDefaultDeclaration', message: 'Use named exports.' }],
     },
   },
-  { files: ['src/core/**/*.ts'], rules: { 'no-restricted-imports': restrict([noClientNode, ...cliLibs], [{ group: ['../cli/*', '../kube/*', '../commands/*', 'node:*'], message: 'core is pure: semver and core only.' }]) } },
+  { files: ['src/core/**/*.ts'], rules: { 'no-restricted-imports': restrict([noClientNode, ...cliLibs], [noClientNodeDeep, { group: ['../cli/*', '../kube/*', '../commands/*', 'node:*'], message: 'core is pure: semver and core only.' }]) } },
   { files: ['src/kube/**/*.ts'], rules: { 'no-restricted-imports': restrict(cliLibs, [{ group: ['../cli/*', '../commands/*'], message: 'kube implements core ports only.' }]) } },
-  { files: ['src/cli/**/*.ts', 'src/commands/**/*.ts'], rules: { 'no-restricted-imports': restrict([noClientNode]) } },
-  { files: ['src/bin/**/*.ts'], rules: { 'no-restricted-imports': restrict([noClientNode, ...cliLibs], [{ group: ['../core/*', '../kube/*'], message: 'bin wires run + commands only.' }]) } },
+  { files: ['src/cli/**/*.ts', 'src/commands/**/*.ts'], rules: { 'no-restricted-imports': restrict([noClientNode], [noClientNodeDeep]) } },
+  { files: ['src/bin/**/*.ts'], rules: { 'no-restricted-imports': restrict([noClientNode, ...cliLibs], [noClientNodeDeep, { group: ['../core/*', '../kube/*'], message: 'bin wires run + commands only.' }]) } },
   {
     files: ['test/**/*.ts', 'scripts/**'],
     rules: {

@@ -1,4 +1,4 @@
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig } from '@kubernetes/client-node/dist/config.js'; // deep import: see client.ts
 import { AmbientError } from '../core/errors.ts';
 import type { Cluster } from '../core/ports.ts';
 import { DEFAULT_CLIENT_OPTIONS, KubeClient, type RequestRecord } from './client.ts';

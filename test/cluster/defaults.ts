@@ -6,6 +6,36 @@
 import type { ResourceDef } from './resources.ts';
 import { isObject, type JsonObject, type KubeObject } from './types.ts';
 
+/** The minor version whose defaults apply when none is given. */
+export const LATEST_MINOR = 99;
+
+/** `v1.20.2` → 20 (LATEST_MINOR when it cannot be read). */
+export function minorOf(gitVersion: string | undefined): number {
+  const m = /^v?1\.(\d+)/.exec(gitVersion ?? '');
+  return m?.[1] !== undefined ? Number(m[1]) : LATEST_MINOR;
+}
+
+/**
+ * Status as Go's JSON encoder writes the typed struct: int fields tagged `omitempty` are left out
+ * when zero, the others are always there (0 when unset); the status struct itself is never omitted.
+ */
+const STATUS_ENCODING: Record<string, { omitEmpty: string[]; always: string[] }> = {
+  'apps/Deployment': { omitEmpty: ['observedGeneration', 'replicas', 'updatedReplicas', 'readyReplicas', 'availableReplicas', 'unavailableReplicas'], always: [] },
+  'apps/DaemonSet': { omitEmpty: ['observedGeneration', 'updatedNumberScheduled', 'numberAvailable', 'numberUnavailable'], always: ['currentNumberScheduled', 'numberMisscheduled', 'desiredNumberScheduled', 'numberReady'] },
+};
+
+/** Rewrites the status of a typed workload the way the real server stores and serves it (see STATUS_ENCODING). */
+export function encodeStatus(def: ResourceDef, o: KubeObject): void {
+  const enc = STATUS_ENCODING[`${def.group}/${def.kind}`];
+  if (enc === undefined || def.custom) return;
+  const status: JsonObject = isObject(o['status']) ? { ...o['status'] } : {};
+  for (const k of enc.omitEmpty) if (status[k] === 0 || status[k] === null) delete status[k];
+  const out: JsonObject = {};
+  for (const k of enc.always) out[k] = typeof status[k] === 'number' ? status[k] : 0;
+  for (const [k, v] of Object.entries(status)) if (!(k in out)) out[k] = v;
+  o['status'] = out;
+}
+
 function obj(parent: JsonObject, key: string): JsonObject {
   const v = parent[key];
   if (isObject(v)) return v;
@@ -18,8 +48,11 @@ function setDefault(o: JsonObject, key: string, value: unknown): void {
   if (o[key] === undefined || o[key] === null) o[key] = value;
 }
 
-/** Apply defaults to an object about to be written (create, update or patch). `old` is the stored object on update. */
-export function applyDefaults(def: ResourceDef, o: KubeObject, old: KubeObject | undefined): void {
+/**
+ * Apply defaults to an object about to be written (create, update or patch). `old` is the stored
+ * object on update; `minor` is the Kubernetes minor version served (defaults that came later are left out).
+ */
+export function applyDefaults(def: ResourceDef, o: KubeObject, old: KubeObject | undefined, minor = LATEST_MINOR): void {
   if (def.custom) return;
   const key = `${def.group}/${def.kind}`;
   switch (key) {
@@ -35,7 +68,8 @@ export function applyDefaults(def: ResourceDef, o: KubeObject, old: KubeObject |
             if ((spec[f] === undefined || spec[f] === '') && oldSpec[f] !== undefined) spec[f] = oldSpec[f];
           }
         }
-        setDefault(spec, 'internalTrafficPolicy', 'Cluster');
+        // ServiceInternalTrafficPolicy (beta, on by default from 1.22).
+        if (minor >= 22) setDefault(spec, 'internalTrafficPolicy', 'Cluster');
       }
       if (Array.isArray(spec['ports'])) {
         for (const p of spec['ports']) {
@@ -60,9 +94,11 @@ export function applyDefaults(def: ResourceDef, o: KubeObject, old: KubeObject |
       const spec = obj(o, 'spec');
       setDefault(spec, 'finalizers', ['kubernetes']);
       const labels = o.metadata.labels ?? {};
-      // NamespaceDefaultLabelName (GA in 1.22): always set to the name.
-      if (o.metadata.name !== undefined) labels['kubernetes.io/metadata.name'] = o.metadata.name;
-      o.metadata.labels = labels;
+      // NamespaceDefaultLabelName (beta, on by default from 1.21; GA in 1.22): always set to the name.
+      if (minor >= 21) {
+        if (o.metadata.name !== undefined) labels['kubernetes.io/metadata.name'] = o.metadata.name;
+        o.metadata.labels = labels;
+      }
       break;
     }
     case 'apps/Deployment': {
@@ -87,7 +123,8 @@ export function applyDefaults(def: ResourceDef, o: KubeObject, old: KubeObject |
       if (strategy['type'] === 'RollingUpdate') {
         const ru = obj(strategy, 'rollingUpdate');
         setDefault(ru, 'maxUnavailable', 1);
-        setDefault(ru, 'maxSurge', 0);
+        // DaemonSetUpdateSurge (beta, on by default from 1.22).
+        if (minor >= 22) setDefault(ru, 'maxSurge', 0);
       }
       break;
     }
@@ -132,7 +169,7 @@ export class ClusterIpAllocator {
 }
 
 /** Create-time status/spec preparation done by the real strategies (`PrepareForCreate`). */
-export function prepareForCreate(def: ResourceDef, o: KubeObject, allocateIp: () => string): void {
+export function prepareForCreate(def: ResourceDef, o: KubeObject, allocateIp: () => string, minor = LATEST_MINOR): void {
   const key = `${def.group}/${def.kind}`;
   // Status is only filled in when absent (requests have it cleared before; direct store writes may carry one).
   const noStatus = o['status'] === undefined;
@@ -147,7 +184,8 @@ export function prepareForCreate(def: ResourceDef, o: KubeObject, allocateIp: ()
     } else if (spec['clusterIP'] !== undefined && spec['clusterIPs'] === undefined) {
       spec['clusterIPs'] = [spec['clusterIP']];
     }
-    if (spec['type'] !== 'ExternalName') {
+    // IPv6DualStack (beta, on by default from 1.21) fills in the IP families.
+    if (spec['type'] !== 'ExternalName' && minor >= 21) {
       setDefault(spec, 'ipFamilies', ['IPv4']);
       setDefault(spec, 'ipFamilyPolicy', 'SingleStack');
     }

@@ -3,6 +3,7 @@
  * 127.0.0.1 that @kubernetes/client-node and kubectl can talk to.
  */
 import { workloadsController } from './controllers.ts';
+import { minorOf } from './defaults.ts';
 import { writeKubeconfigFile } from './kubeconfig.ts';
 import { present, Registry } from './registry.ts';
 import { gatewayApiCrds, grKey, splitApiVersion, type ResourceDef } from './resources.ts';
@@ -16,6 +17,8 @@ export type { Controller, FaultRule, ForbidRule, ObjectRef, RequestInfo, Request
 export type { KubeObject, ObjectMeta, StoreEvent, WatchEventType } from './types.ts';
 export { NEVER_READY_ANNOTATION } from './controllers.ts';
 export { loadYamlObjects } from './fixtures.ts';
+
+const DEFAULT_VERSION = 'v1.31.4';
 
 class SimClusterImpl implements SimCluster {
   url = '';
@@ -32,7 +35,7 @@ class SimClusterImpl implements SimCluster {
 
   constructor(private readonly options: SimOptions) {
     this.store = new Store({ historyLimit: options.watchHistory ?? 1000 });
-    this.registry = new Registry(this.store, { strictNamespaces: options.strictNamespaces ?? false });
+    this.registry = new Registry(this.store, { strictNamespaces: options.strictNamespaces ?? false, minor: minorOf(options.kubernetesVersion ?? DEFAULT_VERSION) });
     this.store.subscribe((e) => {
       if (this.controllers.length === 0) return;
       const event: StoreEvent = { type: e.type, object: clone(e.object) };
@@ -55,7 +58,8 @@ class SimClusterImpl implements SimCluster {
     }
     this.server = new SimServer({
       registry: this.registry,
-      gitVersion: options.kubernetesVersion ?? 'v1.31.4',
+      gitVersion: options.kubernetesVersion ?? DEFAULT_VERSION,
+      anonymousAuth: options.anonymousAuth ?? true,
       tokens: options.tokens,
       faults: this.faults,
       forbids: this.forbids,

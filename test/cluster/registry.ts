@@ -4,7 +4,7 @@
  * and by direct store access alike, so both bump resourceVersion/generation and emit events.
  */
 import { randomUUID } from 'node:crypto';
-import { applyDefaults, ClusterIpAllocator, crdStatus, prepareForCreate } from './defaults.ts';
+import { applyDefaults, ClusterIpAllocator, crdStatus, encodeStatus, LATEST_MINOR, prepareForCreate } from './defaults.ts';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, PatchError, smpSchemaFor } from './patch.ts';
 import { apiVersionOf, grKey, ResourceTable, type ResourceDef } from './resources.ts';
 import { parseFieldSelector, parseLabelSelector, SelectorError, type FieldSelector, type LabelSelector } from './selectors.ts';
@@ -105,10 +105,10 @@ function decodeContinue(token: string): { rv: number; start: string } {
   try {
     parsed = JSON.parse(Buffer.from(token, 'base64').toString('utf8'));
   } catch {
-    throw badRequest(`continue key is not valid: illegal base64 data at input byte 0`);
+    throw badRequest(`invalid continue token: continue key is not valid: illegal base64 data at input byte 0`);
   }
   if (!isObject(parsed) || parsed['v'] !== 'meta.k8s.io/v1' || typeof parsed['rv'] !== 'number' || typeof parsed['start'] !== 'string') {
-    throw badRequest('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
+    throw badRequest('invalid continue token: continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
   }
   return { rv: parsed['rv'], start: parsed['start'] };
 }
@@ -136,7 +136,11 @@ export class Registry {
   private readonly timers = new Set<NodeJS.Immediate>();
   private disposed = false;
 
-  constructor(readonly store: Store, private readonly opts: { strictNamespaces: boolean }) {
+  /** The Kubernetes minor version served (version-dependent defaults and responses). */
+  readonly minor: number;
+
+  constructor(readonly store: Store, private readonly opts: { strictNamespaces: boolean; minor?: number }) {
+    this.minor = opts.minor ?? LATEST_MINOR;
     store.subscribe((e) => {
       if (e.gr === CRD_GR) this.table.setCrds(this.store.list(CRD_GR));
     });
@@ -197,8 +201,9 @@ export class Registry {
       if (field !== undefined && !field.matches(o)) return false;
       return true;
     });
-    // A list with resourceVersion=0 is served from the watch cache, which ignores limit (1.20 behaviour).
-    const limit = q.resourceVersion === '0' ? 0 : (q.limit ?? 0);
+    // A list with resourceVersion=0 is served from the watch cache, which ignores limit (1.20 behaviour);
+    // with a continue token it goes to storage, which pages.
+    const limit = q.resourceVersion === '0' && start === undefined ? 0 : (q.limit ?? 0);
     if (limit > 0 && matching.length > limit) {
       const page = matching.slice(0, limit);
       const last = page[page.length - 1];
@@ -282,12 +287,13 @@ export class Registry {
       delete md.namespace;
     }
     if (!wo.direct && def.namespaced) this.admitNamespace(def, md.namespace ?? '', md.name ?? '');
-    applyDefaults(def, o, undefined);
+    applyDefaults(def, o, undefined, this.minor);
     // rest.BeforeCreate
     delete md.deletionTimestamp;
     delete md.deletionGracePeriodSeconds;
     if (!wo.direct && def.statusSubresource) delete o['status'];
-    prepareForCreate(def, o, () => this.allocateIp());
+    prepareForCreate(def, o, () => this.allocateIp(), this.minor);
+    encodeStatus(def, o);
     if (!wo.direct || typeof md.uid !== 'string' || md.uid === '') md.uid = randomUUID();
     if (!wo.direct || typeof md.creationTimestamp !== 'string') md.creationTimestamp = nowTimestamp();
     if ((md.name === undefined || md.name === '') && typeof md.generateName === 'string' && md.generateName !== '') {
@@ -353,11 +359,12 @@ export class Registry {
       next = clone(existing);
       if (incoming['status'] === undefined) delete next['status'];
       else next['status'] = incoming['status'];
+      encodeStatus(def, next);
     } else {
       next = incoming;
       const md = next.metadata;
       const old = existing.metadata;
-      applyDefaults(def, next, existing);
+      applyDefaults(def, next, existing, this.minor);
       if (!wo.direct && def.statusSubresource) {
         if (existing['status'] === undefined) delete next['status'];
         else next['status'] = clone(existing['status']);
@@ -377,6 +384,7 @@ export class Registry {
         delete md.deletionGracePeriodSeconds;
       }
       if (def.group === 'apiextensions.k8s.io' && def.kind === 'CustomResourceDefinition' && !wo.direct) crdStatus(next, existing);
+      encodeStatus(def, next);
       errs.push(...validateObjectMeta(next, def.nameRule, def.namespaced).filter((e) => e.field !== 'metadata.name' || e.type !== 'FieldValueRequired'));
       errs.push(...this.kindErrors(def, next));
       if (errs.length > 0) throw invalid(def.group, def.kind, name, errs);
@@ -449,9 +457,8 @@ export class Registry {
     const objNs = o.metadata.namespace ?? '';
     if (def.namespaced && objNs !== namespace) throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
     if (!def.namespaced) delete o.metadata.namespace;
-    if (o.metadata.name !== name) {
-      throw invalid(def.group, def.kind, name, [{ type: 'FieldValueInvalid', field: 'metadata.name', value: o.metadata.name, detail: 'field is immutable' }]);
-    }
+    // The patch handler checks the patched name against the URL (rest.BeforeUpdate is never reached).
+    if (o.metadata.name !== name) throw badRequest(`the name of the object (${o.metadata.name ?? ''}) does not match the name on the URL (${name})`);
     return this.applyUpdate(def, existing, o, wo);
   }
 
@@ -460,11 +467,13 @@ export class Registry {
     const existing = this.get(def, namespace, name);
     const gr = grKey(def);
     const pre = options.preconditions;
+    // rest.BeforeDelete: the conflict names the Kind (GroupResource{gvk.Group, gvk.Kind}), not the resource.
+    const gk = { group: def.group, resource: def.kind };
     if (pre?.uid !== undefined && pre.uid !== existing.metadata.uid) {
-      throw conflict(this.gr(def), name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${existing.metadata.uid ?? ''}`);
+      throw conflict(gk, name, `the UID in the precondition (${pre.uid}) does not match the UID in record (${existing.metadata.uid ?? ''}). The object might have been deleted and then recreated`);
     }
     if (pre?.resourceVersion !== undefined && pre.resourceVersion !== existing.metadata.resourceVersion) {
-      throw conflict(this.gr(def), name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${existing.metadata.resourceVersion ?? ''}`);
+      throw conflict(gk, name, `the ResourceVersion in the precondition (${pre.resourceVersion}) does not match the ResourceVersion in record (${existing.metadata.resourceVersion ?? ''}). The object might have been modified`);
     }
     const graceful = gr === NS_GR || (existing.metadata.finalizers ?? []).length > 0;
     if (graceful) {
@@ -478,10 +487,11 @@ export class Registry {
       if (gr === NS_GR) this.later(() => this.finalizeNamespace(name));
       return { body: stored, object: stored };
     }
-    if (wo.dryRun) return { body: def.returnDeletedObject ? existing : this.successStatus(def, existing), object: existing };
+    const returnObject = def.returnDeletedObject && this.minor >= (def.returnDeletedObjectSince ?? 0);
+    if (wo.dryRun) return { body: returnObject ? existing : this.successStatus(def, existing), object: existing };
     if (gr === CRD_GR) this.deleteCustomResources(existing);
     const removed = this.store.remove(gr, existing.metadata.namespace ?? '', name) ?? existing;
-    return { body: def.returnDeletedObject ? removed : this.successStatus(def, removed), object: removed };
+    return { body: returnObject ? removed : this.successStatus(def, removed), object: removed };
   }
 
   /** DELETE on a collection: deletes every matching object, answers with the list of them. */

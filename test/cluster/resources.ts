@@ -41,6 +41,8 @@ export interface ResourceDef {
   nameRule: NameRule;
   /** DELETE answers with the object (genericregistry.Store.ReturnDeletedObject) instead of a Status. */
   returnDeletedObject: boolean;
+  /** ...from this Kubernetes minor version on (before it: a Success Status). */
+  returnDeletedObjectSince?: number;
   /** PUT of a missing object creates it (rest.RESTUpdateStrategy.AllowCreateOnUpdate). */
   allowCreateOnUpdate: boolean;
   fieldSelector: FieldSelectorSupport;
@@ -71,6 +73,7 @@ interface BuiltinSpec {
   generation?: GenerationPolicy;
   nameRule?: NameRule;
   returnDeletedObject?: boolean;
+  returnDeletedObjectSince?: number;
   allowCreateOnUpdate?: boolean;
   fieldSelector?: FieldSelectorSupport;
 }
@@ -83,7 +86,8 @@ const BUILTIN_SPECS: BuiltinSpec[] = [
     verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'], nameRule: 'label', returnDeletedObject: true,
     fieldSelector: { fields: ['metadata.name', 'status.phase'], message: (l) => `field label not supported: ${l}` },
   },
-  { group: '', version: 'v1', resource: 'services', kind: 'Service', namespaced: true, shortNames: ['svc'], categories: ['all'], status: true, nameRule: 'dns1035', returnDeletedObject: true, fieldSelector: supported('metadata.namespace', 'metadata.name', 'spec.clusterIP', 'spec.type') },
+  // Services answer DELETE with a Success Status before 1.23 (their storage was not yet a plain genericregistry.Store).
+  { group: '', version: 'v1', resource: 'services', kind: 'Service', namespaced: true, shortNames: ['svc'], categories: ['all'], status: true, nameRule: 'dns1035', returnDeletedObject: true, returnDeletedObjectSince: 23, fieldSelector: supported('metadata.namespace', 'metadata.name', 'spec.clusterIP', 'spec.type') },
   { group: '', version: 'v1', resource: 'configmaps', kind: 'ConfigMap', namespaced: true, shortNames: ['cm'] },
   { group: '', version: 'v1', resource: 'serviceaccounts', kind: 'ServiceAccount', namespaced: true, shortNames: ['sa'], returnDeletedObject: true },
   {
@@ -126,6 +130,7 @@ function builtin(s: BuiltinSpec): ResourceDef {
     ...(s.generation ? { generation: s.generation } : {}),
     nameRule: s.nameRule ?? 'subdomain',
     returnDeletedObject: s.returnDeletedObject ?? false,
+    ...(s.returnDeletedObjectSince !== undefined ? { returnDeletedObjectSince: s.returnDeletedObjectSince } : {}),
     allowCreateOnUpdate: s.allowCreateOnUpdate ?? false,
     fieldSelector: s.fieldSelector ?? defaultFieldSelector,
   };

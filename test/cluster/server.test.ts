@@ -65,7 +65,6 @@ describe('discovery and version', () => {
 
   const notFound: [string, string][] = [
     ['GET', '/foo'],
-    ['GET', '/apis/nope.example.com/v1'],
     ['GET', '/apis/apps/v2'],
     ['GET', '/api/v2'],
     ['GET', '/api/v1/foos'],
@@ -79,6 +78,16 @@ describe('discovery and version', () => {
       const r = await call(t.sim.url, method, path);
       assert.equal(r.status, 404);
       assert.deepEqual(r.json, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'the server could not find the requested resource', reason: 'NotFound', details: {}, code: 404 });
+    });
+  }
+
+  // Outside the built-in groups no API handler answers: the mux's plain-text 404 (verified against kube-apiserver 1.20).
+  for (const path of ['/apis/nope.example.com', '/apis/nope.example.com/v1', '/apis/nope.example.com/v1/things', '/apis/gateway.networking.k8s.io/v9/gateways', '/apis/gateway.networking.k8s.io/v1/nothings']) {
+    it(`GET ${path} → plain-text 404 "404 page not found"`, async () => {
+      const r = await call(t.sim.url, 'GET', path);
+      assert.equal(r.status, 404);
+      assert.match(r.headers.get('content-type') ?? '', /^text\/plain/);
+      assert.deepEqual(r.json, { text: '404 page not found\n' });
     });
   }
 
@@ -300,7 +309,7 @@ describe('CRUD semantics', () => {
   it('status subresource: main-resource writes keep status, /status writes change only status', async () => {
     const path = '/apis/apps/v1/namespaces/default/deployments/st';
     const created = await call(t.sim.url, 'POST', '/apis/apps/v1/namespaces/default/deployments', { ...deployment('st'), status: { replicas: 99 } });
-    assert.equal(created.json['status'], undefined, 'status is dropped on create');
+    assert.deepEqual(created.json['status'], {}, 'status is dropped on create (the empty struct is still encoded)');
     const put = await call(t.sim.url, 'PUT', `${path}/status`, { ...created.json, spec: { replicas: 7 }, status: { replicas: 5 } });
     assert.equal(put.status, 200);
     assert.deepEqual(put.json['status'], { replicas: 5 });
@@ -331,9 +340,14 @@ describe('CRUD semantics', () => {
     const c = await call(t.sim.url, 'POST', CM, { metadata: { name: 'del2' } });
     const pre = await call(t.sim.url, 'DELETE', `${CM}/del2`, { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { uid: 'wrong' } });
     assert.equal(pre.status, 409);
-    assert.equal(pre.json['message'], `Operation cannot be fulfilled on configmaps "del2": Precondition failed: UID in precondition: wrong, UID in object meta: ${(c.json['metadata'] as { uid: string }).uid}`);
+    assert.equal(pre.json['message'], `Operation cannot be fulfilled on ConfigMap "del2": the UID in the precondition (wrong) does not match the UID in record (${(c.json['metadata'] as { uid: string }).uid}). The object might have been deleted and then recreated`);
+    assert.deepEqual(pre.json['details'], { name: 'del2', kind: 'ConfigMap' });
     const rv = await call(t.sim.url, 'DELETE', `${CM}/del2`, { preconditions: { resourceVersion: '1' } });
     assert.equal(rv.status, 409);
+    assert.match(rv.json['message'] as string, /^Operation cannot be fulfilled on ConfigMap "del2": the ResourceVersion in the precondition \(1\) does not match the ResourceVersion in record \(\d+\)\. The object might have been modified$/);
+    // With a body, the options come from it alone: a dryRun in the query is ignored (handlers/delete.go).
+    const dry = await call(t.sim.url, 'DELETE', `${CM}/del2?dryRun=All`, { preconditions: { resourceVersion: '1' } });
+    assert.equal(dry.status, 409);
     assert.equal((await call(t.sim.url, 'DELETE', `${CM}/del2`, { preconditions: { resourceVersion: (c.json['metadata'] as { resourceVersion: string }).resourceVersion } })).status, 200);
   });
 
@@ -411,14 +425,31 @@ describe('auth and RBAC-lite', () => {
   });
   after(async () => t.close());
 
-  it('requests without a known token get 401', async () => {
-    for (const headers of [{}, { Authorization: 'Bearer wrong' }]) {
-      const r = await call(t.sim.url, 'GET', '/api/v1/namespaces', undefined, headers);
-      assert.equal(r.status, 401);
-      assert.deepEqual(r.json, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 });
-    }
+  it('requests with an unknown token get 401', async () => {
+    const r = await call(t.sim.url, 'GET', '/api/v1/namespaces', undefined, { Authorization: 'Bearer wrong' });
+    assert.equal(r.status, 401);
+    assert.deepEqual(r.json, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 });
     const ok = await call(t.sim.url, 'GET', '/api/v1/namespaces', undefined, { Authorization: 'Bearer tok-admin' });
     assert.equal(ok.status, 200);
+  });
+
+  it('requests without a token are system:anonymous: /version and health only, 403 elsewhere', async () => {
+    const r = await call(t.sim.url, 'GET', '/api/v1/namespaces');
+    assert.equal(r.status, 403);
+    assert.deepEqual(r.json, {
+      kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure',
+      message: 'namespaces is forbidden: User "system:anonymous" cannot list resource "namespaces" in API group "" at the cluster scope',
+      reason: 'Forbidden', details: { kind: 'namespaces' }, code: 403,
+    });
+    assert.equal((await call(t.sim.url, 'GET', '/apis')).status, 403);
+    assert.equal((await call(t.sim.url, 'GET', '/version')).status, 200);
+    assert.equal((await call(t.sim.url, 'GET', '/readyz')).status, 200);
+    const strict = await startSimCluster({ tokens: { tok: 'admin' }, anonymousAuth: false, gatewayApi: false });
+    try {
+      assert.equal((await call(strict.url, 'GET', '/api/v1/namespaces')).status, 401);
+    } finally {
+      await strict.close();
+    }
   });
 
   it('forbid rules give 403 with the real RBAC message', async () => {

@@ -9,7 +9,7 @@ import { openApiV3GroupVersion, openApiV3Root } from './openapi.ts';
 import { apiVersionOf, type ResourceDef } from './resources.ts';
 import { parseSelectors, present, type DeleteOptions, type Registry, type WriteOptions } from './registry.ts';
 import {
-  ApiError, badRequest, forbidden, forCode, invalid, methodNotAllowed, pathNotFound, unauthorized, internalUnknown,
+  ApiError, badRequest, failure, forbidden, forCode, invalid, methodNotAllowed, pathNotFound, unauthorized, internalUnknown,
 } from './status.ts';
 import type { FaultRule, ForbidRule, RequestInfo, RequestRecord, RequestVerb } from './sim-types.ts';
 import { isObject, type KubeObject } from './types.ts';
@@ -20,6 +20,7 @@ export interface ServerContext {
   registry: Registry;
   gitVersion: string;
   tokens: Record<string, string> | undefined;
+  anonymousAuth: boolean;
   faults: FaultRule[];
   forbids: ForbidRule[];
   requests: RequestRecord[];
@@ -42,6 +43,7 @@ interface Route {
 }
 
 const TRUE_VALUES = new Set(['1', 't', 'T', 'true', 'TRUE', 'True']);
+const ANONYMOUS = 'system:anonymous';
 
 /** Route a request like `RequestInfoFactory.NewRequestInfo`. */
 export function routeRequest(method: string, pathname: string, query: Record<string, string>): Route {
@@ -97,6 +99,32 @@ export function routeRequest(method: string, pathname: string, query: Record<str
     default: r.verb = 'other';
   }
   return r;
+}
+
+/** Thrown for the mux's plain-text 404 (`404 page not found`), which is no Status. */
+const PLAIN_404 = new ApiError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: '404 page not found', code: 404 });
+
+/** What the client asked the body to be converted to (the first acceptable `as=` clause of Accept, like content negotiation). */
+type Conversion = 'Table' | 'PartialObjectMetadata' | 'PartialObjectMetadataList' | undefined;
+
+/** The conversion of the first Accept clause the server can serve (`application/json`, or one with as/g/v it knows). */
+export function negotiateConversion(accept: string | undefined): Conversion {
+  for (const clause of (accept ?? '').split(',')) {
+    const [type, ...params] = clause.split(';').map((p) => p.trim());
+    if (type !== 'application/json' && type !== '*/*' && type !== 'application/*') continue;
+    const p = Object.fromEntries(params.map((x) => [x.slice(0, x.indexOf('=')).trim(), x.slice(x.indexOf('=') + 1).trim()]));
+    const as = p['as'];
+    if (as === undefined) return undefined;
+    if (p['g'] !== 'meta.k8s.io' || !['v1', 'v1beta1'].includes(p['v'] ?? '')) continue;
+    if (as === 'Table' || as === 'PartialObjectMetadata' || as === 'PartialObjectMetadataList') return as;
+  }
+  return undefined;
+}
+
+/** 406 for a conversion that does not fit the answer (`as=PartialObjectMetadataList` on a single object, and the reverse). */
+function notAcceptable(asked: string, isList: boolean, kind: string): ApiError {
+  const what = isList ? `is a list (*${kind}List)` : `is not a list (*${kind})`;
+  return new ApiError(failure(406, 'NotAcceptable', `you requested ${asked}, but the requested object ${what}`));
 }
 
 function sleep(ms: number): Promise<void> {
@@ -232,11 +260,16 @@ export class SimServer {
       // Authentication.
       let user = 'admin';
       if (this.ctx.tokens !== undefined && route.kind !== 'health') {
-        const auth = req.headers['authorization'] ?? '';
-        const m = /^Bearer\s+(.+)$/i.exec(auth);
-        const u = m?.[1] !== undefined ? this.ctx.tokens[m[1].trim()] : undefined;
-        if (u === undefined) throw unauthorized();
-        user = u;
+        const auth = req.headers['authorization'];
+        if ((auth === undefined || auth === '') && this.ctx.anonymousAuth) {
+          // The anonymous authenticator; RBAC lets system:unauthenticated read /version only.
+          user = ANONYMOUS;
+        } else {
+          const m = /^Bearer\s+(.+)$/i.exec(auth ?? '');
+          const u = m?.[1] !== undefined ? this.ctx.tokens[m[1].trim()] : undefined;
+          if (u === undefined) throw unauthorized();
+          user = u;
+        }
       }
       // Body.
       let body: unknown;
@@ -258,6 +291,10 @@ export class SimServer {
       const reply = this.dispatch(req, route, query, url.searchParams, rawBody, body);
       this.send(res, record, reply, midBody);
     } catch (e) {
+      if (e === PLAIN_404) {
+        this.send(res, record, { status: 404, body: '404 page not found\n', headers: { 'X-Content-Type-Options': 'nosniff' } }, midBody);
+        return;
+      }
       const err = e instanceof ApiError ? e : internalUnknown(e instanceof Error ? e.message : String(e));
       this.send(res, record, { status: err.code, body: err.status, headers: err.headers }, midBody);
     }
@@ -274,7 +311,8 @@ export class SimServer {
   }
 
   private checkForbidden(info: RequestInfo, route: Route): void {
-    for (const rule of this.ctx.forbids) {
+    const rules = info.user === ANONYMOUS && route.kind !== 'version' ? [{ user: ANONYMOUS }, ...this.ctx.forbids] : this.ctx.forbids;
+    for (const rule of rules) {
       if (rule.user !== undefined && rule.user !== info.user) continue;
       if (rule.verb !== undefined && rule.verb !== info.verb) continue;
       if (route.kind === 'resource') {
@@ -313,9 +351,20 @@ export class SimServer {
     res.end(buf);
   }
 
+  /**
+   * The 404 for a path: a built-in group version answers a NotFound Status; a group nobody serves, or
+   * one served only by CRDs (the apiextensions handler delegates), ends in the mux's plain-text 404.
+   */
+  private notFoundFor(route: Route): ApiError {
+    const group = route.group ?? '';
+    const builtin = group === '' || this.ctx.registry.table.all().some((d) => d.group === group && !d.custom);
+    return builtin ? pathNotFound() : PLAIN_404;
+  }
+
   private resolveDef(route: Route): ResourceDef {
     const def = this.ctx.registry.table.byResource(route.group ?? '', route.version ?? '', route.resource ?? '');
-    if (def === undefined || route.extra === true) throw pathNotFound();
+    if (def === undefined) throw this.notFoundFor(route);
+    if (route.extra === true) throw pathNotFound();
     if (route.subresource !== undefined && !(route.subresource === 'status' && def.statusSubresource)) throw pathNotFound();
     const isNamespaceObject = def.group === '' && def.resource === 'namespaces';
     if (!def.namespaced && route.namespace !== undefined && !isNamespaceObject) throw pathNotFound();
@@ -351,12 +400,15 @@ export class SimServer {
     const isNamespaceObject = def.group === '' && def.resource === 'namespaces';
     const ns = def.namespaced ? route.namespace : undefined;
     const nsParam = ns ?? '';
-    const asTable = (req.headers['accept'] ?? '').includes('as=Table');
+    const conversion = negotiateConversion(req.headers['accept']);
+    const asTable = conversion === 'Table';
     if (def.namespaced && ns === undefined && route.name !== undefined) throw pathNotFound();
     if (route.subresource !== undefined && !['get', 'update', 'patch'].includes(route.verb)) throw methodNotAllowed();
     const wo = (kind: string): WriteOptions => {
       const w: WriteOptions = {};
-      const dry = [...params.getAll('dryRun'), ...(isObject(body) && Array.isArray(body['dryRun']) && kind === 'DeleteOptions' ? body['dryRun'].map(String) : [])];
+      // DELETE decodes its options from the body when there is one, and only then ignores the query (handlers/delete.go).
+      const fromBody = kind === 'DeleteOptions' && body !== undefined;
+      const dry = fromBody ? (isObject(body) && Array.isArray(body['dryRun']) ? body['dryRun'].map(String) : []) : params.getAll('dryRun');
       const bad = dry.filter((d) => d !== 'All');
       if (bad.length > 0) {
         throw invalid('meta.k8s.io', kind, '', [{ type: 'FieldValueNotSupported', field: 'dryRun', value: dry, detail: 'supported values: "All"' }]);
@@ -368,6 +420,8 @@ export class SimServer {
     switch (route.verb) {
       case 'get': {
         const o = present(def, reg.get(def, nsParam, route.name ?? ''), version);
+        if (conversion === 'PartialObjectMetadataList') throw notAcceptable(conversion, false, def.kind);
+        if (conversion === 'PartialObjectMetadata' && route.subresource === undefined) return { status: 200, body: { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata } };
         return { status: 200, body: asTable ? this.table(def, [o], { resourceVersion: o.metadata.resourceVersion ?? '' }) : o };
       }
       case 'list': {
@@ -376,9 +430,12 @@ export class SimServer {
           if (!/^-?\d+$/.test(query['limit'])) throw badRequest(`strconv.ParseInt: parsing ${JSON.stringify(query['limit'])}: invalid syntax`);
           limit = Math.max(0, Number(query['limit']));
         }
-        if ((query['continue'] ?? '') !== '' && (query['resourceVersion'] ?? '') !== '') {
-          throw invalid('meta.k8s.io', 'ListOptions', '', [{ type: 'FieldValueForbidden', field: 'resourceVersion', detail: 'specifying resource version is not allowed when using continue' }]);
+        // etcd3 store: a continue token carries its own resourceVersion ("0" passes: it only picks the cache).
+        const rvParam = query['resourceVersion'] ?? '';
+        if ((query['continue'] ?? '') !== '' && rvParam !== '' && rvParam !== '0') {
+          throw badRequest('specifying resource version is not allowed when using continue');
         }
+        if (conversion === 'PartialObjectMetadata') throw notAcceptable(conversion, true, def.kind);
         const result = reg.list(def, ns, {
           ...(query['labelSelector'] !== undefined ? { labelSelector: query['labelSelector'] } : {}),
           ...(query['fieldSelector'] !== undefined ? { fieldSelector: query['fieldSelector'] } : {}),
@@ -391,6 +448,11 @@ export class SimServer {
         if (result.remainingItemCount !== undefined) meta['remainingItemCount'] = result.remainingItemCount;
         const items = result.items.map((o) => present(def, o, version));
         if (asTable) return { status: 200, body: this.table(def, items, meta) };
+        if (conversion === 'PartialObjectMetadataList') {
+          // Built by appending to a nil slice: an empty list encodes its items as null.
+          const partial = items.map((o) => ({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata }));
+          return { status: 200, body: { kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', metadata: meta, items: partial.length > 0 ? partial : null } };
+        }
         return {
           status: 200,
           body: {
@@ -470,10 +532,10 @@ export class SimServer {
     if (route.group === undefined) return { status: 200, body: table.groupList() };
     if (route.version === undefined) {
       const g = table.group(route.group);
-      if (g === undefined) throw pathNotFound();
+      if (g === undefined) throw this.notFoundFor(route);
       return { status: 200, body: g };
     }
-    if (!table.servesGroupVersion(route.group, route.version)) throw pathNotFound();
+    if (!table.servesGroupVersion(route.group, route.version)) throw this.notFoundFor(route);
     return { status: 200, body: table.resourceList(route.group, route.version) };
   }
 
@@ -552,9 +614,11 @@ function stripTypeMeta(o: KubeObject): Record<string, unknown> {
   return out;
 }
 
+/** `metav1.DeleteOptions` of a DELETE: decoded from the body when there is one, else from the query. */
 function deleteOptions(body: unknown, query: Record<string, string>): DeleteOptions {
   const opts: DeleteOptions = {};
-  if (isObject(body)) {
+  if (body !== undefined) {
+    if (!isObject(body)) return opts;
     const pre = body['preconditions'];
     if (isObject(pre)) {
       opts.preconditions = {};
@@ -563,6 +627,7 @@ function deleteOptions(body: unknown, query: Record<string, string>): DeleteOpti
     }
     if (typeof body['propagationPolicy'] === 'string') opts.propagationPolicy = body['propagationPolicy'];
     if (typeof body['gracePeriodSeconds'] === 'number') opts.gracePeriodSeconds = body['gracePeriodSeconds'];
+    return opts;
   }
   if (query['propagationPolicy'] !== undefined) opts.propagationPolicy = query['propagationPolicy'];
   if (query['gracePeriodSeconds'] !== undefined && /^\d+$/.test(query['gracePeriodSeconds'])) opts.gracePeriodSeconds = Number(query['gracePeriodSeconds']);

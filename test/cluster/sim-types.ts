@@ -86,12 +86,25 @@ export interface SimOptions {
   host?: '127.0.0.1';
   /** 0 = a free port (default). */
   port?: number;
-  /** gitVersion of GET /version (default 'v1.31.4'). */
+  /**
+   * gitVersion of GET /version (default 'v1.31.4'). Its minor version also selects version-dependent
+   * behaviour: defaults added later (namespace name label 1.21, Service ipFamilies 1.21 and
+   * internalTrafficPolicy 1.22, DaemonSet maxSurge 1.22) and the Service DELETE answer (object from 1.23).
+   */
   kubernetesVersion?: string;
   /** Serve gateway.networking.k8s.io/v1 through seeded Gateway API CRDs (default true). */
   gatewayApi?: boolean;
-  /** Bearer token → user name. If given, requests without a known token get 401. */
+  /**
+   * Bearer token → user name. If given, a request with an unknown token gets 401; one without a token
+   * is `system:anonymous` (see anonymousAuth).
+   */
   tokens?: Record<string, string>;
+  /**
+   * Like kube-apiserver's --anonymous-auth (default true): with `tokens`, a request without a token is
+   * `system:anonymous`, which may read /version and the health endpoints (system:public-info-viewer)
+   * and gets 403 for everything else. False: such requests get 401.
+   */
+  anonymousAuth?: boolean;
   /** Like the NamespaceLifecycle admission plugin: creating in a missing namespace → 404, in a terminating one → 403. Default false (lenient). */
   strictNamespaces?: boolean;
   /** Built-in controllers. */
