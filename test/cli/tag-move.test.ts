@@ -4,7 +4,7 @@ import type { TagView } from '../../src/core/views.ts';
 import type { KubeObject } from '../cluster/types.ts';
 import { fixtureVersions, gateway, helmRender, istiod, namespace, parseObjects, proxyDeployment, revOf, tagObjects } from '../support/builders.ts';
 import { ambient } from '../support/cli.ts';
-import { assertLiveEqualsRender } from '../support/compare.ts';
+import { assertLiveEqualsRender, clusterState } from '../support/compare.ts';
 import { startCluster, type TestCluster } from '../support/sim.ts';
 
 const MWC = { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingWebhookConfiguration' };
@@ -16,13 +16,7 @@ function live(c: TestCluster, tag: string): { webhook: KubeObject | undefined; s
   return { webhook: c.sim.get({ ...MWC, name: `istio-revision-tag-${tag}` }), service: c.sim.get({ ...SVC, name: `istiod-revision-tag-${tag}` }) };
 }
 
-/** Every object, without the fields a restore legitimately changes. */
-function state(c: TestCluster): unknown {
-  return c.sim.dump().map((o) => {
-    const { resourceVersion: _r, managedFields: _m, generation: _g, ...meta } = o.metadata;
-    return { ...o, metadata: meta };
-  });
-}
+const state = clusterState;
 
 describe('tag-move renders exactly what the chart of the target version renders', () => {
   for (const v of fixtureVersions()) {

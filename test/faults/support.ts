@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { EXIT_CODES } from '../../src/cli/errors.ts';
 import type { ErrorKind } from '../../src/core/errors.ts';
 import type { CliResult } from '../support/cli.ts';
+import { clusterState } from '../support/compare.ts';
 import type { TestCluster } from '../support/sim.ts';
 
 /** Asserts a failure: the documented exit code of `kind`, exactly one `error:` line matching `message`, no stack, empty stdout. */
@@ -17,12 +18,7 @@ export function assertFails(r: CliResult, kind: ErrorKind, message: RegExp): voi
 }
 
 /** Every object, without the fields a restore or a no-op legitimately changes. */
-export function state(c: TestCluster): unknown {
-  return c.sim.dump().map((o) => {
-    const { resourceVersion: _r, managedFields: _m, generation: _g, ...meta } = o.metadata;
-    return { ...o, metadata: meta };
-  });
-}
+export const state = clusterState;
 
 /** The `istio.io/rev` of a tag's webhook. */
 export function tagRevision(c: TestCluster, tag: string): string | undefined {

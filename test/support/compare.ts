@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { projectOnto } from '../../src/core/diff.ts';
 import type { KubeObject } from '../cluster/types.ts';
+import type { TestCluster } from './sim.ts';
 
 const HISTORY = 'kubectl-ambient.dev/tag-history';
 
@@ -30,4 +31,12 @@ export function assertLiveEqualsRender(live: KubeObject | undefined, rendered: K
     return rest;
   };
   assert.deepEqual(projectOnto(body(l), body(rendered)), body(rendered), `${what}: body`);
+}
+
+/** Every object of a cluster, without the fields a restore or a no-op legitimately changes. */
+export function clusterState(c: TestCluster): unknown {
+  return c.sim.dump().map((o) => {
+    const { resourceVersion: _r, managedFields: _m, generation: _g, ...meta } = o.metadata;
+    return { ...o, metadata: meta };
+  });
 }
