@@ -94,8 +94,11 @@ async function waitForFollowers(deps: Deps, args: FlowArgs, cluster: Cluster, pl
   try {
     await cluster.watch({ kind: 'Deployment', labelSelector: GATEWAY_MANAGED }, done, AbortSignal.any([timeout, deps.signal]));
   } catch (e) {
-    spinner.stop();
-    throw e;
+    // Ctrl-C or the timeout may cut the watch's own list short: that is the outcome below, not a failure.
+    if (!deps.signal.aborted && !timeout.aborted) {
+      spinner.stop();
+      throw e;
+    }
   }
   if (pending.length === 0) {
     spinner.succeed(`${what} on ${plan.to}: ${wanted.size}/${wanted.size}`);
