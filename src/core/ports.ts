@@ -42,6 +42,12 @@ export interface ListQuery<K extends KindName = KindName> {
   metadataOnly?: boolean;
   /** A 404 for this kind means "API not installed": return no objects instead of failing. */
   optional?: boolean;
+  /**
+   * Keep only what the domain reads of each item (labels, annotations, generation, replicas,
+   * pod-template annotations and images, status, gatewayClassName): thousands of Gateways and proxy
+   * Deployments then cost a fraction of the memory. Never for objects that are written back.
+   */
+  summary?: boolean;
 }
 
 /** What the domain needs to read from a cluster. Each call is one paginated list request. */

@@ -38,8 +38,8 @@ export function snapshotQueries(istioNamespace: string) {
     daemonSets: query({ kind: 'DaemonSet' }),
     revNamespaces: query({ kind: 'Namespace', labelSelector: REV, metadataOnly: true }),
     ambientNamespaces: query({ kind: 'Namespace', labelSelector: DATAPLANE_MODE, metadataOnly: true }),
-    gateways: query({ kind: 'Gateway', optional: true }),
-    proxies: query({ kind: 'Deployment', labelSelector: GATEWAY_MANAGED }),
+    gateways: query({ kind: 'Gateway', optional: true, summary: true }),
+    proxies: query({ kind: 'Deployment', labelSelector: GATEWAY_MANAGED, summary: true }),
   };
 }
 

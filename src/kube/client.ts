@@ -42,6 +42,22 @@ interface Response {
 
 const http = new IsomorphicFetchHttpLibrary();
 
+/** What the domain reads of an object in a `summary` list (see ListQuery.summary). */
+export function summarise(o: KubeObject): KubeObject {
+  const { name, namespace, labels, annotations, generation, resourceVersion, creationTimestamp } = o.metadata;
+  const spec = (o['spec'] ?? {}) as { replicas?: number; gatewayClassName?: string; template?: { metadata?: { annotations?: Record<string, string> }; spec?: { containers?: { name: string; image?: string }[] } } };
+  const template = spec.template;
+  const slimSpec = {
+    ...(spec.replicas !== undefined ? { replicas: spec.replicas } : {}),
+    ...(spec.gatewayClassName !== undefined ? { gatewayClassName: spec.gatewayClassName } : {}),
+    ...(template !== undefined
+      ? { template: { metadata: { annotations: template.metadata?.annotations ?? {} }, spec: { containers: (template.spec?.containers ?? []).map((c) => ({ name: c.name, ...(c.image !== undefined ? { image: c.image } : {}) })) } } }
+      : {}),
+  };
+  const meta = { name, ...(namespace !== undefined ? { namespace } : {}), ...(labels !== undefined ? { labels } : {}), ...(annotations !== undefined ? { annotations } : {}), ...(generation !== undefined ? { generation } : {}), ...(resourceVersion !== undefined ? { resourceVersion } : {}), ...(creationTimestamp !== undefined ? { creationTimestamp } : {}) };
+  return { apiVersion: o.apiVersion, kind: o.kind, metadata: meta, spec: slimSpec, ...(o['status'] !== undefined ? { status: o['status'] } : {}) };
+}
+
 /** `PartialObjectMetadataList`: the server sends metadata only (kubectl uses the same media-type parameters). */
 const METADATA_ACCEPT = 'application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io, application/json';
 
@@ -191,7 +207,9 @@ export class KubeClient implements Cluster {
       for (const item of page.items ?? []) {
         item.apiVersion = k.apiVersion;
         item.kind = q.kind;
-        items.push(item);
+        // managedFields are server bookkeeping (often half an object); a replace without them keeps them.
+        delete item.metadata['managedFields'];
+        items.push((q.summary === true ? summarise(item) : item));
       }
       cont = page.metadata?.continue !== undefined && page.metadata.continue !== '' ? page.metadata.continue : undefined;
     } while (cont !== undefined);
