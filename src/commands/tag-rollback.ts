@@ -35,7 +35,7 @@ export function tagRollbackCommand(deps: Deps): CommandModule<object, TagRollbac
         return;
       }
       const target = rollbackTarget(mesh, args.tag, args.to);
-      const plan = planTagMove(mesh, { tag: args.tag, revision: target.revision, create: false, force: args.force, now: deps.now() }, { entries: target.remaining });
+      const plan = planTagMove(mesh, { tag: args.tag, revision: target.revision, create: false, force: args.force, now: deps.now() }, target.remaining === undefined ? undefined : { entries: target.remaining });
       await executePlan(deps, args, cluster, plan, 'Roll back');
     },
   };

@@ -1,6 +1,7 @@
 import { AmbientError } from './errors.ts';
 import type { KubeObject } from './model.ts';
-import type { ClusterWriter } from './ports.ts';
+import type { ClusterWriter, KindName } from './ports.ts';
+import { objectChanges } from './diff.ts';
 import type { Plan, PlannedWrite } from './tag-plan.ts';
 
 /** The field manager our writes carry (visible in managedFields). */
@@ -36,12 +37,37 @@ export async function applyPlan(cluster: ClusterWriter, plan: Plan, opts: { dryR
         continue;
       } catch (e) {
         failure = e;
+        // A write that timed out or lost its connection may have landed: look before saying it did not.
+        if (!opts.dryRun && e instanceof AmbientError && (e.kind === 'timeout' || e.kind === 'unreachable')) {
+          const seen = await landed(cluster, w);
+          if (seen === 'unknown') {
+            throw new AmbientError('partial', `${e.message}; whether ${id(w.after)} was written cannot be told (reading it back failed too)${done.length > 0 ? `, and ${done.map((d) => id(d.result)).join(', ')} ${done.length === 1 ? 'is' : 'are'} at the NEW state` : ''}`, 'check the cluster with "kubectl ambient tags", then re-run the move or roll it back', { cause: e });
+          }
+          if (seen !== undefined) done.push({ write: w, result: seen });
+        }
       }
     }
     if (opts.dryRun || done.length === 0) throw failure;
     await restore(cluster, done, w, failure);
   }
   return { written: done };
+}
+
+/**
+ * Whether a write whose answer was lost reached the server: the object now exists (create), or its
+ * rendered fields are ours (replace). Undefined when it did not land; 'unknown' when reading fails.
+ */
+async function landed(cluster: ClusterWriter, w: PlannedWrite): Promise<KubeObject | undefined | 'unknown'> {
+  const o = w.after;
+  try {
+    const live = await cluster.get(o.kind as KindName, o.metadata.name, o.metadata.namespace);
+    if (live === undefined) return undefined;
+    if (w.action === 'create') return live;
+    if (live.metadata.resourceVersion === o.metadata.resourceVersion) return undefined;
+    return objectChanges(live, o).length === 0 ? live : undefined;
+  } catch {
+    return 'unknown';
+  }
 }
 
 async function restore(cluster: ClusterWriter, done: { write: PlannedWrite; result: KubeObject }[], failed: PlannedWrite, failure: unknown): Promise<never> {

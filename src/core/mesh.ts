@@ -1,3 +1,4 @@
+import semver from 'semver';
 import { readHistory, type HistoryEntry } from './history.ts';
 import {
   APP,
@@ -137,12 +138,23 @@ export function revisionFromAddress(address: string | undefined): string | undef
   return service.startsWith('istiod-') ? service.slice('istiod-'.length) : undefined;
 }
 
+/**
+ * The revision ztunnel talks to (§3.3): the istiod its `XDS_ADDRESS` (else `CA_ADDRESS`) names, which
+ * is what it dials even when `xdsAddress` overrides the chart; else the `istio.io/rev` annotation.
+ */
 function ztunnelPin(ds: DaemonSet): string | undefined {
-  const annotated = ds.metadata.annotations?.[REV] ?? ds.spec?.template?.metadata?.annotations?.[REV];
-  if (annotated !== undefined && annotated !== '') return annotated;
   const env = (ds.spec?.template?.spec?.containers ?? []).flatMap((c) => c.env ?? []);
-  const addr = env.find((e) => e.name === 'XDS_ADDRESS')?.value ?? env.find((e) => e.name === 'CA_ADDRESS')?.value;
-  return revisionFromAddress(addr);
+  const fromEnv = revisionFromAddress(env.find((e) => e.name === 'XDS_ADDRESS')?.value ?? env.find((e) => e.name === 'CA_ADDRESS')?.value);
+  if (fromEnv !== undefined) return fromEnv;
+  const annotated = ds.metadata.annotations?.[REV] ?? ds.spec?.template?.metadata?.annotations?.[REV];
+  return annotated !== undefined && annotated !== '' ? annotated : undefined;
+}
+
+/** Whether istiod of this version falls back to `istiod-default-validator` for the default (§3.1, #57467). */
+function readsDefaultValidator(version: string | undefined): boolean {
+  if (version === undefined) return true; // unknown: assume a current release
+  const v = semver.coerce(version)?.version ?? version;
+  return (semver.gte(v, '1.25.5') && semver.lt(v, '1.26.0')) || (semver.gte(v, '1.26.4') && semver.lt(v, '1.27.0')) || semver.gte(v, '1.27.1');
 }
 
 function nodeAgent(ds: DaemonSet, container: string, pinned: boolean): NodeAgent {
@@ -255,14 +267,18 @@ export function buildMesh(s: Snapshot): Mesh {
   const defaultValidator = s.validatingWebhooks.find((v) => v.metadata.name === DEFAULT_VALIDATOR);
   for (const t of tags.values()) {
     t.revision = label(t.webhook, REV) ?? label(t.service, REV) ?? '';
-    t.history = readHistory(t.webhook);
+    t.history = readHistory(t.webhook ?? t.service);
     if (t.name === DEFAULT_TAG) t.validator = defaultValidator;
   }
 
-  // The default revision: the `default` tag's (§2.5), else the default validator's (1.25.5+ tag
-  // watcher, §3.1), else a revision-less install named `default`.
+  // The default revision: the `default` tag's (§2.5), else the default validator's when that
+  // revision's tag watcher reads it (1.25.5, 1.26.4, 1.27.1 and later, §3.1), else a revision-less
+  // install named `default`.
+  const validatorRev = label(defaultValidator, REV);
   const defaultRevision =
-    tags.get(DEFAULT_TAG)?.revision ?? label(defaultValidator, REV) ?? (revisions.has('default') ? 'default' : undefined);
+    tags.get(DEFAULT_TAG)?.revision ??
+    (validatorRev !== undefined && readsDefaultValidator(revisions.get(validatorRev)?.version) ? validatorRev : undefined) ??
+    (revisions.has('default') ? 'default' : undefined);
 
   const resolve = (requested: string): { tag: string | undefined; revision: string | undefined } => {
     const t = tags.get(requested);

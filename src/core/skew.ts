@@ -102,8 +102,8 @@ export function evaluateSkew(mesh: Mesh, kubernetesVersion: string, now: Date): 
   }
   // ztunnel does not resolve tags: it is pinned to a revision, or dials `istiod` (the default) (§3.3).
   for (const z of mesh.ztunnels) {
-    const pin = z.pinnedRevision ?? mesh.defaultRevision;
-    const cp = pin === 'default' && !mesh.revisions.has('default') ? mesh.revisions.get(mesh.defaultRevision ?? '') : pin !== undefined ? mesh.revisions.get(pin) : undefined;
+    // A pin of "default" dials the `istiod` Service of a revision-less install, never a tag's revision.
+    const cp = z.pinnedRevision !== undefined ? mesh.revisions.get(z.pinnedRevision) : undefined;
     findings.push(dataPlaneSkew('ztunnel', z.name, z.namespace, z.version, cp));
   }
   // The CNI talks to no istiod; the runbook upgrades it after the new control plane (§3.4, §5.1).

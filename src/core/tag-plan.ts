@@ -72,8 +72,12 @@ function targetRevision(mesh: Mesh, revision: string): Revision {
   return r;
 }
 
+/**
+ * The rendered object over the live one's identity: its name (a tag made with
+ * `istioctl tag set --webhook-name` keeps it), its resourceVersion and its other annotations.
+ */
 function withMeta(obj: KubeObject, before: KubeObject | undefined, annotations: Record<string, string>): KubeObject {
-  const meta = { ...obj.metadata };
+  const meta = { ...obj.metadata, ...(before !== undefined ? { name: before.metadata.name } : {}) };
   if (before?.metadata.resourceVersion !== undefined) meta.resourceVersion = before.metadata.resourceVersion;
   const merged = { ...(before?.metadata.annotations ?? {}), ...(obj.metadata.annotations ?? {}), ...annotations };
   if (Object.keys(merged).length > 0) meta.annotations = merged;
@@ -97,10 +101,10 @@ function write(before: KubeObject | undefined, after: KubeObject): PlannedWrite 
 }
 
 /** The Service written to a tag whose Service exists: the render over the live object (keeps clusterIP & co). */
-function serviceOver(existing: Service, desired: Service): Service {
+function serviceOver(existing: Service, desired: Service, annotations: Record<string, string>): Service {
   return {
     ...existing,
-    metadata: { ...existing.metadata, labels: desired.metadata.labels ?? {} },
+    metadata: { ...existing.metadata, labels: desired.metadata.labels ?? {}, ...(Object.keys(annotations).length > 0 ? { annotations: { ...(existing.metadata.annotations ?? {}), ...annotations } } : {}) },
     spec: { ...(existing.spec ?? {}), ports: desired.spec?.ports ?? [], selector: desired.spec?.selector ?? {} },
   };
 }
@@ -155,6 +159,19 @@ function warningsFor(mesh: Mesh, t: Tag | undefined, tag: string, target: Revisi
   if (release !== undefined) {
     w.push({ severity: 'warning', code: 'helm-owned', message: `tag ${tag} is owned by Helm release "${release}": a later "helm upgrade ${release}" moves it back to that release's revisionTags` });
   }
+  if (tag === DEFAULT_TAG) {
+    const baseRelease = helmOwner(mesh.defaultValidator);
+    if (baseRelease !== undefined) {
+      w.push({ severity: 'warning', code: 'helm-owned', message: `${DEFAULT_VALIDATOR} is owned by Helm release "${baseRelease}": also run "helm upgrade ${baseRelease} istio/base --set defaultRevision=${target.name}", or its next upgrade points validation back` });
+    }
+    if (mesh.defaultValidator === undefined) {
+      w.push({ severity: 'warning', code: 'no-validator', message: `there is no ${DEFAULT_VALIDATOR}: Istio config is validated by no default revision; install it with the istio/base chart (--set defaultRevision=${target.name})` });
+    }
+    if (mesh.revisions.has('default') && target.name !== 'default') {
+      // §3.1: a revision-less istiod always counts "default" among its tags; §2.2 step 6a.
+      w.push({ severity: 'warning', code: 'both-claim', message: `a revision-less istiod (revision "default") is still installed: it keeps claiming the default tag and its injector istio-sidecar-injector stays active next to ${target.name}; remove it (or deactivate that injector) after the move` });
+    }
+  }
   const ambient = namespaces.filter((n) => {
     const ns = mesh.namespaces.find((x) => x.metadata.name === n);
     return ns !== undefined && isAmbient(ns);
@@ -197,15 +214,26 @@ export function planTagMove(mesh: Mesh, o: MoveOptions, history?: { entries: His
   const from = t !== undefined && t.revision !== '' ? t.revision : undefined;
   const historyValue =
     history !== undefined ? JSON.stringify(entries) : from !== undefined && from !== target.name ? appendHistory(entries, { revision: from, at: o.now.toISOString() }) : JSON.stringify(entries);
-  const annotations = entries.length === 0 && historyValue === '[]' && t?.webhook?.metadata.annotations?.[HISTORY] === undefined ? {} : { [HISTORY]: historyValue };
+  const holder = t?.webhook ?? t?.service; // the history lives on the webhook, or on a Service-only tag's Service
+  const annotations = entries.length === 0 && historyValue === '[]' && holder?.metadata.annotations?.[HISTORY] === undefined ? {} : { [HISTORY]: historyValue };
 
   // Keep the caBundle a live webhook already has when the canonical one has none yet (§3.5).
   const liveCa = t?.webhook?.webhooks?.find((w) => w.clientConfig.caBundle !== undefined)?.clientConfig.caBundle;
   if (liveCa !== undefined) for (const w of rendered.webhook.webhooks ?? []) w.clientConfig.caBundle ??= liveCa;
 
-  const candidates: PlannedWrite[] = [write(t?.webhook, withMeta(rendered.webhook, t?.webhook, annotations))];
+  // A 1.28+ tag defined by its Service alone stays that way: adding the webhook would start injecting
+  // sidecars into namespaces labelled with the tag, ambient ones included (§3.1, §3.6).
+  const serviceOnly = t !== undefined && t.webhook === undefined && t.service !== undefined;
+  if (serviceOnly && rendered.service === undefined) {
+    throw new AmbientError(
+      'problems',
+      `tag "${o.tag}" is defined by its Service alone, which istiod before 1.28 does not read, and ${target.name} is ${version}`,
+      'move it to a 1.28+ revision, or recreate it with a webhook (delete the Service, then tag-move --create)',
+    );
+  }
+  const candidates: PlannedWrite[] = serviceOnly ? [] : [write(t?.webhook, withMeta(rendered.webhook, t?.webhook, annotations))];
   if (rendered.service !== undefined) {
-    candidates.push(t?.service !== undefined ? write(t.service, serviceOver(t.service, rendered.service)) : write(undefined, rendered.service));
+    candidates.push(t?.service !== undefined ? write(t.service, serviceOver(t.service, rendered.service, serviceOnly ? annotations : {})) : write(undefined, rendered.service));
   } else if (t?.service !== undefined) {
     candidates.push(write(t.service, serviceRepointed(t.service, target.name)));
   }
@@ -218,8 +246,11 @@ export function planTagMove(mesh: Mesh, o: MoveOptions, history?: { entries: His
   return { tag: o.tag, from, to: target.name, toVersion: version, writes, warnings: warningsFor(mesh, t, o.tag, target, version, followers, namespaces), followers, namespaces };
 }
 
-/** Where a rollback goes and the history it leaves: the newest entry, or the newest entry for `--to`. */
-export function rollbackTarget(mesh: Mesh, tag: string, to: string | undefined): { revision: string; remaining: HistoryEntry[] } {
+/**
+ * Where a rollback goes and the history it leaves: the newest entry, or the newest entry for `--to`;
+ * `remaining` undefined means "record the current revision, like a move".
+ */
+export function rollbackTarget(mesh: Mesh, tag: string, to: string | undefined): { revision: string; remaining: HistoryEntry[] | undefined } {
   validateNames(tag, to);
   const t = mesh.tags.get(tag);
   if (t === undefined) throw new AmbientError('input', `tag "${tag}" does not exist in namespace ${mesh.istioNamespace}`, `existing tags: ${[...mesh.tags.keys()].sort().join(', ') || 'none'}`);
@@ -240,5 +271,6 @@ export function rollbackTarget(mesh: Mesh, tag: string, to: string | undefined):
     return { revision: last.revision, remaining: JSON.parse(popHistory(history)) as HistoryEntry[] };
   }
   const idx = history.map((h) => h.revision).lastIndexOf(to);
-  return { revision: to, remaining: idx === -1 ? history : history.slice(0, idx) };
+  // A --to outside the history is a plain move: where the tag was is recorded (undefined = record).
+  return { revision: to, remaining: idx === -1 ? undefined : history.slice(0, idx) };
 }

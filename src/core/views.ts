@@ -170,6 +170,14 @@ function tagProblems(mesh: Mesh, t: Tag, objects: TagObjects, namespaces: string
       message: `ambient namespace(s) ${ambient.join(', ')} carry ${REV}=${t.name}: new pods there get sidecars; label the Gateways/waypoints with ${REV} instead, or set ${SIDECAR_INJECT}=false on pods`,
     });
   }
+  if (t.name === DEFAULT_TAG && mesh.revisions.has('default') && t.revision !== 'default') {
+    // §3.1: a revision-less istiod always counts "default" among its tags.
+    problems.push({
+      severity: 'error',
+      code: 'both-claim',
+      message: `the default tag points at ${t.revision}, but a revision-less istiod (revision "default") is still installed and claims it too: remove that istiod once nothing follows it`,
+    });
+  }
   const release = helmOwner(t.webhook) ?? helmOwner(t.service);
   if (release !== undefined) {
     problems.push({

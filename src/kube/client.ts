@@ -6,7 +6,7 @@ import { IsomorphicFetchHttpLibrary } from '@kubernetes/client-node/dist/gen/htt
 import { AmbientError } from '../core/errors.ts';
 import type { KubeObject, ServerVersion } from '../core/model.ts';
 import { KINDS, type Cluster, type KindName, type KindTypes, type ListQuery, type WriteOp } from '../core/ports.ts';
-import { apiError, transportError, type StatusBody, type Target } from './errors.ts';
+import { ApiError, apiError, transportError, type StatusBody, type Target } from './errors.ts';
 
 /** One request as the client saw it (for `--verbose` and benchmarks). */
 export interface RequestRecord {
@@ -192,17 +192,29 @@ export class KubeClient implements Cluster {
     const k = KINDS[q.kind];
     const path = resourcePath(q.kind, q.namespace);
     const what = describe('list', q.kind, q.namespace);
-    const items: KindTypes[K][] = [];
+    let items: KindTypes[K][] = [];
     let cont: string | undefined;
-    do {
-      const query: Record<string, string> = { limit: String(this.opts.pageSize) };
+    let paged = true;
+    for (;;) {
+      const query: Record<string, string> = paged ? { limit: String(this.opts.pageSize) } : {};
       if (q.labelSelector !== undefined) query['labelSelector'] = q.labelSelector;
       if (cont !== undefined) query['continue'] = cont;
-      const page = (await this.request(HttpMethod.GET, path, what, {
-        query,
-        notFoundOk: q.optional === true,
-        ...(q.metadataOnly === true ? { accept: METADATA_ACCEPT } : {}),
-      })) as { items?: KubeObject[]; metadata?: { continue?: string } } | undefined;
+      let page: { items?: KubeObject[]; metadata?: { continue?: string } } | undefined;
+      try {
+        page = (await this.request(HttpMethod.GET, path, what, {
+          query,
+          notFoundOk: q.optional === true,
+          ...(q.metadataOnly === true ? { accept: METADATA_ACCEPT } : {}),
+        })) as typeof page;
+      } catch (e) {
+        // 410: the continue token expired (the cluster changed a lot between pages). Like client-go's
+        // pager, list everything again in one request rather than fail.
+        if (!(e instanceof ApiError && e.status === 410 && cont !== undefined)) throw e;
+        items = [];
+        cont = undefined;
+        paged = false;
+        continue;
+      }
       if (page === undefined) return []; // optional API not installed
       for (const item of page.items ?? []) {
         item.apiVersion = k.apiVersion;
@@ -212,8 +224,8 @@ export class KubeClient implements Cluster {
         items.push((q.summary === true ? summarise(item) : item));
       }
       cont = page.metadata?.continue !== undefined && page.metadata.continue !== '' ? page.metadata.continue : undefined;
-    } while (cont !== undefined);
-    return items;
+      if (cont === undefined) return items;
+    }
   }
 
   async get<K extends KindName>(kind: K, name: string, namespace?: string): Promise<KindTypes[K] | undefined> {
@@ -253,8 +265,11 @@ export class KubeClient implements Cluster {
   async watch<K extends KindName>(q: ListQuery<K>, onChange: (objects: KindTypes[K][]) => boolean, signal: AbortSignal): Promise<void> {
     const key = (o: KubeObject): string => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
     const what = describe('watch', q.kind, q.namespace);
-    // A watch that ends or drops is resumed by listing again; only repeated failures give up.
+    // A watch that ends or drops is resumed by listing again; only repeated failures give up, and a
+    // watch that ends without any event backs off (a proxy cutting idle streams must not cause a list storm).
     let failures = 0;
+    let events = 0;
+    let idle = 0;
     while (!signal.aborted) {
       const listed = await this.listWithVersion(q);
       const current = new Map(listed.items.map((o) => [key(o), o]));
@@ -276,10 +291,11 @@ export class KubeClient implements Cluster {
           throw apiError(res.httpStatusCode, JSON.parse(text) as StatusBody, what, this.target, null);
         }
         const stream = res.body.stream() as ReadableStream<Uint8Array> | undefined;
-        if (stream === undefined) continue;
+        if (stream === undefined) throw new AmbientError('unreachable', `the API server sent no stream for ${what}`);
+        const eventsBefore = events;
         const decoder = new TextDecoder();
         let buf = '';
-        for await (const chunk of stream) {
+        stream: for await (const chunk of stream) {
           buf += decoder.decode(chunk, { stream: true });
           let nl: number;
           while ((nl = buf.indexOf('\n')) >= 0) {
@@ -287,16 +303,19 @@ export class KubeClient implements Cluster {
             buf = buf.slice(nl + 1);
             if (line === '') continue;
             const ev = JSON.parse(line) as { type: string; object: KubeObject };
-            if (ev.type === 'ERROR') break; // 410 Expired and friends: re-list
+            if (ev.type === 'ERROR') break stream; // 410 Expired and friends: list again
             if (ev.type === 'BOOKMARK') continue;
             ev.object.apiVersion = KINDS[q.kind].apiVersion;
             ev.object.kind = q.kind;
             failures = 0;
+            events++;
             if (ev.type === 'DELETED') current.delete(key(ev.object));
             else current.set(key(ev.object), ev.object);
             if (onChange([...current.values()] as KindTypes[K][])) return;
           }
         }
+        idle = events === eventsBefore ? idle + 1 : 0;
+        if (idle > 0) await sleep(Math.min(5_000, 100 * 2 ** idle), signal).catch(() => undefined);
       } catch (e) {
         if (signal.aborted) return;
         const err = e instanceof AmbientError ? e : transportError(e, what, this.target, this.opts.timeoutMs, this.opts.signal.aborted);

@@ -109,5 +109,18 @@ export function transportError(e: unknown, what: string, target: Target, timeout
   if (/fetch failed|socket|network|terminated|other side closed/i.test(message)) {
     return new AmbientError('unreachable', `lost the connection to the API server at ${target.server} (context "${target.context}") during ${what}: ${message}`, 'check the connection to the cluster and retry', { cause: e });
   }
-  return new AmbientError('config', `cannot authenticate to context "${target.context}": ${message}`, 'check the user entry of this context in your kubeconfig (credential plugin, token or certificate files)', { cause: e });
+  // Credential plugins and certificate files: their raw errors can quote what a plugin printed (a
+  // token), so only a fixed description is shown, --verbose included (no cause is kept).
+  return new AmbientError('config', `cannot authenticate to context "${target.context}": ${credentialProblem(message)}`, 'check the user entry of this context in your kubeconfig (credential plugin, token or certificate files)');
+}
+
+/** A description of a credential failure that never quotes the credential machinery's output. */
+function credentialProblem(message: string): string {
+  const exit = /exit(?:ed)?(?: with)?(?: code| status)? (\d+)/i.exec(message);
+  if (/ENOENT|not found/i.test(message)) return 'the credential plugin (exec command) was not found';
+  if (exit !== null) return `the credential plugin failed (exit code ${exit[1] ?? '?'})`;
+  if (/JSON|Unexpected token|ExecCredential/i.test(message)) return 'the credential plugin printed something that is not an ExecCredential';
+  if (/EACCES|permission/i.test(message)) return 'the credential plugin or a certificate file is not accessible (permission denied)';
+  if (/PEM|certificate|key/i.test(message)) return 'a client certificate or key of this context cannot be used';
+  return 'the credentials of this context could not be loaded';
 }
