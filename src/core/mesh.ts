@@ -348,6 +348,16 @@ export function namespacesLabelled(mesh: Mesh, value: string): string[] {
   return mesh.namespaces.filter((n) => label(n, REV) === value).map((n) => n.metadata.name);
 }
 
+/** Ambient namespaces labelled `istio.io/rev=<value>`: the §3.6 sidecar-injection pitfall. One pass. */
+export function ambientLabelled(mesh: Mesh, value: string): string[] {
+  return mesh.namespaces.filter((n) => label(n, REV) === value && isAmbient(n)).map((n) => n.metadata.name);
+}
+
+/** `a, b, c, d, e and 1995 more`: names for a one-line message. */
+export function nameList(names: string[], max = 5): string {
+  return names.length <= max ? names.join(', ') : `${names.slice(0, max).join(', ')} and ${names.length - max} more`;
+}
+
 /** True for a namespace enrolled in ambient mode (§3.6). */
 export function isAmbient(n: Namespace): boolean {
   return label(n, DATAPLANE_MODE) === 'ambient';

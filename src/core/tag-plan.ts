@@ -7,7 +7,7 @@ import { objectChanges, type Change } from './diff.ts';
 import { AmbientError } from './errors.ts';
 import { appendHistory, popHistory, type HistoryEntry } from './history.ts';
 import { DEFAULT_TAG, DEFAULT_VALIDATOR, HISTORY, REV, istiodName } from './labels.ts';
-import { helmOwner, isAmbient, namespacesLabelled, type GatewayInfo, type Mesh, type Revision, type Tag } from './mesh.ts';
+import { ambientLabelled, helmOwner, nameList, namespacesLabelled, type GatewayInfo, type Mesh, type Revision, type Tag } from './mesh.ts';
 import { revisionNameError, tagNameError } from './names.ts';
 import { injectorOf, renderTag } from './tag-render.ts';
 import type { KubeObject, Service, WebhookConfiguration } from './model.ts';
@@ -137,7 +137,7 @@ function inEmptyConfigWindow(version: string | undefined): boolean {
   return (semver.gte(v, '1.24.3') && semver.lt(v, '1.29.5')) || (semver.gte(v, '1.30.0') && semver.lt(v, '1.30.2'));
 }
 
-function warningsFor(mesh: Mesh, t: Tag | undefined, tag: string, target: Revision, version: string, followers: GatewayInfo[], namespaces: string[]): Problem[] {
+function warningsFor(mesh: Mesh, t: Tag | undefined, tag: string, target: Revision, version: string, followers: GatewayInfo[]): Problem[] {
   const w: Problem[] = [];
   const labelled = followers.filter((g) => g.source === 'gateway' && g.requested === tag);
   if (semver.lt(semver.coerce(version)?.version ?? version, WAYPOINT_TAG_FIX) && labelled.length > 0) {
@@ -172,12 +172,9 @@ function warningsFor(mesh: Mesh, t: Tag | undefined, tag: string, target: Revisi
       w.push({ severity: 'warning', code: 'both-claim', message: `a revision-less istiod (revision "default") is still installed: it keeps claiming the default tag and its injector istio-sidecar-injector stays active next to ${target.name}; remove it (or deactivate that injector) after the move` });
     }
   }
-  const ambient = namespaces.filter((n) => {
-    const ns = mesh.namespaces.find((x) => x.metadata.name === n);
-    return ns !== undefined && isAmbient(ns);
-  });
+  const ambient = ambientLabelled(mesh, tag);
   if (ambient.length > 0) {
-    w.push({ severity: 'warning', code: 'ambient-sidecar', message: `ambient namespace(s) ${ambient.join(', ')} carry ${REV}=${tag}: new pods there get sidecars from ${target.name}` });
+    w.push({ severity: 'warning', code: 'ambient-sidecar', message: `ambient namespace(s) ${nameList(ambient)} carry ${REV}=${tag}: new pods there get sidecars from ${target.name}` });
   }
   if (oldVersion !== undefined && semver.minor(oldVersion) - semver.minor(semver.coerce(version)?.version ?? version) > 1) {
     w.push({ severity: 'warning', code: 'backwards', message: `this moves ${tag} back more than one minor version (${oldVersion} -> ${version}): gateways and waypoints will run a much older proxy` });
@@ -243,7 +240,7 @@ export function planTagMove(mesh: Mesh, o: MoveOptions, history?: { entries: His
   const writes = candidates.filter((w) => w.action === 'create' || w.changes.length > 0);
   const followers = mesh.gateways.filter((g) => g.tag === o.tag);
   const namespaces = namespacesLabelled(mesh, o.tag);
-  return { tag: o.tag, from, to: target.name, toVersion: version, writes, warnings: warningsFor(mesh, t, o.tag, target, version, followers, namespaces), followers, namespaces };
+  return { tag: o.tag, from, to: target.name, toVersion: version, writes, warnings: warningsFor(mesh, t, o.tag, target, version, followers), followers, namespaces };
 }
 
 /**

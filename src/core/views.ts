@@ -1,6 +1,6 @@
 import { AmbientError } from './errors.ts';
 import { DEFAULT_TAG, REV, SIDECAR_INJECT, TAG } from './labels.ts';
-import { helmOwner, isAmbient, namespacesLabelled, type GatewayInfo, type Mesh, type Revision, type Tag } from './mesh.ts';
+import { ambientLabelled, helmOwner, nameList, namespacesLabelled, type GatewayInfo, type Mesh, type Revision, type Tag } from './mesh.ts';
 import type { HistoryEntry } from './history.ts';
 
 /** A Gateway or waypoint as shown in Views. */
@@ -134,7 +134,7 @@ export function summariseRevisions(mesh: Mesh, only?: string): RevisionView[] {
     .map((r) => summariseRevision(mesh, r));
 }
 
-function tagProblems(mesh: Mesh, t: Tag, objects: TagObjects, namespaces: string[]): Problem[] {
+function tagProblems(mesh: Mesh, t: Tag, objects: TagObjects): Problem[] {
   const problems: Problem[] = [];
   if (t.revision !== '' && !mesh.revisions.has(t.revision)) {
     problems.push({
@@ -159,15 +159,12 @@ function tagProblems(mesh: Mesh, t: Tag, objects: TagObjects, namespaces: string
     });
   }
   // §3.6 pitfall: the tag webhook's rev.namespace selector injects sidecars into ambient namespaces.
-  const ambient = namespaces.filter((n) => {
-    const ns = mesh.namespaces.find((x) => x.metadata.name === n);
-    return ns !== undefined && isAmbient(ns);
-  });
+  const ambient = ambientLabelled(mesh, t.name);
   if (ambient.length > 0) {
     problems.push({
       severity: 'warning',
       code: 'ambient-sidecar',
-      message: `ambient namespace(s) ${ambient.join(', ')} carry ${REV}=${t.name}: new pods there get sidecars; label the Gateways/waypoints with ${REV} instead, or set ${SIDECAR_INJECT}=false on pods`,
+      message: `ambient namespace(s) ${nameList(ambient)} carry ${REV}=${t.name}: new pods there get sidecars; label the Gateways/waypoints with ${REV} instead, or set ${SIDECAR_INJECT}=false on pods`,
     });
   }
   if (t.name === DEFAULT_TAG && mesh.revisions.has('default') && t.revision !== 'default') {
@@ -215,7 +212,7 @@ function summariseTag(mesh: Mesh, t: Tag): TagView {
     gateways: mesh.gateways.filter((g) => g.tag === t.name).map(gatewayRef),
     objects,
     helmRelease: helmOwner(t.webhook) ?? helmOwner(t.service) ?? null,
-    problems: tagProblems(mesh, t, objects, namespaces),
+    problems: tagProblems(mesh, t, objects),
   };
 }
 
