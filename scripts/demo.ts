@@ -3,23 +3,15 @@
  * control planes, tags default/prod/canary, ambient namespaces, waypoints, a gateway) and runs the
  * real CLI against it, printing each command line before its output.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { kubeConnector, type Deps } from '../src/cli/deps.ts';
 import { processIo } from '../src/cli/io.ts';
 import { run } from '../src/cli/run.ts';
 import { commands } from '../src/commands/index.ts';
-import { startSimCluster } from '../test/cluster/index.ts';
-import { istiodController } from '../test/cluster/istiod.ts';
-import { scenarios } from '../test/cluster/scenarios.ts';
+import { startCluster } from '../test/support/sim.ts';
 
-const scenario = scenarios['mid-upgrade']!();
-const sim = await startSimCluster({ objects: scenario.objects, kubernetesVersion: scenario.kubernetesVersion ?? 'v1.31.4', controllers: { workloads: { readyDelayMs: 700 } } });
-sim.addController(istiodController({ renderDelayMs: 300 }));
-const dir = mkdtempSync(join(tmpdir(), 'ambient-demo-'));
-const kubeconfig = join(dir, 'kubeconfig');
-await sim.writeKubeconfig(kubeconfig, { context: 'demo' });
+// Rollouts take a moment, as on a real cluster, so the spinner of `tag-move --wait` has something to show.
+const cluster = await startCluster('mid-upgrade', { controllers: { workloads: { readyDelayMs: 700 } }, istiod: { renderDelayMs: 300 } });
+const kubeconfig = cluster.kubeconfig;
 
 const io = processIo();
 const controller = new AbortController();
@@ -47,6 +39,5 @@ for (const argv of steps) {
     failed++;
   }
 }
-await sim.close();
-rmSync(dir, { recursive: true, force: true });
+await cluster.close();
 process.exitCode = failed === 0 ? 0 : 1;
