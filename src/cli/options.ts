@@ -19,6 +19,9 @@ export interface OutputArgs {
 
 /** `--kubeconfig`, `--context`, `--request-timeout`, `-i/--istio-namespace`, `-v/--verbose`. */
 export function withKubeOptions<T>(y: Argv<T>): Argv<T & KubeArgs> {
+  // The dispatcher declares them globally; declaring them again in a command would double the aliases in --help.
+  const declared = (y as unknown as { getOptions(): { key: Record<string, unknown> } }).getOptions().key;
+  if ('kubeconfig' in declared) return y as unknown as Argv<T & KubeArgs>;
   return y
     .option('kubeconfig', { type: 'string', describe: 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' })
     .option('context', { type: 'string', describe: 'The kubeconfig context to use' })
