@@ -5,13 +5,17 @@ import { buildMesh, type Mesh } from '../core/mesh.ts';
 import type { Cluster } from '../core/ports.ts';
 import { gatherSnapshot } from '../core/snapshot.ts';
 
-/** Connects, gathers the snapshot (spinner on a TTY) and joins it into a Mesh. */
+/**
+ * Connects, gathers the snapshot (spinner on a TTY) and joins it into a Mesh; refuses when the
+ * Istio namespace holds no control plane at all.
+ */
 export async function loadMesh(deps: Deps, args: KubeArgs): Promise<{ cluster: Cluster; mesh: Mesh }> {
   const cluster = await deps.connect(args);
   const spinner = deps.io.spinner(`Reading Istio objects from context ${cluster.contextName}`);
   try {
     const mesh = buildMesh(await gatherSnapshot(cluster, args['istio-namespace']));
     spinner.stop();
+    requireControlPlane(mesh);
     return { cluster, mesh };
   } catch (e) {
     spinner.stop();
@@ -20,7 +24,7 @@ export async function loadMesh(deps: Deps, args: KubeArgs): Promise<{ cluster: C
 }
 
 /** Refuses to go on when the namespace holds no control plane at all (the usual cause: Istio lives elsewhere). */
-export function requireControlPlane(mesh: Mesh): void {
+function requireControlPlane(mesh: Mesh): void {
   if (mesh.revisions.size === 0 && mesh.tags.size === 0) {
     throw new AmbientError(
       'input',

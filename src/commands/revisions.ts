@@ -3,7 +3,7 @@ import type { Deps } from '../cli/deps.ts';
 import { withKubeOptions, withOutputOptions, type KubeArgs, type OutputArgs } from '../cli/options.ts';
 import { renderRevisionDetail, renderRevisions } from '../cli/render/revisions.ts';
 import { summariseRevisions } from '../core/views.ts';
-import { loadMesh, requireControlPlane } from './common.ts';
+import { loadMesh } from './common.ts';
 
 export type RevisionsArgs = KubeArgs & OutputArgs & { revision?: string };
 
@@ -19,7 +19,6 @@ export function revisionsCommand(deps: Deps): CommandModule<object, RevisionsArg
         .example('$0 revisions 1-22-1', 'everything that follows revision 1-22-1') as unknown as Argv<RevisionsArgs>,
     handler: async (args) => {
       const { mesh } = await loadMesh(deps, args);
-      requireControlPlane(mesh);
       const views = summariseRevisions(mesh, args.revision);
       const rc = { color: deps.io.colorOut, now: deps.now() };
       const [only] = views;

@@ -4,7 +4,7 @@ import { withKubeOptions, withOutputOptions, type KubeArgs, type OutputArgs } fr
 import { renderFindings, renderUpgradePlan } from '../cli/render/skew.ts';
 import { AmbientError } from '../core/errors.ts';
 import { evaluateSkew, planUpgrade, type Finding } from '../core/skew.ts';
-import { loadMesh, requireControlPlane } from './common.ts';
+import { loadMesh } from './common.ts';
 
 export type SkewArgs = KubeArgs & OutputArgs & { target?: string; now?: string; 'fail-on': 'fail' | 'warn' };
 
@@ -24,7 +24,6 @@ export function skewCommand(deps: Deps): CommandModule<object, SkewArgs> {
       const now = args.now !== undefined ? new Date(`${args.now}T12:00:00Z`) : deps.now();
       if (Number.isNaN(now.getTime())) throw new AmbientError('usage', `invalid --now "${args.now ?? ''}"`, 'use YYYY-MM-DD');
       const { cluster, mesh } = await loadMesh(deps, args);
-      requireControlPlane(mesh);
       const k8s = (await cluster.serverVersion()).gitVersion;
       let findings: Finding[];
       if (args.target !== undefined) {

@@ -2,7 +2,7 @@ import type { Argv, CommandModule } from 'yargs';
 import type { Deps } from '../cli/deps.ts';
 import { validateMutationArgs, withKubeOptions, withMutationOptions, withOutputOptions } from '../cli/options.ts';
 import { planTagMove, validateNames } from '../core/tag-plan.ts';
-import { loadMesh, requireControlPlane } from './common.ts';
+import { loadMesh } from './common.ts';
 import { executePlan, type FlowArgs } from './move-flow.ts';
 
 export type TagMoveArgs = FlowArgs & { tag: string; revision: string; create: boolean };
@@ -23,7 +23,6 @@ export function tagMoveCommand(deps: Deps): CommandModule<object, TagMoveArgs> {
       validateMutationArgs(args);
       validateNames(args.tag, args.revision); // before any API call
       const { cluster, mesh } = await loadMesh(deps, args);
-      requireControlPlane(mesh);
       const plan = planTagMove(mesh, { tag: args.tag, revision: args.revision, create: args.create, force: args.force, now: deps.now() });
       await executePlan(deps, args, cluster, plan, 'Move');
     },

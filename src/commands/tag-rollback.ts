@@ -4,7 +4,7 @@ import { validateMutationArgs, withKubeOptions, withMutationOptions, withOutputO
 import { renderStructured } from '../cli/render/structured.ts';
 import { planTagMove, rollbackTarget, validateNames } from '../core/tag-plan.ts';
 import { summariseTags } from '../core/views.ts';
-import { loadMesh, requireControlPlane } from './common.ts';
+import { loadMesh } from './common.ts';
 import { executePlan, type FlowArgs } from './move-flow.ts';
 
 export type TagRollbackArgs = FlowArgs & { tag: string; to?: string; list: boolean };
@@ -25,7 +25,6 @@ export function tagRollbackCommand(deps: Deps): CommandModule<object, TagRollbac
       validateMutationArgs(args);
       validateNames(args.tag, args.to);
       const { cluster, mesh } = await loadMesh(deps, args);
-      requireControlPlane(mesh);
       if (args.list) {
         const [view] = summariseTags(mesh, args.tag);
         if (view === undefined) return;

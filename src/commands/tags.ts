@@ -4,7 +4,7 @@ import { withKubeOptions, withOutputOptions, type KubeArgs, type OutputArgs } fr
 import { renderProblems } from '../cli/render/common.ts';
 import { renderTagDetail, renderTags } from '../cli/render/tags.ts';
 import { summariseTags } from '../core/views.ts';
-import { loadMesh, requireControlPlane } from './common.ts';
+import { loadMesh } from './common.ts';
 
 export type TagsArgs = KubeArgs & OutputArgs & { tag?: string };
 
@@ -20,15 +20,13 @@ export function tagsCommand(deps: Deps): CommandModule<object, TagsArgs> {
         .example('$0 tags prod -o yaml', 'the tag prod as YAML') as unknown as Argv<TagsArgs>,
     handler: async (args) => {
       const { mesh } = await loadMesh(deps, args);
-      requireControlPlane(mesh);
       const views = summariseTags(mesh, args.tag);
       const rc = { color: deps.io.colorOut, now: deps.now() };
       const [only] = views;
       if (args.tag !== undefined && only !== undefined) {
         deps.io.out(renderTagDetail(only, args.output, rc));
       } else if (views.length === 0) {
-        if (args.output === 'json') deps.io.out('[]\n');
-        else if (args.output === 'yaml') deps.io.out('[]\n');
+        if (args.output === 'json' || args.output === 'yaml') deps.io.out('[]\n');
         deps.io.err(`No revision tags found in namespace ${mesh.istioNamespace}. Create one with "kubectl ambient tag-move <tag> <revision> --create".\n`);
         return;
       } else {
