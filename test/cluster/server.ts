@@ -11,7 +11,7 @@ import { parseSelectors, present, type DeleteOptions, type Registry, type WriteO
 import {
   ApiError, badRequest, failure, forbidden, forCode, invalid, methodNotAllowed, pathNotFound, unauthorized, internalUnknown,
 } from './status.ts';
-import type { FaultRule, ForbidRule, RequestInfo, RequestRecord, RequestVerb } from './sim-types.ts';
+import type { FaultRule, ForbidRule, RequestInfo, RequestRecord } from './sim-types.ts';
 import { isObject, type KubeObject } from './types.ts';
 import { startWatch } from './watch.ts';
 
@@ -28,19 +28,12 @@ export interface ServerContext {
   bookmarkIntervalMs: number;
 }
 
-/** Result of routing a URL. */
-interface Route {
-  verb: RequestVerb;
+/** Result of routing a URL: the request's coordinates (as in RequestInfo) and what kind of path it is. */
+type Route = Pick<RequestInfo, 'verb' | 'group' | 'version' | 'resource' | 'subresource' | 'namespace' | 'name'> & {
   kind: 'resource' | 'discovery' | 'version' | 'health' | 'openapi' | 'unknown';
-  group?: string;
-  version?: string;
-  resource?: string;
-  subresource?: string;
-  namespace?: string;
-  name?: string;
   /** Extra path segments after the subresource (→ 404). */
   extra?: boolean;
-}
+};
 
 const TRUE_VALUES = new Set(['1', 't', 'T', 'true', 'TRUE', 'True']);
 const ANONYMOUS = 'system:anonymous';
