@@ -9,7 +9,7 @@ const noClientNodeDeep = { group: ['@kubernetes/client-node/*'], message: 'Only 
 const cliLibs = ['yargs', 'cli-table3', 'ora'].map((name) => ({ name, message: 'CLI libraries belong in src/cli/ and src/commands/ (rule 2).' }));
 
 export default tseslint.config(
-  { ignores: ['dist/', 'out/', 'node_modules/', 'coverage/', '.bench/'] },
+  { ignores: ['dist/', 'out/', 'node_modules/', 'coverage/', '.bench/', '.scratch/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

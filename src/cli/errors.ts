@@ -7,7 +7,7 @@ import type { ErrorKind } from '../core/errors.ts';
 export const EXIT_CODES = {
   ok: { code: 0, meaning: 'success' },
   internal: { code: 1, meaning: 'unexpected internal error (stack trace with --verbose)' },
-  problems: { code: 3, meaning: 'the command ran and found problems (skew violations; a move refused by a safety check)' },
+  problems: { code: 3, meaning: 'the command ran and found problems (skew findings, a revision not safe to remove with --fail-on in-use, tag problems with --fail-on problem, a move refused by a safety check)' },
   'wait-timeout': { code: 4, meaning: '--wait gave up: the change is applied but not every gateway/waypoint rolled out' },
   partial: { code: 5, meaning: 'a change failed part-way and could not be undone: the message says which object is in which state' },
   usage: { code: 64, meaning: 'usage error: unknown command or flag, missing or conflicting arguments' },

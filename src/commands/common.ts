@@ -1,4 +1,5 @@
 import type { Deps } from '../cli/deps.ts';
+import { paint } from '../cli/io.ts';
 import type { KubeArgs } from '../cli/options.ts';
 import { AmbientError } from '../core/errors.ts';
 import { buildMesh, type Mesh } from '../core/mesh.ts';
@@ -16,6 +17,7 @@ export async function loadMesh(deps: Deps, args: KubeArgs): Promise<{ cluster: C
     const mesh = buildMesh(await gatherSnapshot(cluster, args['istio-namespace']));
     spinner.stop();
     requireControlPlane(mesh);
+    for (const u of mesh.unavailable) deps.io.err(`${paint(deps.io.colorErr, 'yellow', 'warning:')} ${u.what} could not be read (${u.reason}): what depends on them is UNKNOWN\n`);
     return { cluster, mesh };
   } catch (e) {
     spinner.stop();

@@ -2,10 +2,22 @@ import type { Argv, CommandModule } from 'yargs';
 import type { Deps } from '../cli/deps.ts';
 import { withKubeOptions, withOutputOptions, type KubeArgs, type OutputArgs } from '../cli/options.ts';
 import { renderRevisionDetail, renderRevisions } from '../cli/render/revisions.ts';
-import { summariseRevisions } from '../core/views.ts';
+import { AmbientError } from '../core/errors.ts';
+import { summariseRevisions, type RevisionView } from '../core/views.ts';
 import { loadMesh } from './common.ts';
 
-export type RevisionsArgs = KubeArgs & OutputArgs & { revision?: string };
+export type RevisionsArgs = KubeArgs & OutputArgs & { revision?: string; 'fail-on'?: 'in-use' };
+
+/** The one-line refusal of `--fail-on in-use` (the view itself, with every reason, is on stdout). */
+function notSafe(v: RevisionView): AmbientError {
+  const first = v.status === 'unknown' ? v.unknown[0] : v.reasons[0] !== undefined ? `[${v.reasons[0].code}] ${v.reasons[0].message}` : undefined;
+  const more = (v.status === 'unknown' ? v.unknown.length : v.reasons.length) - 1;
+  return new AmbientError(
+    'problems',
+    `revision ${v.revision} is not safe to remove (${v.status === 'unknown' ? 'UNKNOWN' : 'IN USE'}): ${first ?? ''}${more > 0 ? `; and ${more} more` : ''}`,
+    v.status === 'unknown' ? 'grant the missing read permissions and re-run' : 'each reason above says what to do first',
+  );
+}
 
 /** `kubectl ambient revisions [REVISION]`: control-plane revisions, what follows each, and whether it is safe to remove. */
 export function revisionsCommand(deps: Deps): CommandModule<object, RevisionsArgs> {
@@ -14,19 +26,25 @@ export function revisionsCommand(deps: Deps): CommandModule<object, RevisionsArg
     describe: 'List control-plane revisions: version, health, tags, what follows each, and whether it is safe to remove',
     builder: (y: Argv) =>
       withOutputOptions(withKubeOptions(y))
-        .positional('revision', { type: 'string', describe: 'Show everything that follows this revision' })
+        .positional('revision', { type: 'string', describe: 'Show everything that depends on this revision' })
+        .option('fail-on', { choices: ['in-use'] as const, describe: 'With REVISION: exit 3 unless it is SAFE TO REMOVE (IN USE or UNKNOWN)' })
         .example('$0 revisions', 'one row per revision')
-        .example('$0 revisions 1-22-1', 'everything that follows revision 1-22-1') as unknown as Argv<RevisionsArgs>,
+        .example('$0 revisions 1-22-1', 'everything that still depends on revision 1-22-1')
+        .example('$0 revisions 1-22-1 --fail-on in-use && helm uninstall istiod-1-22-1 -n istio-system', 'remove it only when nothing depends on it') as unknown as Argv<RevisionsArgs>,
     handler: async (args) => {
+      if (args['fail-on'] !== undefined && args.revision === undefined) {
+        throw new AmbientError('usage', '--fail-on in-use needs a REVISION', 'e.g. kubectl ambient revisions 1-22-1 --fail-on in-use');
+      }
       const { mesh } = await loadMesh(deps, args);
       const views = summariseRevisions(mesh, args.revision);
       const rc = { color: deps.io.colorOut, now: deps.now() };
       const [only] = views;
-      if (args.revision !== undefined && only !== undefined) {
-        deps.io.out(renderRevisionDetail(only, args.output, rc));
+      if (args.revision === undefined || only === undefined) {
+        deps.io.out(renderRevisions(views, args.output, rc));
         return;
       }
-      deps.io.out(renderRevisions(views, args.output, rc));
+      deps.io.out(renderRevisionDetail(only, args.output, rc));
+      if (args['fail-on'] === 'in-use' && only.status !== 'safe') throw notSafe(only);
     },
   };
 }

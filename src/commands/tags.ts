@@ -3,10 +3,11 @@ import type { Deps } from '../cli/deps.ts';
 import { withKubeOptions, withOutputOptions, type KubeArgs, type OutputArgs } from '../cli/options.ts';
 import { renderProblems } from '../cli/render/common.ts';
 import { renderTagDetail, renderTags } from '../cli/render/tags.ts';
+import { AmbientError } from '../core/errors.ts';
 import { summariseTags } from '../core/views.ts';
 import { loadMesh } from './common.ts';
 
-export type TagsArgs = KubeArgs & OutputArgs & { tag?: string };
+export type TagsArgs = KubeArgs & OutputArgs & { tag?: string; 'fail-on'?: 'problem' | 'warning' };
 
 /** `kubectl ambient tags [TAG]`: each revision tag, its revision and history, and what follows it. */
 export function tagsCommand(deps: Deps): CommandModule<object, TagsArgs> {
@@ -16,8 +17,10 @@ export function tagsCommand(deps: Deps): CommandModule<object, TagsArgs> {
     builder: (y: Argv) =>
       withOutputOptions(withKubeOptions(y))
         .positional('tag', { type: 'string', describe: 'Show one tag in detail' })
+        .option('fail-on', { choices: ['problem', 'warning'] as const, describe: 'Exit 3 when a tag has a problem (split, dangling, duplicate, validator mismatch, incomplete), or also a warning' })
         .example('$0 tags', 'one row per tag')
-        .example('$0 tags prod -o yaml', 'the tag prod as YAML') as unknown as Argv<TagsArgs>,
+        .example('$0 tags prod -o yaml', 'the tag prod as YAML')
+        .example('$0 tags --fail-on problem', 'exit 3 when any tag is inconsistent (for scripts)') as unknown as Argv<TagsArgs>,
     handler: async (args) => {
       const { mesh } = await loadMesh(deps, args);
       const views = summariseTags(mesh, args.tag);
@@ -32,7 +35,13 @@ export function tagsCommand(deps: Deps): CommandModule<object, TagsArgs> {
       } else {
         deps.io.out(renderTags(views, args.output, rc));
       }
-      deps.io.err(renderProblems(views.flatMap((v) => v.problems), deps.io.colorErr));
+      const problems = views.flatMap((v) => v.problems);
+      deps.io.err(renderProblems(problems, deps.io.colorErr));
+      const failing = problems.filter((p) => p.severity === 'error' || args['fail-on'] === 'warning');
+      if (args['fail-on'] !== undefined && failing.length > 0) {
+        const codes = [...new Set(failing.map((p) => p.code))].join(', ');
+        throw new AmbientError('problems', `${failing.length} ${args['fail-on']}(s) found (${codes})`, 'see the lines above for what to do');
+      }
     },
   };
 }

@@ -29,6 +29,8 @@ export type ErrorKind =
 
 export class AmbientError extends Error {
   override readonly name = 'AmbientError';
+  /** The HTTP status when the API server answered (403 and 404 let a reader treat an optional list as unavailable). */
+  readonly status: number | undefined;
   constructor(
     readonly kind: ErrorKind,
     message: string,

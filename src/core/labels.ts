@@ -21,6 +21,8 @@ export const GATEWAY_NAME = 'gateway.networking.k8s.io/gateway-name';
 export const MANAGED_WAYPOINT = 'istio.io-mesh-controller';
 /** GatewayClass of waypoints (§3.2). */
 export const WAYPOINT_CLASS = 'istio-waypoint';
+/** Label on every injected or istiod-rendered proxy pod (§3.7 row 6): the selector of the proxy pod list. */
+export const CANONICAL_NAME = 'service.istio.io/canonical-name';
 /** Helm's release annotation, set by `helm install/upgrade` (not by `helm template`). */
 export const HELM_RELEASE_NAME = 'meta.helm.sh/release-name';
 /** Helm's release-namespace annotation. */
@@ -42,6 +44,27 @@ export const APP_INSTANCE = 'app.kubernetes.io/instance';
 export const APP_PART_OF = 'app.kubernetes.io/part-of';
 export const HELM_CHART = 'helm.sh/chart';
 
+/**
+ * GatewayClass controllers whose Gateways istiod's deployment controller reconciles behind `IsMine`
+ * (§3.11), with the kind of proxy each renders. `istio.io/unmanaged-gateway` (`istio-remote`) gets
+ * no Deployment and follows no revision.
+ */
+export const ISTIO_CONTROLLERS: Readonly<Record<string, 'gateway' | 'waypoint'>> = {
+  'istio.io/gateway-controller': 'gateway',
+  'istio.io/mesh-controller': 'waypoint',
+  'istio.io/eastwest-controller': 'gateway',
+  'istio.io/agentgateway-controller': 'gateway',
+  'istio.io/agentgateway-waypoint-controller': 'waypoint',
+};
+/** The built-in GatewayClass names of those controllers, used when no such GatewayClass object exists (§3.11). */
+export const BUILTIN_CLASSES: Readonly<Record<string, string>> = {
+  istio: 'istio.io/gateway-controller',
+  'istio-waypoint': 'istio.io/mesh-controller',
+  'istio-east-west': 'istio.io/eastwest-controller',
+  'istio-agentgateway': 'istio.io/agentgateway-controller',
+  'istio-agentgateway-waypoint': 'istio.io/agentgateway-waypoint-controller',
+};
+
 /** The tag that also selects `istio-injection=enabled` namespaces and owns the default validator (§2.5). */
 export const DEFAULT_TAG = 'default';
 /** istiod's default-revision ValidatingWebhookConfiguration (§2.2 step 6, §2.5). */
@@ -54,10 +77,17 @@ export const CNI_NAME = 'istio-cni-node';
 /** Pod-template label of the istio-cni DaemonSet (§3.4). */
 export const CNI_APP_LABEL = 'k8s-app';
 
+/** The Istio namespace the charts and istiod's default-tag lookups assume (§1.3a, §2.7). */
+export const ISTIO_SYSTEM = 'istio-system';
 /** Name of the MutatingWebhookConfiguration of a tag (§1.3a): suffixed with the namespace outside istio-system. */
 export function tagWebhookName(tag: string, istioNamespace: string): string {
-  return istioNamespace === 'istio-system' ? `istio-revision-tag-${tag}` : `istio-revision-tag-${tag}-${istioNamespace}`;
+  return istioNamespace === ISTIO_SYSTEM ? `istio-revision-tag-${tag}` : `istio-revision-tag-${tag}-${istioNamespace}`;
 }
+/**
+ * The exact default-tag webhook name istiod's leader election and `otherDefaultTagExists` look for,
+ * whatever the Istio namespace (§2.7, §3.1).
+ */
+export const DEFAULT_TAG_WEBHOOK = 'istio-revision-tag-default';
 /** Name of the 1.28+ tag Service (§1.3b): never suffixed. */
 export function tagServiceName(tag: string): string {
   return `istiod-revision-tag-${tag}`;

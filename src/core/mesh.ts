@@ -1,23 +1,27 @@
-import semver from 'semver';
 import { readHistory, type HistoryEntry } from './history.ts';
+import { readsDefaultValidator, readsTagServices } from './istio-rules.ts';
 import {
   APP,
+  BUILTIN_CLASSES,
   CNI_APP_LABEL,
   CNI_NAME,
   DATAPLANE_MODE,
   DEFAULT_TAG,
+  DEFAULT_TAG_WEBHOOK,
   DEFAULT_VALIDATOR,
   GATEWAY_MANAGED,
   GATEWAY_NAME,
   HELM_RELEASE_NAME,
-  MANAGED_WAYPOINT,
+  ISTIO_CONTROLLERS,
   REV,
+  SIDECAR_INJECT,
   TAG,
-  WAYPOINT_CLASS,
   ZTUNNEL_NAME,
+  tagServiceName,
+  tagWebhookName,
 } from './labels.ts';
-import type { DaemonSet, Deployment, KubeObject, Namespace, Service, WebhookConfiguration } from './model.ts';
-import type { Snapshot } from './snapshot.ts';
+import type { DaemonSet, Deployment, GatewayClass, KubeObject, Namespace, Pod, Service, WebhookConfiguration } from './model.ts';
+import type { Snapshot, Unavailable } from './snapshot.ts';
 import { resolveVersion, type VersionSource } from './version.ts';
 
 /** A control-plane revision, as found from its canonical webhook, canonical Service and/or istiod Deployment. */
@@ -40,12 +44,18 @@ export interface Revision {
 /** The objects that make up one tag and the revision each points at. */
 export interface Tag {
   name: string;
+  /** The tag's webhook: the one the chart names `istio-revision-tag-<tag>[-<ns>]`, else the first found. */
   webhook: WebhookConfiguration | undefined;
   service: Service | undefined;
+  /** Every MWC and Service labelled with the tag: more than one of a kind is a problem (`duplicate`), never merged silently. */
+  webhooks: WebhookConfiguration[];
+  services: Service[];
   /** `istiod-default-validator` for the `default` tag only (§2.2 step 6). */
   validator: WebhookConfiguration | undefined;
   /** The revision the tag resolves to: its webhook's, else its Service's (1.28+ Service-only tags, §3.1). */
   revision: string;
+  /** Every revision whose istiod counts the tag among its own (`GetMyTags`, §3.1): two for a split tag. */
+  claimants: string[];
   history: HistoryEntry[];
 }
 
@@ -58,20 +68,31 @@ export interface GatewayInfo {
   namespace: string;
   kind: 'gateway' | 'waypoint';
   className: string;
-  /** The `istio.io/rev` value that applies (a revision or a tag), undefined when it follows the default. */
+  /** The GatewayClass controller (§3.11), e.g. `istio.io/mesh-controller`. */
+  controller: string;
+  /** The `istio.io/rev` value that applies (a revision or a tag; `''` follows the default, §3.9), undefined when unlabelled. */
   requested: string | undefined;
   source: RevisionSource;
   /** The tag it follows, if `requested` is a tag (or `default` when it follows the default). */
   tag: string | undefined;
   /** The revision whose istiod manages it, undefined when nothing resolves (dangling label). */
   revision: string | undefined;
+  /** Every revision whose `IsMine` is true for it (§3.1, §3.7 row 8): more than one while a tag is split. */
+  claimants: string[];
   proxy: ProxyInfo | undefined;
+  /**
+   * The revisions its proxy pods run (their `istio.io/rev` annotation, §3.7 rows 6 and 9): two while a
+   * rollout is half done. From the Deployment template when pods could not be read.
+   */
+  runningRevisions: string[];
+  /** How many of its pods run (undefined when pods could not be read). */
+  pods: number | undefined;
 }
 
 /** The Deployment istiod rendered for a Gateway or waypoint. */
 export interface ProxyInfo {
   name: string;
-  /** Pod-template annotation `istio.io/rev`: the revision the pods actually connect to (§3.2). */
+  /** Pod-template annotation `istio.io/rev`: the revision new pods connect to (§3.2). */
   runningRevision: string | undefined;
   image: string | undefined;
   version: string | undefined;
@@ -81,6 +102,20 @@ export interface ProxyInfo {
   /** The rollout of the current generation is complete. */
   rolledOut: boolean;
   deployment: Deployment;
+}
+
+/** A running pod that holds or requests a proxy, as far as the verdict needs it (§3.7 rows 6, 7, 9). */
+export interface PodInfo {
+  namespace: string;
+  name: string;
+  /** Annotation `istio.io/rev`: the revision its proxy connects to (set by the injector or istiod's templates). */
+  runs: string | undefined;
+  /** Label `istio.io/rev`: the revision or tag it asks to be injected by. */
+  requests: string | undefined;
+  /** `sidecar.istio.io/inject=false`. */
+  injectionOff: boolean;
+  /** The Gateway its pods belong to (`gateway.networking.k8s.io/gateway-name`). */
+  gateway: string | undefined;
 }
 
 /** The ztunnel or istio-cni DaemonSet. */
@@ -101,11 +136,19 @@ export interface Mesh {
   tags: Map<string, Tag>;
   /** The revision that unlabelled Gateways, and `default`, resolve to (§2.5, §3.1). */
   defaultRevision: string | undefined;
+  /** Every revision that claims unlabelled Gateways (§3.1 `IsMine` with selected == ""): the default tag's and, when no `istio-revision-tag-default` webhook says otherwise, the validator's. */
+  defaultClaimants: string[];
   defaultValidator: WebhookConfiguration | undefined;
+  /** The webhook istiod's leader election reads, by its exact name (§2.7), whichever namespace it serves. */
+  exactDefaultWebhook: WebhookConfiguration | undefined;
   namespaces: Namespace[];
   gateways: GatewayInfo[];
+  /** Running pods with a proxy or an `istio.io/rev` label; empty when they could not be read (see `unavailable`). */
+  pods: PodInfo[];
   ztunnels: NodeAgent[];
   cnis: NodeAgent[];
+  /** What the snapshot could not read (RBAC): verdicts depending on it are UNKNOWN. */
+  unavailable: Unavailable[];
 }
 
 const label = (o: KubeObject | undefined, key: string): string | undefined => o?.metadata.labels?.[key];
@@ -150,13 +193,6 @@ function ztunnelPin(ds: DaemonSet): string | undefined {
   return annotated !== undefined && annotated !== '' ? annotated : undefined;
 }
 
-/** Whether istiod of this version falls back to `istiod-default-validator` for the default (§3.1, #57467). */
-function readsDefaultValidator(version: string | undefined): boolean {
-  if (version === undefined) return true; // unknown: assume a current release
-  const v = semver.coerce(version)?.version ?? version;
-  return (semver.gte(v, '1.25.5') && semver.lt(v, '1.26.0')) || (semver.gte(v, '1.26.4') && semver.lt(v, '1.27.0')) || semver.gte(v, '1.27.1');
-}
-
 function nodeAgent(ds: DaemonSet, container: string, pinned: boolean): NodeAgent {
   const image = mainImage(ds, container);
   return {
@@ -195,152 +231,227 @@ export function isReady(d: Deployment): boolean {
   return proxyInfo(d).rolledOut;
 }
 
-/** Joins a Snapshot into a Mesh: revisions, tags, gateways and node agents, with every cross-reference resolved. */
+/** Joins a Snapshot into a Mesh: revisions, tags, gateways, pods and node agents, every cross-reference resolved. */
 export function buildMesh(s: Snapshot): Mesh {
   const ns = s.istioNamespace;
+  const mwcs = s.mutatingWebhooks.filter((m) => servesNamespace(m, ns));
+  const revisions = joinRevisions(mwcs, s.services, s.istiods);
+  const defaultValidator = s.validatingWebhooks.find((v) => v.metadata.name === DEFAULT_VALIDATOR);
+  const tags = joinTags(mwcs, s.services, defaultValidator, revisions, ns);
+  const exactDefaultWebhook = s.mutatingWebhooks.find((m) => m.metadata.name === DEFAULT_TAG_WEBHOOK);
+  const { defaultRevision, defaultClaimants } = resolveDefault(tags, revisions, defaultValidator, exactDefaultWebhook);
+  const podsRead = !s.unavailable.some((u) => u.what === 'pods');
+  const pods = s.pods.map(podInfo);
+  const claims = (requested: string | undefined): string[] => (requested === undefined || requested === '' ? defaultClaimants : claimantsOf(requested, tags, revisions));
+  const gateways = joinGateways(s, tags, revisions, defaultRevision, claims, podsRead ? pods : undefined);
+  return {
+    istioNamespace: ns,
+    revisions,
+    tags,
+    defaultRevision,
+    defaultClaimants,
+    defaultValidator,
+    exactDefaultWebhook,
+    namespaces: [...s.namespaces].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name)),
+    gateways,
+    pods,
+    ztunnels: s.daemonSets.filter((d) => d.metadata.name === ZTUNNEL_NAME || d.spec?.template?.metadata?.labels?.[APP] === ZTUNNEL_NAME).map((d) => nodeAgent(d, 'istio-proxy', true)),
+    cnis: s.daemonSets.filter((d) => d.metadata.name === CNI_NAME || d.spec?.template?.metadata?.labels?.[CNI_APP_LABEL] === CNI_NAME).map((d) => nodeAgent(d, 'install-cni', false)),
+    unavailable: s.unavailable,
+  };
+}
+
+/** Revisions from their canonical injectors (`istio.io/rev`, `!istio.io/tag`, §2.1), 1.28+ canonical Services (§1.3b) and istiod Deployments (§4.2). */
+function joinRevisions(mwcs: WebhookConfiguration[], services: Service[], istiods: Deployment[]): Map<string, Revision> {
   const revisions = new Map<string, Revision>();
   const revision = (name: string): Revision => {
     let r = revisions.get(name);
     if (r === undefined) {
-      r = {
-        name,
-        version: undefined,
-        versionSource: 'unknown',
-        image: undefined,
-        ready: 0,
-        desired: 0,
-        deployment: undefined,
-        canonicalWebhooks: [],
-        canonicalServices: [],
-        helmRelease: undefined,
-        created: undefined,
-      };
+      r = { name, version: undefined, versionSource: 'unknown', image: undefined, ready: 0, desired: 0, deployment: undefined, canonicalWebhooks: [], canonicalServices: [], helmRelease: undefined, created: undefined };
       revisions.set(name, r);
     }
     return r;
   };
-
-  const mwcs = s.mutatingWebhooks.filter((m) => servesNamespace(m, ns));
-  // Canonical injectors: `istio.io/rev=<rev>,!istio.io/tag` (§2.1).
   for (const m of mwcs) {
     const rev = label(m, REV);
     if (rev !== undefined && label(m, TAG) === undefined) revision(rev).canonicalWebhooks.push(m);
   }
-  // 1.28+ canonical Services: `istio.io/rev=<rev>,!istio.io/tag,app=istiod` (§1.3b).
-  for (const svc of s.services) {
+  for (const svc of services) {
     const rev = label(svc, REV);
     if (rev !== undefined && label(svc, TAG) === undefined && label(svc, APP) === 'istiod') revision(rev).canonicalServices.push(svc);
   }
-  for (const d of s.istiods) {
-    const rev = label(d, REV) ?? 'default';
-    const r = revision(rev);
+  for (const d of istiods) {
+    const r = revision(label(d, REV) ?? 'default');
     const image = mainImage(d, 'discovery');
     const v = resolveVersion(image, d.metadata.labels);
-    r.deployment = d;
-    r.image = image;
-    r.version = v.version;
-    r.versionSource = v.source;
-    r.desired = d.spec?.replicas ?? 1;
-    r.ready = d.status?.readyReplicas ?? 0;
-    r.helmRelease = d.metadata.annotations?.[HELM_RELEASE_NAME];
-    r.created = d.metadata.creationTimestamp;
+    Object.assign(r, {
+      deployment: d,
+      image,
+      version: v.version,
+      versionSource: v.source,
+      desired: d.spec?.replicas ?? 1,
+      ready: d.status?.readyReplicas ?? 0,
+      helmRelease: d.metadata.annotations?.[HELM_RELEASE_NAME],
+      created: d.metadata.creationTimestamp,
+    });
   }
+  return revisions;
+}
 
-  // Tags: union of tag MWCs and (1.28+) tag Services, keyed by tag (§7 "tags").
+/**
+ * Tags: the union of tag MWCs and (1.28+) tag Services, keyed by tag (§7 "tags"). Each tag's claimants
+ * are the revisions whose `GetMyTags` holds it (§3.1): its webhook's revision, its Service's when that
+ * istiod reads Services (1.28+), and a revision of the same name.
+ */
+function joinTags(mwcs: WebhookConfiguration[], services: Service[], validator: WebhookConfiguration | undefined, revisions: Map<string, Revision>, ns: string): Map<string, Tag> {
   const tags = new Map<string, Tag>();
   const tag = (name: string): Tag => {
     let t = tags.get(name);
     if (t === undefined) {
-      t = { name, webhook: undefined, service: undefined, validator: undefined, revision: '', history: [] };
+      t = { name, webhook: undefined, service: undefined, webhooks: [], services: [], validator: undefined, revision: '', claimants: [], history: [] };
       tags.set(name, t);
     }
     return t;
   };
   for (const m of mwcs) {
     const t = label(m, TAG);
-    if (t !== undefined) tag(t).webhook = m;
+    if (t !== undefined) tag(t).webhooks.push(m);
   }
-  for (const svc of s.services) {
+  for (const svc of services) {
     const t = label(svc, TAG);
-    if (t !== undefined) tag(t).service = svc;
+    if (t !== undefined) tag(t).services.push(svc);
   }
-  const defaultValidator = s.validatingWebhooks.find((v) => v.metadata.name === DEFAULT_VALIDATOR);
   for (const t of tags.values()) {
+    t.webhook = t.webhooks.find((m) => m.metadata.name === tagWebhookName(t.name, ns)) ?? t.webhooks[0];
+    t.service = t.services.find((v) => v.metadata.name === tagServiceName(t.name)) ?? t.services[0];
     t.revision = label(t.webhook, REV) ?? label(t.service, REV) ?? '';
     t.history = readHistory(t.webhook ?? t.service);
-    if (t.name === DEFAULT_TAG) t.validator = defaultValidator;
+    if (t.name === DEFAULT_TAG) t.validator = validator;
+    const claimants = new Set<string>();
+    for (const m of t.webhooks) addDefined(claimants, label(m, REV));
+    for (const v of t.services) {
+      const rev = label(v, REV);
+      if (rev !== undefined && readsTagServices(revisions.get(rev)?.version)) claimants.add(rev);
+    }
+    if (revisions.has(t.name)) claimants.add(t.name);
+    t.claimants = [...claimants].sort();
   }
+  return tags;
+}
 
-  // The default revision: the `default` tag's (§2.5), else the default validator's when that
-  // revision's tag watcher reads it (1.25.5, 1.26.4, 1.27.1 and later, §3.1), else a revision-less
-  // install named `default`.
-  const validatorRev = label(defaultValidator, REV);
-  const defaultRevision =
-    tags.get(DEFAULT_TAG)?.revision ??
-    (validatorRev !== undefined && readsDefaultValidator(revisions.get(validatorRev)?.version) ? validatorRev : undefined) ??
-    (revisions.has('default') ? 'default' : undefined);
+/**
+ * The default revision (§2.5, §3.1, §2.7). Shown: the default tag's revision, else the validator's
+ * when that istiod reads it (1.25.5, 1.26.4, 1.27.1+), else a revision-less install. Claimants of
+ * unlabelled objects (`IsMine` with selected == ""): every holder of tag `default`, plus the
+ * validator's revision unless a webhook named exactly `istio-revision-tag-default` points elsewhere.
+ */
+function resolveDefault(
+  tags: Map<string, Tag>,
+  revisions: Map<string, Revision>,
+  validator: WebhookConfiguration | undefined,
+  exactDefault: WebhookConfiguration | undefined,
+): { defaultRevision: string | undefined; defaultClaimants: string[] } {
+  const validatorRev = label(validator, REV);
+  const validatorClaims = validatorRev !== undefined && revisions.has(validatorRev) && readsDefaultValidator(revisions.get(validatorRev)?.version);
+  const tagged = tags.get(DEFAULT_TAG);
+  const claimants = new Set(tagged?.claimants ?? (revisions.has(DEFAULT_TAG) ? [DEFAULT_TAG] : []));
+  const otherDefaultTagExists = exactDefault !== undefined && label(exactDefault, REV) !== validatorRev;
+  if (validatorClaims && !otherDefaultTagExists) claimants.add(validatorRev);
+  const shown = (tagged !== undefined && tagged.revision !== '' ? tagged.revision : undefined) ?? (validatorClaims ? validatorRev : undefined) ?? (revisions.has(DEFAULT_TAG) ? DEFAULT_TAG : undefined);
+  return { defaultRevision: shown, defaultClaimants: [...claimants].sort() };
+}
 
-  const resolve = (requested: string): { tag: string | undefined; revision: string | undefined } => {
-    const t = tags.get(requested);
-    if (t !== undefined) return { tag: requested, revision: t.revision === '' ? undefined : t.revision };
-    return { tag: undefined, revision: revisions.has(requested) ? requested : undefined };
-  };
+/** The revisions that claim objects labelled `istio.io/rev=<requested>` (a tag or a revision, §3.1). */
+function claimantsOf(requested: string, tags: Map<string, Tag>, revisions: Map<string, Revision>): string[] {
+  return tags.get(requested)?.claimants ?? (revisions.has(requested) ? [requested] : []);
+}
 
-  // Gateways and waypoints: own `istio.io/rev`, else the namespace's, else the default (§3.2, IsMine).
+/** The GatewayClass controller of a class name (§3.11): the GatewayClass object's, else the built-in name's. */
+function controllerOf(className: string, classes: GatewayClass[]): string | undefined {
+  return classes.find((c) => c.metadata.name === className)?.spec?.controllerName ?? BUILTIN_CLASSES[className];
+}
+
+/** `istio.io-mesh-controller` (the proxy's `gateway.istio.io/managed` label) -> `istio.io/mesh-controller`. */
+function controllerFromManaged(value: string | undefined): string | undefined {
+  return value === undefined ? undefined : value.replace(/^([^-]+)-/, '$1/');
+}
+
+/**
+ * Gateways and waypoints of every Istio class (§3.11), each with the revision it follows (own label,
+ * else its namespace's, else the default; `""` at either level means the default, §3.9) and, from its
+ * pods, the revisions its proxies run (§3.7 row 9). Sorted by namespace and name.
+ */
+function joinGateways(
+  s: Snapshot,
+  tags: Map<string, Tag>,
+  revisions: Map<string, Revision>,
+  defaultRevision: string | undefined,
+  claims: (requested: string | undefined) => string[],
+  pods: PodInfo[] | undefined,
+): GatewayInfo[] {
   const nsByName = new Map(s.namespaces.map((n) => [n.metadata.name, n]));
   const proxies = new Map<string, Deployment>();
   for (const d of s.proxies) {
     const gw = label(d, GATEWAY_NAME);
     if (gw !== undefined) proxies.set(`${d.metadata.namespace ?? ''}/${gw}`, d);
   }
+  const podsOf = new Map<string, PodInfo[]>();
+  for (const p of pods ?? []) {
+    if (p.gateway === undefined) continue;
+    const key = `${p.namespace}/${p.gateway}`;
+    podsOf.set(key, [...(podsOf.get(key) ?? []), p]);
+  }
   const gateways: GatewayInfo[] = [];
   for (const g of s.gateways) {
     const className = g.spec?.gatewayClassName ?? '';
     const gwNs = g.metadata.namespace ?? '';
-    const proxy = proxies.get(`${gwNs}/${g.metadata.name}`);
-    // Istio's classes (`istio`, `istio-waypoint`, `istio-east-west`, `istio-remote`) or anything istiod deployed.
-    if (!className.startsWith('istio') && proxy === undefined) continue;
+    const key = `${gwNs}/${g.metadata.name}`;
+    const proxy = proxies.get(key);
+    const controller = controllerOf(className, s.gatewayClasses) ?? controllerFromManaged(label(proxy, GATEWAY_MANAGED));
+    const kind = controller !== undefined ? ISTIO_CONTROLLERS[controller] : undefined;
+    if (controller === undefined || kind === undefined) continue; // not reconciled by istiod
     const own = label(g, REV);
     const fromNs = label(nsByName.get(gwNs), REV);
     const requested = own ?? fromNs;
     const source: RevisionSource = own !== undefined ? 'gateway' : fromNs !== undefined ? 'namespace' : 'default';
-    const resolved =
-      requested !== undefined
-        ? resolve(requested)
-        : { tag: tags.has(DEFAULT_TAG) ? DEFAULT_TAG : undefined, revision: defaultRevision };
-    const isWaypoint = className === WAYPOINT_CLASS || label(proxy, GATEWAY_MANAGED) === MANAGED_WAYPOINT;
+    const followsDefault = requested === undefined || requested === '';
+    const tag = followsDefault ? (tags.has(DEFAULT_TAG) ? DEFAULT_TAG : undefined) : tags.has(requested) ? requested : undefined;
+    const revision = followsDefault ? defaultRevision : tag !== undefined ? tags.get(tag)?.revision || undefined : revisions.has(requested) ? requested : undefined;
+    const info = proxy === undefined ? undefined : proxyInfo(proxy);
+    const mine = podsOf.get(key) ?? [];
+    const running = pods === undefined ? [info?.runningRevision] : mine.map((p) => p.runs);
     gateways.push({
       name: g.metadata.name,
       namespace: gwNs,
-      kind: isWaypoint ? 'waypoint' : 'gateway',
+      kind,
       className,
+      controller,
       requested,
       source,
-      tag: resolved.tag,
-      revision: resolved.revision,
-      proxy: proxy === undefined ? undefined : proxyInfo(proxy),
+      tag,
+      revision,
+      claimants: claims(requested),
+      proxy: info,
+      runningRevisions: [...new Set(running.filter((r) => r !== undefined))].sort(),
+      pods: pods === undefined ? undefined : mine.length,
     });
   }
-  gateways.sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
+  return gateways.sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
+}
 
-  const ztunnels = s.daemonSets
-    .filter((d) => d.metadata.name === ZTUNNEL_NAME || d.spec?.template?.metadata?.labels?.[APP] === ZTUNNEL_NAME)
-    .map((d) => nodeAgent(d, 'istio-proxy', true));
-  const cnis = s.daemonSets
-    .filter((d) => d.metadata.name === CNI_NAME || d.spec?.template?.metadata?.labels?.[CNI_APP_LABEL] === CNI_NAME)
-    .map((d) => nodeAgent(d, 'install-cni', false));
-
+function podInfo(p: Pod): PodInfo {
   return {
-    istioNamespace: ns,
-    revisions,
-    tags,
-    defaultRevision,
-    defaultValidator,
-    namespaces: [...s.namespaces].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name)),
-    gateways,
-    ztunnels,
-    cnis,
+    namespace: p.metadata.namespace ?? '',
+    name: p.metadata.name,
+    runs: p.metadata.annotations?.[REV],
+    requests: p.metadata.labels?.[REV],
+    injectionOff: p.metadata.labels?.[SIDECAR_INJECT] === 'false',
+    gateway: p.metadata.labels?.[GATEWAY_NAME],
   };
+}
+
+function addDefined(set: Set<string>, value: string | undefined): void {
+  if (value !== undefined) set.add(value);
 }
 
 /** Namespaces whose `istio.io/rev` label is exactly `value` (istioctl's "namespaces using a tag", §2.1). */

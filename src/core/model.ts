@@ -113,7 +113,14 @@ export interface Gateway extends KubeObject {
   spec?: { gatewayClassName?: string; [key: string]: unknown };
 }
 
+export interface GatewayClass extends KubeObject {
+  spec?: { controllerName?: string; [key: string]: unknown };
+}
+
 export type Namespace = KubeObject;
+
+/** A Pod as read metadata-only (PartialObjectMetadata): labels and annotations are what the domain reads. */
+export type Pod = KubeObject;
 
 /** Kubernetes server version as served by `/version`. */
 export interface ServerVersion {

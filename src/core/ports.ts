@@ -2,8 +2,10 @@ import type {
   DaemonSet,
   Deployment,
   Gateway,
+  GatewayClass,
   KubeObject,
   Namespace,
+  Pod,
   ServerVersion,
   Service,
   WebhookConfiguration,
@@ -18,6 +20,8 @@ export const KINDS = {
   DaemonSet: { apiVersion: 'apps/v1', plural: 'daemonsets', namespaced: true },
   Namespace: { apiVersion: 'v1', plural: 'namespaces', namespaced: false },
   Gateway: { apiVersion: 'gateway.networking.k8s.io/v1', plural: 'gateways', namespaced: true },
+  GatewayClass: { apiVersion: 'gateway.networking.k8s.io/v1', plural: 'gatewayclasses', namespaced: false },
+  Pod: { apiVersion: 'v1', plural: 'pods', namespaced: true },
 } as const;
 
 export type KindName = keyof typeof KINDS;
@@ -31,6 +35,8 @@ export interface KindTypes {
   DaemonSet: DaemonSet;
   Namespace: Namespace;
   Gateway: Gateway;
+  GatewayClass: GatewayClass;
+  Pod: Pod;
 }
 
 /** One list call: a kind, an optional namespace (all namespaces when absent) and a server-side label selector. */
@@ -38,6 +44,10 @@ export interface ListQuery<K extends KindName = KindName> {
   kind: K;
   namespace?: string;
   labelSelector?: string;
+  /** A server-side field selector, e.g. `status.phase!=Succeeded` for pods. */
+  fieldSelector?: string;
+  /** The API version to list instead of the kind's own (same group), e.g. `gateway.networking.k8s.io/v1beta1`. */
+  apiVersion?: string;
   /** Only metadata is needed (served as PartialObjectMetadata: far fewer bytes on big clusters). */
   metadataOnly?: boolean;
   /** A 404 for this kind means "API not installed": return no objects instead of failing. */
@@ -48,6 +58,11 @@ export interface ListQuery<K extends KindName = KindName> {
    * Deployments then cost a fraction of the memory. Never for objects that are written back.
    */
   summary?: boolean;
+  /**
+   * With `summary`: keep only these label and annotation keys of each item (thousands of pods then
+   * cost a few bytes each instead of their whole metadata). Absent: keep them all.
+   */
+  keep?: { labels: readonly string[]; annotations: readonly string[] };
 }
 
 /** What the domain needs to read from a cluster. Each call is one paginated list request. */

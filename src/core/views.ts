@@ -1,7 +1,8 @@
 import { AmbientError } from './errors.ts';
-import { DEFAULT_TAG, REV, SIDECAR_INJECT, TAG } from './labels.ts';
+import { DEFAULT_TAG, DEFAULT_TAG_WEBHOOK, ISTIO_SYSTEM, REV, SIDECAR_INJECT, TAG } from './labels.ts';
 import { ambientLabelled, helmOwner, nameList, namespacesLabelled, type GatewayInfo, type Mesh, type Revision, type Tag } from './mesh.ts';
 import type { HistoryEntry } from './history.ts';
+import { revisionUsage, type RevisionUsage, type UsageReason, type UsageStatus } from './usage.ts';
 
 /** A Gateway or waypoint as shown in Views. */
 export interface GatewayRef {
@@ -10,8 +11,9 @@ export interface GatewayRef {
   kind: 'gateway' | 'waypoint';
   /** The revision its istiod manages it from (what it follows). */
   revision: string | null;
-  /** The revision its pods actually run (pod-template `istio.io/rev` annotation, §3.2). */
-  runningRevision: string | null;
+  /** The revisions its pods run (their `istio.io/rev` annotation, §3.7 rows 6, 9): two while its rollout is half done. */
+  runningRevisions: string[];
+  /** Its proxy Deployment's current generation is rolled out and ready. */
   ready: boolean;
 }
 
@@ -30,11 +32,20 @@ export interface RevisionView {
   desiredReplicas: number;
   default: boolean;
   tags: string[];
+  /** Namespaces whose new pods it injects (§3.7 rows 4, 5). */
   namespaces: string[];
+  /** Gateways and waypoints it manages, and those whose pods still run it. */
   gateways: GatewayRef[];
+  /** Running pods whose proxy connects to it (§3.7 rows 6, 9). */
+  pods: number;
   ztunnel: boolean;
+  /** `in-use`, `unknown` (something could not be read) or `safe` (SAFE TO REMOVE). */
+  status: UsageStatus;
   inUse: boolean;
-  reasons: string[];
+  /** Everything that still depends on it, each with the object and the way out (§3.7). */
+  reasons: UsageReason[];
+  /** What could not be read; makes a reason-less revision UNKNOWN. */
+  unknown: string[];
   image: string | null;
   helmRelease: string | null;
   created: string | null;
@@ -71,7 +82,7 @@ function gatewayRef(g: GatewayInfo): GatewayRef {
     name: g.name,
     kind: g.kind,
     revision: g.revision ?? null,
-    runningRevision: g.proxy?.runningRevision ?? null,
+    runningRevisions: g.runningRevisions,
     ready: g.proxy?.rolledOut ?? false,
   };
 }
@@ -81,33 +92,24 @@ export function tagsOf(mesh: Mesh, revision: string): string[] {
   return [...mesh.tags.values()].filter((t) => t.revision === revision).map((t) => t.name).sort();
 }
 
-function summariseRevision(mesh: Mesh, r: Revision): RevisionView {
-  const tags = tagsOf(mesh, r.name);
-  const namespaces = [...new Set([r.name, ...tags].flatMap((v) => namespacesLabelled(mesh, v)))].sort();
-  const following = mesh.gateways.filter((g) => g.revision === r.name);
-  // Proxies that still run this revision although they follow another one (a move in progress).
-  const stillRunning = mesh.gateways.filter((g) => g.revision !== r.name && g.proxy?.runningRevision === r.name);
-  const ztunnel = mesh.ztunnels.some((z) => z.pinnedRevision === r.name);
-  const isDefault = mesh.defaultRevision === r.name;
-  const reasons: string[] = [];
-  if (isDefault) reasons.push('default revision');
-  if (tags.length > 0) reasons.push(`tags: ${tags.join(', ')}`);
-  if (namespaces.length > 0) reasons.push(`${namespaces.length} namespace(s) follow it`);
-  if (following.length > 0) reasons.push(`${following.length} gateway(s)/waypoint(s) follow it`);
-  if (stillRunning.length > 0) reasons.push(`${stillRunning.length} gateway/waypoint proxy(ies) still run it`);
-  if (ztunnel) reasons.push('ztunnel is pinned to it');
+function summariseRevision(mesh: Mesh, r: Revision, usage: RevisionUsage): RevisionView {
+  const claimed = new Set(usage.reasons.filter((x) => x.code === 'gw').map((x) => `${x.object.namespace ?? ''}/${x.object.name}`));
+  const gateways = mesh.gateways.filter((g) => claimed.has(`${g.namespace}/${g.name}`) || g.runningRevisions.includes(r.name));
   return {
     revision: r.name,
     version: r.version ?? null,
     readyReplicas: r.ready,
     desiredReplicas: r.desired,
-    default: isDefault,
-    tags,
-    namespaces,
-    gateways: [...following, ...stillRunning].map(gatewayRef),
-    ztunnel,
-    inUse: reasons.length > 0,
-    reasons,
+    default: mesh.defaultRevision === r.name,
+    tags: tagsOf(mesh, r.name),
+    namespaces: [...new Set(usage.reasons.filter((x) => x.code === 'ns').map((x) => x.object.name))].sort(),
+    gateways: gateways.map(gatewayRef),
+    pods: usage.pods,
+    ztunnel: usage.reasons.some((x) => x.code === 'ztunnel'),
+    status: usage.status,
+    inUse: usage.status === 'in-use',
+    reasons: usage.reasons,
+    unknown: usage.status === 'in-use' ? [] : usage.unknown,
     image: r.image ?? null,
     helmRelease: r.helmRelease ?? null,
     created: r.created ?? null,
@@ -128,10 +130,11 @@ export function summariseRevisions(mesh: Mesh, only?: string): RevisionView[] {
   if (only !== undefined && !mesh.revisions.has(only)) {
     throw new AmbientError('input', `revision "${only}" not found in namespace ${mesh.istioNamespace}`, known(mesh.revisions.keys()));
   }
+  const usage = revisionUsage(mesh);
   return [...mesh.revisions.values()]
     .filter((r) => only === undefined || r.name === only)
     .sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }))
-    .map((r) => summariseRevision(mesh, r));
+    .map((r) => summariseRevision(mesh, r, usage.get(r.name) ?? { revision: r.name, status: 'safe', reasons: [], unknown: [], pods: 0 }));
 }
 
 function tagProblems(mesh: Mesh, t: Tag, objects: TagObjects): Problem[] {
@@ -151,9 +154,26 @@ function tagProblems(mesh: Mesh, t: Tag, objects: TagObjects): Problem[] {
       message: `tag ${t.name}: webhook points at ${objects.webhookRevision} but Service ${objects.service} at ${objects.serviceRevision}, so both istiods claim it: re-run "kubectl ambient tag-move ${t.name} <revision>"`,
     });
   }
-  if (objects.validatorRevision !== null && objects.validatorRevision !== t.revision) {
+  for (const [kind, list] of [['webhooks', t.webhooks], ['Services', t.services]] as const) {
+    if (list.length < 2) continue;
+    problems.push({
+      severity: 'error',
+      code: 'duplicate',
+      message: `tag ${t.name} is defined by ${list.length} ${kind} (${list.map((o) => `${o.metadata.name} -> ${o.metadata.labels?.[REV] ?? '?'}`).join(', ')}): every one of them counts; delete the stray copies`,
+    });
+  }
+  if (t.name === DEFAULT_TAG && mesh.istioNamespace !== ISTIO_SYSTEM && t.webhook !== undefined) {
+    // §2.7: istiod's leader election and otherDefaultTagExists read the unsuffixed name only.
+    const other = mesh.exactDefaultWebhook;
     problems.push({
       severity: 'warning',
+      code: 'default-name',
+      message: `outside ${ISTIO_SYSTEM} the default tag's webhook is ${t.webhook.metadata.name}, but istiod's leader election and istioctl 1.28-1.30 read ${DEFAULT_TAG_WEBHOOK}${other !== undefined ? ` (which exists and points at ${other.metadata.labels?.[REV] ?? '?'})` : ' (absent)'}; unlabelled Gateways are claimed by ${nameList(mesh.defaultClaimants) || 'no revision'}`,
+    });
+  }
+  if (objects.validatorRevision !== null && objects.validatorRevision !== t.revision) {
+    problems.push({
+      severity: 'error',
       code: 'validator',
       message: `${objects.validator} points at ${objects.validatorRevision}, not at the default tag's ${t.revision}: re-run "kubectl ambient tag-move default ${t.revision}"`,
     });

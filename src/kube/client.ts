@@ -43,8 +43,12 @@ interface Response {
 const http = new IsomorphicFetchHttpLibrary();
 
 /** What the domain reads of an object in a `summary` list (see ListQuery.summary). */
-export function summarise(o: KubeObject): KubeObject {
-  const { name, namespace, labels, annotations, generation, resourceVersion, creationTimestamp } = o.metadata;
+export function summarise(o: KubeObject, keep?: ListQuery['keep']): KubeObject {
+  const { name, namespace, generation, resourceVersion, creationTimestamp } = o.metadata;
+  const pick = (m: Record<string, string> | undefined, keys: readonly string[] | undefined): Record<string, string> | undefined =>
+    m === undefined || keys === undefined ? m : Object.fromEntries(keys.filter((k) => k in m).map((k) => [k, m[k] ?? '']));
+  const labels = pick(o.metadata.labels, keep?.labels);
+  const annotations = pick(o.metadata.annotations, keep?.annotations);
   const spec = (o['spec'] ?? {}) as { replicas?: number; gatewayClassName?: string; template?: { metadata?: { annotations?: Record<string, string> }; spec?: { containers?: { name: string; image?: string }[] } } };
   const template = spec.template;
   const slimSpec = {
@@ -61,16 +65,16 @@ export function summarise(o: KubeObject): KubeObject {
 /** `PartialObjectMetadataList`: the server sends metadata only (kubectl uses the same media-type parameters). */
 const METADATA_ACCEPT = 'application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io, application/json';
 
-function basePath(kind: KindName): string {
-  const v = KINDS[kind].apiVersion;
+function basePath(kind: KindName, apiVersion?: string): string {
+  const v = apiVersion ?? KINDS[kind].apiVersion;
   return v === 'v1' ? '/api/v1' : `/apis/${v}`;
 }
 
-/** URL path of a collection or an object. */
-export function resourcePath(kind: KindName, namespace: string | undefined, name?: string): string {
+/** URL path of a collection or an object; `apiVersion` overrides the kind's own (ListQuery.apiVersion). */
+export function resourcePath(kind: KindName, namespace: string | undefined, name?: string, apiVersion?: string): string {
   const k = KINDS[kind];
   const nsPart = k.namespaced && namespace !== undefined ? `/namespaces/${encodeURIComponent(namespace)}` : '';
-  return `${basePath(kind)}${nsPart}/${k.plural}${name !== undefined ? `/${encodeURIComponent(name)}` : ''}`;
+  return `${basePath(kind, apiVersion)}${nsPart}/${k.plural}${name !== undefined ? `/${encodeURIComponent(name)}` : ''}`;
 }
 
 function describe(verb: string, kind: KindName, namespace: string | undefined, name?: string): string {
@@ -190,7 +194,7 @@ export class KubeClient implements Cluster {
   /** One paginated list (limit/continue). Items get their apiVersion/kind back (the server omits them in lists). */
   async list<K extends KindName>(q: ListQuery<K>): Promise<KindTypes[K][]> {
     const k = KINDS[q.kind];
-    const path = resourcePath(q.kind, q.namespace);
+    const path = resourcePath(q.kind, q.namespace, undefined, q.apiVersion);
     const what = describe('list', q.kind, q.namespace);
     let items: KindTypes[K][] = [];
     let cont: string | undefined;
@@ -198,6 +202,7 @@ export class KubeClient implements Cluster {
     for (;;) {
       const query: Record<string, string> = paged ? { limit: String(this.opts.pageSize) } : {};
       if (q.labelSelector !== undefined) query['labelSelector'] = q.labelSelector;
+      if (q.fieldSelector !== undefined) query['fieldSelector'] = q.fieldSelector;
       if (cont !== undefined) query['continue'] = cont;
       let page: { items?: KubeObject[]; metadata?: { continue?: string } } | undefined;
       try {
@@ -217,11 +222,11 @@ export class KubeClient implements Cluster {
       }
       if (page === undefined) return []; // optional API not installed
       for (const item of page.items ?? []) {
-        item.apiVersion = k.apiVersion;
+        item.apiVersion = q.apiVersion ?? k.apiVersion;
         item.kind = q.kind;
         // managedFields are server bookkeeping (often half an object); a replace without them keeps them.
         delete item.metadata['managedFields'];
-        items.push((q.summary === true ? summarise(item) : item));
+        items.push((q.summary === true ? summarise(item, q.keep) : item));
       }
       cont = page.metadata?.continue !== undefined && page.metadata.continue !== '' ? page.metadata.continue : undefined;
       if (cont === undefined) return items;

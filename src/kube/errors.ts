@@ -19,7 +19,7 @@ export interface StatusBody {
 export class ApiError extends AmbientError {
   constructor(
     kind: ErrorKind,
-    readonly status: number,
+    override readonly status: number,
     readonly reason: string,
     message: string,
     hint: string | undefined,

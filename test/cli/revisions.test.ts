@@ -14,10 +14,11 @@ describe('revisions on mid-upgrade', () => {
     const r = await ambient(['revisions'], { kubeconfig: c.kubeconfig });
     assert.equal(r.code, 0, r.stderr);
     const [head, ...rows] = r.stdout.trimEnd().split('\n');
-    assert.match(head ?? '', /^REVISION\s+VERSION\s+READY\s+DEFAULT\s+TAGS\s+NAMESPACES\s+GATEWAYS\s+ZTUNNEL\s+STATUS\s+REASONS$/);
+    assert.match(head ?? '', /^REVISION\s+VERSION\s+READY\s+DEFAULT\s+TAGS\s+GATEWAYS\s+WAYPOINTS\s+PODS\s+STATUS\s+REASONS$/);
     assert.equal(rows.length, 2);
-    assert.match(rows[0] ?? '', /^1-27-9\s+1\.27\.9\s+1\/1\s+yes\s+default,prod\s+2\s+4 on 1-27-9\s+pinned\s+IN USE\s+default revision; tags: default, prod/);
-    assert.match(rows[1] ?? '', /^1-28-10\s+1\.28\.10\s+1\/1\s+-\s+canary\s+0\s+1 on 1-28-10\s+-\s+IN USE\s+tags: canary/);
+    // 6 pods: the two sidecars in legacy and the proxies of three waypoints and one gateway.
+    assert.match(rows[0] ?? '', /^1-27-9\s+1\.27\.9\s+1\/1\s+yes\s+default,prod\s+1\/1\s+3\/3\s+6\s+IN USE\s+tags,ns,pods,gw,ztunnel$/);
+    assert.match(rows[1] ?? '', /^1-28-10\s+1\.28\.10\s+1\/1\s+-\s+canary\s+0\s+1\/1\s+1\s+IN USE\s+tags,gw$/);
     assert.equal(r.stderr, '');
   });
 
@@ -31,7 +32,7 @@ describe('revisions on mid-upgrade', () => {
     assert.equal(old.default, true);
     assert.deepEqual(old.tags, ['default', 'prod']);
     assert.deepEqual(old.namespaces, ['legacy', 'reviews']);
-    assert.deepEqual(old.gateways.map((g) => `${g.namespace}/${g.name}:${g.kind}:${g.runningRevision ?? ''}`).sort(), [
+    assert.deepEqual(old.gateways.map((g) => `${g.namespace}/${g.name}:${g.kind}:${g.runningRevisions.join('+')}`).sort(), [
       'bookinfo/waypoint:waypoint:1-27-9',
       'ingress/ingress:gateway:1-27-9',
       'orders/waypoint:waypoint:1-27-9',
@@ -39,6 +40,9 @@ describe('revisions on mid-upgrade', () => {
     ]);
     assert.equal(old.ztunnel, true);
     assert.equal(old.inUse, true);
+    assert.equal(old.status, 'in-use');
+    assert.equal(old.pods, 6);
+    assert.deepEqual([...new Set(old.reasons.map((x) => x.code))], ['tags', 'ns', 'pods', 'gw', 'ztunnel']);
     const neu = views.find((v) => v.revision === '1-28-10');
     assert.deepEqual({ tags: neu?.tags, default: neu?.default, ztunnel: neu?.ztunnel, inUse: neu?.inUse }, { tags: ['canary'], default: false, ztunnel: false, inUse: true });
   });
@@ -51,7 +55,7 @@ describe('revisions on mid-upgrade', () => {
 
   it('-o wide adds image, Helm release and age', async () => {
     const r = await ambient(['revisions', '-o', 'wide'], { kubeconfig: c.kubeconfig });
-    assert.match(r.stdout.split('\n')[0] ?? '', /IMAGE\s+HELM RELEASE\s+AGE$/);
+    assert.match(r.stdout.split('\n')[0] ?? '', /NAMESPACES\s+IMAGE\s+HELM RELEASE\s+AGE$/);
     assert.match(r.stdout, /docker\.io\/istio\/pilot:1\.27\.9-distroless/);
   });
 
@@ -64,6 +68,8 @@ describe('revisions on mid-upgrade', () => {
     assert.match(r.stdout, /^Gateways:\s+ingress\/ingress \(runs 1-27-9\)$/m);
     assert.match(r.stdout, /^Waypoints:\s+bookinfo\/waypoint \(runs 1-27-9\), orders\/waypoint \(runs 1-27-9\), reviews\/waypoint \(runs 1-27-9\)$/m);
     assert.match(r.stdout, /^ztunnel:\s+pinned to this revision$/m);
+    assert.match(r.stdout, /^Status:\s+IN USE\nIn use because:\n {2}- \[tags\] tag default: webhook istio-revision-tag-default points at it/m);
+    assert.match(r.stdout, /^ {2}- \[pods\] 2 running pod\(s\) in legacy have its proxy \(billing-7c9f6d-q8w3n, billing-7c9f6d-x2k4p\)\n {6}fix: restart them/m);
   });
 
   it('an unknown REVISION is exit 65 with the known ones', async () => {
@@ -92,13 +98,13 @@ describe('revisions: safe to remove', () => {
     const r = await ambient(['revisions', '-o', 'json'], { kubeconfig: c.kubeconfig });
     const views = JSON.parse(r.stdout) as RevisionView[];
     assert.deepEqual(
-      views.map((v) => [v.revision, v.version, v.inUse, v.reasons]),
+      views.map((v) => [v.revision, v.version, v.status, [...new Set(v.reasons.map((x) => x.code))]]),
       [
-        ['1-24-0', '1.24.0', false, []],
-        ['1-30-3', '1.30.3', true, ['default revision', 'tags: default', 'ztunnel is pinned to it']],
+        ['1-24-0', '1.24.0', 'safe', []],
+        ['1-30-3', '1.30.3', 'in-use', ['tags', 'ztunnel']],
       ],
     );
     const table = await ambient(['revisions'], { kubeconfig: c.kubeconfig });
-    assert.match(table.stdout, /^1-24-0\s+1\.24\.0\s+1\/1\s+-\s+-\s+0\s+0\s+-\s+SAFE TO REMOVE\s+nothing follows it$/m);
+    assert.match(table.stdout, /^1-24-0\s+1\.24\.0\s+1\/1\s+-\s+-\s+0\s+0\s+0\s+SAFE TO REMOVE\s+-$/m);
   });
 });

@@ -266,7 +266,7 @@ describe('tag-move --wait', () => {
       assert.ok(r.io.spinnerLog.includes('waypoints on 1-28-10: 0/2'), r.io.spinnerLog.join('\n'));
       assert.equal(r.io.spinnerLog.at(-1), 'waypoints on 1-28-10: 2/2');
       const tags = JSON.parse((await ambient(['tags', 'prod', '-o', 'json'], { kubeconfig: c.kubeconfig })).stdout) as TagView;
-      assert.deepEqual(tags.gateways.map((g) => [g.runningRevision, g.ready]), [['1-28-10', true], ['1-28-10', true]]);
+      assert.deepEqual(tags.gateways.map((g) => [g.runningRevisions.join('+'), g.ready]), [['1-28-10', true], ['1-28-10', true]]);
       assert.equal(tags.previousRevision, '1-27-9');
     } finally {
       await c.close();

@@ -16,9 +16,9 @@ describe('tags on mid-upgrade', () => {
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.trimEnd().split('\n');
     assert.match(lines[0] ?? '', /^TAG\s+REVISION\s+VERSION\s+PREVIOUS\s+NAMESPACES\s+GATEWAYS\s+WAYPOINTS\s+OBJECTS$/);
-    assert.match(lines[1] ?? '', /^default\s+1-27-9\s+1\.27\.9\s+-\s+0\s+1 on 1-27-9\s+1 on 1-27-9\s+webhook ok$/);
-    assert.match(lines[2] ?? '', /^canary\s+1-28-10\s+1\.28\.10\s+-\s+0\s+0\s+1 on 1-28-10\s+webhook\+service ok$/);
-    assert.match(lines[3] ?? '', /^prod\s+1-27-9\s+1\.27\.9\s+-\s+2\s+0\s+2 on 1-27-9\s+webhook ok$/);
+    assert.match(lines[1] ?? '', /^default\s+1-27-9\s+1\.27\.9\s+-\s+0\s+1\/1\s+1\/1\s+webhook ok$/);
+    assert.match(lines[2] ?? '', /^canary\s+1-28-10\s+1\.28\.10\s+-\s+0\s+0\s+1\/1\s+webhook\+service ok$/);
+    assert.match(lines[3] ?? '', /^prod\s+1-27-9\s+1\.27\.9\s+-\s+2\s+0\s+2\/2\s+webhook ok$/);
     assert.equal(r.stderr, 'warning: ambient namespace(s) reviews carry istio.io/rev=prod: new pods there get sidecars; label the Gateways/waypoints with istio.io/rev instead, or set sidecar.istio.io/inject=false on pods\n');
   });
 
@@ -28,7 +28,7 @@ describe('tags on mid-upgrade', () => {
     const byTag = Object.fromEntries(views.map((v) => [v.tag, v]));
     assert.deepEqual(Object.keys(byTag), ['default', 'canary', 'prod']);
     assert.deepEqual(byTag['prod']?.namespaces, ['legacy', 'reviews']);
-    assert.deepEqual(byTag['prod']?.gateways.map((g) => `${g.namespace}/${g.name}@${g.runningRevision ?? ''}`), ['bookinfo/waypoint@1-27-9', 'reviews/waypoint@1-27-9']);
+    assert.deepEqual(byTag['prod']?.gateways.map((g) => `${g.namespace}/${g.name}@${g.runningRevisions.join('+')}`), ['bookinfo/waypoint@1-27-9', 'reviews/waypoint@1-27-9']);
     assert.deepEqual(byTag['default']?.gateways.map((g) => `${g.namespace}/${g.name}:${g.kind}`), ['ingress/ingress:gateway', 'orders/waypoint:waypoint']);
     assert.deepEqual(byTag['canary']?.objects, {
       webhook: 'istio-revision-tag-canary',
@@ -72,7 +72,7 @@ describe('clusters built from the Helm renders of each version', () => {
             ['prod', revOf(v), v, hasService, true],
           ],
         );
-        assert.deepEqual(tags[1]?.gateways.map((g) => g.runningRevision), [revOf(v)]);
+        assert.deepEqual(tags[1]?.gateways.map((g) => g.runningRevisions.join('+')), [revOf(v)]);
         const revs = JSON.parse((await ambient(['revisions', '-o', 'json'], { kubeconfig: c.kubeconfig })).stdout) as RevisionView[];
         assert.deepEqual(
           revs.map((r) => [r.revision, r.version, r.default, r.tags, r.ztunnel, r.inUse]),

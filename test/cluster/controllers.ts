@@ -1,6 +1,7 @@
 /**
  * Simple deterministic controllers standing in for kube-controller-manager and the kubelets.
  */
+import { createHash } from 'node:crypto';
 import type { Controller, SimCluster } from './sim-types.ts';
 import { isObject, type KubeObject, type StoreEvent } from './types.ts';
 
@@ -98,5 +99,65 @@ export function workloadsController(opts: WorkloadsOptions): Controller {
       cur['status'] = isDeployment ? deploymentStatus(cur) : daemonSetStatus(cur, opts.nodes);
       sim.upsert(cur);
     }, opts.readyDelayMs);
+  };
+}
+
+/** The `pod-template-hash` of a pod template: a short stable hash of its JSON, like the ReplicaSet controller's. */
+export function templateHash(template: unknown): string {
+  return createHash('sha256').update(JSON.stringify(template ?? {})).digest('hex').slice(0, 10);
+}
+
+/** Whether a Deployment or DaemonSet has rolled out its current generation (so old pods are gone). */
+function rolledOut(o: KubeObject): boolean {
+  const st = isObject(o['status']) ? o['status'] : {};
+  if (st['observedGeneration'] !== o.metadata.generation) return false;
+  if (o.kind === 'DaemonSet') return (st['numberReady'] ?? 0) === st['desiredNumberScheduled'];
+  const spec = isObject(o['spec']) ? o['spec'] : {};
+  const replicas = typeof spec['replicas'] === 'number' ? spec['replicas'] : 1;
+  return typeof st['readyReplicas'] === 'number' && st['readyReplicas'] >= replicas;
+}
+
+/**
+ * Pods controller (the ReplicaSet and DaemonSet controllers plus kubelets, reduced to what the suite
+ * reads): a Deployment or DaemonSet gets pods of its current template (`pod-template-hash`, phase
+ * Running) as soon as the template changes; pods of older templates are deleted only once the
+ * workload has rolled out, so a rollout in progress, or one that never becomes ready, shows pods of
+ * both templates, as RollingUpdate does.
+ */
+export function podsController(opts: { nodes: number }): Controller {
+  return (event: StoreEvent, sim: SimCluster) => {
+    const o = event.object;
+    if (o.apiVersion !== 'apps/v1' || (o.kind !== 'Deployment' && o.kind !== 'DaemonSet')) return;
+    const ns = o.metadata.namespace ?? 'default';
+    const owner = o.metadata.name ?? '';
+    const mine = sim.list({ apiVersion: 'v1', kind: 'Pod', namespace: ns }).filter((p) => p.metadata.ownerReferences?.some((r) => r['kind'] === o.kind && r['name'] === owner) === true);
+    if (event.type === 'DELETED') {
+      for (const p of mine) sim.remove({ apiVersion: 'v1', kind: 'Pod', namespace: ns, name: p.metadata.name ?? '' });
+      return;
+    }
+    const spec = isObject(o['spec']) ? o['spec'] : {};
+    const template = isObject(spec['template']) ? spec['template'] : {};
+    const hash = templateHash(template);
+    const count = o.kind === 'DaemonSet' ? opts.nodes : typeof spec['replicas'] === 'number' ? spec['replicas'] : 1;
+    const meta = isObject(template['metadata']) ? template['metadata'] : {};
+    for (let i = 0; i < count; i++) {
+      const name = `${owner}-${hash}-${i}`;
+      if (mine.some((p) => p.metadata.name === name)) continue;
+      sim.upsert({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: {
+          name,
+          namespace: ns,
+          labels: { ...(isObject(meta['labels']) ? (meta['labels'] as Record<string, string>) : {}), 'pod-template-hash': hash },
+          annotations: { ...(isObject(meta['annotations']) ? (meta['annotations'] as Record<string, string>) : {}) },
+          ownerReferences: [{ apiVersion: 'apps/v1', kind: o.kind, name: owner, uid: o.metadata.uid ?? '', controller: true }],
+        },
+        spec: isObject(template['spec']) ? template['spec'] : { containers: [] },
+        status: { phase: 'Running' },
+      });
+    }
+    if (!rolledOut(o)) return;
+    for (const p of mine) if (p.metadata.labels?.['pod-template-hash'] !== hash) sim.remove({ apiVersion: 'v1', kind: 'Pod', namespace: ns, name: p.metadata.name ?? '' });
   };
 }

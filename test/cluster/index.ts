@@ -2,7 +2,7 @@
  * The simulated Kubernetes API server: `startSimCluster` starts an in-memory kube-apiserver on
  * 127.0.0.1 that @kubernetes/client-node and kubectl can talk to.
  */
-import { workloadsController } from './controllers.ts';
+import { podsController, workloadsController } from './controllers.ts';
 import { minorOf } from './defaults.ts';
 import { writeKubeconfigFile } from './kubeconfig.ts';
 import { present, Registry } from './registry.ts';
@@ -55,6 +55,7 @@ class SimClusterImpl implements SimCluster {
         nodes: options.nodes ?? 3,
         schedule: (fn, ms) => this.schedule(fn, ms),
       }));
+      if (typeof wl !== 'object' || wl.pods !== false) this.controllers.push(podsController({ nodes: options.nodes ?? 3 }));
     }
     this.server = new SimServer({
       registry: this.registry,

@@ -47,10 +47,11 @@ function reconcile(sim: SimCluster, ns: string): void {
 
   for (const g of sim.list({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway' })) {
     const cls = (g['spec'] as { gatewayClassName?: string } | undefined)?.gatewayClassName ?? '';
-    if (!cls.startsWith('istio')) continue;
+    if (!cls.startsWith('istio') || cls === 'istio-remote') continue; // istio-remote gets no Deployment (§3.11)
     const gns = g.metadata.namespace ?? 'default';
+    // Own label, else the namespace's; an empty value at either level means the default (§3.9).
     const requested = g.metadata.labels?.[REV] ?? nsLabels.get(gns)?.[REV];
-    const rev = requested === undefined ? defaultRev : (tags.get(requested) ?? (versions.has(requested) ? requested : undefined));
+    const rev = requested === undefined || requested === '' ? defaultRev : (tags.get(requested) ?? (versions.has(requested) ? requested : undefined));
     if (rev === undefined || !versions.has(rev)) continue; // no istiod owns it: nothing re-renders it
     const version = versions.get(rev) ?? 'latest';
     const selector = `gateway.networking.k8s.io/gateway-name=${g.metadata.name ?? ''}`;

@@ -10,6 +10,7 @@ import {
   namespace,
   proxyDeployment,
   revOf,
+  sidecarPod,
   tagObjects,
   ztunnel,
   type GatewaySpec,
@@ -61,6 +62,9 @@ function midUpgrade(): Scenario {
       ambientNamespace('reviews', 'prod'),
       ambientNamespace('orders'),
       namespace('legacy', { 'istio.io/rev': 'prod' }),
+      // Sidecar pods injected by the old revision through `prod`: they keep it in use until restarted.
+      sidecarPod('legacy', 'billing-7c9f6d-x2k4p', oldRev),
+      sidecarPod('legacy', 'billing-7c9f6d-q8w3n', oldRev),
       namespace('ingress'),
       ...followers([
         { name: 'waypoint', namespace: 'bookinfo', rev: 'prod', runs: oldRev, version: OLD },
@@ -83,15 +87,17 @@ function fresh(): Scenario {
 }
 
 /**
- * `mid-upgrade` at production scale: 10,000 ambient namespaces (a fifth labelled with `prod`) and
- * 2,000 Gateways and waypoints with their Deployments.
+ * `mid-upgrade` at production scale: 10,000 ambient namespaces (a fifth labelled with `prod`), 2,000
+ * Gateways and waypoints with their Deployments and pods, and 20,000 sidecar pods.
  */
-function large(opts: { namespaces?: number; gateways?: number } = {}): Scenario {
+function large(opts: { namespaces?: number; gateways?: number; podsPerNamespace?: number } = {}): Scenario {
   const base = midUpgrade();
   const nsCount = opts.namespaces ?? 10_000;
   const gwCount = opts.gateways ?? 2_000;
   const objects = [...base.objects];
   for (let i = 0; i < nsCount; i++) objects.push(i % 5 === 0 ? namespace(`team-${i}`, { 'istio.io/rev': 'prod' }) : ambientNamespace(`team-${i}`));
+  // 20,000 sidecar pods: ten in each namespace labelled prod (the proxy pods of the gateways come from the pods controller).
+  for (let i = 0; i < nsCount; i += 5) for (let p = 0; p < (opts.podsPerNamespace ?? 10); p++) objects.push(sidecarPod(`team-${i}`, `app-${p}-7d4b9c-${String(p).padStart(5, 'x')}`, revOf(OLD)));
   const list: Follower[] = [];
   for (let i = 0; i < gwCount; i++) {
     const ns = `team-${(i * 5 + 1) % nsCount}`;

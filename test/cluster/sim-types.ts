@@ -108,7 +108,7 @@ export interface SimOptions {
   /** Like the NamespaceLifecycle admission plugin: creating in a missing namespace → 404, in a terminating one → 403. Default false (lenient). */
   strictNamespaces?: boolean;
   /** Built-in controllers. */
-  controllers?: { workloads?: boolean | { readyDelayMs?: number } };
+  controllers?: { workloads?: boolean | { readyDelayMs?: number; /** Pods for Deployments and DaemonSets (default true). */ pods?: boolean } };
   /** Number of nodes DaemonSets are scheduled on (default 3). */
   nodes?: number;
   /** Interval of BOOKMARK events for watches with allowWatchBookmarks (default 60000, like the watch cache). */

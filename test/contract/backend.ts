@@ -108,6 +108,7 @@ export function minimalGatewayCrds(): KubeObject[] {
 const RESOURCES: Record<string, { plural: string; namespaced: boolean }> = {
   'v1/Namespace': { plural: 'namespaces', namespaced: false },
   'v1/Service': { plural: 'services', namespaced: true },
+  'v1/Pod': { plural: 'pods', namespaced: true },
   'v1/ConfigMap': { plural: 'configmaps', namespaced: true },
   'v1/Secret': { plural: 'secrets', namespaced: true },
   'v1/ServiceAccount': { plural: 'serviceaccounts', namespaced: true },
@@ -270,15 +271,18 @@ abstract class BaseBackend implements Backend {
       if (ns !== undefined && !namespaces.has(ns)) namespaces.set(ns, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
     }
     await pool([...namespaces.values()], 4, async (ns) => void (await this.must('POST', pathOf('v1', 'Namespace'), ns, [201])));
-    const rest = objects.filter((o) => o.kind !== 'Namespace');
+    // Pods before the webhooks: the real server would call the scenario's injection webhooks (no istiod behind them).
+    const pods = objects.filter((o) => o.kind === 'Pod');
+    const rest = objects.filter((o) => o.kind !== 'Namespace' && o.kind !== 'Pod');
     const clusterScoped = rest.filter((o) => !(RESOURCES[`${o.apiVersion}/${o.kind}`]?.namespaced ?? true));
     const namespaced = rest.filter((o) => RESOURCES[`${o.apiVersion}/${o.kind}`]?.namespaced ?? true);
-    for (const group of [clusterScoped, namespaced]) {
+    for (const group of [pods, clusterScoped, namespaced]) {
       await pool(group, 6, async (o) => {
         const { status, ...spec } = o;
         const created = await this.must('POST', pathOf(o.apiVersion, o.kind, o.metadata.namespace), spec, [201]);
-        if (o.kind !== 'Deployment' && o.kind !== 'DaemonSet') return;
-        // No controller-manager: workloads get the status their controller would converge to.
+        if (o.kind !== 'Deployment' && o.kind !== 'DaemonSet' && !(o.kind === 'Pod' && status !== undefined)) return;
+        // No controller-manager or kubelet: workloads get the status their controller would converge
+        // to, pods the status they were given (their phase).
         const obj = created.body as KubeObject;
         obj['status'] = status ?? (o.kind === 'Deployment' ? deploymentStatus(obj) : daemonSetStatus(obj, 3));
         await this.must('PUT', `${pathOf(o.apiVersion, o.kind, o.metadata.namespace, o.metadata.name)}/status`, obj, [200]);
@@ -310,7 +314,7 @@ export function simForbids(): ForbidRule[] {
   const writes = ['create', 'update', 'patch', 'delete', 'deletecollection'];
   const rules: ForbidRule[] = [];
   for (const u of [USERS.reader.name, USERS.restricted.name]) for (const verb of writes) rules.push({ user: u, verb });
-  for (const verb of ['get', 'list', 'watch']) rules.push({ user: USERS.restricted.name, verb, resource: 'gateways' });
+  for (const verb of ['get', 'list', 'watch']) for (const resource of ['gateways', 'pods']) rules.push({ user: USERS.restricted.name, verb, resource });
   return rules;
 }
 

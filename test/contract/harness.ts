@@ -25,7 +25,7 @@ export const USERS = {
   admin: { token: 'contract-admin-token', name: 'contract-admin', uid: '1', groups: ['system:masters'] },
   /** Reads everything, writes nothing. */
   reader: { token: 'contract-reader-token', name: 'contract-reader', uid: '2', groups: [] as string[] },
-  /** Reads everything except Gateways (no get/list/watch on gateways.gateway.networking.k8s.io), writes nothing. */
+  /** Reads everything except Gateways and Pods (no get/list/watch on gateways.gateway.networking.k8s.io or pods), writes nothing. */
   restricted: { token: 'contract-restricted-token', name: 'contract-restricted', uid: '3', groups: [] as string[] },
 } as const;
 export type User = keyof typeof USERS;
@@ -220,7 +220,8 @@ export function rbacObjects(): Record<string, unknown>[] {
     role('contract-reader', [{ apiGroups: ['*'], resources: ['*'], verbs: read }]),
     binding('contract-reader', USERS.reader.name),
     role('contract-restricted', [
-      { apiGroups: ['', 'apps', 'admissionregistration.k8s.io', 'apiextensions.k8s.io', 'rbac.authorization.k8s.io'], resources: ['*'], verbs: read },
+      { apiGroups: ['apps', 'admissionregistration.k8s.io', 'apiextensions.k8s.io', 'rbac.authorization.k8s.io'], resources: ['*'], verbs: read },
+      { apiGroups: [''], resources: ['namespaces', 'services', 'configmaps', 'secrets', 'serviceaccounts', 'endpoints', 'events', 'nodes'], verbs: read },
       { apiGroups: ['gateway.networking.k8s.io'], resources: ['gatewayclasses', 'httproutes'], verbs: read },
     ]),
     binding('contract-restricted', USERS.restricted.name),

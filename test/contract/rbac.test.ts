@@ -36,13 +36,14 @@ forEachBackend('rbac', () => [namespace('istio-system'), ...tagObjects('1.28.10'
     assert.equal((await b.api('GET', `${SVC}/istiod-revision-tag-prod`)).status, 200);
   });
 
-  it('the restricted user may not list or watch Gateways, but may list the rest', async () => {
+  it('the restricted user may not list or watch Gateways or Pods, but may list the rest', async () => {
     const b = backend();
     assertForbidden(await b.api('GET', GW, { user: 'restricted', query: { limit: '500' } }), 'gateway.networking.k8s.io', 'gateways', undefined);
     assertForbidden(await b.api('GET', '/apis/gateway.networking.k8s.io/v1/namespaces/default/gateways', { user: 'restricted' }), 'gateway.networking.k8s.io', 'gateways', undefined);
     const w = await b.watch(GW, {}, 'restricted');
     assert.equal(w.status, 403);
     w.close();
+    assertForbidden(await b.api('GET', '/api/v1/pods', { user: 'restricted', query: { labelSelector: 'istio.io/rev' } }), '', 'pods', undefined);
     for (const path of [MWC, SVC, '/api/v1/namespaces', '/apis/gateway.networking.k8s.io/v1/gatewayclasses']) {
       assert.equal((await b.api('GET', path, { user: 'restricted' })).status, 200, path);
     }

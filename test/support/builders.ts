@@ -132,7 +132,16 @@ export function proxyDeployment(g: GatewaySpec, revision: string, version: strin
       template: {
         metadata: {
           annotations: { [REV]: revision, 'prometheus.io/port': '15020' },
-          labels: { 'gateway.networking.k8s.io/gateway-name': g.name, 'istio.io/dataplane-mode': 'none', 'sidecar.istio.io/inject': 'false' },
+          // The waypoint/kube-gateway templates' pod labels (CHART/files/waypoint.yaml): canonical name and the managing controller.
+          labels: {
+            'sidecar.istio.io/inject': 'false',
+            'istio.io/dataplane-mode': 'none',
+            'service.istio.io/canonical-name': name,
+            'service.istio.io/canonical-revision': 'latest',
+            'gateway.networking.k8s.io/gateway-name': g.name,
+            'gateway.networking.k8s.io/gateway-class-name': className,
+            'gateway.istio.io/managed': waypoint ? 'istio.io-mesh-controller' : 'istio.io-gateway-controller',
+          },
         },
         spec: {
           containers: [
@@ -150,4 +159,61 @@ export function proxyDeployment(g: GatewaySpec, revision: string, version: strin
       ? { observedGeneration: 1, replicas: 1, updatedReplicas: 1, readyReplicas: 1, availableReplicas: 1 }
       : { observedGeneration: 1, replicas: 1, updatedReplicas: 1, readyReplicas: 0, availableReplicas: 0 },
   };
+}
+
+export interface PodSpec {
+  namespace: string;
+  name: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  /** Pod phase (default Running). */
+  phase?: 'Pending' | 'Running' | 'Succeeded' | 'Failed';
+}
+
+/** A Pod with the given metadata and phase. */
+export function pod(p: PodSpec): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: p.name, namespace: p.namespace, labels: p.labels ?? {}, annotations: p.annotations ?? {} },
+    spec: { containers: [{ name: 'app', image: 'docker.io/library/busybox:1.36' }] },
+    status: { phase: p.phase ?? 'Running' },
+  };
+}
+
+/**
+ * A pod the sidecar injector of `revision` injected (CHART/files/injection-template.yaml): label
+ * `service.istio.io/canonical-name`, annotation `istio.io/rev: <revision>` and the sidecar status.
+ */
+export function sidecarPod(namespace: string, name: string, revision: string, opts: { labels?: Record<string, string>; phase?: PodSpec['phase'] } = {}): KubeObject {
+  const app = name.replace(/-[a-z0-9]{5}$/, '');
+  return pod({
+    namespace,
+    name,
+    labels: { app, 'service.istio.io/canonical-name': app, 'service.istio.io/canonical-revision': 'latest', ...(opts.labels ?? {}) },
+    annotations: { [REV]: revision, 'sidecar.istio.io/status': JSON.stringify({ containers: ['istio-proxy'], initContainers: ['istio-init'], revision }) },
+    ...(opts.phase !== undefined ? { phase: opts.phase } : {}),
+  });
+}
+
+/**
+ * A pod of a gateway installed with the istio/gateway chart (`--set revision=<requested>`): label
+ * `istio.io/rev` and `sidecar.istio.io/inject: "true"` from the chart, no `gateway.istio.io/managed`
+ * label; the injector (of `runs`) adds the canonical name and the `istio.io/rev` annotation (§3.2, §3.7 row 7).
+ */
+export function gatewayChartPod(namespace: string, name: string, requested: string | undefined, runs: string): KubeObject {
+  const app = name.replace(/-[a-z0-9]+-[a-z0-9]{5}$/, '');
+  return pod({
+    namespace,
+    name,
+    labels: {
+      app,
+      istio: app.replace(/^istio-/, ''),
+      'sidecar.istio.io/inject': 'true',
+      ...(requested !== undefined ? { [REV]: requested } : {}),
+      'service.istio.io/canonical-name': app,
+      'service.istio.io/canonical-revision': 'latest',
+    },
+    annotations: { [REV]: runs },
+  });
 }

@@ -1,12 +1,25 @@
 import type { GatewayRef, Problem } from '../../core/views.ts';
 import { paint } from '../io.ts';
 
-/** `3 on 1-30-3` or `1 on 1-30-3, 2 on 1-29-0` for the proxies of some Gateways/waypoints. */
-export function runningSummary(refs: GatewayRef[]): string {
+/** What a Gateway's pods run: `1-28-10`, `1-27-9+1-28-10` mid-rollout, `no pods`. */
+export function running(g: GatewayRef): string {
+  return g.runningRevisions.length === 0 ? 'no pods' : g.runningRevisions.join('+');
+}
+
+/**
+ * Followers as `ready/total`, then those whose pods do not run exactly the revision they follow:
+ * `2/3 (1 on 1-27-9+1-28-10)`; `0` when none.
+ */
+export function followerSummary(refs: GatewayRef[]): string {
   if (refs.length === 0) return '0';
-  const counts = new Map<string, number>();
-  for (const r of refs) counts.set(r.runningRevision ?? 'no proxy', (counts.get(r.runningRevision ?? 'no proxy') ?? 0) + 1);
-  return [...counts.entries()].map(([rev, n]) => `${n} on ${rev}`).join(', ');
+  const ready = refs.filter((r) => r.ready).length;
+  const off = new Map<string, number>();
+  for (const r of refs) {
+    if (r.runningRevisions.length === 1 && r.runningRevisions[0] === r.revision) continue;
+    off.set(running(r), (off.get(running(r)) ?? 0) + 1);
+  }
+  const extra = [...off.entries()].map(([rev, n]) => `${n} on ${rev}`).join(', ');
+  return `${ready}/${refs.length}${extra !== '' ? ` (${extra})` : ''}`;
 }
 
 /** Age like kubectl: `45s`, `12m`, `3h`, `5d`. */
@@ -33,7 +46,7 @@ export function list(items: string[]): string {
 
 /** `ns/name (runs 1-30-3)` for each Gateway/waypoint, or `-`. */
 export function gatewayList(refs: GatewayRef[]): string {
-  return refs.length === 0 ? '-' : refs.map((g) => `${g.namespace}/${g.name} (runs ${g.runningRevision ?? 'no proxy'}${g.ready ? '' : ', not ready'})`).join(', ');
+  return refs.length === 0 ? '-' : refs.map((g) => `${g.namespace}/${g.name} (runs ${running(g)}${g.ready ? '' : ', not ready'})`).join(', ');
 }
 
 /** Aligned `Key:   value` lines (the detail views). */

@@ -1,7 +1,7 @@
 import type { RevisionView } from '../../core/views.ts';
 import { paint } from '../io.ts';
 import type { OutputFormat } from '../options.ts';
-import { age, gatewayList, keyValues, list, runningSummary } from './common.ts';
+import { age, followerSummary, gatewayList, keyValues, list } from './common.ts';
 import { renderStructured } from './structured.ts';
 import { renderTable } from './table.ts';
 
@@ -10,8 +10,17 @@ export interface RenderContext {
   now: Date;
 }
 
+const VERDICT = { 'in-use': ['yellow', 'IN USE'], unknown: ['red', 'UNKNOWN'], safe: ['green', 'SAFE TO REMOVE'] } as const;
+
 function verdict(v: RevisionView, color: boolean): string {
-  return v.inUse ? paint(color, 'yellow', 'IN USE') : paint(color, 'green', 'SAFE TO REMOVE');
+  const [c, text] = VERDICT[v.status];
+  return paint(color, c, text);
+}
+
+/** The reasons' short codes, in order of first appearance: `tags,ns,gw,ztunnel`. */
+function codes(v: RevisionView): string {
+  if (v.status === 'unknown') return `cannot read ${v.unknown.map((u) => u.split(' ')[0]).join(', ')}`;
+  return v.reasons.length === 0 ? '-' : [...new Set(v.reasons.map((r) => r.code))].join(',');
 }
 
 /** `revisions`: the table (or wide table); json/yaml print the same Views. */
@@ -19,8 +28,8 @@ export function renderRevisions(views: RevisionView[], format: OutputFormat, rc:
   const structured = renderStructured(views, format);
   if (structured !== undefined) return structured;
   const wide = format === 'wide';
-  const head = ['REVISION', 'VERSION', 'READY', 'DEFAULT', 'TAGS', 'NAMESPACES', 'GATEWAYS', 'ZTUNNEL', 'STATUS', 'REASONS'];
-  if (wide) head.push('IMAGE', 'HELM RELEASE', 'AGE');
+  const head = ['REVISION', 'VERSION', 'READY', 'DEFAULT', 'TAGS', 'GATEWAYS', 'WAYPOINTS', 'PODS', 'STATUS', 'REASONS'];
+  if (wide) head.push('NAMESPACES', 'IMAGE', 'HELM RELEASE', 'AGE');
   const rows = views.map((v) => {
     const row = [
       v.revision,
@@ -28,19 +37,19 @@ export function renderRevisions(views: RevisionView[], format: OutputFormat, rc:
       `${v.readyReplicas}/${v.desiredReplicas}`,
       v.default ? 'yes' : '-',
       list(v.tags),
-      String(v.namespaces.length),
-      runningSummary(v.gateways),
-      v.ztunnel ? 'pinned' : '-',
+      followerSummary(v.gateways.filter((g) => g.kind === 'gateway' && g.revision === v.revision)),
+      followerSummary(v.gateways.filter((g) => g.kind === 'waypoint' && g.revision === v.revision)),
+      String(v.pods),
       verdict(v, rc.color),
-      v.reasons.length === 0 ? 'nothing follows it' : v.reasons.join('; '),
+      codes(v),
     ];
-    if (wide) row.push(v.image ?? '-', v.helmRelease ?? '-', age(v.created, rc.now));
+    if (wide) row.push(String(v.namespaces.length), v.image ?? '-', v.helmRelease ?? '-', age(v.created, rc.now));
     return row;
   });
   return renderTable(head, rows);
 }
 
-/** `revisions REV`: everything that follows one revision, by name. */
+/** `revisions REV`: everything that depends on one revision, by name, with the way out of each. */
 export function renderRevisionDetail(v: RevisionView, format: OutputFormat, rc: RenderContext): string {
   const structured = renderStructured(v, format);
   if (structured !== undefined) return structured;
@@ -56,8 +65,17 @@ export function renderRevisionDetail(v: RevisionView, format: OutputFormat, rc: 
     ['Namespaces', v.namespaces.length === 0 ? '-' : v.namespaces.join(', ')],
     ['Gateways', gatewayList(gateways)],
     ['Waypoints', gatewayList(waypoints)],
+    ['Pods', String(v.pods)],
     ['ztunnel', v.ztunnel ? 'pinned to this revision' : '-'],
-    ['Status', `${verdict(v, rc.color)}${v.reasons.length > 0 ? `: ${v.reasons.join('; ')}` : ''}`],
+    ['Status', verdict(v, rc.color)],
   ];
-  return keyValues(lines);
+  const why = v.reasons.map((r) => `  - [${r.code}] ${r.message}\n      fix: ${r.fix}\n`);
+  const unknown = v.unknown.map((u) => `  - ${u}\n`);
+  const tail =
+    v.status === 'in-use'
+      ? `In use because:\n${why.join('')}`
+      : v.status === 'unknown'
+        ? `Nothing found that depends on it, but not everything could be read:\n${unknown.join('')}`
+        : 'Nothing depends on it: safe to remove.\n';
+  return keyValues(lines) + tail;
 }

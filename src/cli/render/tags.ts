@@ -1,7 +1,7 @@
 import type { TagView } from '../../core/views.ts';
 import { paint } from '../io.ts';
 import type { OutputFormat } from '../options.ts';
-import { gatewayList, keyValues, runningSummary } from './common.ts';
+import { followerSummary, gatewayList, keyValues } from './common.ts';
 import type { RenderContext } from './revisions.ts';
 import { renderStructured } from './structured.ts';
 import { renderTable } from './table.ts';
@@ -30,8 +30,8 @@ export function renderTags(views: TagView[], format: OutputFormat, rc: RenderCon
       v.version ?? 'unknown',
       v.previousRevision ?? '-',
       String(v.namespaces.length),
-      runningSummary(gws),
-      runningSummary(wps),
+      followerSummary(gws),
+      followerSummary(wps),
       objectsCell(v, rc.color),
     ];
     if (wide) row.push(v.objects.webhook ?? '-', v.objects.service ?? '-', v.helmRelease ?? '-', v.history.map((h) => h.revision).join(' > ') || '-');
