@@ -3,7 +3,7 @@
  * control planes, tags default/prod/canary, ambient namespaces, waypoints, a gateway) and runs the
  * real CLI against it, printing each command line before its output.
  */
-import { kubeConnector, type Deps } from '../src/cli/deps.ts';
+import { kubeConnector, kubeContexts, type Deps } from '../src/cli/deps.ts';
 import { processIo } from '../src/cli/io.ts';
 import { run } from '../src/cli/run.ts';
 import { commands } from '../src/commands/index.ts';
@@ -17,7 +17,7 @@ const io = processIo();
 const controller = new AbortController();
 process.on('SIGINT', () => controller.abort());
 const env = { ...process.env, KUBECONFIG: kubeconfig };
-const deps: Deps = { io, env, signal: controller.signal, now: () => new Date(), connect: kubeConnector(env, controller.signal, (l) => io.err(`${l}\n`)) };
+const deps: Deps = { io, env, signal: controller.signal, now: () => new Date(), connect: kubeConnector(env, controller.signal, (l) => io.err(`${l}\n`)), contexts: kubeContexts(env) };
 
 const steps: string[][] = [
   ['revisions'],

@@ -1,4 +1,11 @@
 import type { Cluster } from '../core/ports.ts';
+
+/** A kubeconfig context: its name, cluster entry and server URL. */
+export interface KubeContextInfo {
+  name: string;
+  cluster: string | undefined;
+  server: string | undefined;
+}
 import type { Io } from './io.ts';
 import { parseDuration, type KubeArgs } from './options.ts';
 
@@ -12,6 +19,8 @@ export interface Deps {
   now: () => Date;
   /** Connects with the kube flags; client-node is loaded only here, after the arguments are parsed. */
   connect: (args: KubeArgs) => Promise<Cluster>;
+  /** The contexts of the merged kubeconfig (fleet mode); client-node is not loaded for this. */
+  contexts: (args: Pick<KubeArgs, 'kubeconfig'>) => Promise<KubeContextInfo[]>;
   /** Where `--verbose` request logs go (stderr). */
   verboseLog?: (line: string) => void;
 }
@@ -33,5 +42,13 @@ export function kubeConnector(env: Record<string, string | undefined>, signal: A
       signal,
       ...(args.verbose ? { onRequest: (r) => log(`${r.method} ${r.path} ${r.status} ${r.bytes}B ${r.ms.toFixed(0)}ms`) } : {}),
     });
+  };
+}
+
+/** The production `contexts`: kubectl's kubeconfig merge, loaded lazily like `connect`. */
+export function kubeContexts(env: Record<string, string | undefined>): Deps['contexts'] {
+  return async (args) => {
+    const { listContexts } = await import('../kube/connect.ts');
+    return listContexts({ kubeconfig: args.kubeconfig, env });
   };
 }

@@ -1,6 +1,6 @@
 import yargs, { type Argv, type CommandModule } from 'yargs';
 import { AmbientError } from '../core/errors.ts';
-import { kubeConnector, type Deps } from './deps.ts';
+import { kubeConnector, kubeContexts, type Deps } from './deps.ts';
 import { exitCode } from './errors.ts';
 import { withKubeOptions } from './options.ts';
 import { processIo } from './io.ts';
@@ -103,7 +103,7 @@ export async function main(factories: CommandFactory[], opts: Omit<RunOptions, '
   const io = processIo();
   const env = { ...process.env };
   const log = (line: string): void => io.err(`${line}\n`);
-  const deps: Deps = { io, env, signal: controller.signal, now: () => new Date(), connect: kubeConnector(env, controller.signal, log), verboseLog: log };
+  const deps: Deps = { io, env, signal: controller.signal, now: () => new Date(), connect: kubeConnector(env, controller.signal, log), contexts: kubeContexts(env), verboseLog: log };
   const code = await run(argv, factories, deps, { ...opts, version: VERSION });
   process.exitCode = controller.signal.aborted && code !== 0 ? exitCode('interrupted') : code;
 }

@@ -14,15 +14,26 @@ export async function loadMesh(deps: Deps, args: KubeArgs): Promise<{ cluster: C
   const cluster = await deps.connect(args);
   const spinner = deps.io.spinner(`Reading Istio objects from context ${cluster.contextName}`);
   try {
-    const mesh = buildMesh(await gatherSnapshot(cluster, args['istio-namespace']));
+    const mesh = await readMesh(cluster, args['istio-namespace']);
     spinner.stop();
-    requireControlPlane(mesh);
-    for (const u of mesh.unavailable) deps.io.err(`${paint(deps.io.colorErr, 'yellow', 'warning:')} ${u.what} could not be read (${u.reason}): what depends on them is UNKNOWN\n`);
+    for (const line of unavailableWarnings(mesh)) deps.io.err(`${paint(deps.io.colorErr, 'yellow', 'warning:')} ${line}\n`);
     return { cluster, mesh };
   } catch (e) {
     spinner.stop();
     throw e;
   }
+}
+
+/** One snapshot of a connected cluster joined into a Mesh; refuses a namespace without a control plane. */
+export async function readMesh(cluster: Cluster, istioNamespace: string): Promise<Mesh> {
+  const mesh = buildMesh(await gatherSnapshot(cluster, istioNamespace));
+  requireControlPlane(mesh);
+  return mesh;
+}
+
+/** What the snapshot could not read, one line each (the verdicts that need it are UNKNOWN). */
+export function unavailableWarnings(mesh: Mesh): string[] {
+  return mesh.unavailable.map((u) => `${u.what} could not be read (${u.reason}): what depends on them is UNKNOWN`);
 }
 
 /** Refuses to go on when the namespace holds no control plane at all (the usual cause: Istio lives elsewhere). */

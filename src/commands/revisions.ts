@@ -1,12 +1,14 @@
 import type { Argv, CommandModule } from 'yargs';
 import type { Deps } from '../cli/deps.ts';
 import { withKubeOptions, withOutputOptions, type KubeArgs, type OutputArgs } from '../cli/options.ts';
-import { renderRevisionDetail, renderRevisions } from '../cli/render/revisions.ts';
+import { renderStructured } from '../cli/render/structured.ts';
+import { renderRevisionDetail, renderRevisions, revisionsTable, type RenderContext } from '../cli/render/revisions.ts';
 import { AmbientError } from '../core/errors.ts';
 import { summariseRevisions, type RevisionView } from '../core/views.ts';
 import { loadMesh } from './common.ts';
+import { fleetDocument, fleetOutcome, fleetRequested, fleetSummary, fleetTable, meshFacts, readFleet, withFleetOptions, type FleetArgs } from './fleet.ts';
 
-export type RevisionsArgs = KubeArgs & OutputArgs & { revision?: string; 'fail-on'?: 'in-use' };
+export type RevisionsArgs = KubeArgs & OutputArgs & FleetArgs & { revision?: string; 'fail-on'?: 'in-use' };
 
 /** The one-line refusal of `--fail-on in-use` (the view itself, with every reason, is on stdout). */
 function notSafe(v: RevisionView): AmbientError {
@@ -25,19 +27,24 @@ export function revisionsCommand(deps: Deps): CommandModule<object, RevisionsArg
     command: 'revisions [revision]',
     describe: 'List control-plane revisions: version, health, tags, what follows each, and whether it is safe to remove',
     builder: (y: Argv) =>
-      withOutputOptions(withKubeOptions(y))
+      withFleetOptions(withOutputOptions(withKubeOptions(y)))
         .positional('revision', { type: 'string', describe: 'Show everything that depends on this revision' })
         .option('fail-on', { choices: ['in-use'] as const, describe: 'With REVISION: exit 3 unless it is SAFE TO REMOVE (IN USE or UNKNOWN)' })
         .example('$0 revisions', 'one row per revision')
         .example('$0 revisions 1-22-1', 'everything that still depends on revision 1-22-1')
-        .example('$0 revisions 1-22-1 --fail-on in-use && helm uninstall istiod-1-22-1 -n istio-system', 'remove it only when nothing depends on it') as unknown as Argv<RevisionsArgs>,
+        .example('$0 revisions 1-22-1 --fail-on in-use && helm uninstall istiod-1-22-1 -n istio-system', 'remove it only when nothing depends on it')
+        .example("$0 revisions --contexts 'prod-*'", 'every revision of every prod cluster, with a CONTEXT column') as unknown as Argv<RevisionsArgs>,
     handler: async (args) => {
       if (args['fail-on'] !== undefined && args.revision === undefined) {
         throw new AmbientError('usage', '--fail-on in-use needs a REVISION', 'e.g. kubectl ambient revisions 1-22-1 --fail-on in-use');
       }
+      const rc = { color: deps.io.colorOut, now: deps.now() };
+      if (fleetRequested(args)) {
+        await fleet(deps, args, rc);
+        return;
+      }
       const { mesh } = await loadMesh(deps, args);
       const views = summariseRevisions(mesh, args.revision);
-      const rc = { color: deps.io.colorOut, now: deps.now() };
       const [only] = views;
       if (args.revision === undefined || only === undefined) {
         deps.io.out(renderRevisions(views, args.output, rc));
@@ -47,4 +54,19 @@ export function revisionsCommand(deps: Deps): CommandModule<object, RevisionsArg
       if (args['fail-on'] === 'in-use' && only.status !== 'safe') throw notSafe(only);
     },
   };
+}
+
+/** `revisions --contexts/--all-contexts`: one table with a CONTEXT column (or one document), the summary, one exit code. */
+async function fleet(deps: Deps, args: RevisionsArgs, rc: RenderContext): Promise<void> {
+  const only = args.revision;
+  const entries = await readFleet(deps, args, (mesh) => summariseRevisions(mesh).filter((v) => only === undefined || v.revision === only), meshFacts);
+  if (only !== undefined && entries.some((e) => e.ok) && entries.every((e) => e.result === undefined || e.result.length === 0)) {
+    throw new AmbientError('input', `revision "${only}" is installed in none of the ${entries.length} cluster(s) read`, 'run "kubectl ambient revisions --all-contexts" to see which exist');
+  }
+  const structured = renderStructured(fleetDocument(entries, (views) => ({ revisions: views })), args.output);
+  const { head } = revisionsTable([], args.output === 'wide', rc);
+  deps.io.out(structured ?? fleetTable(entries, head, (views) => revisionsTable(views, args.output === 'wide', rc).rows));
+  deps.io.err(fleetSummary(entries));
+  const failing = args['fail-on'] === 'in-use' ? entries.filter((e) => e.result?.some((v) => v.status !== 'safe') === true).map((e) => e.context) : [];
+  fleetOutcome(entries, failing, `still depend on ${only ?? ''}`);
 }

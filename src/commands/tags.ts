@@ -2,12 +2,20 @@ import type { Argv, CommandModule } from 'yargs';
 import type { Deps } from '../cli/deps.ts';
 import { withKubeOptions, withOutputOptions, type KubeArgs, type OutputArgs } from '../cli/options.ts';
 import { renderProblems } from '../cli/render/common.ts';
-import { renderTagDetail, renderTags } from '../cli/render/tags.ts';
+import type { RenderContext } from '../cli/render/revisions.ts';
+import { renderStructured } from '../cli/render/structured.ts';
+import { renderTagDetail, renderTags, tagsTable } from '../cli/render/tags.ts';
 import { AmbientError } from '../core/errors.ts';
-import { summariseTags } from '../core/views.ts';
+import { summariseTags, type Problem } from '../core/views.ts';
 import { loadMesh } from './common.ts';
+import { fleetDocument, fleetOutcome, fleetRequested, fleetSummary, fleetTable, meshFacts, readFleet, withFleetOptions, type FleetArgs } from './fleet.ts';
 
-export type TagsArgs = KubeArgs & OutputArgs & { tag?: string; 'fail-on'?: 'problem' | 'warning' };
+export type TagsArgs = KubeArgs & OutputArgs & FleetArgs & { tag?: string; 'fail-on'?: 'problem' | 'warning' };
+
+/** The problems `--fail-on` fails on: errors, and warnings too with `--fail-on warning`. */
+function failingProblems(problems: Problem[], failOn: TagsArgs['fail-on']): Problem[] {
+  return failOn === undefined ? [] : problems.filter((p) => p.severity === 'error' || failOn === 'warning');
+}
 
 /** `kubectl ambient tags [TAG]`: each revision tag, its revision and history, and what follows it. */
 export function tagsCommand(deps: Deps): CommandModule<object, TagsArgs> {
@@ -15,16 +23,21 @@ export function tagsCommand(deps: Deps): CommandModule<object, TagsArgs> {
     command: 'tags [tag]',
     describe: 'List revision tags: revision, previous revision, namespaces, gateways and waypoints',
     builder: (y: Argv) =>
-      withOutputOptions(withKubeOptions(y))
+      withFleetOptions(withOutputOptions(withKubeOptions(y)))
         .positional('tag', { type: 'string', describe: 'Show one tag in detail' })
         .option('fail-on', { choices: ['problem', 'warning'] as const, describe: 'Exit 3 when a tag has a problem (split, dangling, duplicate, validator mismatch, incomplete), or also a warning' })
         .example('$0 tags', 'one row per tag')
         .example('$0 tags prod -o yaml', 'the tag prod as YAML')
-        .example('$0 tags --fail-on problem', 'exit 3 when any tag is inconsistent (for scripts)') as unknown as Argv<TagsArgs>,
+        .example('$0 tags --fail-on problem', 'exit 3 when any tag is inconsistent (for scripts)')
+        .example('$0 tags --all-contexts', 'every tag of every cluster of the kubeconfig') as unknown as Argv<TagsArgs>,
     handler: async (args) => {
+      const rc = { color: deps.io.colorOut, now: deps.now() };
+      if (fleetRequested(args)) {
+        await fleet(deps, args, rc);
+        return;
+      }
       const { mesh } = await loadMesh(deps, args);
       const views = summariseTags(mesh, args.tag);
-      const rc = { color: deps.io.colorOut, now: deps.now() };
       const [only] = views;
       if (args.tag !== undefined && only !== undefined) {
         deps.io.out(renderTagDetail(only, args.output, rc));
@@ -37,11 +50,27 @@ export function tagsCommand(deps: Deps): CommandModule<object, TagsArgs> {
       }
       const problems = views.flatMap((v) => v.problems);
       deps.io.err(renderProblems(problems, deps.io.colorErr));
-      const failing = problems.filter((p) => p.severity === 'error' || args['fail-on'] === 'warning');
-      if (args['fail-on'] !== undefined && failing.length > 0) {
+      const failing = failingProblems(problems, args['fail-on']);
+      if (failing.length > 0) {
         const codes = [...new Set(failing.map((p) => p.code))].join(', ');
-        throw new AmbientError('problems', `${failing.length} ${args['fail-on']}(s) found (${codes})`, 'see the lines above for what to do');
+        throw new AmbientError('problems', `${failing.length} ${args['fail-on'] ?? ''}(s) found (${codes})`, 'see the lines above for what to do');
       }
     },
   };
+}
+
+/** `tags --contexts/--all-contexts`: one table with a CONTEXT column (or one document), each cluster's problems, the summary, one exit code. */
+async function fleet(deps: Deps, args: TagsArgs, rc: RenderContext): Promise<void> {
+  const only = args.tag;
+  const entries = await readFleet(deps, args, (mesh) => summariseTags(mesh).filter((v) => only === undefined || v.tag === only), meshFacts);
+  const structured = renderStructured(fleetDocument(entries, (views) => ({ tags: views })), args.output);
+  const { head } = tagsTable([], args.output === 'wide', rc);
+  deps.io.out(structured ?? fleetTable(entries, head, (views) => tagsTable(views, args.output === 'wide', rc).rows));
+  for (const e of entries) {
+    const problems = renderProblems((e.result ?? []).flatMap((v) => v.problems), deps.io.colorErr);
+    deps.io.err(problems.replace(/^(\S+) /gm, `$1 [${e.context}] `));
+  }
+  deps.io.err(fleetSummary(entries));
+  const failing = entries.filter((e) => failingProblems((e.result ?? []).flatMap((v) => v.problems), args['fail-on']).length > 0).map((e) => e.context);
+  fleetOutcome(entries, failing, `have tag ${args['fail-on'] ?? 'problem'}s`);
 }

@@ -59,3 +59,21 @@ export function connect(o: ConnectOptions): Cluster {
     ...(o.onRequest !== undefined ? { onRequest: o.onRequest } : {}),
   });
 }
+
+/** A context of the merged kubeconfig, as fleet mode lists them. */
+export interface KubeContext {
+  name: string;
+  /** The kubeconfig cluster entry it uses, and that cluster's server URL (undefined when missing). */
+  cluster: string | undefined;
+  server: string | undefined;
+}
+
+/** Every context of the merged kubeconfig (kubectl's merge rules), in file order. */
+export function listContexts(o: Pick<ConnectOptions, 'kubeconfig' | 'env'>): KubeContext[] {
+  const cfg = loadKubeconfig({ kubeconfig: o.kubeconfig, env: o.env['KUBECONFIG'], home: o.env['HOME'] });
+  return cfg.contexts.map((c) => {
+    const cluster = (c['context'] as { cluster?: string } | undefined)?.cluster;
+    const entry = cfg.clusters.find((x) => x.name === cluster)?.['cluster'] as { server?: unknown } | undefined;
+    return { name: c.name, cluster, server: typeof entry?.server === 'string' ? entry.server : undefined };
+  });
+}

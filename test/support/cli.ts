@@ -2,7 +2,7 @@
  * Drives the real CLI entry point (`run` with every command, the real kube seam and client-node)
  * in-process against a simulated cluster, capturing stdout, stderr and the exit code.
  */
-import { kubeConnector, type Deps } from '../../src/cli/deps.ts';
+import { kubeConnector, kubeContexts, type Deps } from '../../src/cli/deps.ts';
 import { run } from '../../src/cli/run.ts';
 import { commands } from '../../src/commands/index.ts';
 import { captureIo, type CaptureOptions, type CapturedIo } from './io.ts';
@@ -32,6 +32,7 @@ export async function ambient(argv: string[], o: CliOptions = {}): Promise<CliRe
     signal,
     now: () => o.now ?? new Date('2026-11-27T12:00:00Z'),
     connect: kubeConnector(env, signal, (l) => io.err(`${l}\n`)),
+    contexts: kubeContexts(env),
   };
   const args = o.kubeconfig !== undefined ? [...argv, '--kubeconfig', o.kubeconfig] : argv;
   const code = await run(args, commands, deps, { scriptName: 'kubectl ambient', single: false, version: '0.0.0-test' });

@@ -46,7 +46,7 @@ describe('multi-call: the name picks the command', () => {
 
 describe('completion: what the last word completes to', () => {
   const io = captureIo();
-  const deps = { io, env: {}, signal: new AbortController().signal, now: () => new Date(), connect: () => Promise.reject(new Error('no cluster in this test')) };
+  const deps = { io, env: {}, signal: new AbortController().signal, now: () => new Date(), connect: () => Promise.reject(new Error('no cluster in this test')), contexts: () => Promise.reject(new Error('no kubeconfig in this test')) };
   const specs = commandSpecs(commands, deps);
   const global = globalFlags(withKubeOptions);
   const values = (words: string[]): string[] => analyse(specs, global, words).candidates.map((c) => c.value);

@@ -23,11 +23,8 @@ function codes(v: RevisionView): string {
   return v.reasons.length === 0 ? '-' : [...new Set(v.reasons.map((r) => r.code))].join(',');
 }
 
-/** `revisions`: the table (or wide table); json/yaml print the same Views. */
-export function renderRevisions(views: RevisionView[], format: OutputFormat, rc: RenderContext): string {
-  const structured = renderStructured(views, format);
-  if (structured !== undefined) return structured;
-  const wide = format === 'wide';
+/** The header and rows of the `revisions` table (`wide` adds columns): the fleet table prefixes a CONTEXT column. */
+export function revisionsTable(views: RevisionView[], wide: boolean, rc: RenderContext): { head: string[]; rows: string[][] } {
   const head = ['REVISION', 'VERSION', 'READY', 'DEFAULT', 'TAGS', 'GATEWAYS', 'WAYPOINTS', 'PODS', 'STATUS', 'REASONS'];
   if (wide) head.push('NAMESPACES', 'IMAGE', 'HELM RELEASE', 'AGE');
   const rows = views.map((v) => {
@@ -46,6 +43,14 @@ export function renderRevisions(views: RevisionView[], format: OutputFormat, rc:
     if (wide) row.push(String(v.namespaces.length), v.image ?? '-', v.helmRelease ?? '-', age(v.created, rc.now));
     return row;
   });
+  return { head, rows };
+}
+
+/** `revisions`: the table (or wide table); json/yaml print the same Views. */
+export function renderRevisions(views: RevisionView[], format: OutputFormat, rc: RenderContext): string {
+  const structured = renderStructured(views, format);
+  if (structured !== undefined) return structured;
+  const { head, rows } = revisionsTable(views, format === 'wide', rc);
   return renderTable(head, rows);
 }
 

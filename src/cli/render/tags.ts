@@ -13,11 +13,8 @@ function objectsCell(v: TagView, color: boolean): string {
   return `${parts.join('+')} ${v.objects.consistent ? paint(color, 'green', 'ok') : paint(color, 'red', 'MISMATCH')}`;
 }
 
-/** `tags`: one row per tag; json/yaml print the same Views. */
-export function renderTags(views: TagView[], format: OutputFormat, rc: RenderContext): string {
-  const structured = renderStructured(views, format);
-  if (structured !== undefined) return structured;
-  const wide = format === 'wide';
+/** The header and rows of the `tags` table (`wide` adds columns): the fleet table prefixes a CONTEXT column. */
+export function tagsTable(views: TagView[], wide: boolean, rc: RenderContext): { head: string[]; rows: string[][] } {
   const head = ['TAG', 'REVISION', 'VERSION', 'PREVIOUS', 'NAMESPACES', 'GATEWAYS', 'WAYPOINTS', 'OBJECTS'];
   if (wide) head.push('WEBHOOK', 'SERVICE', 'HELM RELEASE', 'HISTORY');
   const rows = views.map((v) => {
@@ -37,6 +34,14 @@ export function renderTags(views: TagView[], format: OutputFormat, rc: RenderCon
     if (wide) row.push(v.objects.webhook ?? '-', v.objects.service ?? '-', v.helmRelease ?? '-', v.history.map((h) => h.revision).join(' > ') || '-');
     return row;
   });
+  return { head, rows };
+}
+
+/** `tags`: one row per tag; json/yaml print the same Views. */
+export function renderTags(views: TagView[], format: OutputFormat, rc: RenderContext): string {
+  const structured = renderStructured(views, format);
+  if (structured !== undefined) return structured;
+  const { head, rows } = tagsTable(views, format === 'wide', rc);
   return renderTable(head, rows);
 }
 

@@ -1,0 +1,124 @@
+/**
+ * Fleet mode: `revisions` and `tags` over several simulated clusters in one kubeconfig (merged from
+ * KUBECONFIG like kubectl), plus a context whose server is unreachable and one whose user may read
+ * nothing. Asserts tables, JSON, the summary, exit codes and the requests each cluster received.
+ */
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { stringify } from 'yaml';
+import type { RevisionView, TagView } from '../../src/core/views.ts';
+import { ambient } from '../support/cli.ts';
+import { startCluster, type TestCluster } from '../support/sim.ts';
+
+describe('fleet mode: --contexts and --all-contexts', () => {
+  const clusters: Record<string, TestCluster> = {};
+  let kubeconfigs = '';
+  before(async () => {
+    clusters['prod-eu'] = await startCluster('mid-upgrade');
+    clusters['prod-us'] = await startCluster('fresh');
+    clusters['staging'] = await startCluster('mid-upgrade', { tokens: { 'admin-token': 'admin', 'locked-token': 'locked-user' } });
+    const files: string[] = [];
+    for (const [name, c] of Object.entries(clusters)) {
+      const file = join(c.dir, `${name}.kubeconfig`);
+      await c.sim.writeKubeconfig(file, { context: name });
+      files.push(file);
+    }
+    // The user of `locked` may read nothing (403 on every list); `dead` points at a closed port.
+    const locked = clusters['staging'];
+    assert.ok(locked);
+    locked.sim.forbid({ user: 'locked-user' });
+    const extra = join(locked.dir, 'extra.kubeconfig');
+    writeFileSync(
+      extra,
+      stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [
+          { name: 'dead', cluster: { server: 'http://127.0.0.1:1', 'insecure-skip-tls-verify': true } },
+          { name: 'locked', cluster: { server: locked.sim.url, 'insecure-skip-tls-verify': true } },
+        ],
+        users: [{ name: 'dead', user: {} }, { name: 'locked', user: { token: 'locked-token' } }],
+        contexts: [{ name: 'dead', context: { cluster: 'dead', user: 'dead' } }, { name: 'locked', context: { cluster: 'locked', user: 'locked' } }],
+      }),
+    );
+    // staging itself is read with an admin token; the sim with tokens needs one.
+    await locked.sim.writeKubeconfig(join(locked.dir, 'staging.kubeconfig'), { context: 'staging', token: 'admin-token' });
+    kubeconfigs = [...files, extra].join(':');
+  });
+  after(async () => {
+    for (const c of Object.values(clusters)) await c.close();
+  });
+
+  const run = (argv: string[]): ReturnType<typeof ambient> => ambient(argv, { env: { KUBECONFIG: kubeconfigs } });
+
+  it('tags --contexts with a glob: one table with a CONTEXT column, the summary on stderr, exit 0', async () => {
+    for (const c of Object.values(clusters)) c.sim.clearRequests();
+    const r = await run(['tags', '--contexts', 'prod-*']);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.trimEnd().split('\n');
+    assert.match(lines[0] ?? '', /^CONTEXT\s+TAG\s+REVISION\s+VERSION\s+PREVIOUS\s+NAMESPACES\s+GATEWAYS\s+WAYPOINTS\s+OBJECTS$/);
+    assert.deepEqual(lines.slice(1).map((l) => l.split(/\s+/).slice(0, 3).join(' ')), ['prod-eu default 1-27-9', 'prod-eu canary 1-28-10', 'prod-eu prod 1-27-9']);
+    assert.match(r.stderr, /^warning: \[prod-eu\] ambient namespace\(s\) reviews carry istio\.io\/rev=prod/m);
+    assert.match(r.stderr, /^fleet: 2 cluster\(s\): 2 read$/m);
+    assert.match(r.stderr, /^ {2}control planes: 1\.27\.9 x1, 1\.28\.10 x1, 1\.30\.3 x1$/m);
+    assert.match(r.stderr, /^ {2}tags: canary->1-28-10 x1, default->1-27-9 x1, prod->1-27-9 x1$/m);
+    // Each cluster got exactly the single-cluster snapshot: 13 list calls, no more.
+    for (const name of ['prod-eu', 'prod-us']) {
+      const first = clusters[name]?.sim.requests.filter((q) => q.query['continue'] === undefined) ?? [];
+      assert.equal(first.length, 13, `${name}: ${first.map((q) => q.path).join(', ')}`);
+    }
+    assert.equal(clusters['staging']?.sim.requests.length, 0);
+  });
+
+  it('--all-contexts with an unreachable and a forbidden cluster: their rows say why, the others are printed, exit is the worst (77)', async () => {
+    const r = await run(['tags', '--all-contexts']);
+    assert.equal(r.code, 77, r.stderr);
+    const rows = r.stdout.trimEnd().split('\n').slice(1);
+    assert.deepEqual([...new Set(rows.map((l) => l.split(/\s+/)[0]))], ['dead', 'locked', 'prod-eu', 'staging']);
+    assert.match(r.stdout, /^dead\s+(-\s+){7}error: (cannot reach|lost the connection to) the API server at http:\/\/127\.0\.0\.1:1 \(context "dead"\)/m);
+    assert.match(r.stdout, /^locked\s+(-\s+){7}error: RBAC refused: /m);
+    assert.match(r.stderr, /^fleet: 5 cluster\(s\): 3 read, 2 failed \((auth x1, unreachable x1|unreachable x1, auth x1)\)$/m);
+    assert.match(r.stderr, /^error: 2 of 5 cluster\(s\) could not be read: dead \(unreachable\), locked \(auth\); see their rows for the cause of each$/m);
+  });
+
+  it('-o json: one document with an entry per context', async () => {
+    const r = await run(['tags', '--contexts', 'prod-us,prod-eu,dead', '-o', 'json']);
+    assert.equal(r.code, 69, r.stderr);
+    const doc = JSON.parse(r.stdout) as { context: string; cluster: string; server: string; ok: boolean; error?: { kind: string; exitCode: number; message: string }; tags?: TagView[] }[];
+    assert.deepEqual(doc.map((e) => [e.context, e.ok, e.error?.kind ?? null, e.tags?.map((t) => t.tag) ?? null]), [
+      ['dead', false, 'unreachable', null],
+      ['prod-eu', true, null, ['default', 'canary', 'prod']],
+      ['prod-us', true, null, []],
+    ]);
+    assert.equal(doc[0]?.error?.exitCode, 69);
+    assert.equal(doc[1]?.server, clusters['prod-eu']?.sim.url);
+  });
+
+  it('revisions REVISION --fail-on in-use across the fleet: exit 3 naming the clusters where it is in use', async () => {
+    const r = await run(['revisions', '1-27-9', '--contexts', 'prod-*', '--fail-on', 'in-use', '-o', 'json']);
+    assert.equal(r.code, 3, r.stderr);
+    const doc = JSON.parse(r.stdout) as { context: string; revisions: RevisionView[] }[];
+    assert.deepEqual(doc.map((e) => [e.context, e.revisions.map((v) => `${v.revision}:${v.status}`)]), [['prod-eu', ['1-27-9:in-use']], ['prod-us', []]]);
+    assert.match(r.stderr, /^error: 1 of 2 cluster\(s\) still depend on 1-27-9: prod-eu; see their rows$/m);
+    const table = await run(['revisions', '--contexts', 'prod-us']);
+    assert.equal(table.code, 0, table.stderr);
+    assert.match(table.stdout, /^CONTEXT\s+REVISION\s+VERSION\s+READY\s+DEFAULT\s+TAGS\s+GATEWAYS\s+WAYPOINTS\s+PODS\s+STATUS\s+REASONS\nprod-us\s+1-30-3\s+1\.30\.3\s+1\/1\s+-\s+-\s+0\s+0\s+0\s+IN USE\s+ztunnel\n$/);
+  });
+
+  it('bad selections: an unmatched glob (78), --context with --contexts (64), a revision nowhere (65)', async () => {
+    const none = await run(['tags', '--contexts', 'qa-*']);
+    assert.equal(none.code, 78);
+    assert.match(none.stderr, /^error: --contexts 'qa-\*' matches no context; known contexts: prod-eu, prod-us, staging, dead, locked\n$/);
+    const both = await run(['tags', '--contexts', 'prod-eu', '--context', 'prod-us']);
+    assert.equal(both.code, 64);
+    assert.match(both.stderr, /^error: --context cannot be combined with --contexts\/--all-contexts/);
+    const missing = await run(['revisions', '9-9-9', '--contexts', 'prod-*']);
+    assert.equal(missing.code, 65);
+    assert.match(missing.stderr, /revision "9-9-9" is installed in none of the 2 cluster\(s\) read/);
+    const unknown = await run(['tags', '--contexts', 'prod-eu,nope']);
+    assert.equal(unknown.code, 78);
+    assert.match(unknown.stdout, /^nope\s+(-\s+){7}error: context "nope" not found in /m);
+  });
+});
