@@ -114,6 +114,29 @@ describe('the linux-x64 release archive through kubectl', { skip: linuxSkip }, (
     assert.deepEqual([view.revision, view.tags], ['1-28-10', ['canary']]);
   });
 
+  it('fleet: tags --all-contexts over two clusters and an unreachable one, through kubectl', async () => {
+    const second = await startCluster('fresh');
+    try {
+      const a = join(work, 'eu.kubeconfig');
+      const b = join(work, 'us.kubeconfig');
+      const dead = join(work, 'dead.kubeconfig');
+      await c.sim.writeKubeconfig(a, { context: 'prod-eu' });
+      await second.sim.writeKubeconfig(b, { context: 'prod-us' });
+      writeFileSync(dead, ['apiVersion: v1', 'kind: Config', 'clusters: [{name: dead, cluster: {server: "http://127.0.0.1:1"}}]', 'users: [{name: dead, user: {}}]', 'contexts: [{name: dead, context: {cluster: dead, user: dead}}]', ''].join('\n'));
+      const r = await exec(kubectl, ['ambient', 'tags', '--all-contexts'], { ...env, KUBECONFIG: [a, b, dead].join(':') });
+      assert.equal(r.code, 69, r.stderr);
+      assert.match(r.stdout, /^CONTEXT\s+TAG\s+REVISION/);
+      assert.match(r.stdout, /\ndead\s+(-\s+){7}error: /);
+      assert.match(r.stdout, /\nprod-eu\s+prod\s+1-27-9\s/);
+      assert.match(r.stderr, /^fleet: 3 cluster\(s\): 2 read, 1 failed \(unreachable x1\)$/m);
+      const j = await exec(kubectl, ['ambient', 'revisions', '--contexts', 'prod-*', '-o', 'json'], { ...env, KUBECONFIG: [a, b, dead].join(':') });
+      assert.equal(j.code, 0, j.stderr);
+      assert.deepEqual((JSON.parse(j.stdout) as { context: string; ok: boolean }[]).map((e) => [e.context, e.ok]), [['prod-eu', true], ['prod-us', true]]);
+    } finally {
+      await second.close();
+    }
+  });
+
   it('tags: table (through kubectl-ambient-tags) with the pitfall warning on stderr', async () => {
     const r = await k('ambient', 'tags');
     assert.equal(r.code, 0, r.stderr);
