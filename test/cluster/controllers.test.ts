@@ -85,4 +85,31 @@ describe('workloads controller', () => {
       await sim.close();
     }
   });
+
+  it('pods: a template change adds pods of the new template; old pods go once it is ready, never for an unhealthy revision', async () => {
+    const withRev = (rev: string): KubeObject => {
+      const d = deployment('waypoint', 'apps');
+      const spec = d['spec'] as { template: { metadata: Record<string, unknown> } };
+      spec.template.metadata['annotations'] = { 'istio.io/rev': rev };
+      return d;
+    };
+    const sim = await startSimCluster({ objects: [withRev('1-27-9')], unhealthyRevisions: ['1-28-10'] });
+    try {
+      const pods = (): string[] => sim.list({ apiVersion: 'v1', kind: 'Pod', namespace: 'apps' }).map((p) => p.metadata.annotations?.['istio.io/rev'] ?? '').sort();
+      await eventually(() => pods().length === 1);
+      assert.deepEqual(pods(), ['1-27-9']);
+      const ref = { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'apps', name: 'waypoint' };
+      sim.upsert(withRev('1-28-10'));
+      await eventually(() => status(sim.get(ref))['observedGeneration'] === 2);
+      assert.equal(status(sim.get(ref))['readyReplicas'], undefined, 'the unhealthy revision never becomes ready');
+      assert.deepEqual(pods(), ['1-27-9', '1-28-10'], 'the old pod stays while the new one is not ready');
+      sim.setUnhealthyRevisions([]);
+      sim.upsert(withRev('1-30-3'));
+      await eventually(() => status(sim.get(ref))['observedGeneration'] === 3 && pods().length === 1);
+      assert.deepEqual(pods(), ['1-30-3']);
+      assert.equal(status(sim.get(ref))['readyReplicas'], 1);
+    } finally {
+      await sim.close();
+    }
+  });
 });

@@ -12,6 +12,8 @@ export const NEVER_READY_ANNOTATION = 'sim.kubectl-ambient.dev/never-ready';
 export interface WorkloadsOptions {
   readyDelayMs: number;
   nodes: number;
+  /** Revisions whose proxies never become ready (read at each reconcile, so it can change). */
+  unhealthy: () => ReadonlySet<string>;
   /** Timer scheduling owned by the cluster (cancelled on close). */
   schedule: (fn: () => void, ms: number) => void;
 }
@@ -27,11 +29,25 @@ function omitZero(o: Record<string, unknown>, omitEmpty: string[]): Record<strin
   return out;
 }
 
-/** The status the deployment controller converges to. */
-export function deploymentStatus(d: KubeObject): Record<string, unknown> {
+/** The `istio.io/rev` annotation of a workload's pod template: the revision its proxies connect to. */
+function templateRevision(o: KubeObject): string | undefined {
+  const spec = isObject(o['spec']) ? o['spec'] : {};
+  const template = isObject(spec['template']) ? spec['template'] : {};
+  const meta = isObject(template['metadata']) ? template['metadata'] : {};
+  const annotations = isObject(meta['annotations']) ? meta['annotations'] : {};
+  const rev = annotations['istio.io/rev'];
+  return typeof rev === 'string' ? rev : undefined;
+}
+
+/**
+ * The status the deployment controller converges to. A Deployment never becomes ready with the
+ * never-ready annotation, or when its pods run a revision in `unhealthy` (`--unhealthy-revision`).
+ */
+export function deploymentStatus(d: KubeObject, unhealthy: ReadonlySet<string> = new Set()): Record<string, unknown> {
   const spec = isObject(d['spec']) ? d['spec'] : {};
   const replicas = typeof spec['replicas'] === 'number' ? spec['replicas'] : 1;
-  const neverReady = d.metadata.annotations?.[NEVER_READY_ANNOTATION] === 'true';
+  const rev = templateRevision(d);
+  const neverReady = d.metadata.annotations?.[NEVER_READY_ANNOTATION] === 'true' || (rev !== undefined && unhealthy.has(rev));
   const ready = neverReady ? 0 : replicas;
   const now = nowTimestamp();
   const old = isObject(d['status']) && Array.isArray(d['status']['conditions']) ? d['status']['conditions'].filter(isObject) : [];
@@ -96,7 +112,7 @@ export function workloadsController(opts: WorkloadsOptions): Controller {
     opts.schedule(() => {
       const cur = sim.get(ref);
       if (cur === undefined || cur.metadata.generation !== generation || observedGeneration(cur) === generation) return;
-      cur['status'] = isDeployment ? deploymentStatus(cur) : daemonSetStatus(cur, opts.nodes);
+      cur['status'] = isDeployment ? deploymentStatus(cur, opts.unhealthy()) : daemonSetStatus(cur, opts.nodes);
       sim.upsert(cur);
     }, opts.readyDelayMs);
   };

@@ -31,9 +31,11 @@ class SimClusterImpl implements SimCluster {
   private readonly controllers: Controller[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
   private hook: ((r: RequestInfo) => void | Promise<void>) | undefined;
+  private unhealthy: ReadonlySet<string>;
   private closed = false;
 
   constructor(private readonly options: SimOptions) {
+    this.unhealthy = new Set(options.unhealthyRevisions ?? []);
     this.store = new Store({ historyLimit: options.watchHistory ?? 1000 });
     this.registry = new Registry(this.store, { strictNamespaces: options.strictNamespaces ?? false, minor: minorOf(options.kubernetesVersion ?? DEFAULT_VERSION) });
     this.store.subscribe((e) => {
@@ -53,6 +55,7 @@ class SimClusterImpl implements SimCluster {
       this.controllers.push(workloadsController({
         readyDelayMs: typeof wl === 'object' ? (wl.readyDelayMs ?? 0) : 0,
         nodes: options.nodes ?? 3,
+        unhealthy: () => this.unhealthy,
         schedule: (fn, ms) => this.schedule(fn, ms),
       }));
       if (typeof wl !== 'object' || wl.pods !== false) this.controllers.push(podsController({ nodes: options.nodes ?? 3 }));
@@ -188,6 +191,10 @@ class SimClusterImpl implements SimCluster {
 
   forbid(rule: ForbidRule): void {
     this.forbids.push({ ...rule });
+  }
+
+  setUnhealthyRevisions(revisions: string[]): void {
+    this.unhealthy = new Set(revisions);
   }
 
   addController(fn: Controller): void {

@@ -3,6 +3,7 @@
  *
  *   node --import tsx test/cluster/main.ts --fixture <file|dir> [--fixture ...] [--scenario name]
  *        [--port N] --kubeconfig <path> [--k8s-version v1.31.4] [--context sim] [--namespace ns]
+ *        [--unhealthy-revision REV ...]   (proxies re-rendered for REV never become ready)
  *
  * Prints exactly one line `ready <url>` on stdout once serving; exits 0 on SIGINT/SIGTERM.
  */
@@ -23,11 +24,12 @@ export interface MainArgs {
   k8sVersion?: string;
   context?: string;
   namespace?: string;
+  unhealthyRevisions: string[];
 }
 
 /** Parse argv (without node and script). Throws with a usage message on bad input. */
 export function parseArgs(argv: string[]): MainArgs {
-  const args: MainArgs = { fixtures: [], port: 0, kubeconfig: '' };
+  const args: MainArgs = { fixtures: [], port: 0, kubeconfig: '', unhealthyRevisions: [] };
   for (let i = 0; i < argv.length; i++) {
     const raw = argv[i] ?? '';
     const eq = raw.indexOf('=');
@@ -51,6 +53,7 @@ export function parseArgs(argv: string[]): MainArgs {
       case '--k8s-version': args.k8sVersion = value(); break;
       case '--context': args.context = value(); break;
       case '--namespace': args.namespace = value(); break;
+      case '--unhealthy-revision': args.unhealthyRevisions.push(value()); break;
       default: throw new Error(`unknown argument: ${raw}`);
     }
   }
@@ -80,6 +83,7 @@ async function main(): Promise<void> {
     ...options,
     objects: [...(options.objects ?? []), ...objects],
     port: args.port,
+    unhealthyRevisions: args.unhealthyRevisions,
     ...(args.k8sVersion !== undefined ? { kubernetesVersion: args.k8sVersion } : {}),
   });
   // Tags that move re-render the Gateways/waypoints that follow them, as istiod would.

@@ -109,6 +109,11 @@ export interface SimOptions {
   strictNamespaces?: boolean;
   /** Built-in controllers. */
   controllers?: { workloads?: boolean | { readyDelayMs?: number; /** Pods for Deployments and DaemonSets (default true). */ pods?: boolean } };
+  /**
+   * Revisions whose proxies never become ready: a Deployment whose pod template carries
+   * `istio.io/rev` of one of them stays unready (its old pods stay too), as a broken data plane would.
+   */
+  unhealthyRevisions?: string[];
   /** Number of nodes DaemonSets are scheduled on (default 3). */
   nodes?: number;
   /** Interval of BOOKMARK events for watches with allowWatchBookmarks (default 60000, like the watch cache). */
@@ -141,6 +146,8 @@ export interface SimCluster {
   clearFaults(): void;
   onRequest(hook: ((r: RequestInfo) => void | Promise<void>) | undefined): void;
   forbid(rule: ForbidRule): void;
+  /** Replace the unhealthy revisions (SimOptions.unhealthyRevisions); applies to rollouts from now on. */
+  setUnhealthyRevisions(revisions: string[]): void;
   /** Register an extra controller (see Controller). */
   addController(fn: Controller): void;
   /** The current resourceVersion of the store. */
