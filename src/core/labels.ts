@@ -9,6 +9,8 @@ export const REV = 'istio.io/rev';
 export const TAG = 'istio.io/tag';
 /** Ambient enrollment label on Namespaces and Pods (§3.6). */
 export const DATAPLANE_MODE = 'istio.io/dataplane-mode';
+/** Weighted waypoint canary label on Services, ServiceEntries and Namespaces (1.31 alpha, §3.10). */
+export const USE_WAYPOINT_CANARY = 'istio.io/use-waypoint-canary';
 /** Legacy sidecar-injection namespace label (§1.3 webhook selectors). */
 export const ISTIO_INJECTION = 'istio-injection';
 /** Pod-level sidecar opt in/out label (§1.3 objectSelector). */
@@ -64,6 +66,22 @@ export const BUILTIN_CLASSES: Readonly<Record<string, string>> = {
   'istio-agentgateway': 'istio.io/agentgateway-controller',
   'istio-agentgateway-waypoint': 'istio.io/agentgateway-waypoint-controller',
 };
+
+/**
+ * Selectors that find the Istio CRDs (§4.3): the 1.24+ base chart templates them with
+ * `app.kubernetes.io/part-of: istio` (and a version); the <=1.23 chart's `crds/` directory and a
+ * hand-applied `crd-all.gen.yaml` carry only the static `chart: istio`. No label is common to both, and
+ * a selector cannot say "or": two lists.
+ */
+export const ISTIO_CRD_SELECTORS = [`${APP_PART_OF}=istio`, 'chart=istio'] as const;
+/** The API groups of Istio's config CRDs (§4.3): `<plural>.<group>` is the CRD name. */
+export const ISTIO_CRD_GROUPS = ['networking.istio.io', 'security.istio.io', 'telemetry.istio.io', 'extensions.istio.io'] as const;
+/** Schema marker (§4.3): new in 1.30.0; a >=1.30 revision without it means the CRDs were not upgraded. */
+export const CRD_MARKER_1_30 = { name: 'trafficextensions.extensions.istio.io', since: '1.30.0' } as const;
+/** istio.io's supported-releases page: where to check a version the support table does not know (§5.2). */
+export const SUPPORT_DATA_URL = 'https://istio.io/latest/docs/releases/supported-releases/';
+/** Release that owns the Istio CRDs and `istiod-default-validator` in the runbook (§1.5). */
+export const BASE_RELEASE = 'istio-base';
 
 /** The tag that also selects `istio-injection=enabled` namespaces and owns the default validator (§2.5). */
 export const DEFAULT_TAG = 'default';

@@ -122,6 +122,9 @@ export type Namespace = KubeObject;
 /** A Pod as read metadata-only (PartialObjectMetadata): labels and annotations are what the domain reads. */
 export type Pod = KubeObject;
 
+/** A CustomResourceDefinition, read as metadata only (labels say which chart version installed it, §4.3). */
+export type CustomResourceDefinition = KubeObject;
+
 /** Kubernetes server version as served by `/version`. */
 export interface ServerVersion {
   major: string;

@@ -1,4 +1,5 @@
 import type {
+  CustomResourceDefinition,
   DaemonSet,
   Deployment,
   Gateway,
@@ -22,6 +23,7 @@ export const KINDS = {
   Gateway: { apiVersion: 'gateway.networking.k8s.io/v1', plural: 'gateways', namespaced: true },
   GatewayClass: { apiVersion: 'gateway.networking.k8s.io/v1', plural: 'gatewayclasses', namespaced: false },
   Pod: { apiVersion: 'v1', plural: 'pods', namespaced: true },
+  CustomResourceDefinition: { apiVersion: 'apiextensions.k8s.io/v1', plural: 'customresourcedefinitions', namespaced: false },
 } as const;
 
 export type KindName = keyof typeof KINDS;
@@ -37,6 +39,7 @@ export interface KindTypes {
   Gateway: Gateway;
   GatewayClass: GatewayClass;
   Pod: Pod;
+  CustomResourceDefinition: CustomResourceDefinition;
 }
 
 /** One list call: a kind, an optional namespace (all namespaces when absent) and a server-side label selector. */

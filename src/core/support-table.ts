@@ -1,13 +1,20 @@
 /**
- * Istio's support table as data (istio-semantics.md §5.2): release and end-of-life dates and the
- * Kubernetes versions each minor supports ("tested, not supported" where istio.io lists them).
+ * Istio's support table as data (istio-semantics.md §5.2): release and end-of-life dates, the
+ * Kubernetes versions each minor supports ("tested, not supported" where istio.io lists them) and
+ * the newest patch release known for each minor (what `skew --target 1.29` and the one-minor steps
+ * of ztunnel and istio-cni upgrade to, §5.3).
  *
- * Source: istio.io `data/compatibility/supportStatus.yml` (supported-releases page), rows 1.20-1.22
- * from a stored copy (0a759c7f), 1.23-1.24 and final EOL dates of 1.21/1.22 from endoflife.date;
- * assembled 2026-08-22. To extend: add a row for the new minor, nothing else changes.
+ * Sources (§5.2 "How the table was assembled"): istio.io `data/compatibility/supportStatus.yml`
+ * (master copy for 1.25-1.30; stored copy 0a759c7f for 1.20-1.22); endoflife.date for 1.23-1.24 and
+ * the final EOL dates of 1.21/1.22; the 1.31 row and its Kubernetes range (1.32-1.37 since istio.io
+ * #17638, 2026-09-30) from a later quote of master; 1.29's final EOL (2026-10-15) from the 1.29.9
+ * announcement. Release dates are the tag dates (the yml says 1.30 "May 14" and 1.31 "Aug 27").
+ * Latest patches: the newest release tag of each minor in istio/istio (§Sources), plus 1.29.9, 1.30.4
+ * and 1.31.0 from istio.io's release pages. 1.32 is not published: it has no row.
+ * To extend: add a row for the new minor (or bump `latestPatch`) and SUPPORT_DATA_AS_OF; nothing else changes.
  */
 
-/** One Istio minor's support facts. Dates are ISO days; `eolApproximate` marks "~Aug 2026 (Expected)". */
+/** One Istio minor's support facts. Dates are ISO days; `eolApproximate` marks "~Nov 2026 (Expected)". */
 export interface SupportRow {
   minor: string;
   released: string;
@@ -17,20 +24,34 @@ export interface SupportRow {
   kubernetes: [string, string];
   /** Tested but not supported Kubernetes minors, inclusive (a `warn`). */
   tested?: [string, string];
+  /** The newest patch release of this minor known when the table was assembled. */
+  latestPatch?: string;
 }
 
-export const SUPPORT_TABLE_SOURCE = 'istio.io supported releases (data/compatibility/supportStatus.yml), assembled 2026-08-22';
+/** When the table was last brought up to date: a newer patch or minor than it knows may exist. */
+export const SUPPORT_DATA_AS_OF = '2026-10-15';
+
+/** Where an operator checks what the table does not know. */
+export { SUPPORT_DATA_URL } from './labels.ts';
+
+export const SUPPORT_TABLE_SOURCE = `istio.io supported releases (data/compatibility/supportStatus.yml) and release announcements, as of ${SUPPORT_DATA_AS_OF}`;
 
 export const SUPPORT_TABLE: readonly SupportRow[] = [
   { minor: '1.20', released: '2023-11-14', endOfLife: '2024-06-25', kubernetes: ['1.25', '1.29'] },
-  { minor: '1.21', released: '2024-03-13', endOfLife: '2024-09-27', kubernetes: ['1.26', '1.29'] },
-  { minor: '1.22', released: '2024-05-13', endOfLife: '2025-01-22', kubernetes: ['1.27', '1.30'] },
-  { minor: '1.23', released: '2024-08-14', endOfLife: '2025-04-16', kubernetes: ['1.27', '1.30'] },
-  { minor: '1.24', released: '2024-11-07', endOfLife: '2025-06-24', kubernetes: ['1.28', '1.31'] },
-  { minor: '1.25', released: '2025-03-03', endOfLife: '2025-09-30', kubernetes: ['1.29', '1.32'] },
-  { minor: '1.26', released: '2025-05-08', endOfLife: '2025-12-22', kubernetes: ['1.29', '1.33'] },
-  { minor: '1.27', released: '2025-08-11', endOfLife: '2026-04-07', kubernetes: ['1.29', '1.33'] },
-  { minor: '1.28', released: '2025-11-05', endOfLife: '2026-07-01', kubernetes: ['1.30', '1.34'], tested: ['1.25', '1.29'] },
-  { minor: '1.29', released: '2026-02-16', endOfLife: '2026-08-31', eolApproximate: true, kubernetes: ['1.31', '1.35'] },
-  { minor: '1.30', released: '2026-05-14', endOfLife: '2026-11-30', eolApproximate: true, kubernetes: ['1.32', '1.36'], tested: ['1.27', '1.31'] },
+  { minor: '1.21', released: '2024-03-13', endOfLife: '2024-09-27', kubernetes: ['1.26', '1.29'], latestPatch: '1.21.6' },
+  { minor: '1.22', released: '2024-05-13', endOfLife: '2025-01-22', kubernetes: ['1.27', '1.30'], latestPatch: '1.22.8' },
+  { minor: '1.23', released: '2024-08-14', endOfLife: '2025-04-16', kubernetes: ['1.27', '1.30'], latestPatch: '1.23.6' },
+  { minor: '1.24', released: '2024-11-07', endOfLife: '2025-06-24', kubernetes: ['1.28', '1.31'], latestPatch: '1.24.6' },
+  { minor: '1.25', released: '2025-03-03', endOfLife: '2025-09-30', kubernetes: ['1.29', '1.32'], latestPatch: '1.25.5' },
+  { minor: '1.26', released: '2025-05-08', endOfLife: '2025-12-22', kubernetes: ['1.29', '1.33'], latestPatch: '1.26.8' },
+  { minor: '1.27', released: '2025-08-11', endOfLife: '2026-04-07', kubernetes: ['1.29', '1.33'], latestPatch: '1.27.9' },
+  { minor: '1.28', released: '2025-11-05', endOfLife: '2026-07-01', kubernetes: ['1.30', '1.34'], tested: ['1.25', '1.29'], latestPatch: '1.28.10' },
+  { minor: '1.29', released: '2026-02-16', endOfLife: '2026-10-15', kubernetes: ['1.31', '1.35'], latestPatch: '1.29.9' },
+  { minor: '1.30', released: '2026-05-18', endOfLife: '2026-11-30', eolApproximate: true, kubernetes: ['1.32', '1.36'], tested: ['1.27', '1.31'], latestPatch: '1.30.4' },
+  { minor: '1.31', released: '2026-08-31', endOfLife: '2027-02-28', eolApproximate: true, kubernetes: ['1.32', '1.37'], tested: ['1.27', '1.31'], latestPatch: '1.31.0' },
 ];
+
+/** The row of a minor line (`1.29`), if the table has one. */
+export function supportRow(minorLine: string): SupportRow | undefined {
+  return SUPPORT_TABLE.find((r) => r.minor === minorLine);
+}

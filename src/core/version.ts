@@ -62,8 +62,61 @@ export function minorLine(version: string): string {
   return `${semver.major(version)}.${semver.minor(version)}`;
 }
 
-/** True when `version` is in the half-open range [from, to) (prereleases of `to` count as below it). */
+/** True when `version` is in the half-open range [from, to) (prereleases count as their release: 1.31.0-rc.0 as 1.31.0). */
 export function inRange(version: string, from: string, to?: string): boolean {
   const v = semver.coerce(version, { includePrerelease: false })?.version ?? version;
   return semver.gte(v, from) && (to === undefined || semver.lt(v, to));
+}
+
+/** A half-open version range: `from` included (none = every older version), `to` excluded (none = no end). */
+export interface VersionRange {
+  from?: string;
+  to?: string;
+}
+
+/** True when `version` falls in any of `ranges` (see `inRange` for prereleases). */
+export function inRanges(version: string, ranges: readonly VersionRange[]): boolean {
+  return ranges.some((r) => inRange(version, r.from ?? '0.0.0', r.to));
+}
+
+/** `[{from:'1.24.3',to:'1.29.5'},{from:'1.30.0',to:'1.30.2'}]` → `1.24.3 to <1.29.5, 1.30.0 to <1.30.2` (for messages). */
+export function describeRanges(ranges: readonly VersionRange[]): string {
+  return ranges
+    .map((r) => (r.from === undefined ? `<${r.to ?? '?'}` : r.to === undefined ? `>=${r.from}` : `${r.from} to <${r.to}`))
+    .join(', ');
+}
+
+/**
+ * An Istio version as typed by a user or read from a label: `1.29.6`, `v1.29.6`, `1.31.0-rc.0`.
+ * Returns it normalised (no `v`), or undefined for anything else (`1.29`, `banana`, `1.29.6.1`).
+ */
+export function parseVersion(text: string): string | undefined {
+  const m = /^v?(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)$/.exec(text.trim());
+  return m?.[1] !== undefined ? (semver.valid(m[1]) ?? undefined) : undefined;
+}
+
+/** `1.29` or `v1.29` → `1.29`; undefined for anything else. */
+export function parseMinorLine(text: string): string | undefined {
+  const m = /^v?(\d+)\.(\d+)$/.exec(text.trim());
+  return m === null ? undefined : `${Number(m[1])}.${Number(m[2])}`;
+}
+
+/** Minors from `a` to `b` (b - a), or undefined across majors (the skew rules are written for one major, §5.1). */
+export function minorDistance(a: string, b: string): number | undefined {
+  const av = semver.coerce(a);
+  const bv = semver.coerce(b);
+  if (av === null || bv === null || av.major !== bv.major) return undefined;
+  return bv.minor - av.minor;
+}
+
+/** True for a pre-release (`1.31.0-rc.0`, `1.31.0-alpha.0`). */
+export function isPrerelease(version: string): boolean {
+  return (semver.prerelease(version) ?? []).length > 0;
+}
+
+/** Newest first, by semver (unparsable versions last). */
+export function compareVersionsDesc(a: string | undefined, b: string | undefined): number {
+  if (a === undefined || semver.valid(a) === null) return b === undefined || semver.valid(b) === null ? 0 : 1;
+  if (b === undefined || semver.valid(b) === null) return -1;
+  return semver.rcompare(a, b);
 }

@@ -7,6 +7,7 @@ import {
   cni,
   gateway,
   istiod,
+  istioCrds,
   namespace,
   proxyDeployment,
   revOf,
@@ -38,7 +39,7 @@ function followers(list: Follower[]): KubeObject[] {
 }
 
 /**
- * Two revisions mid-upgrade: `default` and `prod` on the old revision, `canary` on the new one;
+ * Two revisions mid-upgrade (Istio CRDs already at the new version): `default` and `prod` on the old revision, `canary` on the new one;
  * ztunnel and CNI still on the old version and ztunnel pinned to the old revision; ambient
  * namespaces with waypoints following tags, a namespace-labelled waypoint, an unlabelled ingress
  * gateway (follows the default), a sidecar namespace on `prod`, and the §3.6 pitfall (`reviews`).
@@ -50,6 +51,8 @@ function midUpgrade(): Scenario {
     kubernetesVersion: 'v1.31.4',
     objects: [
       namespace('istio-system'),
+      // The runbook's first step is done: the base chart (CRDs) is already at the new version (§1.5, §4.3).
+      ...istioCrds(NEW),
       ...istiod(OLD),
       ...istiod(NEW),
       ...tagObjects(OLD, 'default'),
@@ -82,7 +85,7 @@ function fresh(): Scenario {
   const v = '1.30.3';
   return {
     kubernetesVersion: 'v1.33.2',
-    objects: [namespace('istio-system'), ...istiod(v), ...ztunnel(v), ...cni(v), ambientNamespace('bookinfo')],
+    objects: [namespace('istio-system'), ...istioCrds(v), ...istiod(v), ...ztunnel(v), ...cni(v), ambientNamespace('bookinfo')],
   };
 }
 

@@ -217,3 +217,54 @@ export function gatewayChartPod(namespace: string, name: string, requested: stri
     annotations: { [REV]: runs },
   });
 }
+
+/** Istio's config CRDs (`crd-all.gen.yaml`, §4.3): 14 in 1.24-1.29; `trafficextensions` is new in 1.30.0. */
+const ISTIO_CRDS: [plural: string, kind: string, group: string][] = [
+  ['destinationrules', 'DestinationRule', 'networking.istio.io'],
+  ['envoyfilters', 'EnvoyFilter', 'networking.istio.io'],
+  ['gateways', 'Gateway', 'networking.istio.io'],
+  ['proxyconfigs', 'ProxyConfig', 'networking.istio.io'],
+  ['serviceentries', 'ServiceEntry', 'networking.istio.io'],
+  ['sidecars', 'Sidecar', 'networking.istio.io'],
+  ['virtualservices', 'VirtualService', 'networking.istio.io'],
+  ['workloadentries', 'WorkloadEntry', 'networking.istio.io'],
+  ['workloadgroups', 'WorkloadGroup', 'networking.istio.io'],
+  ['authorizationpolicies', 'AuthorizationPolicy', 'security.istio.io'],
+  ['peerauthentications', 'PeerAuthentication', 'security.istio.io'],
+  ['requestauthentications', 'RequestAuthentication', 'security.istio.io'],
+  ['telemetries', 'Telemetry', 'telemetry.istio.io'],
+  ['wasmplugins', 'WasmPlugin', 'extensions.istio.io'],
+];
+const TRAFFIC_EXTENSIONS: [string, string, string] = ['trafficextensions', 'TrafficExtension', 'extensions.istio.io'];
+
+/**
+ * The Istio CRDs as each install method leaves them (§4.3):
+ * - `helm` (1.24+ base chart, templated): `app.kubernetes.io/{instance,managed-by,part-of,version}`,
+ *   `helm.sh/chart: base-<v>`, Helm's release annotations and `helm.sh/resource-policy: keep`;
+ * - `legacy` (<=1.23 chart `crds/` directory, or `kubectl apply -f crd-all.gen.yaml`): only the static
+ *   `app: istio-pilot, chart: istio, heritage: Tiller, release: istio`, no version.
+ * The set of CRDs is that of `version` (the 1.30 schema marker included from 1.30.0).
+ */
+export function istioCrds(version: string, how: 'helm' | 'legacy' = 'helm', opts: { only?: string[] } = {}): KubeObject[] {
+  const [maj, min] = version.split('.').map(Number);
+  const list = (maj ?? 1) > 1 || (min ?? 0) >= 30 ? [...ISTIO_CRDS, TRAFFIC_EXTENSIONS] : ISTIO_CRDS;
+  const labels =
+    how === 'helm'
+      ? { 'app.kubernetes.io/instance': 'istio-base', 'app.kubernetes.io/managed-by': 'Helm', 'app.kubernetes.io/part-of': 'istio', 'app.kubernetes.io/version': version, 'helm.sh/chart': `base-${version}` }
+      : { app: 'istio-pilot', chart: 'istio', heritage: 'Tiller', release: 'istio' };
+  const annotations: Record<string, string> =
+    how === 'helm' ? { 'helm.sh/resource-policy': 'keep', 'meta.helm.sh/release-name': 'istio-base', 'meta.helm.sh/release-namespace': 'istio-system' } : { 'helm.sh/resource-policy': 'keep' };
+  return list
+    .filter(([plural, , group]) => opts.only === undefined || opts.only.includes(`${plural}.${group}`))
+    .map(([plural, kind, group]) => ({
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: `${plural}.${group}`, labels: { ...labels }, annotations: { ...annotations } },
+      spec: {
+        group,
+        names: { categories: ['istio-io', `${group.split('.')[0] ?? ''}-istio-io`], kind, listKind: `${kind}List`, plural, singular: kind.toLowerCase() },
+        scope: 'Namespaced',
+        versions: [{ name: 'v1', served: true, storage: true, subresources: { status: {} }, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
+      },
+    }));
+}
