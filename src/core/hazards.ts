@@ -109,7 +109,7 @@ export const HAZARDS: readonly Hazard[] = [
     source: 'pkg/config/schema/gatewayapi/minimumversions.go', recorded: RECORDED,
   },
   {
-    id: 'gateway-api-tlsroute-windows', component: 'istiod', ranges: [{ from: '1.27.9', to: '1.28.0' }, { from: '1.28.6', to: '1.30.0' }], conflictsWith: [{ from: '1.30.0' }], trigger: 'both-in-use', condition: 'none', severity: 'warn',
+    id: 'gateway-api-tlsroute-windows', component: 'istiod', ranges: [{ from: '1.27.9', to: '1.28.0' }, { from: '1.28.6', to: '1.29.0' }, { from: '1.29.2', to: '1.30.0' }], conflictsWith: [{ from: '1.30.0' }], trigger: 'both-in-use', condition: 'none', severity: 'warn',
     trap: 'istiod 1.27.9/1.28.6+/1.29.2+ accepts TLSRoute CRDs up to 1.4.x and 1.30+ only from 1.5.0: with both revisions in use, one of them ignores TLSRoutes whatever is installed',
     advice: 'keep TLSRoutes off the revision that ignores them, and move all TLSRoute users in one step',
     source: 'crdwatcher.go MaximumCRDVersions (#59500, #59982)', recorded: RECORDED,

@@ -5,6 +5,7 @@
 import semver from 'semver';
 import { objectChanges, type Change } from './diff.ts';
 import { AmbientError } from './errors.ts';
+import { forwardMoveWarning } from './hazards.ts';
 import { appendHistory, popHistory, type HistoryEntry } from './history.ts';
 import { DEFAULT_TAG, DEFAULT_VALIDATOR, HISTORY, REV, istiodName } from './labels.ts';
 import { ambientLabelled, helmOwner, nameList, namespacesLabelled, type GatewayInfo, type Mesh, type Revision, type Tag } from './mesh.ts';
@@ -176,6 +177,8 @@ function warningsFor(mesh: Mesh, t: Tag | undefined, tag: string, target: Revisi
   if (ambient.length > 0) {
     w.push({ severity: 'warning', code: 'ambient-sidecar', message: `ambient namespace(s) ${nameList(ambient)} carry ${REV}=${tag}: new pods there get sidecars from ${target.name}` });
   }
+  const forward = forwardMoveWarning(oldVersion, version); // §5.1, §5.3: more than one minor forward, or onto a pre-release
+  if (forward !== undefined) w.push({ severity: 'warning', code: 'forward-jump', message: `tag ${tag}: ${forward}` });
   if (oldVersion !== undefined && semver.minor(oldVersion) - semver.minor(semver.coerce(version)?.version ?? version) > 1) {
     w.push({ severity: 'warning', code: 'backwards', message: `this moves ${tag} back more than one minor version (${oldVersion} -> ${version}): gateways and waypoints will run a much older proxy` });
   }

@@ -37,4 +37,15 @@ describe('constant API requests: fresh vs large (10,000 namespaces, 2,000 gatewa
       assert.ok(big.pages > 0, 'the large cluster needs more than one page for some lists');
     });
   }
+
+  it('skew adds GET /version and the two Istio CRD lists (§4.3), the same on both', async () => {
+    const small = await requestsOf(fresh, ['skew', '-o', 'json']);
+    const big = await requestsOf(large, ['skew', '-o', 'json']);
+    assert.deepEqual(big.calls, small.calls);
+    assert.equal(small.calls.length, 12, small.calls.join('\n'));
+    const crds = small.calls.filter((x) => x.startsWith('GET /apis/apiextensions.k8s.io/v1/customresourcedefinitions'));
+    assert.deepEqual(crds, ['GET /apis/apiextensions.k8s.io/v1/customresourcedefinitions?app.kubernetes.io/part-of=istio', 'GET /apis/apiextensions.k8s.io/v1/customresourcedefinitions?chart=istio']);
+    const target = await requestsOf(large, ['skew', '--target', '1.29', '-o', 'json']);
+    assert.deepEqual(target.calls, big.calls, '--target reads nothing more');
+  });
 });

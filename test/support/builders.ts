@@ -268,3 +268,31 @@ export function istioCrds(version: string, how: 'helm' | 'legacy' = 'helm', opts
       },
     }));
 }
+
+/**
+ * A render re-stamped to another version: every `1.28.10` becomes `to` and every revision name
+ * `1-28-10` becomes `revOf(to)`. For versions the fixtures do not hold (1.29.x, 1.31.0-rc.0): the
+ * chart of the nearest rendered release with the version it would carry. Say so where it is used.
+ */
+export function restamp(objects: KubeObject[], from: string, to: string): KubeObject[] {
+  const text = JSON.stringify(objects).replaceAll(revOf(from), revOf(to)).replaceAll(from, to);
+  return JSON.parse(text) as KubeObject[];
+}
+
+/** The same objects with the simulator's never-ready annotation on every Deployment (istiod stays 0/1). */
+export function neverReady(objects: KubeObject[]): KubeObject[] {
+  return objects.map((o) =>
+    o.kind === 'Deployment' ? { ...o, metadata: { ...o.metadata, annotations: { ...(o.metadata.annotations ?? {}), 'sim.kubectl-ambient.dev/never-ready': 'true' } } } : o,
+  );
+}
+
+/** A container env var added to every Deployment of `objects` (istiod's `discovery` container first). */
+export function withEnv(objects: KubeObject[], name: string, value: string): KubeObject[] {
+  return objects.map((o) => {
+    if (o.kind !== 'Deployment') return o;
+    const c = structuredClone(o) as KubeObject & { spec: { template: { spec: { containers: { name: string; env?: { name: string; value: string }[] }[] } } } };
+    const container = c.spec.template.spec.containers.find((x) => x.name === 'discovery') ?? c.spec.template.spec.containers[0];
+    if (container !== undefined) container.env = [...(container.env ?? []), { name, value }];
+    return c;
+  });
+}
