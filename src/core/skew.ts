@@ -10,7 +10,7 @@ import { evaluateHazards, forwardMoveWarning, type HazardInput, type HazardRevis
 import { BASE_RELEASE, DEFAULT_TAG, HELM_RELEASE_NAME, HELM_RELEASE_NAMESPACE, REV, USE_WAYPOINT_CANARY, istiodName } from './labels.ts';
 import { nameList, revisionFromAddress, type GatewayInfo, type Mesh, type NodeAgent, type Revision } from './mesh.ts';
 import { SUPPORT_DATA_AS_OF, SUPPORT_DATA_URL, SUPPORT_TABLE, supportRow } from './support-table.ts';
-import { revisionUse, type RevisionUse } from './usage-view.ts';
+import { dataPlaneRevisions, revisionUsage, type RevisionUsage, type UsageCode } from './usage.ts';
 import { compareVersionsDesc, minorDistance, minorLine, parseMinorLine, parseVersion } from './version.ts';
 
 export type FindingStatus = 'ok' | 'warn' | 'fail';
@@ -166,9 +166,25 @@ function istiodEnv(r: Revision | undefined): Record<string, string> {
   return Object.fromEntries((c?.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value ?? '']));
 }
 
-/** The revisions the data plane uses (tags, default, ztunnel, namespaces, gateways, pods: §3.7, §5.3). */
-function inUseRevisions(mesh: Mesh, use: Map<string, RevisionUse>): Revision[] {
-  return [...mesh.revisions.values()].filter((r) => use.get(r.name)?.dataPlane === true).sort(byName);
+/**
+ * The revisions the data plane uses (§3.7 via usage.ts, §5.3): what istio-cni is judged against,
+ * what a downgrade is measured from and what tags move away from. Helm ownership alone does not count.
+ */
+function inUseRevisions(mesh: Mesh, use: Map<string, RevisionUsage>): Revision[] {
+  const names = new Set(dataPlaneRevisions(use));
+  return [...mesh.revisions.values()].filter((r) => names.has(r.name)).sort(byName);
+}
+
+const CODE_WORDS: Record<UsageCode, string> = { tags: 'tag objects', validator: 'the default validator', ns: 'namespaces', pods: 'pods', gw: 'gateways/waypoints', ztunnel: 'ztunnel', helm: 'Helm-owned objects' };
+
+/** The verdict of usage.ts for a revision as step notes: counts per kind of referrer, the first reasons and their fix. */
+function usageNotes(u: RevisionUsage | undefined): string[] {
+  if (u === undefined || u.status === 'safe') return ['nothing uses it (§3.7): safe to remove'];
+  if (u.status === 'unknown') return [`nothing seen using it, but ${u.unknown.join('; ')}: check before removing`];
+  const counts = new Map<UsageCode, number>();
+  for (const r of u.reasons) counts.set(r.code, (counts.get(r.code) ?? 0) + r.count);
+  const first = u.reasons.slice(0, 3).map((r) => `${r.message} (fix: ${r.fix})`);
+  return [`still in use (§3.7): ${[...counts].map(([c, n]) => `${CODE_WORDS[c]} ${n}`).join(', ')}`, ...first, ...(u.reasons.length > 3 ? [`and ${u.reasons.length - 3} more reason(s): kubectl ambient revisions ${u.revision}`] : [])];
 }
 const byName = (a: { name: string }, b: { name: string }): number => a.name.localeCompare(b.name, 'en', { numeric: true });
 
@@ -191,7 +207,7 @@ function validatorWorks(mesh: Mesh): boolean {
   return names.some((n) => n !== undefined && (mesh.revisions.get(n)?.ready ?? 0) > 0);
 }
 
-function hazardInput(mesh: Mesh, use: Map<string, RevisionUse>): HazardInput {
+function hazardInput(mesh: Mesh, use: Map<string, RevisionUsage>): HazardInput {
   return {
     inUse: inUseRevisions(mesh, use).map((r) => hazardRevision(mesh, r)),
     installedCount: mesh.revisions.size,
@@ -239,7 +255,7 @@ function crdFinding(input: SkewInput, against: Revision | undefined): Finding {
 /** Every finding for the mesh as it is. */
 export function evaluateSkew(input: SkewInput): Finding[] {
   const { mesh } = input;
-  const use = revisionUse(mesh);
+  const use = revisionUsage(mesh);
   const findings: Finding[] = [];
   const revisions = [...mesh.revisions.values()].sort(byName);
   const said = new Set<string>();
@@ -385,7 +401,7 @@ function agentPath(from: string, to: string): string[] {
 
 /** Gateways that name a revision other than the target directly (label or namespace): moving tags does not move them. */
 function pinnedGateways(mesh: Mesh, target: string): GatewayInfo[] {
-  return mesh.gateways.filter((g) => g.tag === undefined && g.requested !== undefined && g.revision !== undefined && g.revision !== target);
+  return mesh.gateways.filter((g) => g.tag === undefined && g.requested !== undefined && g.requested !== '' && g.revision !== undefined && g.revision !== target);
 }
 
 /**
@@ -397,7 +413,7 @@ function pinnedGateways(mesh: Mesh, target: string): GatewayInfo[] {
 export function planUpgrade(input: SkewInput, target: ResolvedTarget): UpgradePlan {
   const { mesh } = input;
   const ns = mesh.istioNamespace;
-  const use = revisionUse(mesh);
+  const use = revisionUsage(mesh);
   const inUse = inUseRevisions(mesh, use);
   const tv = target.version;
   const tr = target.revision;
@@ -507,7 +523,8 @@ export function planUpgrade(input: SkewInput, target: ResolvedTarget): UpgradePl
 
   if (mesh.gateways.length > 0) {
     const pinned = pinnedGateways(mesh, tr);
-    const behind = mesh.gateways.filter((g) => g.proxy !== undefined && (g.proxy.runningRevision !== tr || !g.proxy.rolledOut));
+    // Done when every one is managed by the target and its pods run it (pods, not the template: §3.7 row 9).
+    const behind = mesh.gateways.filter((g) => g.revision !== tr || g.runningRevisions.some((x) => x !== tr) || (g.proxy !== undefined && !g.proxy.rolledOut));
     const first = pinned[0];
     const command = first === undefined
       ? `kubectl ambient revisions ${tr}`
@@ -525,8 +542,7 @@ export function planUpgrade(input: SkewInput, target: ResolvedTarget): UpgradePl
   // Older revisions: done when gone (so when none is left); todo with what keeps each in use (§3.7).
   const older = [...mesh.revisions.values()].filter((r) => r.name !== tr && (!valid(r.version) || semver.lt(r.version, tv))).sort(byName);
   for (const r of older) {
-    const u = use.get(r.name);
-    const notes = u === undefined || u.status === 'safe' ? ['nothing uses it'] : [`still in use: ${u.reasons.join('; ')}`];
+    const notes = usageNotes(use.get(r.name));
     if (!valid(r.version)) notes.push('its version is unknown: check it is older than the target');
     steps.push(step(`remove control-plane revision ${r.name}`, 'todo', `helm uninstall ${r.helmRelease ?? `istiod-${r.name}`} -n ${ns}`, notes));
   }

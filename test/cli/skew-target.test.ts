@@ -86,7 +86,9 @@ describe('skew --target: 1.27 -> 1.29, node agents one minor per step (§5.3)', 
     // §1.5: Helm 4 needs --force-conflicts on the base chart; the new istiod gets your values.
     assert.ok(p.steps[0]?.notes.includes('Helm 4: add --force-conflicts (server-side apply; Helm 3 has no such flag) (§1.5)'));
     assert.match(p.steps[1]?.notes.join('\n') ?? '', /istiod-values\.yaml: your istiod values, without revisionTags/);
-    assert.match(p.steps[9]?.notes.join('\n') ?? '', /^still in use: .*tags: default, prod/);
+    // Not done while in use: the verdict of usage.ts (§3.7), its reasons and fixes.
+    assert.equal(p.steps[9]?.notes[0], 'still in use (§3.7): tag objects 2, gateways/waypoints 1, ztunnel 1');
+    assert.match(p.steps[9]?.notes[1] ?? '', /^tag default: webhook istio-revision-tag-default points at it.*\(fix: move the tag: kubectl ambient tag-move default <revision>\)$/);
     const rules = p.findings.map((f) => `${f.rule}:${f.status}`);
     assert.ok(rules.includes('upgrade-jump:warn'), rules.join(' '));
     assert.ok(rules.includes('plan-window:warn'), rules.join(' '));

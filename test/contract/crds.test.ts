@@ -32,8 +32,9 @@ async function listed(b: Backend, selector: string): Promise<{ kind: string; nam
   const r = await b.api('GET', CRDS, { query: { labelSelector: selector }, accept: PARTIAL });
   assert.equal(r.status, 200, r.text);
   // An empty PartialObjectMetadataList comes back with `items: null` (both backends).
-  const items = (r.body.items ?? []) as { metadata: { name: string; labels?: Record<string, string> } }[];
-  return { kind: r.body.kind as string, names: items.map((i) => i.metadata.name).sort(), versions: items.map((i) => i.metadata.labels?.['app.kubernetes.io/version']) };
+  const body = r.body as { kind: string; items: { metadata: { name: string; labels?: Record<string, string> } }[] | null };
+  const items = body.items ?? [];
+  return { kind: body.kind, names: items.map((i) => i.metadata.name).sort(), versions: items.map((i) => i.metadata.labels?.['app.kubernetes.io/version']) };
 }
 
 async function crdStep(b: Backend, target: string): Promise<UpgradeStep> {

@@ -2,7 +2,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { crdState, crdVersion, crdsAtLeast, isIstioConfigCrd } from '../../src/core/crds.ts';
-import { istioCrds } from '../support/builders.ts';
+import type { CustomResourceDefinition } from '../../src/core/model.ts';
+import { istioCrds as build } from '../support/builders.ts';
+
+/** The builder's objects as the core reads them (every CRD has a name). */
+const istioCrds = (...a: Parameters<typeof build>): CustomResourceDefinition[] => build(...a) as CustomResourceDefinition[];
 
 describe('crdVersion: the labels of one CRD (§4.3)', () => {
   const meta = (labels: Record<string, string>) => ({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'x.networking.istio.io', labels } });
