@@ -28,7 +28,7 @@ const steps: string[][] = [
   ['tag-rollback', 'prod', '--yes', '--wait'],
   ['tags', 'prod'],
   ['skew'],
-  ['skew', '--target', '1.28.10'],
+  ['skew', '--target', '1.29'],
 ];
 let failed = 0;
 for (const argv of steps) {

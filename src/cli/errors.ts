@@ -11,7 +11,7 @@ export const EXIT_CODES = {
   'wait-timeout': { code: 4, meaning: '--wait gave up: the change is applied but not every gateway/waypoint rolled out' },
   partial: { code: 5, meaning: 'a change failed part-way and could not be undone: the message says which object is in which state' },
   usage: { code: 64, meaning: 'usage error: unknown command or flag, missing or conflicting arguments' },
-  input: { code: 65, meaning: 'bad input: unknown or invalid tag or revision name' },
+  input: { code: 65, meaning: 'bad input: unknown or invalid tag or revision name, or a --target that is not a version, minor or revision (or is a downgrade)' },
   unreachable: { code: 69, meaning: 'the API server cannot be reached' },
   timeout: { code: 69, meaning: 'the API server did not answer within --request-timeout' },
   conflict: { code: 75, meaning: 'conflict: someone changed the objects in between; nothing was changed, re-run' },

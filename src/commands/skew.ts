@@ -32,7 +32,7 @@ export function skewCommand(deps: Deps): CommandModule<object, SkewArgs> {
       const { cluster, mesh } = await loadMesh(deps, args);
       const target = args.target !== undefined ? resolveTarget(mesh, args.target) : undefined;
       const [server, crds] = await Promise.all([cluster.serverVersion(), readIstioCrds(cluster)]);
-      const input: SkewInput = { mesh, crds: crdState(crds), kubernetesVersion: server.gitVersion, now };
+      const input: SkewInput = { mesh, crds: crdState(crds.crds, crds.unreadable), kubernetesVersion: server.gitVersion, now };
       const shown = args.only !== undefined ? SHOWN[args.only] : () => true;
       let findings: Finding[];
       if (target !== undefined) {

@@ -15,6 +15,7 @@ import {
   OPERATOR_VERSION,
 } from './labels.ts';
 import type { CustomResourceDefinition } from './model.ts';
+import { AmbientError } from './errors.ts';
 import type { ClusterReader, ListQuery } from './ports.ts';
 import { parseVersion } from './version.ts';
 
@@ -23,12 +24,27 @@ export function crdQueries(): ListQuery<'CustomResourceDefinition'>[] {
   return ISTIO_CRD_SELECTORS.map((labelSelector) => ({ kind: 'CustomResourceDefinition', labelSelector, metadataOnly: true }));
 }
 
-/** Lists the Istio CRDs (both label generations, concurrently), de-duplicated, config groups only. */
-export async function readIstioCrds(reader: ClusterReader): Promise<CustomResourceDefinition[]> {
-  const lists = await Promise.all(crdQueries().map((q) => reader.list(q)));
+/** The Istio CRDs as read, or why they could not be (RBAC refused the list: their version is then unknown). */
+export interface CrdRead {
+  crds: CustomResourceDefinition[];
+  unreadable: string | undefined;
+}
+
+/**
+ * Lists the Istio CRDs (both label generations, concurrently), de-duplicated, config groups only. A 403
+ * is not fatal: `skew` still runs and the CRD verdict is `unknown`, saying why.
+ */
+export async function readIstioCrds(reader: ClusterReader): Promise<CrdRead> {
+  let lists: CustomResourceDefinition[][];
+  try {
+    lists = await Promise.all(crdQueries().map((q) => reader.list(q)));
+  } catch (e) {
+    if (e instanceof AmbientError && e.status === 403) return { crds: [], unreadable: `${e.message}${e.hint !== undefined ? `; ${e.hint}` : ''}` };
+    throw e;
+  }
   const byName = new Map<string, CustomResourceDefinition>();
   for (const crd of lists.flat()) if (isIstioConfigCrd(crd.metadata.name)) byName.set(crd.metadata.name, crd);
-  return [...byName.values()].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+  return { crds: [...byName.values()].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name)), unreadable: undefined };
 }
 
 /** `virtualservices.networking.istio.io` → true; `gateways.gateway.networking.k8s.io` → false. */
@@ -66,10 +82,12 @@ export interface CrdState {
   /** The Helm release that owns them, from `meta.helm.sh/release-name` (undefined: not Helm-owned). */
   helmRelease: string | undefined;
   helmNamespace: string | undefined;
+  /** Why the CRDs could not be listed (403), if so. */
+  unreadable: string | undefined;
 }
 
 /** Summarises the CRDs found by `readIstioCrds` (pure). */
-export function crdState(crds: CustomResourceDefinition[]): CrdState {
+export function crdState(crds: CustomResourceDefinition[], unreadable?: string): CrdState {
   const versions: string[] = [];
   const unversioned: string[] = [];
   let helmRelease: string | undefined;
@@ -90,6 +108,7 @@ export function crdState(crds: CustomResourceDefinition[]): CrdState {
     has130Marker: crds.some((c) => c.metadata.name === CRD_MARKER_1_30.name),
     helmRelease,
     helmNamespace,
+    unreadable,
   };
 }
 
@@ -104,6 +123,7 @@ export interface CrdVerdict {
  * makes it `unknown`, unless the 1.30 schema marker proves the CRDs older than a >=1.30 target.
  */
 export function crdsAtLeast(state: CrdState, version: string): CrdVerdict {
+  if (state.unreadable !== undefined) return { status: 'unknown', reason: `the CRDs could not be listed: ${state.unreadable}` };
   if (state.count === 0) return { status: 'todo', reason: 'no Istio CRDs found (none labelled app.kubernetes.io/part-of=istio or chart=istio)' };
   if (state.oldest !== undefined && semver.lt(state.oldest, version)) {
     return { status: 'todo', reason: `the Istio CRDs are at ${state.oldest}${state.newest !== state.oldest ? ` (some at ${state.newest ?? '?'})` : ''}` };

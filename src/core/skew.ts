@@ -244,6 +244,7 @@ function crdFinding(input: SkewInput, against: Revision | undefined): Finding {
   const base = { component: 'crds' as const, name: 'istio-crds', namespace: '', version: crds.oldest ?? null, controlPlane: against?.name ?? null, controlPlaneVersion: against?.version ?? null, rule: 'crd-version' as const };
   const release = crds.helmRelease ?? BASE_RELEASE;
   const upgrade = (v: string): string => `helm upgrade ${release} istio/base -n ${crds.helmNamespace ?? mesh.istioNamespace} --version ${v} --reuse-values`;
+  if (crds.unreadable !== undefined) return { ...base, status: 'warn', message: `cannot tell the version of the Istio CRDs: they could not be listed (${crds.unreadable})` };
   if (crds.count === 0) return { ...base, status: 'warn', message: `no Istio CRDs found (none labelled app.kubernetes.io/part-of=istio or chart=istio): istiod needs them; install the istio/base chart${against?.version !== undefined ? ` (${upgrade(against.version).replace('helm upgrade', 'helm install').replace(' --reuse-values', '')})` : ''}` };
   if (against?.version === undefined) return { ...base, status: 'ok', message: `${crds.count} Istio CRDs${crds.oldest !== undefined ? ` at ${crds.oldest}` : ''}` };
   const v = crdsAtLeast(crds, against.version);

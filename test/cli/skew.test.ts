@@ -157,6 +157,26 @@ describe('skew: the CRDs are read from their labels (§4.3)', () => {
   }
 });
 
+describe('skew: CRDs RBAC refuses to list', () => {
+  it('skew still runs: the CRD finding warns why, the --target step is unknown; exit 0', async () => {
+    const c = await startCluster(mesh('1.28.10'), { kubernetesVersion: 'v1.32.2' });
+    try {
+      c.sim.forbid({ resource: 'customresourcedefinitions' });
+      const r = await ambient(['skew', '-o', 'json'], { kubeconfig: c.kubeconfig });
+      assert.equal(r.code, 0, r.stderr);
+      const f = (JSON.parse(r.stdout) as { findings: Finding[] }).findings.find((x) => x.rule === 'crd-version');
+      assert.equal(f?.status, 'warn');
+      assert.match(f?.message ?? '', /^cannot tell the version of the Istio CRDs: they could not be listed \(.*customresourcedefinitions.*forbidden/);
+      const p = await ambient(['skew', '--target', '1.29.9', '-o', 'json'], { kubeconfig: c.kubeconfig });
+      const step = (JSON.parse(p.stdout) as { steps: { status: string; notes: string[] }[] }).steps[0];
+      assert.equal(step?.status, 'unknown');
+      assert.match(step?.notes[0] ?? '', /^the CRDs could not be listed: /);
+    } finally {
+      await c.close();
+    }
+  });
+});
+
 describe('skew: hazards of the mesh as it is (§5.4), end to end', () => {
   it('tag-labelled waypoint on istiod 1.24.0 (< 1.24.3): FAIL; on 1.27.9: silent', async () => {
     const r = await skewJson(mesh('1.24.0'));
@@ -180,5 +200,16 @@ describe('skew: hazards of the mesh as it is (§5.4), end to end', () => {
     assert.equal(off.findings.find((f) => f.rule === 'hazard:dry-run-authz-enforced'), undefined);
     const newZt = await skewJson(objects(flagged, ztunnel('1.30.3')), [], 'v1.33.2');
     assert.equal(newZt.findings.find((f) => f.rule === 'hazard:dry-run-authz-enforced'), undefined);
+  });
+});
+
+describe('skew: gateways of every Istio class (§3.11)', () => {
+  it('an agentgateway on an old proxy is judged like any gateway: two minors behind fails', async () => {
+    const gw = { name: 'edge', namespace: 'edge', className: 'istio-agentgateway', rev: 'prod' };
+    const { code, findings } = await skewJson([...mesh('1.30.3'), namespace('edge'), gateway(gw), proxyDeployment(gw, '1-30-3', '1.28.10')], [], 'v1.33.2');
+    assert.equal(code, 3);
+    const f = findings.find((x) => x.namespace === 'edge');
+    assert.equal(`${f?.component ?? ''} ${f?.name ?? ''} ${f?.status ?? ''}`, 'gateway edge fail');
+    assert.match(f?.message ?? '', /^gateway edge\/edge \(1\.28\.10\) is 2 minors behind its control plane 1-30-3 \(1\.30\.3\)/);
   });
 });
