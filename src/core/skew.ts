@@ -339,13 +339,17 @@ export function resolveTarget(mesh: Mesh, text: string): ResolvedTarget {
   }
   if (version === undefined) throw new AmbientError('input', `--target "${text}" is not a version, a minor or an installed revision`, accepted);
   if (semver.major(version) !== 1) {
-    throw new AmbientError('input', `--target ${version} is not an Istio 1.x release: the skew rules and support data cover Istio 1.x (newest known: ${latestPatch(line(SUPPORT_NEWEST)) ?? SUPPORT_NEWEST})`, `check ${SUPPORT_DATA_URL}, then pass a 1.x version`);
+    throw new AmbientError('input', `--target ${version} is not an Istio 1.x release: the skew rules and support data cover Istio 1.x (newest known: ${newestKnown()})`, `check ${SUPPORT_DATA_URL}, then pass a 1.x version`);
   }
   const same = [...mesh.revisions.values()].filter((r) => r.version === version).sort(byName);
   const existing = same[0];
   return { version, revision: existing?.name ?? version.replaceAll('.', '-'), existing, form: minorText !== undefined ? 'minor' : 'version', note };
 }
-const SUPPORT_NEWEST = '1.31.0';
+/** The newest release the support table knows (its last row's latest patch). */
+function newestKnown(): string {
+  const last = SUPPORT_TABLE.at(-1);
+  return last?.latestPatch ?? `${last?.minor ?? '?'}.x`;
+}
 
 /** One step of the runbook's order (§1.5). `done` is read from the cluster; `unknown` when it cannot be. */
 export interface UpgradeStep {
