@@ -52,7 +52,8 @@ describe('fixtures and CLI', () => {
   });
 
   it('parseArgs', () => {
-    assert.deepEqual(parseArgs(['--fixture', 'a', '--fixture=b', '--port', '0', '--kubeconfig', 'k', '--k8s-version', 'v1.30.0']), { fixtures: ['a', 'b'], port: 0, kubeconfig: 'k', k8sVersion: 'v1.30.0' });
+    assert.deepEqual(parseArgs(['--fixture', 'a', '--fixture=b', '--port', '0', '--kubeconfig', 'k', '--k8s-version', 'v1.30.0']), { fixtures: ['a', 'b'], port: 0, kubeconfig: 'k', k8sVersion: 'v1.30.0', unhealthyRevisions: [] });
+    assert.deepEqual(parseArgs(['--kubeconfig', 'k', '--unhealthy-revision', '1-28-10', '--unhealthy-revision=1-29-0']).unhealthyRevisions, ['1-28-10', '1-29-0']);
     assert.throws(() => parseArgs(['--fixture', 'a']), /--kubeconfig <path> is required/);
     assert.throws(() => parseArgs(['--kubeconfig', 'k', '--bogus']), /unknown argument/);
   });
