@@ -286,7 +286,13 @@ export function revisionUsage(mesh: Mesh): Map<string, RevisionUsage> {
   return usage;
 }
 
-/** The revisions something in the data plane uses (§5.3: what istio-cni is judged against): every reason but Helm ownership. */
+/** Reasons that hold no proxy to the revision: Helm ownership and validation serve no data plane. */
+const CONTROL_ONLY: ReadonlySet<UsageCode> = new Set(['helm', 'validator']);
+
+/**
+ * The revisions something in the data plane uses (§5.3: what istio-cni is judged against): tags,
+ * namespaces, pods, gateways and ztunnel's pin; not Helm ownership or the default validator.
+ */
 export function dataPlaneRevisions(usage: Map<string, RevisionUsage>): string[] {
-  return [...usage.values()].filter((u) => u.reasons.some((r) => r.code !== 'helm')).map((u) => u.revision);
+  return [...usage.values()].filter((u) => u.reasons.some((r) => !CONTROL_ONLY.has(r.code))).map((u) => u.revision);
 }

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Finding } from '../../src/core/skew.ts';
 import type { KubeObject } from '../cluster/types.ts';
-import { ambientNamespace, cni, gateway, istioCrds, istiod, namespace, proxyDeployment, restamp, revOf, tagObjects, withEnv, ztunnel } from '../support/builders.ts';
+import { ambientNamespace, cni, gateway, helmRender, istioCrds, istiod, namespace, proxyDeployment, restamp, revOf, tagObjects, withEnv, ztunnel } from '../support/builders.ts';
 import { ambient } from '../support/cli.ts';
 import { startCluster } from '../support/sim.ts';
 
@@ -122,6 +122,15 @@ describe('skew: istio-cni is judged against the revisions in use (§5.3)', () =>
     assert.equal(note?.controlPlane, '1-31-0-rc-0');
     assert.equal(note?.status, 'ok');
     assert.match(note?.message ?? '', /^note: nothing in the data plane uses revision 1-31-0-rc-0 \(1\.31\.0-rc\.0\): istio-cni is not judged against it/);
+  });
+
+  it('a revision held only by the default validator is not judged against: it serves no data plane', async () => {
+    // The base chart's validator still on a 1.30 revision nothing else uses (§3.8): IN USE for removal, idle for CNI.
+    const validator = restamp(helmRender('1.28.10', 'base-default-validator-rev-1-28-10.yaml'), '1.28.10', '1.30.3');
+    const { code, findings, stderr } = await skewJson([...mesh('1.28.10'), ...istiod('1.30.3'), ...validator], [], 'v1.32.2');
+    assert.equal(code, 0, stderr);
+    assert.deepEqual(statusOf(findings.filter((f) => f.component === 'istio-cni' && f.rule === 'data-plane-skew')), ['istio-cni/istio-system/istio-cni-node@1-28-10:data-plane-skew:ok']);
+    assert.equal(findings.find((f) => f.rule === 'idle-revision')?.controlPlane, '1-30-3');
   });
 
   it('a waypoint labelled with a 1.30 revision puts 1.30 in use: a 1.28 CNI is two minors behind it; without it, fine', async () => {
