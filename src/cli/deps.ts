@@ -23,6 +23,18 @@ export interface Deps {
   contexts: (args: Pick<KubeArgs, 'kubeconfig'>) => Promise<KubeContextInfo[]>;
   /** Where `--verbose` request logs go (stderr). */
   verboseLog?: (line: string) => void;
+  /**
+   * One line about the state a writing command would leave if it stopped now: set while it writes,
+   * printed by a second interrupt, which exits at once (src/cli/run.ts).
+   */
+  interruptNote?: { current: string | undefined };
+  /** A new operation id (recorded on a tag while a move runs). Default: derived from `now`. */
+  newId?: () => string;
+}
+
+/** An operation id from the injected generator, else from the clock. */
+export function operationId(deps: Deps): string {
+  return deps.newId?.() ?? deps.now().getTime().toString(36);
 }
 
 /**

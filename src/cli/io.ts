@@ -46,9 +46,18 @@ function lineSpinner(write: (t: string) => void): Spinner {
 export function processIo(): Io {
   const noColor = (process.env['NO_COLOR'] ?? '') !== '';
   const stderrIsTTY = process.stderr.isTTY;
+  // A reader that went away (`| head`): stop writing there, quietly; the command still finishes
+  // what it is doing (a move is never cut short by its output).
+  const closed = { stdout: false, stderr: false };
+  for (const name of ['stdout', 'stderr'] as const) {
+    process[name].on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE') throw e;
+      closed[name] = true;
+    });
+  }
   return {
-    out: (t) => void process.stdout.write(t),
-    err: (t) => void process.stderr.write(t),
+    out: (t) => void (closed.stdout || process.stdout.write(t)),
+    err: (t) => void (closed.stderr || process.stderr.write(t)),
     stdinIsTTY: process.stdin.isTTY,
     stderrIsTTY,
     colorOut: process.stdout.isTTY && !noColor,
@@ -79,7 +88,9 @@ export function processIo(): Io {
       }),
     spinner: (text) => {
       if (!stderrIsTTY) return lineSpinner((t) => void process.stderr.write(t));
-      const s = ora({ text, stream: process.stderr, color: noColor ? false : 'cyan', isEnabled: true }).start();
+      // discardStdin off: ora would put the terminal in raw mode, so Ctrl-C typed there would reach
+      // us only through ora's re-signalling, and a kill -9 would leave the terminal raw.
+      const s = ora({ text, stream: process.stderr, color: noColor ? false : 'cyan', isEnabled: true, discardStdin: false }).start();
       return {
         update: (t) => void (s.text = t),
         succeed: (t) => void s.succeed(t),

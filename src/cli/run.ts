@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import yargs, { type Argv, type CommandModule } from 'yargs';
 import { AmbientError } from '../core/errors.ts';
 import { kubeConnector, kubeContexts, type Deps } from './deps.ts';
@@ -88,22 +89,42 @@ export function report(e: unknown, deps: Deps, verbose: boolean): number {
   return exitCode('internal');
 }
 
+/** The signals a CLI run treats as "stop": Ctrl-C, kill, and a closed terminal. */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
 /**
- * The process entry of every executable: wires the real process into Deps, turns the first Ctrl-C
- * into an abort (commands stop cleanly, exit 130) and a second one into an immediate exit.
+ * The process entry of every executable: wires the real process into Deps. SIGINT, SIGTERM and
+ * SIGHUP are handled alike: the first aborts (reads stop, a running write finishes and is undone,
+ * exit 130); a second exits at once, after saying what state a write in progress leaves.
  */
 export async function main(factories: CommandFactory[], opts: Omit<RunOptions, 'version'>, argv: string[] = process.argv.slice(2)): Promise<void> {
   const controller = new AbortController();
-  let interrupts = 0;
-  process.on('SIGINT', () => {
-    interrupts++;
-    if (interrupts > 1) process.exit(exitCode('interrupted'));
-    controller.abort(new AmbientError('interrupted', 'interrupted'));
-  });
   const io = processIo();
+  const interruptNote: { current: string | undefined } = { current: undefined };
+  let interrupts = 0;
+  const onSignal = (sig: string): void => {
+    interrupts++;
+    if (interrupts > 1) {
+      io.err(`\nerror: ${sig} again: stopped at once; ${interruptNote.current ?? 'nothing was being written'}\n`);
+      process.exit(exitCode('interrupted'));
+    }
+    if (interruptNote.current !== undefined) io.err(`\n${sig}: finishing the request in flight, then undoing this run's writes (a second signal stops at once)\n`);
+    controller.abort(new AmbientError('interrupted', `interrupted (${sig})`));
+  };
+  for (const sig of STOP_SIGNALS) process.on(sig, () => onSignal(sig));
   const env = { ...process.env };
   const log = (line: string): void => io.err(`${line}\n`);
-  const deps: Deps = { io, env, signal: controller.signal, now: () => new Date(), connect: kubeConnector(env, controller.signal, log), contexts: kubeContexts(env), verboseLog: log };
+  const deps: Deps = {
+    io,
+    env,
+    signal: controller.signal,
+    now: () => new Date(),
+    connect: kubeConnector(env, controller.signal, log),
+    contexts: kubeContexts(env),
+    verboseLog: log,
+    interruptNote,
+    newId: () => randomUUID().slice(0, 8),
+  };
   const code = await run(argv, factories, deps, { ...opts, version: VERSION });
   process.exitCode = controller.signal.aborted && code !== 0 ? exitCode('interrupted') : code;
 }

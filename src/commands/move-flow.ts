@@ -1,6 +1,8 @@
 /**
- * The shared flow of `tag-move` and `tag-rollback`: show the change, stop for a dry run, confirm,
- * apply (the only write path: core/apply.ts), then wait for the gateways and waypoints to follow.
+ * The shared flow of `tag-move` and `tag-rollback` (and, tag after tag, of a future `upgrade`):
+ * show the change (validated by the server first), stop for a dry run, confirm, open the --wait
+ * watch, apply (the only write path: core/apply.ts), report each object from a fresh read, then
+ * wait for the gateways and waypoints to follow.
  */
 import type { Deps } from '../cli/deps.ts';
 import { paint } from '../cli/io.ts';
@@ -8,13 +10,13 @@ import { parseDuration, type KubeArgs, type MutationArgs, type OutputFormat } fr
 import { renderProblems } from '../cli/render/common.ts';
 import { renderPlan } from '../cli/render/plan.ts';
 import { renderStructured } from '../cli/render/structured.ts';
-import { applyPlan } from '../core/apply.ts';
+import { applyPlan, applySteps, describeStates, incompleteHint, previewOnServer, type ApplyResult } from '../core/apply.ts';
 import { AmbientError } from '../core/errors.ts';
 import { GATEWAY_MANAGED, GATEWAY_NAME, REV } from '../core/labels.ts';
 import { isReady } from '../core/mesh.ts';
 import type { Deployment, KubeObject } from '../core/model.ts';
 import type { Cluster } from '../core/ports.ts';
-import type { Plan } from '../core/tag-plan.ts';
+import { planQuestion, type Plan } from '../core/tag-plan.ts';
 
 export type FlowArgs = KubeArgs & MutationArgs & { output: OutputFormat };
 
@@ -24,6 +26,15 @@ function asList(objects: KubeObject[], format: OutputFormat): string | undefined
   return renderStructured({ apiVersion: 'v1', kind: 'List', items: objects }, format);
 }
 
+/** The objects a plan leaves (what a dry run prints): created and replaced ones, in apply order. */
+const finals = (plan: Plan): KubeObject[] => plan.writes.filter((w) => w.action !== 'delete').map((w) => w.after);
+
+/** A failure before the first write: the message says nothing changed. */
+function beforeAnyWrite(e: unknown): unknown {
+  if (!(e instanceof AmbientError) || /nothing was changed/.test(e.message)) return e;
+  return new AmbientError(e.kind, `${e.message}; nothing was changed`, e.hint, { cause: e });
+}
+
 /** Runs the flow for a plan. `verb` words the prompt and the result ("Move", "Roll back"). */
 export async function executePlan(deps: Deps, args: FlowArgs, cluster: Cluster, plan: Plan, verb: string): Promise<void> {
   const { io } = deps;
@@ -31,27 +42,31 @@ export async function executePlan(deps: Deps, args: FlowArgs, cluster: Cluster, 
   const structured = args.output === 'json' || args.output === 'yaml';
   io.err(renderProblems(plan.warnings, io.colorErr));
   if (plan.writes.length === 0) {
-    io.err(`tag ${plan.tag} already points at ${plan.to} (${plan.toVersion}) and its objects match the chart: nothing to do\n`);
+    io.err(`tag ${plan.tag} already points at ${plan.to ?? '?'} (${plan.toVersion ?? '?'}) and its objects match the chart: nothing to do\n`);
     if (structured) io.out(asList([], args.output) ?? '');
     return;
   }
-  io.err(renderPlan(plan, io.colorErr));
   if (dryRun === 'client') {
-    if (structured) io.out(asList(plan.writes.map((w) => w.after), args.output) ?? '');
+    io.err(renderPlan(plan, io.colorErr));
+    if (structured) io.out(asList(finals(plan), args.output) ?? '');
     io.err('dry run (client): nothing was sent to the cluster\n');
     return;
   }
+  // The server validates every write (RBAC, schema, admission) and its answers are the diff.
+  const shown = await previewOnServer(cluster, plan).catch((e: unknown) => {
+    throw beforeAnyWrite(e);
+  });
+  io.err(renderPlan(shown, io.colorErr));
   if (dryRun === 'server') {
-    const res = await applyPlan(cluster, plan, { dryRun: true });
-    if (structured) io.out(asList(res.written.map((w) => w.result), args.output) ?? '');
-    io.err(`dry run (server): the API server accepted all ${res.written.length} write(s); nothing was persisted\n`);
+    if (structured) io.out(asList(finals(shown), args.output) ?? '');
+    io.err(`dry run (server): the API server accepted all ${shown.writes.length} write(s); nothing was persisted\n`);
     return;
   }
   if (!args.yes) {
     if (!io.stdinIsTTY) {
       throw new AmbientError('usage', 'refusing to change the cluster without confirmation: stdin is not a terminal', 'pass --yes to confirm, or --dry-run to only look');
     }
-    const answer = await io.prompt(`${verb} tag ${plan.tag} from ${plan.from ?? '(new)'} to ${plan.to}? [y/N] `, deps.signal).catch((e: unknown) => {
+    const answer = await io.prompt(planQuestion(plan, verb), deps.signal).catch((e: unknown) => {
       io.err('\n');
       throw new AmbientError('interrupted', 'interrupted at the confirmation prompt: nothing was changed', undefined, { cause: e });
     });
@@ -60,54 +75,149 @@ export async function executePlan(deps: Deps, args: FlowArgs, cluster: Cluster, 
       return;
     }
   }
-  const result = await applyPlan(cluster, plan, { dryRun: false, shouldStop: () => deps.signal.aborted });
-  if (structured) io.out(asList(result.written.map((w) => w.result), args.output) ?? '');
-  const done = result.written.map((w) => `${w.write.action === 'create' ? 'created' : 'updated'} ${w.result.kind} ${w.result.metadata.name}`);
-  io.err(`${paint(io.colorErr, 'green', '✔')} tag ${plan.tag} now points at ${plan.to} (${plan.toVersion})${plan.from !== undefined ? `, was ${plan.from}` : ''}: ${done.join(', ')}\n`);
-  const wait = args.wait ?? io.stderrIsTTY;
-  if (wait && plan.followers.length > 0) await waitForFollowers(deps, args, cluster, plan);
-  else if (plan.followers.length > 0) io.err(`${plan.followers.length} gateway(s)/waypoint(s) follow ${plan.tag}; istiod rolls them to ${plan.to} now (check: kubectl ambient tags ${plan.tag})\n`);
-  io.err(`next: check with "kubectl ambient tags ${plan.tag}"; undo with "kubectl ambient tag-rollback ${plan.tag}"\n`);
+  const wait = (args.wait ?? io.stderrIsTTY) && plan.followers.length > 0 && plan.to !== undefined;
+  // The watch opens before any write: a missing permission (or a dead connection) stops here.
+  const waiter = wait ? await openWaiter(deps, cluster, plan) : undefined;
+  if (deps.signal.aborted) {
+    waiter?.cancel();
+    throw new AmbientError('interrupted', 'interrupted before the first write: nothing was changed');
+  }
+  let result: ApplyResult;
+  const note = deps.interruptNote;
+  try {
+    result = await applyPlan(cluster, plan, {
+      shouldStop: () => deps.signal.aborted,
+      onProgress: (known) => {
+        if (note !== undefined) note.current = `${known}; ${applySteps(plan).length > 1 ? incompleteHint(plan) : `check with "kubectl ambient tags ${plan.tag}"`}`;
+      },
+    });
+  } catch (e) {
+    waiter?.cancel();
+    throw e;
+  } finally {
+    if (note !== undefined) note.current = undefined;
+  }
+  if (structured) io.out(asList(result.objects, args.output) ?? '');
+  io.err(`${paint(io.colorErr, 'green', '✔')} ${doneLine(plan)}\n`);
+  io.err(`  read back: ${describeStates(result.states)}\n`);
+  if (waiter !== undefined) await waiter.finish(args);
+  else if (plan.followers.length > 0 && plan.to !== undefined) io.err(`${plan.followers.length} gateway(s)/waypoint(s) follow ${plan.tag}; istiod rolls them to ${plan.to} now (check: kubectl ambient tags ${plan.tag})\n`);
+  if (plan.to !== undefined) io.err(`next: check with "kubectl ambient tags ${plan.tag}"; undo with "${undoCommand(plan)}"\n`);
+}
+
+/** What undoes a completed plan: a rollback for a move, a move back for a rollback. */
+function undoCommand(plan: Plan): string {
+  const o = plan.operation;
+  // A completed move (or an undone rollback) is undone by a rollback; a completed rollback (or an
+  // undone move) by moving to where the tag was (or was heading).
+  const viaRollback = plan.mode === 'undo' ? o.op === 'rollback' : o.op === 'move';
+  const back = plan.mode === 'undo' ? o.to : o.from;
+  return viaRollback || back === null ? `kubectl ambient tag-rollback ${plan.tag}` : `kubectl ambient tag-move ${plan.tag} ${back}`;
+}
+
+/** `tag prod now points at 1-28-10 (1.28.10), was 1-27-9: updated ..., created ...`. */
+function doneLine(plan: Plan): string {
+  const done = plan.writes.map((w) => `${w.action === 'create' ? 'created' : w.action === 'delete' ? 'deleted' : 'updated'} ${w.after.kind} ${w.after.metadata.name}`);
+  if (plan.to === undefined) return `tag ${plan.tag} removed (the interrupted creation is undone): ${done.join(', ')}`;
+  const how = plan.mode === 'finish' ? ` (finished operation ${plan.operation.id})` : plan.mode === 'undo' ? ` (undid operation ${plan.operation.id})` : '';
+  return `tag ${plan.tag} now points at ${plan.to} (${plan.toVersion ?? '?'})${plan.mode === 'new' && plan.from !== undefined ? `, was ${plan.from}` : ''}${how}: ${done.join(', ')}`;
+}
+
+/** A --wait watch, opened before the writes. */
+interface Waiter {
+  /** After the writes: waits until every follower runs the target, or fails with the move applied. */
+  finish(args: FlowArgs): Promise<void>;
+  cancel(): void;
 }
 
 /**
- * Waits, watching (not polling) the proxy Deployments, until every Gateway/waypoint that follows
- * the tag runs the new revision with its rollout complete (issue #3 step 8).
+ * Opens the watch on the proxy Deployments (list + watch accepted) before anything is written, so
+ * that RBAC refusing `watch deployments` stops with nothing changed. Events before the writes are
+ * only kept; `finish` then waits (watching, not polling) until every Gateway/waypoint following the
+ * tag runs the target revision with its rollout complete (issue #3 step 8).
  */
-async function waitForFollowers(deps: Deps, args: FlowArgs, cluster: Cluster, plan: Plan): Promise<void> {
+async function openWaiter(deps: Deps, cluster: Cluster, plan: Plan): Promise<Waiter> {
+  const to = plan.to ?? '';
   const wanted = new Set(plan.followers.map((g) => `${g.namespace}/${g.name}`));
-  const what = plan.followers.every((g) => g.kind === 'waypoint') ? 'waypoints' : plan.followers.every((g) => g.kind === 'gateway') ? 'gateways' : 'gateways/waypoints';
-  const spinner = deps.io.spinner(`${what} on ${plan.to}: 0/${wanted.size}`);
-  const timeoutMs = parseDuration(args.timeout, '--timeout');
-  const timeout = AbortSignal.timeout(timeoutMs);
-  let pending: string[] = [...wanted];
-  const done = (objects: Deployment[]): boolean => {
+  const ctl = new AbortController();
+  let latest: Deployment[] | undefined;
+  let armed = false;
+  let pending: string[] = [...wanted].sort();
+  let onUpdate: ((ok: number) => void) | undefined;
+  const check = (objects: Deployment[]): boolean => {
     const ok = new Set<string>();
     for (const d of objects) {
       const key = `${d.metadata.namespace ?? ''}/${d.metadata.labels?.[GATEWAY_NAME] ?? ''}`;
-      if (wanted.has(key) && d.spec?.template?.metadata?.annotations?.[REV] === plan.to && isReady(d)) ok.add(key);
+      if (wanted.has(key) && d.spec?.template?.metadata?.annotations?.[REV] === to && isReady(d)) ok.add(key);
     }
     pending = [...wanted].filter((k) => !ok.has(k)).sort();
-    spinner.update(`${what} on ${plan.to}: ${ok.size}/${wanted.size}`);
+    onUpdate?.(ok.size);
     return pending.length === 0;
   };
+  let opened!: () => void;
+  const open = new Promise<void>((resolve) => (opened = resolve));
+  const watching = cluster.watch(
+    { kind: 'Deployment', labelSelector: GATEWAY_MANAGED },
+    (objects) => {
+      latest = objects;
+      return armed && check(objects);
+    },
+    AbortSignal.any([ctl.signal, deps.signal]),
+    { onOpen: () => opened() },
+  );
+  watching.catch(() => undefined); // observed below; never an unhandled rejection
+  const what = plan.followers.every((g) => g.kind === 'waypoint') ? 'waypoints' : plan.followers.every((g) => g.kind === 'gateway') ? 'gateways' : 'gateways/waypoints';
   try {
-    await cluster.watch({ kind: 'Deployment', labelSelector: GATEWAY_MANAGED }, done, AbortSignal.any([timeout, deps.signal]));
+    await Promise.race([open, watching.then(() => undefined)]);
   } catch (e) {
-    // Ctrl-C or the timeout may cut the watch's own list short: that is the outcome below, not a failure.
-    if (!deps.signal.aborted && !timeout.aborted) {
-      spinner.stop();
-      throw e;
-    }
+    throw beforeAnyWrite(
+      e instanceof AmbientError
+        ? new AmbientError(e.kind, `${e.message} (--wait watches the Deployments of the ${what} that follow ${plan.tag})`, `pass --no-wait to move without waiting, then check with "kubectl ambient tags ${plan.tag}"${e.hint !== undefined ? `; or ${e.hint}` : ''}`, { cause: e })
+        : e,
+    );
   }
-  if (pending.length === 0) {
-    spinner.succeed(`${what} on ${plan.to}: ${wanted.size}/${wanted.size}`);
-    return;
-  }
-  spinner.fail(`${what} on ${plan.to}: ${wanted.size - pending.length}/${wanted.size}`);
-  const rollback = `kubectl ambient tag-rollback ${plan.tag}${args.context !== undefined ? ` --context ${args.context}` : ''}`;
-  if (deps.signal.aborted) {
-    throw new AmbientError('interrupted', `stopped waiting: the move of ${plan.tag} to ${plan.to} stays applied; not yet on ${plan.to}: ${pending.join(', ')}`, `check with "kubectl ambient tags ${plan.tag}", roll back with "${rollback}"`);
-  }
-  throw new AmbientError('wait-timeout', `timed out after ${args.timeout}: the move of ${plan.tag} to ${plan.to} is applied, but not yet on ${plan.to}: ${pending.join(', ')}`, `check with "kubectl ambient tags ${plan.tag}"; to roll back run "${rollback}"`);
+  return {
+    cancel: () => ctl.abort(),
+    finish: async (args) => {
+      const spinner = deps.io.spinner(`${what} on ${to}: 0/${wanted.size}`);
+      onUpdate = (ok) => spinner.update(`${what} on ${to}: ${ok}/${wanted.size}`);
+      armed = true;
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        ctl.abort();
+      }, parseDuration(args.timeout, '--timeout'));
+      let failure: unknown;
+      try {
+        // Followers already on the target before any event: done without waiting for one.
+        if (latest !== undefined && check(latest)) ctl.abort();
+        else await watching;
+      } catch (e) {
+        failure = e;
+      } finally {
+        clearTimeout(timer);
+        ctl.abort();
+      }
+      if (pending.length === 0) {
+        spinner.succeed(`${what} on ${to}: ${wanted.size}/${wanted.size}`);
+        return;
+      }
+      spinner.fail(`${what} on ${to}: ${wanted.size - pending.length}/${wanted.size}`);
+      const rollback = `kubectl ambient tag-rollback ${plan.tag}${args.context !== undefined ? ` --context ${args.context}` : ''}`;
+      if (deps.signal.aborted) {
+        throw new AmbientError('interrupted', `stopped waiting: the move of ${plan.tag} to ${to} stays applied; not yet on ${to}: ${pending.join(', ')}`, `check with "kubectl ambient tags ${plan.tag}", roll back with "${rollback}"`);
+      }
+      if (timedOut) {
+        throw new AmbientError('wait-timeout', `timed out after ${args.timeout}: the move of ${plan.tag} to ${to} is applied, but not yet on ${to}: ${pending.join(', ')}`, `check with "kubectl ambient tags ${plan.tag}"; to roll back run "${rollback}"`);
+      }
+      // RBAC changed, a credential expired, the connection died: the move is applied all the same.
+      const cause = failure instanceof Error ? failure.message : failure === undefined ? 'the watch ended' : JSON.stringify(failure);
+      throw new AmbientError(
+        'wait-timeout',
+        `the move of ${plan.tag} to ${to} is applied, but waiting for its ${what} failed (${cause}); unverified: ${pending.join(', ')} on ${to}`,
+        `check with "kubectl ambient tags ${plan.tag}"; to roll back run "${rollback}"`,
+        { cause: failure },
+      );
+    },
+  };
 }

@@ -1,5 +1,5 @@
 import type { Argv, CommandModule } from 'yargs';
-import type { Deps } from '../cli/deps.ts';
+import { operationId, type Deps } from '../cli/deps.ts';
 import { validateMutationArgs, withKubeOptions, withMutationOptions, withOutputOptions } from '../cli/options.ts';
 import { planTagMove, validateNames } from '../core/tag-plan.ts';
 import { loadMesh } from './common.ts';
@@ -23,7 +23,7 @@ export function tagMoveCommand(deps: Deps): CommandModule<object, TagMoveArgs> {
       validateMutationArgs(args);
       validateNames(args.tag, args.revision); // before any API call
       const { cluster, mesh } = await loadMesh(deps, args);
-      const plan = planTagMove(mesh, { tag: args.tag, revision: args.revision, create: args.create, force: args.force, now: deps.now() });
+      const plan = planTagMove(mesh, { tag: args.tag, revision: args.revision, create: args.create, force: args.force, now: deps.now(), id: operationId(deps) });
       await executePlan(deps, args, cluster, plan, 'Move');
     },
   };

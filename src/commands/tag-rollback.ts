@@ -1,8 +1,8 @@
 import type { Argv, CommandModule } from 'yargs';
-import type { Deps } from '../cli/deps.ts';
+import { operationId, type Deps } from '../cli/deps.ts';
 import { validateMutationArgs, withKubeOptions, withMutationOptions, withOutputOptions } from '../cli/options.ts';
 import { renderStructured } from '../cli/render/structured.ts';
-import { planTagMove, rollbackTarget, validateNames } from '../core/tag-plan.ts';
+import { planTagRollback, validateNames } from '../core/tag-plan.ts';
 import { summariseTags } from '../core/views.ts';
 import { loadMesh } from './common.ts';
 import { executePlan, type FlowArgs } from './move-flow.ts';
@@ -33,8 +33,7 @@ export function tagRollbackCommand(deps: Deps): CommandModule<object, TagRollbac
         else deps.io.out(view.history.length === 0 ? `no recorded history for ${args.tag}\n` : `${view.history.map((h, i) => `${view.history.length - i}. ${h.revision}  (moved away ${h.at})`).reverse().join('\n')}\n`);
         return;
       }
-      const target = rollbackTarget(mesh, args.tag, args.to);
-      const plan = planTagMove(mesh, { tag: args.tag, revision: target.revision, create: false, force: args.force, now: deps.now() }, target.remaining === undefined ? undefined : { entries: target.remaining });
+      const plan = planTagRollback(mesh, { tag: args.tag, to: args.to, force: args.force, now: deps.now(), id: operationId(deps) });
       await executePlan(deps, args, cluster, plan, 'Roll back');
     },
   };

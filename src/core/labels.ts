@@ -117,3 +117,7 @@ export function istiodName(revision: string): string {
 
 /** Our own annotation prefix: the history of a tag lives here, never under istio.io (issue #3 step 6). */
 export const HISTORY = 'kubectl-ambient.dev/tag-history';
+/** Our record of a tag move or rollback under way (issue #12): present only until the operation completes. */
+export const OPERATION = 'kubectl-ambient.dev/tag-operation';
+/** The Kubernetes namespace-name label (1.21+), used by the chart's `auto.` webhook (§1.3 row 5). */
+export const NAMESPACE_NAME = 'kubernetes.io/metadata.name';

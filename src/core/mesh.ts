@@ -1,4 +1,4 @@
-import { readHistory, type HistoryEntry } from './history.ts';
+import { readHistory, readOperation, type HistoryEntry, type TagOperation } from './history.ts';
 import { readsDefaultValidator, readsTagServices } from './istio-rules.ts';
 import {
   APP,
@@ -57,6 +57,16 @@ export interface Tag {
   /** Every revision whose istiod counts the tag among its own (`GetMyTags`, §3.1): two for a split tag. */
   claimants: string[];
   history: HistoryEntry[];
+  /** Why the history annotation could not be read (it is then treated as empty and reported). */
+  historyError: string | undefined;
+  /**
+   * A tag-move or tag-rollback that started and has not completed (interrupted, or running now):
+   * both `from` and `to` are in use until it is finished or undone (§3.7 row 2: a split tag keeps
+   * both revisions in use).
+   */
+  intent: TagOperation | undefined;
+  /** Why the operation record could not be read (reported; moves refuse until it is removed). */
+  intentError: string | undefined;
 }
 
 /** Where a Gateway's requested revision came from (§3.2: own label, else its namespace's, else the default). */
@@ -308,7 +318,7 @@ function joinTags(mwcs: WebhookConfiguration[], services: Service[], validator: 
   const tag = (name: string): Tag => {
     let t = tags.get(name);
     if (t === undefined) {
-      t = { name, webhook: undefined, service: undefined, webhooks: [], services: [], validator: undefined, revision: '', claimants: [], history: [] };
+      t = { name, webhook: undefined, service: undefined, webhooks: [], services: [], validator: undefined, revision: '', claimants: [], history: [], historyError: undefined, intent: undefined, intentError: undefined };
       tags.set(name, t);
     }
     return t;
@@ -325,7 +335,13 @@ function joinTags(mwcs: WebhookConfiguration[], services: Service[], validator: 
     t.webhook = t.webhooks.find((m) => m.metadata.name === tagWebhookName(t.name, ns)) ?? t.webhooks[0];
     t.service = t.services.find((v) => v.metadata.name === tagServiceName(t.name)) ?? t.services[0];
     t.revision = label(t.webhook, REV) ?? label(t.service, REV) ?? '';
-    t.history = readHistory(t.webhook ?? t.service);
+    // Our annotations live on the tag's first object: its webhook, or the Service of a Service-only tag.
+    const h = readHistory(t.webhook ?? t.service);
+    t.history = h.value;
+    t.historyError = h.error;
+    const op = readOperation(t.webhook ?? t.service);
+    t.intent = op.value;
+    t.intentError = op.error;
     if (t.name === DEFAULT_TAG) t.validator = validator;
     const claimants = new Set<string>();
     for (const m of t.webhooks) addDefined(claimants, label(m, REV));

@@ -84,16 +84,21 @@ export type WriteOp =
 export interface ClusterWriter extends ClusterReader {
   /** Performs one write; with dryRun the server validates it and persists nothing. Returns the object the server returned. */
   write(op: WriteOp, opts: { dryRun: boolean; fieldManager: string }): Promise<KubeObject>;
-  /** Reads one object by kind, namespace and name; undefined when it does not exist. */
-  get<K extends KindName>(kind: K, name: string, namespace?: string): Promise<KindTypes[K] | undefined>;
+  /**
+   * Reads one object by kind, namespace and name; undefined when it does not exist. `ignoreAbort`:
+   * the read goes on after Ctrl-C (a writer settling its writes and reading back what it left).
+   */
+  get<K extends KindName>(kind: K, name: string, namespace?: string, opts?: { ignoreAbort?: boolean }): Promise<KindTypes[K] | undefined>;
   /**
    * Watches objects of a kind until `until` returns true for the current set or the signal aborts.
-   * Calls `onChange` with the full current set after each event.
+   * Calls `onChange` with the full current set after each event, and `onOpen` once the first watch
+   * request is accepted (list and watch permitted: a caller can check that before changing anything).
    */
   watch<K extends KindName>(
     query: ListQuery<K>,
     onChange: (objects: KindTypes[K][]) => boolean,
     signal: AbortSignal,
+    opts?: { onOpen?: () => void },
   ): Promise<void>;
 }
 

@@ -1,38 +1,67 @@
 /**
- * Plans a tag move or rollback: validation, the objects to write (rendered like the chart, §1),
- * the diff and the warnings, all pure. `applyPlan` (src/core/apply.ts) is the only writer.
+ * Plans a tag move or rollback, pure: validation, the objects as they will be once the operation
+ * completes (the live objects with what Istio's chart owns rendered like the target's chart,
+ * chart-merge.ts), the diff, the warnings and the operation record that makes the change
+ * crash-consistent (history.ts). `applyPlan` (apply.ts) is the only writer.
+ *
+ * A plan is one of three modes: `new` (a fresh move or rollback), `finish` (a move/rollback an
+ * earlier run left incomplete, re-run with the same target) and `undo` (the same, back to where it
+ * started). The `upgrade` command can plan several tags in a row with these functions.
  */
 import semver from 'semver';
+import { serviceOver, serviceRepointed, validatorRepointed, webhookConfigOver, withAnnotation, type ForeignWebhook } from './chart-merge.ts';
 import { objectChanges, type Change } from './diff.ts';
 import { AmbientError } from './errors.ts';
 import { forwardMoveWarning } from './hazards.ts';
-import { appendHistory, popHistory, type HistoryEntry } from './history.ts';
-import { DEFAULT_TAG, DEFAULT_VALIDATOR, HISTORY, REV, istiodName } from './labels.ts';
+import { appended, operationCommands, operationValue, type HistoryEntry, type TagOperation, type TagRole } from './history.ts';
+import { DEFAULT_TAG, DEFAULT_VALIDATOR, HISTORY, OPERATION, REV, istiodName } from './labels.ts';
 import { ambientLabelled, helmOwner, nameList, namespacesLabelled, type GatewayInfo, type Mesh, type Revision, type Tag } from './mesh.ts';
+import type { KubeObject, WebhookConfiguration } from './model.ts';
 import { revisionNameError, tagNameError } from './names.ts';
-import { injectorOf, renderTag } from './tag-render.ts';
-import type { KubeObject, Service, WebhookConfiguration } from './model.ts';
+import { AUTO_WEBHOOK, injectorOf, renderTag, templateShape } from './tag-render.ts';
 import type { Problem } from './views.ts';
 
-/** One object of a plan: what is there now, what will be written. */
+/** Which object of a tag a write is about. */
+export type WriteRole = TagRole | 'validator';
+
+/** One object of a plan: what is there now and what it will be once the operation completes. */
 export interface PlannedWrite {
-  action: 'create' | 'replace';
-  /** The object as read (with its resourceVersion), for `replace`. */
+  action: 'create' | 'replace' | 'delete';
+  role: WriteRole;
+  /** The object as read (with its resourceVersion): the precondition of a replace or delete. */
   before: KubeObject | undefined;
-  /** The object to write; for `replace` it carries `before`'s resourceVersion (optimistic concurrency). */
+  /** The object once the operation completes; for a delete, the object deleted (= before). */
   after: KubeObject;
+  /** Every change from `before` to `after` (empty for create and delete). */
   changes: Change[];
+  /** Why an object is deleted (shown in the diff). */
+  reason?: string;
 }
 
-/** A tag move, ready to show, confirm and apply. */
+export type PlanMode = 'new' | 'finish' | 'undo';
+
+/** A tag change, ready to show, confirm and apply. */
 export interface Plan {
   tag: string;
-  /** The revision the tag points at now (undefined for a new tag). */
+  mode: PlanMode;
+  /** What the operation record says the user ran (for `finish`/`undo`: the interrupted command). */
+  op: 'move' | 'rollback';
+  /** The revision the tag pointed at before the operation (undefined: a new tag). */
   from: string | undefined;
-  to: string;
-  toVersion: string;
-  /** Writes in apply order: webhook, Service, default validator. Empty when nothing changes. */
+  /** The revision it points at once the plan is applied (undefined: an undone creation removes the tag). */
+  to: string | undefined;
+  toVersion: string | undefined;
+  /** The object our annotations (history, operation record) live on. */
+  holder: TagRole;
+  /** The record the holder carries while the writes run; `pending` when an earlier run wrote it. */
+  operation: TagOperation;
+  pending: boolean;
+  /** The history once the plan is applied. */
+  history: HistoryEntry[];
+  /** Object changes in apply order, the holder last. Empty: nothing to do. */
   writes: PlannedWrite[];
+  /** Every object of the tag (changed or not, as read, or as created): what the final message reads back. */
+  objects: { role: WriteRole; object: KubeObject }[];
   warnings: Problem[];
   /** Gateways and waypoints that follow the tag (their proxies roll to the new revision). */
   followers: GatewayInfo[];
@@ -47,6 +76,17 @@ export interface MoveOptions {
   /** Move even when the target istiod is not ready. */
   force: boolean;
   now: Date;
+  /** The id recorded for a new operation. */
+  id: string;
+}
+
+export interface RollbackOptions {
+  tag: string;
+  /** Roll back to this revision instead of the newest in the history. */
+  to: string | undefined;
+  force: boolean;
+  now: Date;
+  id: string;
 }
 
 /** Validates names before any API call (issue #3 step 1). */
@@ -73,61 +113,16 @@ function targetRevision(mesh: Mesh, revision: string): Revision {
   return r;
 }
 
-/**
- * The rendered object over the live one's identity: its name (a tag made with
- * `istioctl tag set --webhook-name` keeps it), its resourceVersion and its other annotations.
- */
-function withMeta(obj: KubeObject, before: KubeObject | undefined, annotations: Record<string, string>): KubeObject {
-  const meta = { ...obj.metadata, ...(before !== undefined ? { name: before.metadata.name } : {}) };
-  if (before?.metadata.resourceVersion !== undefined) meta.resourceVersion = before.metadata.resourceVersion;
-  const merged = { ...(before?.metadata.annotations ?? {}), ...(obj.metadata.annotations ?? {}), ...annotations };
-  if (Object.keys(merged).length > 0) meta.annotations = merged;
-  return { ...obj, metadata: meta };
-}
-
-/** The history annotation shown as the revisions it remembers, not as raw JSON. */
-function readable(c: Change): Change {
-  if (c.path !== `annotation ${HISTORY}`) return c;
-  const revs = (v: string | undefined): string | undefined => (v === undefined ? undefined : (JSON.parse(v) as HistoryEntry[]).map((h) => h.revision).join(' > ') || '(empty)');
-  return { path: 'history', before: revs(c.before), after: revs(c.after) };
-}
-
-function write(before: KubeObject | undefined, after: KubeObject): PlannedWrite {
-  return {
-    action: before === undefined ? 'create' : 'replace',
-    before,
-    after,
-    changes: before === undefined ? [] : objectChanges(before, after).map(readable),
-  };
-}
-
-/** The Service written to a tag whose Service exists: the render over the live object (keeps clusterIP & co). */
-function serviceOver(existing: Service, desired: Service, annotations: Record<string, string>): Service {
-  return {
-    ...existing,
-    metadata: { ...existing.metadata, labels: desired.metadata.labels ?? {}, ...(Object.keys(annotations).length > 0 ? { annotations: { ...(existing.metadata.annotations ?? {}), ...annotations } } : {}) },
-    spec: { ...(existing.spec ?? {}), ports: desired.spec?.ports ?? [], selector: desired.spec?.selector ?? {} },
-  };
-}
-
-/** A pre-1.28 target keeps a tag's existing Service pointing at it too (webhook and Service must agree, §3.1). */
-function serviceRepointed(existing: Service, revision: string): Service {
-  return {
-    ...existing,
-    metadata: { ...existing.metadata, labels: { ...(existing.metadata.labels ?? {}), [REV]: revision } },
-    spec: { ...(existing.spec ?? {}), selector: { ...(existing.spec?.selector ?? {}), [REV]: revision } },
-  };
-}
-
-/** `istiod-default-validator` pointed at the revision (§2.2 step 6): its label and its service name. */
-function validatorRepointed(v: WebhookConfiguration, revision: string): WebhookConfiguration {
-  return {
-    ...v,
-    metadata: { ...v.metadata, labels: { ...(v.metadata.labels ?? {}), [REV]: revision } },
-    webhooks: (v.webhooks ?? []).map((w) =>
-      w.clientConfig.service === undefined ? w : { ...w, clientConfig: { ...w.clientConfig, service: { ...w.clientConfig.service, name: istiodName(revision) } } },
-    ),
-  };
+/** The target's version and readiness, checked before anything is planned. */
+function usableTarget(mesh: Mesh, revision: string, force: boolean): { target: Revision; version: string } {
+  const target = targetRevision(mesh, revision);
+  if (target.version === undefined) {
+    throw new AmbientError('input', `cannot tell the Istio version of revision ${target.name} (image ${target.image ?? 'unknown'} has no version tag and no version label)`, 'the tag objects depend on the chart version; fix the istiod image or labels');
+  }
+  if (!force && (target.ready === 0 || target.ready < target.desired)) {
+    throw new AmbientError('problems', `istiod of revision ${target.name} is not ready (${target.ready}/${target.desired})`, 'wait for it, or pass --force to move the tag anyway');
+  }
+  return { target, version: target.version };
 }
 
 const WAYPOINT_TAG_FIX = '1.24.3';
@@ -182,95 +177,299 @@ function warningsFor(mesh: Mesh, t: Tag | undefined, tag: string, target: Revisi
   if (oldVersion !== undefined && semver.minor(oldVersion) - semver.minor(semver.coerce(version)?.version ?? version) > 1) {
     w.push({ severity: 'warning', code: 'backwards', message: `this moves ${tag} back more than one minor version (${oldVersion} -> ${version}): gateways and waypoints will run a much older proxy` });
   }
+  if (t?.historyError !== undefined) {
+    w.push({ severity: 'warning', code: 'bad-history', message: `the history annotation ${HISTORY} of tag ${tag} is malformed (${t.historyError}): it is replaced, the earlier revisions it held are lost` });
+  }
   return w;
 }
 
+/** The objects a tag has now. */
+function rolesOf(t: Tag | undefined): TagRole[] {
+  return [...(t?.webhook !== undefined ? (['webhook'] as const) : []), ...(t?.service !== undefined ? (['service'] as const) : [])];
+}
+
 /**
- * Plans pointing TAG at REVISION. Throws `input` errors for unknown or invalid names and `problems`
- * for safety refusals (target not ready without --force). History: `appendTo` records where the tag
- * was; a rollback passes the history it leaves behind instead.
+ * The objects the chart of `version` renders for the tag (§1.3): the webhook, except for a tag
+ * defined by its 1.28+ Service alone (adding one would inject sidecars into namespaces labelled
+ * with the tag, ambient ones included, §3.1, §3.6), and the Service from 1.28 on.
  */
-export function planTagMove(mesh: Mesh, o: MoveOptions, history?: { entries: HistoryEntry[] }): Plan {
+function chartRoles(t: Tag | undefined, version: string): TagRole[] {
+  const serviceOnly = t !== undefined && t.webhook === undefined && t.service !== undefined;
+  return [...(serviceOnly ? [] : (['webhook'] as const)), ...(templateShape(version).service || serviceOnly ? (['service'] as const) : [])];
+}
+
+function write(role: WriteRole, before: KubeObject | undefined, after: KubeObject): PlannedWrite {
+  return { action: before === undefined ? 'create' : 'replace', role, before, after, changes: before === undefined ? [] : objectChanges(before, after) };
+}
+
+/** What to write, given where the tag goes. The core of every mode. */
+interface Change0 {
+  mode: PlanMode;
+  operation: TagOperation;
+  pending: boolean;
+  /** undefined: the tag is removed (an undone creation). */
+  target: { revision: Revision; version: string } | undefined;
+  toObjects: TagRole[];
+  history: HistoryEntry[];
+}
+
+function planChange(mesh: Mesh, tag: string, t: Tag | undefined, c: Change0): Plan {
+  const writes: PlannedWrite[] = [];
+  const warnings: Problem[] = [];
+  const holder: TagRole = c.toObjects.includes('webhook') || t?.webhook !== undefined ? 'webhook' : 'service';
+  const helm = helmOwner(t?.webhook) !== undefined || helmOwner(t?.service) !== undefined;
+  // Our annotations once done: the new history (kept absent on a tag that never had one), no operation record.
+  const finalise = (o: KubeObject): KubeObject => {
+    const hadHistory = o.metadata.annotations?.[HISTORY] !== undefined;
+    const withHistory = c.history.length > 0 || hadHistory ? withAnnotation(o, HISTORY, JSON.stringify(c.history)) : o;
+    return withAnnotation(withHistory, OPERATION, undefined);
+  };
+
+  if (c.target === undefined) {
+    // Undoing a creation: the objects the interrupted tag-move --create made are deleted, the holder last.
+    if (t?.service !== undefined && holder !== 'service') writes.push({ action: 'delete', role: 'service', before: t.service, after: t.service, changes: [], reason: 'created by the interrupted tag-move --create' });
+    const h = holder === 'webhook' ? t?.webhook : t?.service;
+    if (h !== undefined) writes.push({ action: 'delete', role: holder, before: h, after: h, changes: [], reason: 'created by the interrupted tag-move --create' });
+  } else {
+    const { revision: target, version } = c.target;
+    const enableNamespacesByDefault = tag === DEFAULT_TAG && (t?.webhook?.webhooks ?? []).some((w) => w.name === AUTO_WEBHOOK);
+    const rendered = renderTag({ tag, revision: target.name, version, istioNamespace: mesh.istioNamespace, canonical: injectorOf(target.canonicalWebhooks[0]), enableNamespacesByDefault });
+    // Keep the caBundle a live webhook already has when the canonical one has none yet (§3.5).
+    const liveCa = t?.webhook?.webhooks?.find((w) => w.clientConfig.caBundle !== undefined)?.clientConfig.caBundle;
+    if (liveCa !== undefined) for (const w of rendered.webhook.webhooks ?? []) w.clientConfig.caBundle ??= liveCa;
+
+    let hook: PlannedWrite | undefined;
+    if (c.toObjects.includes('webhook')) {
+      if (t?.webhook !== undefined) {
+        const from = c.operation.from ?? (t.revision !== '' ? t.revision : undefined);
+        const merged = webhookConfigOver(t.webhook, rendered.webhook, { istioNamespace: mesh.istioNamespace, fromRevision: from, helmOwned: helm });
+        hook = write('webhook', t.webhook, merged.object);
+        warnings.push(...foreignWarnings(tag, t.webhook, merged.foreign, from, target.name));
+      } else {
+        hook = write('webhook', undefined, rendered.webhook);
+      }
+    }
+    if (c.toObjects.includes('service')) {
+      if (rendered.service !== undefined) writes.push(t?.service !== undefined ? write('service', t.service, serviceOver(t.service, rendered.service, helm)) : write('service', undefined, rendered.service));
+      else if (t?.service !== undefined) writes.push(write('service', t.service, serviceRepointed(t.service, target.name)));
+    } else if (t?.service !== undefined && holder !== 'service') {
+      // §7: left, a tag Service keeps the 1.28+ istiod claiming the tag (§3.1).
+      const reason = templateShape(version).service ? `the tag had no Service at ${target.name}` : `the ${version} chart renders no tag Service; left, it would keep the newer istiod claiming ${tag}`;
+      writes.push({ action: 'delete', role: 'service', before: t.service, after: t.service, changes: [], reason });
+    }
+    const validator = tag === DEFAULT_TAG ? mesh.defaultValidator : undefined;
+    if (validator !== undefined && validator.metadata.name === DEFAULT_VALIDATOR) writes.push(write('validator', validator, validatorRepointed(validator, target.name)));
+    if (hook !== undefined) writes.push(hook);
+    // The holder's final write carries the history and drops the operation record (even when
+    // nothing else of it changes).
+    let h = writes.find((w) => w.role === holder);
+    const live = holder === 'webhook' ? t?.webhook : t?.service;
+    if (h === undefined && live !== undefined) writes.push((h = write(holder, live, live)));
+    if (h !== undefined && h.action !== 'delete') {
+      h.after = finalise(h.after);
+      h.changes = h.before === undefined ? [] : objectChanges(h.before, h.after);
+    }
+  }
+  const kept = writes.filter((w) => w.action !== 'replace' || w.changes.length > 0);
+  // The holder last: its final write completes the operation.
+  kept.sort((a, b) => Number(a.role === holder) - Number(b.role === holder));
+  const objects = kept.map((w) => ({ role: w.role, object: w.before ?? w.after }));
+  const unchanged: [WriteRole, KubeObject | undefined][] = [['service', t?.service], ['validator', tag === DEFAULT_TAG ? mesh.defaultValidator : undefined], ['webhook', t?.webhook]];
+  for (const [role, o] of unchanged) if (o !== undefined && !objects.some((x) => x.role === role)) objects.push({ role, object: o });
+  // Always in one order (the write order): Service, validator, webhook.
+  const rank: Record<WriteRole, number> = { service: 0, validator: 1, webhook: 2 };
+  objects.sort((a, b) => rank[a.role] - rank[b.role]);
+  const followers = mesh.gateways.filter((g) => g.tag === tag);
+  const baseWarnings = c.target !== undefined ? warningsFor(mesh, t, tag, c.target.revision, c.target.version, followers) : [];
+  return {
+    tag,
+    mode: c.mode,
+    op: c.operation.op,
+    from: c.operation.from ?? undefined,
+    to: c.target?.revision.name,
+    toVersion: c.target?.version,
+    holder,
+    operation: c.operation,
+    pending: c.pending,
+    history: c.history,
+    writes: kept,
+    objects,
+    warnings: [...baseWarnings, ...warnings],
+    followers,
+    namespaces: namespacesLabelled(mesh, tag),
+  };
+}
+
+function foreignWarnings(tag: string, live: WebhookConfiguration, foreign: ForeignWebhook[], from: string | undefined, to: string): Problem[] {
+  return foreign
+    .filter((f) => f.repointed)
+    .map((f) => ({
+      severity: 'warning' as const,
+      code: 'foreign-webhook',
+      message: `webhook ${f.name} of ${live.metadata.name} is not rendered by Istio's chart for tag ${tag} but called ${istiodName(from ?? '')}: it now calls ${istiodName(to)} too, the rest of it is kept`,
+    }));
+}
+
+/** A tag whose operation record cannot be read: nothing is moved until someone looks. */
+function refuseUnreadable(t: Tag): void {
+  if (t.intentError === undefined) return;
+  const o = t.webhook ?? t.service;
+  const kind = t.webhook !== undefined ? 'mutatingwebhookconfiguration' : `service -n ${o?.metadata.namespace ?? ''}`;
+  throw new AmbientError(
+    'problems',
+    `the operation record (annotation ${OPERATION}) on ${o?.metadata.name ?? t.name} is unreadable: ${t.intentError}`,
+    `check the tag's objects with "kubectl ambient tags ${t.name}", then remove the record: kubectl annotate ${kind} ${o?.metadata.name ?? ''} ${OPERATION}-`,
+  );
+}
+
+function pendingRefusal(t: Tag, p: TagOperation, asked: string): AmbientError {
+  const { finish, undo } = operationCommands(t.name, p);
+  return new AmbientError(
+    'problems',
+    `tag ${t.name} has an unfinished tag-${p.op} from ${p.from ?? '(new)'} to ${p.to} (operation ${p.id}, started ${p.at}), so it cannot be ${asked}`,
+    `finish it with "${finish}" or undo it with "${undo}" first`,
+  );
+}
+
+/** Finishing or undoing the operation an earlier run left on the tag. */
+function planPending(mesh: Mesh, t: Tag, p: TagOperation, mode: 'finish' | 'undo', force: boolean): Plan {
+  const revision = mode === 'finish' ? p.to : p.from;
+  const target = revision === null ? undefined : (() => {
+    const u = usableTarget(mesh, revision, force);
+    return { revision: u.target, version: u.version };
+  })();
+  return planChange(mesh, t.name, t, {
+    mode,
+    operation: p,
+    pending: true,
+    target,
+    toObjects: mode === 'finish' ? p.toObjects : p.fromObjects,
+    history: mode === 'finish' ? p.history : t.history,
+  });
+}
+
+/**
+ * Plans `tag-move TAG REVISION`. Throws `input` errors for unknown or invalid names and `problems`
+ * for safety refusals (target not ready without --force, an unfinished operation to another
+ * revision). With an unfinished operation on the tag, moving to its target finishes it and moving
+ * to where it started undoes it.
+ */
+export function planTagMove(mesh: Mesh, o: MoveOptions): Plan {
   validateNames(o.tag, o.revision);
-  const target = targetRevision(mesh, o.revision);
+  const t = mesh.tags.get(o.tag);
+  if (t !== undefined) {
+    refuseUnreadable(t);
+    const p = t.intent;
+    if (p !== undefined) {
+      if (o.revision === p.to) return planPending(mesh, t, p, 'finish', o.force);
+      if (o.revision === p.from) return planPending(mesh, t, p, 'undo', o.force);
+      throw pendingRefusal(t, p, `moved to ${o.revision}`);
+    }
+  }
+  const { target, version } = usableTarget(mesh, o.revision, o.force);
   const existingRevision = mesh.revisions.get(o.tag);
   if (o.tag !== DEFAULT_TAG && existingRevision !== undefined && existingRevision.canonicalWebhooks.length + existingRevision.canonicalServices.length > 0) {
     throw new AmbientError('input', `cannot use "${o.tag}" as a tag: a control-plane revision has that name`, 'pick another tag name');
   }
-  const t = mesh.tags.get(o.tag);
   if (t === undefined && !o.create) {
     const known = [...mesh.tags.keys()].sort();
     throw new AmbientError('input', `tag "${o.tag}" does not exist in namespace ${mesh.istioNamespace}`, `pass --create to create it (existing tags: ${known.join(', ') || 'none'})`);
   }
-  if (target.version === undefined) {
-    throw new AmbientError('input', `cannot tell the Istio version of revision ${target.name} (image ${target.image ?? 'unknown'} has no version tag and no version label)`, 'the tag objects depend on the chart version; fix the istiod image or labels');
-  }
-  if (!o.force && (target.ready === 0 || target.ready < target.desired)) {
-    throw new AmbientError('problems', `istiod of revision ${target.name} is not ready (${target.ready}/${target.desired})`, 'wait for it, or pass --force to move the tag anyway');
-  }
-  const version = target.version;
-  const rendered = renderTag({ tag: o.tag, revision: target.name, version, istioNamespace: mesh.istioNamespace, canonical: injectorOf(target.canonicalWebhooks[0]) });
-  const entries = history?.entries ?? t?.history ?? [];
   const from = t !== undefined && t.revision !== '' ? t.revision : undefined;
-  const historyValue =
-    history !== undefined ? JSON.stringify(entries) : from !== undefined && from !== target.name ? appendHistory(entries, { revision: from, at: o.now.toISOString() }) : JSON.stringify(entries);
-  const holder = t?.webhook ?? t?.service; // the history lives on the webhook, or on a Service-only tag's Service
-  const annotations = entries.length === 0 && historyValue === '[]' && holder?.metadata.annotations?.[HISTORY] === undefined ? {} : { [HISTORY]: historyValue };
+  const history = from !== undefined && from !== target.name ? appended(t?.history ?? [], { revision: from, at: o.now.toISOString(), objects: rolesOf(t) }) : (t?.history ?? []);
+  return planNew(mesh, o.tag, t, { op: 'move', id: o.id, now: o.now, from, target, version, history, toObjects: chartRoles(t, version) });
+}
 
-  // Keep the caBundle a live webhook already has when the canonical one has none yet (§3.5).
-  const liveCa = t?.webhook?.webhooks?.find((w) => w.clientConfig.caBundle !== undefined)?.clientConfig.caBundle;
-  if (liveCa !== undefined) for (const w of rendered.webhook.webhooks ?? []) w.clientConfig.caBundle ??= liveCa;
-
-  // A 1.28+ tag defined by its Service alone stays that way: adding the webhook would start injecting
-  // sidecars into namespaces labelled with the tag, ambient ones included (§3.1, §3.6).
-  const serviceOnly = t !== undefined && t.webhook === undefined && t.service !== undefined;
-  if (serviceOnly && rendered.service === undefined) {
+function planNew(
+  mesh: Mesh,
+  tag: string,
+  t: Tag | undefined,
+  n: { op: 'move' | 'rollback'; id: string; now: Date; from: string | undefined; target: Revision; version: string; history: HistoryEntry[]; toObjects: TagRole[] },
+): Plan {
+  if (t !== undefined && t.webhook === undefined && t.service !== undefined && !templateShape(n.version).service) {
     throw new AmbientError(
       'problems',
-      `tag "${o.tag}" is defined by its Service alone, which istiod before 1.28 does not read, and ${target.name} is ${version}`,
+      `tag "${tag}" is defined by its Service alone, which istiod before 1.28 does not read, and ${n.target.name} is ${n.version}`,
       'move it to a 1.28+ revision, or recreate it with a webhook (delete the Service, then tag-move --create)',
     );
   }
-  const candidates: PlannedWrite[] = serviceOnly ? [] : [write(t?.webhook, withMeta(rendered.webhook, t?.webhook, annotations))];
-  if (rendered.service !== undefined) {
-    candidates.push(t?.service !== undefined ? write(t.service, serviceOver(t.service, rendered.service, serviceOnly ? annotations : {})) : write(undefined, rendered.service));
-  } else if (t?.service !== undefined) {
-    candidates.push(write(t.service, serviceRepointed(t.service, target.name)));
-  }
-  const validator = o.tag === DEFAULT_TAG ? mesh.defaultValidator : undefined;
-  if (validator !== undefined && validator.metadata.name === DEFAULT_VALIDATOR) candidates.push(write(validator, validatorRepointed(validator, target.name)));
-
-  const writes = candidates.filter((w) => w.action === 'create' || w.changes.length > 0);
-  const followers = mesh.gateways.filter((g) => g.tag === o.tag);
-  const namespaces = namespacesLabelled(mesh, o.tag);
-  return { tag: o.tag, from, to: target.name, toVersion: version, writes, warnings: warningsFor(mesh, t, o.tag, target, version, followers), followers, namespaces };
+  const operation: TagOperation = { id: n.id, op: n.op, from: n.from ?? null, to: n.target.name, at: n.now.toISOString(), history: n.history, fromObjects: rolesOf(t), toObjects: n.toObjects };
+  return planChange(mesh, tag, t, { mode: 'new', operation, pending: false, target: { revision: n.target, version: n.version }, toObjects: n.toObjects, history: n.history });
 }
 
 /**
- * Where a rollback goes and the history it leaves: the newest entry, or the newest entry for `--to`;
- * `remaining` undefined means "record the current revision, like a move".
+ * Plans `tag-rollback TAG [--to REVISION]`: back to the newest revision of the history (or the
+ * newest entry for `--to`), restoring the objects the tag had there (the entry records them), and
+ * consuming the history from that entry on. A `--to` outside the history is a plain move (where
+ * the tag was is recorded). With an unfinished operation on the tag: an interrupted move is undone,
+ * an interrupted rollback finished.
  */
-export function rollbackTarget(mesh: Mesh, tag: string, to: string | undefined): { revision: string; remaining: HistoryEntry[] | undefined } {
-  validateNames(tag, to);
-  const t = mesh.tags.get(tag);
-  if (t === undefined) throw new AmbientError('input', `tag "${tag}" does not exist in namespace ${mesh.istioNamespace}`, `existing tags: ${[...mesh.tags.keys()].sort().join(', ') || 'none'}`);
-  const history = t.history;
+export function planTagRollback(mesh: Mesh, o: RollbackOptions): Plan {
+  validateNames(o.tag, o.to);
+  const t = mesh.tags.get(o.tag);
+  if (t === undefined) throw new AmbientError('input', `tag "${o.tag}" does not exist in namespace ${mesh.istioNamespace}`, `existing tags: ${[...mesh.tags.keys()].sort().join(', ') || 'none'}`);
+  refuseUnreadable(t);
+  const p = t.intent;
+  if (p !== undefined) {
+    if (p.op === 'move' && (o.to === undefined || o.to === p.from)) return planPending(mesh, t, p, 'undo', o.force);
+    if (p.op === 'rollback' && (o.to === undefined || o.to === p.to)) return planPending(mesh, t, p, 'finish', o.force);
+    throw pendingRefusal(t, p, `rolled back${o.to !== undefined ? ` to ${o.to}` : ''}`);
+  }
   const installed = [...mesh.revisions.keys()].sort();
-  if (to === undefined) {
-    const last = history.at(-1);
+  const from = t.revision !== '' ? t.revision : undefined;
+  let revision: string;
+  let history: HistoryEntry[];
+  let objects: TagRole[] | undefined;
+  if (o.to === undefined) {
+    if (t.historyError !== undefined) {
+      throw new AmbientError('input', `the history of tag "${o.tag}" (annotation ${HISTORY}) is malformed: ${t.historyError}`, `pick the revision with --to (installed revisions: ${installed.join(', ') || 'none'})`);
+    }
+    const last = t.history.at(-1);
     if (last === undefined) {
       throw new AmbientError(
         'input',
-        `tag "${tag}" has no recorded history (it was created by Helm or istioctl, or never moved by kubectl ambient)`,
-        `to move it, run "kubectl ambient tag-move ${tag} <revision>" (installed revisions: ${installed.join(', ') || 'none'})`,
+        `tag "${o.tag}" has no recorded history (it was created by Helm or istioctl, or never moved by kubectl ambient)`,
+        `to move it, run "kubectl ambient tag-move ${o.tag} <revision>" (installed revisions: ${installed.join(', ') || 'none'})`,
       );
     }
     if (!mesh.revisions.has(last.revision)) {
-      throw new AmbientError('input', `the previous revision of "${tag}", ${last.revision}, is no longer installed`, `pick one with --to (installed: ${installed.join(', ') || 'none'})`);
+      throw new AmbientError('input', `the previous revision of "${o.tag}", ${last.revision}, is no longer installed`, `pick one with --to (installed: ${installed.join(', ') || 'none'})`);
     }
-    return { revision: last.revision, remaining: JSON.parse(popHistory(history)) as HistoryEntry[] };
+    revision = last.revision;
+    history = t.history.slice(0, -1);
+    objects = last.objects;
+  } else {
+    const idx = t.history.map((h) => h.revision).lastIndexOf(o.to);
+    revision = o.to;
+    if (idx === -1) {
+      // A --to outside the history is a plain move: where the tag was is recorded.
+      history = from !== undefined && from !== o.to ? appended(t.history, { revision: from, at: o.now.toISOString(), objects: rolesOf(t) }) : t.history;
+    } else {
+      history = t.history.slice(0, idx);
+      objects = t.history[idx]?.objects;
+    }
   }
-  const idx = history.map((h) => h.revision).lastIndexOf(to);
-  // A --to outside the history is a plain move: where the tag was is recorded (undefined = record).
-  return { revision: to, remaining: idx === -1 ? undefined : history.slice(0, idx) };
+  const { target, version } = usableTarget(mesh, revision, o.force);
+  return planNew(mesh, o.tag, t, { op: 'rollback', id: o.id, now: o.now, from, target, version, history, toObjects: objects ?? chartRoles(t, version) });
+}
+
+/** One line for the top of the diff: what the plan does. */
+export function planTitle(plan: Plan): string {
+  const arrow = `${plan.from ?? '(new)'} -> ${plan.to ?? '(removed)'}${plan.toVersion !== undefined ? ` (${plan.toVersion})` : ''}`;
+  const interrupted = `the interrupted tag-${plan.op} ${plan.operation.from ?? '(new)'} -> ${plan.operation.to} (operation ${plan.operation.id})`;
+  if (plan.mode === 'finish') return `tag ${plan.tag}: finishing ${interrupted}`;
+  if (plan.mode === 'undo') return `tag ${plan.tag}: undoing ${interrupted}: ${plan.to !== undefined ? `back to ${plan.to}${plan.toVersion !== undefined ? ` (${plan.toVersion})` : ''}` : 'its objects are deleted'}`;
+  return `tag ${plan.tag}: ${arrow}`;
+}
+
+/** The confirmation question for a plan. */
+export function planQuestion(plan: Plan, verb: string): string {
+  if (plan.mode === 'finish') return `Finish the tag-${plan.op} of ${plan.tag} to ${plan.to ?? '?'}? [y/N] `;
+  if (plan.mode === 'undo') return `Undo the tag-${plan.op} of ${plan.tag}${plan.to !== undefined ? ` (back to ${plan.to})` : ' (delete its objects)'}? [y/N] `;
+  return `${verb} tag ${plan.tag} from ${plan.from ?? '(new)'} to ${plan.to ?? '?'}? [y/N] `;
+}
+
+/** The operation record's annotation value as the plan writes it. */
+export function recordValue(plan: Plan): string {
+  return operationValue(plan.operation);
 }

@@ -17,6 +17,7 @@ import {
   ISTIO,
   ISTIO_INJECTION,
   MANAGED_BY,
+  NAMESPACE_NAME,
   OPERATOR_COMPONENT,
   OWNING_RESOURCE,
   RELEASE,
@@ -44,6 +45,11 @@ export interface TagRenderInput {
    * planes), service name and path, reinvocationPolicy. Absent: the chart defaults.
    */
   canonical?: Webhook | undefined;
+  /**
+   * `sidecarInjectorWebhook.enableNamespacesByDefault` (istioctl `--auto-inject-namespaces`): the
+   * default tag also gets the `auto.` webhook (§1.3 row 5). Default false, like the chart.
+   */
+  enableNamespacesByDefault?: boolean;
 }
 
 /** Version-range rules of the template (§1.2). */
@@ -82,8 +88,14 @@ function exprs(...e: [string, string, string[]?][]): LabelSelector {
   return { matchExpressions: e.map(([key, operator, values]) => (values === undefined ? { key, operator } : { key, operator, values })) };
 }
 
-/** The webhooks of a tag in template order: 2, or 4 for `default` (§1.3 tables). */
-function webhookSelectors(tag: string): { name: string; namespaceSelector: LabelSelector; objectSelector: LabelSelector }[] {
+/** Namespaces the chart's `auto.` webhook never injects (§1.3 row 5). */
+const AUTO_EXCLUDED_NAMESPACES = ['kube-system', 'kube-public', 'kube-node-lease', 'local-path-storage'];
+
+/** Name of the webhook the chart adds to `default` with enableNamespacesByDefault (§1.3 row 5). */
+export const AUTO_WEBHOOK = 'auto.sidecar-injector.istio.io';
+
+/** The webhooks of a tag in template order: 2, or 4 (5 with enableNamespacesByDefault) for `default` (§1.3 tables). */
+function webhookSelectors(tag: string, enableNamespacesByDefault: boolean): { name: string; namespaceSelector: LabelSelector; objectSelector: LabelSelector }[] {
   const hooks = [
     {
       name: 'rev.namespace.sidecar-injector.istio.io',
@@ -109,6 +121,13 @@ function webhookSelectors(tag: string): { name: string; namespaceSelector: Label
         objectSelector: exprs([SIDECAR_INJECT, 'In', ['true']], [REV, 'DoesNotExist']),
       },
     );
+    if (enableNamespacesByDefault) {
+      hooks.push({
+        name: AUTO_WEBHOOK,
+        namespaceSelector: exprs([ISTIO_INJECTION, 'DoesNotExist'], [REV, 'DoesNotExist'], [NAMESPACE_NAME, 'NotIn', AUTO_EXCLUDED_NAMESPACES]),
+        objectSelector: exprs([SIDECAR_INJECT, 'DoesNotExist'], [REV, 'DoesNotExist']),
+      });
+    }
   }
   return hooks;
 }
@@ -147,7 +166,7 @@ export function renderTagWebhook(input: TagRenderInput): WebhookConfiguration {
     apiVersion: 'admissionregistration.k8s.io/v1',
     kind: 'MutatingWebhookConfiguration',
     metadata: { name: tagWebhookName(input.tag, input.istioNamespace), labels },
-    webhooks: webhookSelectors(input.tag).map((w) => ({
+    webhooks: webhookSelectors(input.tag, input.enableNamespacesByDefault === true).map((w) => ({
       name: w.name,
       clientConfig: clientConfig(input),
       sideEffects: 'None',
@@ -201,3 +220,18 @@ export function injectorOf(mwc: WebhookConfiguration | undefined): Webhook | und
 export function renderTag(input: TagRenderInput): { webhook: WebhookConfiguration; service: Service | undefined } {
   return { webhook: renderTagWebhook(input), service: templateShape(input.version).service ? renderTagService(input) : undefined };
 }
+
+/**
+ * What the chart owns on a tag's objects, in every version it renders (§1.2, §1.3): the label keys
+ * (a key missing from one version's render is removed by a move to that version), and the fields
+ * of each webhook it renders (webhooks are matched by name). Everything else on a live object belongs to someone else
+ * and is kept: other labels and annotations, webhooks with other names, `timeoutSeconds`,
+ * `matchPolicy`, `matchConditions`, `caBundle` (istiod's, §3.5), and on the Service everything
+ * but its labels, `ports` and `selector`.
+ */
+export const CHART_OWNED = {
+  webhookLabels: [TAG, REV, OWNING_RESOURCE, OPERATOR_COMPONENT, APP, RELEASE, APP_NAME, MANAGED_BY, APP_INSTANCE, APP_PART_OF, APP_VERSION, HELM_CHART],
+  serviceLabels: [REV, TAG, OWNING_RESOURCE, OPERATOR_COMPONENT, APP, ISTIO, RELEASE, APP_NAME, MANAGED_BY, APP_INSTANCE, APP_PART_OF, APP_VERSION, HELM_CHART],
+  webhookFields: ['clientConfig', 'sideEffects', 'rules', 'failurePolicy', 'reinvocationPolicy', 'admissionReviewVersions', 'namespaceSelector', 'objectSelector'],
+  serviceFields: ['ports', 'selector'],
+} as const;

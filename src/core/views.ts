@@ -1,7 +1,8 @@
+import semver from 'semver';
 import { AmbientError } from './errors.ts';
-import { DEFAULT_TAG, DEFAULT_TAG_WEBHOOK, ISTIO_SYSTEM, REV, SIDECAR_INJECT, TAG } from './labels.ts';
+import { DEFAULT_TAG, DEFAULT_TAG_WEBHOOK, HISTORY, ISTIO_SYSTEM, OPERATION, REV, SIDECAR_INJECT, TAG } from './labels.ts';
 import { ambientLabelled, helmOwner, nameList, namespacesLabelled, type GatewayInfo, type Mesh, type Revision, type Tag } from './mesh.ts';
-import type { HistoryEntry } from './history.ts';
+import { operationCommands, type HistoryEntry, type TagRole } from './history.ts';
 import { revisionUsage, type RevisionUsage, type UsageReason, type UsageStatus } from './usage.ts';
 
 /** A Gateway or waypoint as shown in Views. */
@@ -62,6 +63,23 @@ export interface TagObjects {
   consistent: boolean;
 }
 
+/** A tag-move or tag-rollback that started and has not completed (issue #12). */
+export interface OperationView {
+  id: string;
+  /** `move` or `rollback`: what was run. */
+  op: 'move' | 'rollback';
+  /** The revision before (null: it creates the tag). */
+  from: string | null;
+  to: string;
+  /** When it started. */
+  at: string;
+  /** The objects the tag has once it completes. */
+  toObjects: TagRole[];
+  /** The command that finishes it and the one that undoes it. */
+  finish: string;
+  undo: string;
+}
+
 /** One row of `tags`. */
 export interface TagView {
   tag: string;
@@ -73,6 +91,8 @@ export interface TagView {
   gateways: GatewayRef[];
   objects: TagObjects;
   helmRelease: string | null;
+  /** An unfinished tag-move/tag-rollback (problem `incomplete`), else null. */
+  operation: OperationView | null;
   problems: Problem[];
 }
 
@@ -137,8 +157,49 @@ export function summariseRevisions(mesh: Mesh, only?: string): RevisionView[] {
     .map((r) => summariseRevision(mesh, r, usage.get(r.name) ?? { revision: r.name, status: 'safe', reasons: [], unknown: [], pods: 0 }));
 }
 
-function tagProblems(mesh: Mesh, t: Tag, objects: TagObjects): Problem[] {
+/** Where a tag's objects point, for messages: `webhook -> 1-27-9, Service -> 1-28-10`. */
+function pointing(objects: TagObjects): string {
+  const parts = [
+    objects.webhook !== null ? `webhook -> ${objects.webhookRevision ?? '?'}` : 'no webhook',
+    objects.service !== null ? `Service -> ${objects.serviceRevision ?? '?'}` : 'no Service',
+    ...(objects.validator !== null ? [`validator -> ${objects.validatorRevision ?? '?'}`] : []),
+  ];
+  return parts.join(', ');
+}
+
+/** The problems of an unfinished operation or of unreadable annotations; they explain `split`/`validator` when present. */
+function operationProblems(t: Tag, objects: TagObjects): Problem[] {
+  const holder = t.webhook ?? t.service;
   const problems: Problem[] = [];
+  if (t.intent !== undefined) {
+    const p = t.intent;
+    const { finish, undo } = operationCommands(t.name, p);
+    problems.push({
+      severity: 'error',
+      code: 'incomplete',
+      message: `tag ${t.name}: a tag-${p.op} from ${p.from ?? '(new)'} to ${p.to} (operation ${p.id}, started ${p.at}) did not complete (${pointing(objects)}): finish it with "${finish}", or undo it with "${undo}"`,
+    });
+  }
+  if (t.intentError !== undefined) {
+    problems.push({
+      severity: 'error',
+      code: 'bad-operation',
+      message: `tag ${t.name}: the operation record (annotation ${OPERATION}) on ${holder?.metadata.name ?? '?'} is unreadable (${t.intentError}); check its objects (${pointing(objects)}), then remove the annotation`,
+    });
+  }
+  if (t.historyError !== undefined) {
+    problems.push({
+      severity: 'warning',
+      code: 'bad-history',
+      message: `tag ${t.name}: the history annotation ${HISTORY} on ${holder?.metadata.name ?? '?'} is malformed (${t.historyError}): tag-rollback needs --to; the next tag-move replaces it`,
+    });
+  }
+  return problems;
+}
+
+function tagProblems(mesh: Mesh, t: Tag, objects: TagObjects): Problem[] {
+  const problems: Problem[] = operationProblems(t, objects);
+  const explained = t.intent !== undefined;
   if (t.revision !== '' && !mesh.revisions.has(t.revision)) {
     problems.push({
       severity: 'error',
@@ -146,7 +207,7 @@ function tagProblems(mesh: Mesh, t: Tag, objects: TagObjects): Problem[] {
       message: `tag ${t.name} points at revision ${t.revision}, which is not installed: move it with "kubectl ambient tag-move ${t.name} <revision>"`,
     });
   }
-  if (objects.webhookRevision !== null && objects.serviceRevision !== null && objects.webhookRevision !== objects.serviceRevision) {
+  if (!explained && objects.webhookRevision !== null && objects.serviceRevision !== null && objects.webhookRevision !== objects.serviceRevision) {
     // §3.1 (1.28+): both istiods then consider the tag theirs.
     problems.push({
       severity: 'error',
@@ -162,6 +223,24 @@ function tagProblems(mesh: Mesh, t: Tag, objects: TagObjects): Problem[] {
       message: `tag ${t.name} is defined by ${list.length} ${kind} (${list.map((o) => `${o.metadata.name} -> ${o.metadata.labels?.[REV] ?? '?'}`).join(', ')}): every one of them counts; delete the stray copies`,
     });
   }
+  // §3.7, §7: a 1.28+ target renders a tag Service next to the webhook; a Service without a webhook
+  // is what the 1.28+ istiod alone reads (sidecar injection does not follow it).
+  const version = mesh.revisions.get(objects.webhookRevision ?? '')?.version;
+  const v = version !== undefined ? semver.coerce(version)?.version : undefined;
+  if (!explained && objects.webhook !== null && objects.service === null && v !== undefined && semver.gte(v, '1.28.0')) {
+    problems.push({
+      severity: 'warning',
+      code: 'no-service',
+      message: `tag ${t.name} points at ${objects.webhookRevision ?? '?'} (${version ?? '?'}) but has no tag Service (its chart renders istiod-revision-tag-${t.name}): re-run "kubectl ambient tag-move ${t.name} ${objects.webhookRevision ?? '<revision>'}" to create it`,
+    });
+  }
+  if (!explained && objects.webhook === null && objects.service !== null) {
+    problems.push({
+      severity: 'warning',
+      code: 'service-only',
+      message: `tag ${t.name} has a Service (-> ${objects.serviceRevision ?? '?'}) but no webhook: only istiod >= 1.28 reads it and sidecar injection does not follow the tag; if a tool left it half-made, re-create the webhook with "kubectl ambient tag-move ${t.name} <revision> --create" after deleting the Service`,
+    });
+  }
   if (t.name === DEFAULT_TAG && mesh.istioNamespace !== ISTIO_SYSTEM && t.webhook !== undefined) {
     // §2.7: istiod's leader election and otherDefaultTagExists read the unsuffixed name only.
     const other = mesh.exactDefaultWebhook;
@@ -171,7 +250,7 @@ function tagProblems(mesh: Mesh, t: Tag, objects: TagObjects): Problem[] {
       message: `outside ${ISTIO_SYSTEM} the default tag's webhook is ${t.webhook.metadata.name}, but istiod's leader election and istioctl 1.28-1.30 read ${DEFAULT_TAG_WEBHOOK}${other !== undefined ? ` (which exists and points at ${other.metadata.labels?.[REV] ?? '?'})` : ' (absent)'}; unlabelled Gateways are claimed by ${nameList(mesh.defaultClaimants) || 'no revision'}`,
     });
   }
-  if (objects.validatorRevision !== null && objects.validatorRevision !== t.revision) {
+  if (!explained && objects.validatorRevision !== null && objects.validatorRevision !== t.revision) {
     problems.push({
       severity: 'error',
       code: 'validator',
@@ -232,6 +311,7 @@ function summariseTag(mesh: Mesh, t: Tag): TagView {
     gateways: mesh.gateways.filter((g) => g.tag === t.name).map(gatewayRef),
     objects,
     helmRelease: helmOwner(t.webhook) ?? helmOwner(t.service) ?? null,
+    operation: t.intent === undefined ? null : { id: t.intent.id, op: t.intent.op, from: t.intent.from, to: t.intent.to, at: t.intent.at, toObjects: t.intent.toObjects, ...operationCommands(t.name, t.intent) },
     problems: tagProblems(mesh, t, objects),
   };
 }

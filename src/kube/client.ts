@@ -6,7 +6,7 @@ import { IsomorphicFetchHttpLibrary } from '@kubernetes/client-node/dist/gen/htt
 import { AmbientError } from '../core/errors.ts';
 import type { KubeObject, ServerVersion } from '../core/model.ts';
 import { KINDS, type Cluster, type KindName, type KindTypes, type ListQuery, type WriteOp } from '../core/ports.ts';
-import { ApiError, apiError, transportError, type StatusBody, type Target } from './errors.ts';
+import { ApiError, apiError, nonJsonAnswer, parseJsonAnswer, parseStatus, transportError, type Target } from './errors.ts';
 
 /** One request as the client saw it (for `--verbose` and benchmarks). */
 export interface RequestRecord {
@@ -135,7 +135,7 @@ export class KubeClient implements Cluster {
    * Reads stop at once on Ctrl-C. A write is never cut off by Ctrl-C (only by its timeout): an
    * aborted write may or may not have landed, and the caller must know which (issue #8).
    */
-  private async sendOnce(method: HttpMethod, path: string, query: Record<string, string>, body: string | undefined, headers: Record<string, string>, timeoutMs: number): Promise<Response> {
+  private async sendOnce(method: HttpMethod, path: string, query: Record<string, string>, body: string | undefined, headers: Record<string, string>, timeoutMs: number, ignoreAbort = false): Promise<Response> {
     const url = new URL(this.server.replace(/\/+$/, '') + path);
     for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
     const auth = await this.authenticate();
@@ -144,7 +144,7 @@ export class KubeClient implements Cluster {
     if (auth.dispatcher !== undefined) ctx.setDispatcher(auth.dispatcher as Parameters<RequestContext['setDispatcher']>[0]);
     if (body !== undefined) ctx.setBody(body);
     const timeout = AbortSignal.timeout(timeoutMs);
-    ctx.setSignal(method === HttpMethod.GET ? AbortSignal.any([this.opts.signal, timeout]) : timeout);
+    ctx.setSignal(method === HttpMethod.GET && !ignoreAbort ? AbortSignal.any([this.opts.signal, timeout]) : timeout);
     const started = performance.now();
     const res = await http.send(ctx).toPromise();
     const text = await res.body.text();
@@ -153,8 +153,9 @@ export class KubeClient implements Cluster {
   }
 
   /** Sends one request with retries; returns the parsed JSON of a 2xx body or throws a classified error. */
-  private async request(method: HttpMethod, path: string, what: string, opts: { query?: Record<string, string>; body?: unknown; contentType?: string; accept?: string; notFoundOk?: boolean } = {}): Promise<unknown> {
+  private async request(method: HttpMethod, path: string, what: string, opts: { query?: Record<string, string>; body?: unknown; contentType?: string; accept?: string; notFoundOk?: boolean; ignoreAbort?: boolean } = {}): Promise<unknown> {
     const read = method === HttpMethod.GET;
+    const abortable = read && opts.ignoreAbort !== true;
     const headers: Record<string, string> = { Accept: opts.accept ?? 'application/json' };
     let body: string | undefined;
     if (opts.body !== undefined) {
@@ -164,21 +165,18 @@ export class KubeClient implements Cluster {
     for (let attempt = 0; ; attempt++) {
       let res: Response;
       try {
-        res = await this.sendOnce(method, path, opts.query ?? {}, body, headers, this.opts.timeoutMs);
+        res = await this.sendOnce(method, path, opts.query ?? {}, body, headers, this.opts.timeoutMs, !abortable);
       } catch (e) {
-        const err = transportError(e, what, this.target, this.opts.timeoutMs, read && this.opts.signal.aborted);
+        const err = transportError(e, what, this.target, this.opts.timeoutMs, abortable && this.opts.signal.aborted);
         // A dropped connection on a read is retried; a write may have landed, so it is not.
         if (read && err.kind === 'unreachable' && attempt < this.opts.retries && /lost the connection|reset|closed/.test(err.message)) continue;
         throw err;
       }
-      if (res.status >= 200 && res.status < 300) return res.text === '' ? undefined : (JSON.parse(res.text) as unknown);
+      if (res.status >= 200 && res.status < 300) return parseJsonAnswer(res.status, res.headers['content-type'], res.text, what, this.target);
       if (res.status === 404 && opts.notFoundOk === true) return undefined;
-      let status: StatusBody | undefined;
-      try {
-        status = JSON.parse(res.text) as StatusBody;
-      } catch {
-        status = undefined;
-      }
+      const status = parseStatus(res.text);
+      const nonJson = status === undefined ? nonJsonAnswer(res.status, res.headers['content-type'], res.text, what, this.target) : undefined;
+      if (nonJson !== undefined) throw nonJson;
       const err = apiError(res.status, status, what, this.target, res.headers['retry-after'] ?? null);
       const retriable = res.status === 429 || (read && (res.status >= 500 || res.status === 504));
       if (!retriable || attempt >= this.opts.retries) throw err;
@@ -233,8 +231,8 @@ export class KubeClient implements Cluster {
     }
   }
 
-  async get<K extends KindName>(kind: K, name: string, namespace?: string): Promise<KindTypes[K] | undefined> {
-    const obj = (await this.request(HttpMethod.GET, resourcePath(kind, namespace, name), describe('get', kind, namespace, name), { notFoundOk: true })) as KindTypes[K] | undefined;
+  async get<K extends KindName>(kind: K, name: string, namespace?: string, opts: { ignoreAbort?: boolean } = {}): Promise<KindTypes[K] | undefined> {
+    const obj = (await this.request(HttpMethod.GET, resourcePath(kind, namespace, name), describe('get', kind, namespace, name), { notFoundOk: true, ignoreAbort: opts.ignoreAbort === true })) as KindTypes[K] | undefined;
     return obj;
   }
 
@@ -267,7 +265,7 @@ export class KubeClient implements Cluster {
    * List, then watch from the list's resourceVersion, re-listing when the watch ends or expires (410).
    * `onChange` gets the full current set after the list and after each event; returning true stops.
    */
-  async watch<K extends KindName>(q: ListQuery<K>, onChange: (objects: KindTypes[K][]) => boolean, signal: AbortSignal): Promise<void> {
+  async watch<K extends KindName>(q: ListQuery<K>, onChange: (objects: KindTypes[K][]) => boolean, signal: AbortSignal, opts: { onOpen?: () => void } = {}): Promise<void> {
     const key = (o: KubeObject): string => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
     const what = describe('watch', q.kind, q.namespace);
     // A watch that ends or drops is resumed by listing again; only repeated failures give up, and a
@@ -293,8 +291,9 @@ export class KubeClient implements Cluster {
         this.opts.onRequest?.({ method: 'WATCH', path: url.pathname + url.search, status: res.httpStatusCode, bytes: 0, ms: 0 });
         if (res.httpStatusCode !== 200) {
           const text = await res.body.text();
-          throw apiError(res.httpStatusCode, JSON.parse(text) as StatusBody, what, this.target, null);
+          throw apiError(res.httpStatusCode, parseStatus(text), what, this.target, null);
         }
+        opts.onOpen?.();
         const stream = res.body.stream() as ReadableStream<Uint8Array> | undefined;
         if (stream === undefined) throw new AmbientError('unreachable', `the API server sent no stream for ${what}`);
         const eventsBefore = events;
@@ -307,7 +306,7 @@ export class KubeClient implements Cluster {
             const line = buf.slice(0, nl).trim();
             buf = buf.slice(nl + 1);
             if (line === '') continue;
-            const ev = JSON.parse(line) as { type: string; object: KubeObject };
+            const ev = parseJsonAnswer(200, res.headers['content-type'], line, what, this.target) as { type: string; object: KubeObject };
             if (ev.type === 'ERROR') break stream; // 410 Expired and friends: list again
             if (ev.type === 'BOOKMARK') continue;
             ev.object.apiVersion = KINDS[q.kind].apiVersion;

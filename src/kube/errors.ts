@@ -74,19 +74,84 @@ const UNREACHABLE: Record<string, string> = {
   UND_ERR_SOCKET: 'connection closed by the server',
   UND_ERR_CLOSED: 'connection closed',
   UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
-  CERT_HAS_EXPIRED: 'TLS certificate expired',
-  DEPTH_ZERO_SELF_SIGNED_CERT: 'self-signed TLS certificate not trusted',
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'TLS certificate not trusted',
-  ERR_TLS_CERT_ALTNAME_INVALID: 'TLS certificate does not match the host',
 };
 
+/**
+ * TLS verification failures (OpenSSL's codes as Node reports them): the server answered, but not
+ * with a certificate the kubeconfig trusts. Fixed in the kubeconfig, hence `config`, not "unreachable".
+ */
+const TLS_TRUST: Record<string, string> = {
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'it is self-signed and not the CA of the kubeconfig',
+  SELF_SIGNED_CERT_IN_CHAIN: 'it chains to a self-signed CA that is not the CA of the kubeconfig',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'no CA of the kubeconfig signed it',
+  UNABLE_TO_GET_ISSUER_CERT: 'its issuer is not a CA of the kubeconfig',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'its issuer is not a CA of the kubeconfig',
+  CERT_UNTRUSTED: 'it is not trusted',
+  CERT_SIGNATURE_FAILURE: 'its signature does not verify',
+  CERT_HAS_EXPIRED: 'it has expired',
+  CERT_NOT_YET_VALID: 'it is not valid yet (check the clock)',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'it does not name the host of the server URL',
+};
+
+/** The first `code` in an error's cause chain. */
 function errorCode(e: unknown): string | undefined {
-  for (let cur: unknown = e, depth = 0; cur !== undefined && cur !== null && depth < 5; depth++) {
-    const code = (cur as { code?: unknown }).code;
-    if (typeof code === 'string' && code !== '') return code;
-    cur = (cur as { cause?: unknown }).cause;
+  return causeChain(e).map((c) => (c as { code?: unknown }).code).find((c): c is string => typeof c === 'string' && c !== '');
+}
+
+/** An error and its causes, outermost first (bounded). */
+function causeChain(e: unknown): unknown[] {
+  const out: unknown[] = [];
+  for (let cur: unknown = e; cur !== undefined && cur !== null && out.length < 6; cur = (cur as { cause?: unknown }).cause) out.push(cur);
+  return out;
+}
+
+const messages = (e: unknown): string => causeChain(e).map((c) => (c instanceof Error ? c.message : String(c))).join(' / ');
+
+/** The server's `Status` body, or undefined when the text is not one (a proxy's HTML page, plain text). */
+export function parseStatus(text: string): StatusBody | undefined {
+  try {
+    const v: unknown = JSON.parse(text);
+    return typeof v === 'object' && v !== null ? (v) : undefined;
+  } catch {
+    return undefined;
   }
-  return undefined;
+}
+
+/** A short, printable excerpt of a non-JSON answer: an HTML page's title, else its first line. */
+function excerpt(text: string): string {
+  const title = /<title[^>]*>([^<]*)<\/title>/i.exec(text)?.[1];
+  // eslint-disable-next-line no-control-regex
+  const line = (title ?? text.replace(/<[^>]*>/g, ' ')).replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim();
+  return line.length > 60 ? `${line.slice(0, 57)}...` : line;
+}
+
+/**
+ * Classifies an answer whose body is not JSON, where the API server always sends JSON. A 2xx
+ * (typically an authenticating proxy's login page) and a 400 "HTTP request to an HTTPS server" get
+ * their own line; undefined for the rest (an HTTP error status says enough, see apiError).
+ */
+export function nonJsonAnswer(status: number, contentType: string | undefined, text: string, what: string, target: Target): AmbientError | undefined {
+  const ctx = `context "${target.context}"`;
+  if (status === 400 && /HTTP request to an HTTPS server/i.test(text)) {
+    return new AmbientError('config', `the server at ${target.server} (${ctx}) speaks HTTPS on that port, but the kubeconfig says http://`, 'use https:// in the server URL of the cluster entry (with its CA)');
+  }
+  if (status < 200 || status >= 300) return undefined;
+  const type = (contentType ?? '').split(';')[0]?.trim() || 'no content type';
+  return new AmbientError(
+    'config',
+    `the server at ${target.server} (${ctx}) answered ${what} with ${type} that is not JSON ("${excerpt(text)}"): it is not a Kubernetes API server, or a proxy in front of it answered (an authenticating proxy's login page?)`,
+    'check the server URL of this context in your kubeconfig; if a proxy needs a login, log in with its own tool first',
+  );
+}
+
+/** Parses a 2xx JSON body, or throws the classified non-JSON error. */
+export function parseJsonAnswer(status: number, contentType: string | undefined, text: string, what: string, target: Target): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw nonJsonAnswer(status, contentType, text, what, target) ?? new AmbientError('server', `the API server answered ${what} with malformed JSON`, 'retry; check the API server health');
+  }
 }
 
 /**
@@ -101,6 +166,19 @@ export function transportError(e: unknown, what: string, target: Target, timeout
     return new AmbientError('timeout', `the API server at ${target.server} (context "${target.context}") did not answer ${what} within ${timeoutMs / 1000}s`, 'check the connection to the cluster, or raise --request-timeout', { cause: e });
   }
   const code = errorCode(e);
+  const ctx = `context "${target.context}"`;
+  const trust = code !== undefined ? TLS_TRUST[code] : undefined;
+  if (trust !== undefined) {
+    return new AmbientError('config', `the TLS certificate of the API server at ${target.server} is not trusted: ${trust} (${code ?? ''})`, `check certificate-authority(-data) of the cluster of ${ctx} in your kubeconfig, and that the URL points at the right server`, { cause: e });
+  }
+  const all = messages(e);
+  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'ERR_SSL_PACKET_LENGTH_TOO_LONG' || /wrong version number|packet length too long/i.test(all)) {
+    return new AmbientError('config', `the server at ${target.server} (${ctx}) does not speak TLS on that port (plain HTTP?)`, 'use http:// in the server URL of the cluster entry if it really serves plain HTTP, or the port that serves HTTPS', { cause: e });
+  }
+  if (/\bbad port\b/i.test(all)) {
+    const port = /:(\d+)(?:\/|$)/.exec(target.server)?.[1] ?? '?';
+    return new AmbientError('config', `the HTTP client refuses port ${port} of ${target.server} (${ctx}): it is on the fetch standard's list of blocked ("bad") ports`, 'serve the API server (or the tunnel or proxy to it) on another port, and change the server URL in your kubeconfig', { cause: e });
+  }
   const why = code !== undefined ? UNREACHABLE[code] : undefined;
   if (why !== undefined) {
     return new AmbientError('unreachable', `cannot reach the API server at ${target.server} (context "${target.context}"): ${why}`, 'check that the cluster is up and that --context/--kubeconfig point at it', { cause: e });

@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { stringify } from 'yaml';
 import type { RevisionView, TagView } from '../../src/core/views.ts';
 import { ambient } from '../support/cli.ts';
+import { closedPort } from '../support/ports.ts';
 import { startCluster, type TestCluster } from '../support/sim.ts';
 
 describe('fleet mode: --contexts and --all-contexts', () => {
@@ -36,7 +37,7 @@ describe('fleet mode: --contexts and --all-contexts', () => {
         apiVersion: 'v1',
         kind: 'Config',
         clusters: [
-          { name: 'dead', cluster: { server: 'http://127.0.0.1:1', 'insecure-skip-tls-verify': true } },
+          { name: 'dead', cluster: { server: `http://127.0.0.1:${await closedPort()}`, 'insecure-skip-tls-verify': true } },
           { name: 'locked', cluster: { server: locked.sim.url, 'insecure-skip-tls-verify': true } },
         ],
         users: [{ name: 'dead', user: {} }, { name: 'locked', user: { token: 'locked-token' } }],
@@ -77,7 +78,7 @@ describe('fleet mode: --contexts and --all-contexts', () => {
     assert.equal(r.code, 77, r.stderr);
     const rows = r.stdout.trimEnd().split('\n').slice(1);
     assert.deepEqual([...new Set(rows.map((l) => l.split(/\s+/)[0]))], ['dead', 'locked', 'prod-eu', 'staging']);
-    assert.match(r.stdout, /^dead\s+(-\s+){7}error: (cannot reach|lost the connection to) the API server at http:\/\/127\.0\.0\.1:1 \(context "dead"\)/m);
+    assert.match(r.stdout, /^dead\s+(-\s+){7}error: (cannot reach|lost the connection to) the API server at http:\/\/127\.0\.0\.1:\d+ \(context "dead"\)/m);
     assert.match(r.stdout, /^locked\s+(-\s+){7}error: RBAC refused: /m);
     assert.match(r.stderr, /^fleet: 5 cluster\(s\): 3 read, 2 failed \((auth x1, unreachable x1|unreachable x1, auth x1)\)$/m);
     assert.match(r.stderr, /^error: 2 of 5 cluster\(s\) could not be read: dead \(unreachable\), locked \(auth\); see their rows for the cause of each$/m);

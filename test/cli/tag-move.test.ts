@@ -108,9 +108,11 @@ describe('tag-move on mid-upgrade', () => {
   it('--dry-run=client -o yaml prints exactly the objects that would be applied', async () => {
     const r = await ambient(['tag-move', 'prod', '1-28-10', '--dry-run=client', '-o', 'yaml'], { kubeconfig: c.kubeconfig });
     const objects = parseObjects(r.stdout);
-    assert.deepEqual(objects.map((o) => `${o.kind}/${o.metadata.name}`), ['MutatingWebhookConfiguration/istio-revision-tag-prod', 'Service/istiod-revision-tag-prod']);
-    const want = helmRender('1.28.10', 'tag-prod-rev-1-28-10.yaml').map((o) => ({ ...o, metadata: { ...o.metadata, name: o.metadata.name } }));
-    assertLiveEqualsRender(objects[0], want.find((o) => o.kind === 'MutatingWebhookConfiguration')!, 'printed webhook');
+    // In the order their final states are written: the webhook, which records the operation, last.
+    assert.deepEqual(objects.map((o) => `${o.kind}/${o.metadata.name}`), ['Service/istiod-revision-tag-prod', 'MutatingWebhookConfiguration/istio-revision-tag-prod']);
+    const want = helmRender('1.28.10', 'tag-prod-rev-1-28-10.yaml');
+    assertLiveEqualsRender(objects[1], want.find((o) => o.kind === 'MutatingWebhookConfiguration')!, 'printed webhook');
+    assertLiveEqualsRender(objects[0], want.find((o) => o.kind === 'Service')!, 'printed Service');
     const json = await ambient(['tag-move', 'prod', '1-28-10', '--dry-run=client', '-o', 'json'], { kubeconfig: c.kubeconfig });
     assert.equal((JSON.parse(json.stdout) as { kind: string; items: unknown[] }).items.length, 2);
   });
@@ -122,7 +124,7 @@ describe('tag-move on mid-upgrade', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /dry run \(server\): the API server accepted all 2 write\(s\); nothing was persisted/);
     const writes = c.sim.requests.filter((q) => q.method !== 'GET');
-    assert.deepEqual(writes.map((q) => [q.method, q.query['dryRun']]), [['PUT', 'All'], ['POST', 'All']]);
+    assert.deepEqual(writes.map((q) => [q.method, q.resource, q.query['dryRun']]), [['POST', 'services', 'All'], ['PUT', 'mutatingwebhookconfigurations', 'All']]);
     assert.deepEqual(c.sim.dump(), before);
   });
 
@@ -160,15 +162,35 @@ describe('tag-move safety', () => {
     }
   });
 
-  it('a failure on the second object restores the first: the cluster is as before', async () => {
-    // Without the istiod-like controller: it would re-render the waypoints for the brief move (real istiod does too).
+  it('a refusal found by the server dry run stops before any write', async () => {
     const c = await startCluster('mid-upgrade', { istiod: false });
     try {
       const before = state(c);
       c.sim.inject({ match: { method: 'POST', resource: 'services' }, status: 500, times: 5 });
+      c.sim.clearRequests();
       const r = await ambient(['tag-move', 'prod', '1-28-10', '--yes', '--no-wait'], { kubeconfig: c.kubeconfig });
       assert.equal(r.code, 76, r.stderr);
-      assert.match(r.stderr, /the 1 object\(s\) already written were restored, nothing changed/);
+      assert.match(r.stderr, /^error: the API server failed on create services istiod-revision-tag-prod -n istio-system .*; nothing was changed; /m);
+      assert.deepEqual(c.sim.requests.filter((q) => q.method !== 'GET' && q.query['dryRun'] === undefined), []);
+      assert.deepEqual(state(c), before);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('a failure on the second object undoes the first (the operation record): the cluster is as before', async () => {
+    // Without the istiod-like controller: it would re-render the waypoints for the brief move (real istiod does too).
+    const c = await startCluster('mid-upgrade', { istiod: false });
+    try {
+      const before = state(c);
+      c.sim.onRequest((req) => {
+        // A hook that throws makes the simulator answer 500 (only the real write; the dry run passes).
+        if (req.method === 'POST' && req.resource === 'services' && req.query['dryRun'] === undefined) throw new Error('injected fault');
+      });
+      const r = await ambient(['tag-move', 'prod', '1-28-10', '--yes', '--no-wait'], { kubeconfig: c.kubeconfig });
+      c.sim.onRequest(undefined);
+      assert.equal(r.code, 76, r.stderr);
+      assert.match(r.stderr, /^error: the API server failed on create services .*; the 1 write\(s\) already made were undone, nothing changed; now: Service istiod-revision-tag-prod absent, webhook istio-revision-tag-prod -> 1-27-9; retry later/m);
       assert.deepEqual(state(c), before);
     } finally {
       await c.close();
@@ -224,15 +246,20 @@ describe('tag-move safety', () => {
     }
   });
 
-  it('a pre-1.28 target keeps an existing tag Service in agreement', async () => {
+  it('a pre-1.28 target deletes the tag Service (§7: left, it keeps the newer istiod claiming the tag); a rollback re-creates it', async () => {
     const c = await startCluster([namespace('istio-system'), ...istiod('1.27.9'), ...istiod('1.28.10'), ...tagObjects('1.28.10', 'prod')]);
     try {
       const r = await ambient(['tag-move', 'prod', '1-27-9', '--yes'], { kubeconfig: c.kubeconfig });
       assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /^ {2}- Service istio-system\/istiod-revision-tag-prod \(deleted: the 1\.27\.9 chart renders no tag Service/m);
       const { webhook, service } = live(c, 'prod');
       assert.equal(webhook?.metadata.labels?.['istio.io/rev'], '1-27-9');
-      assert.equal(service?.metadata.labels?.['istio.io/rev'], '1-27-9');
-      assert.equal((service?.['spec'] as { selector: Record<string, string> }).selector['istio.io/rev'], '1-27-9');
+      assert.equal(service, undefined);
+      const tags = JSON.parse((await ambient(['tags', 'prod', '-o', 'json'], { kubeconfig: c.kubeconfig })).stdout) as TagView;
+      assert.deepEqual(tags.history.map((h) => [h.revision, h.objects]), [['1-28-10', ['webhook', 'service']]]);
+      const back = await ambient(['tag-rollback', 'prod', '--yes'], { kubeconfig: c.kubeconfig });
+      assert.equal(back.code, 0, back.stderr);
+      assertLiveEqualsRender(live(c, 'prod').service, helmRender('1.28.10', 'tag-prod-rev-1-28-10.yaml').find((o) => o.kind === 'Service')!, 'Service after the rollback');
     } finally {
       await c.close();
     }
@@ -300,8 +327,10 @@ describe('tag-rollback', () => {
       const r1 = await run(['tag-rollback', 'prod']);
       assert.equal(r1.code, 0, r1.stderr);
       assert.match(r1.stderr, /tag prod: 1-28-10 -> 1-27-9/);
+      assert.match(r1.stderr, /^next: check with "kubectl ambient tags prod"; undo with "kubectl ambient tag-move prod 1-28-10"$/m);
       assert.equal(live(c, 'prod').webhook?.metadata.labels?.['istio.io/rev'], '1-27-9');
-      assert.equal(live(c, 'prod').service?.metadata.labels?.['istio.io/rev'], '1-27-9', 'the 1.28 Service follows the webhook back');
+      assert.equal(live(c, 'prod').service, undefined, 'the Service the move to 1.28 created is removed: the tag had none at 1-27-9');
+      assertLiveEqualsRender(live(c, 'prod').webhook, helmRender('1.27.9', 'tag-prod-rev-1-27-9.yaml')[0]!, 'webhook back at 1-27-9 (the 1.27 chart\'s labels)');
       const r2 = await run(['tag-rollback', 'prod']);
       assert.equal(r2.code, 0, r2.stderr);
       assert.equal(live(c, 'prod').webhook?.metadata.labels?.['istio.io/rev'], '1-26-8');

@@ -14,6 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import { archiveName, kubectlBinary, packageVersion, PLATFORMS, type Platform } from '../../scripts/package-lib.ts';
 import { extractLikeKrew, installLikeKrew, validate, type Manifest } from '../../scripts/validate-krew.ts';
 import { parse } from 'yaml';
+import { closedPort } from '../support/ports.ts';
 import { startCluster, type TestCluster } from '../support/sim.ts';
 import { buildRelease } from './release.ts';
 
@@ -122,7 +123,7 @@ describe('the linux-x64 release archive through kubectl', { skip: linuxSkip }, (
       const dead = join(work, 'dead.kubeconfig');
       await c.sim.writeKubeconfig(a, { context: 'prod-eu' });
       await second.sim.writeKubeconfig(b, { context: 'prod-us' });
-      writeFileSync(dead, ['apiVersion: v1', 'kind: Config', 'clusters: [{name: dead, cluster: {server: "http://127.0.0.1:1"}}]', 'users: [{name: dead, user: {}}]', 'contexts: [{name: dead, context: {cluster: dead, user: dead}}]', ''].join('\n'));
+      writeFileSync(dead, ['apiVersion: v1', 'kind: Config', `clusters: [{name: dead, cluster: {server: "http://127.0.0.1:${await closedPort()}"}}]`, 'users: [{name: dead, user: {}}]', 'contexts: [{name: dead, context: {cluster: dead, user: dead}}]', ''].join('\n'));
       const r = await exec(kubectl, ['ambient', 'tags', '--all-contexts'], { ...env, KUBECONFIG: [a, b, dead].join(':') });
       assert.equal(r.code, 69, r.stderr);
       assert.match(r.stdout, /^CONTEXT\s+TAG\s+REVISION/);
@@ -197,7 +198,7 @@ describe('the linux-x64 release archive through kubectl', { skip: linuxSkip }, (
     assert.equal((await k('ambient', 'frobnicate')).code, 64);
     assert.equal((await k('ambient', 'tags', '--frobnicate')).code, 64);
     const dead = join(work, 'dead-kubeconfig');
-    writeFileSync(dead, 'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "http://127.0.0.1:1"}}]\nusers: [{name: u, user: {}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n');
+    writeFileSync(dead, `apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "http://127.0.0.1:${await closedPort()}"}}]\nusers: [{name: u, user: {}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n`);
     const unreachable = await k('ambient', 'revisions', '--kubeconfig', dead, '--request-timeout', '5s');
     assert.equal(unreachable.code, 69, unreachable.stderr);
   });

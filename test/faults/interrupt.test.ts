@@ -26,11 +26,11 @@ describe('faults: Ctrl-C', () => {
       const before = state(c);
       const ctrl = new AbortController();
       c.sim.onRequest((req) => {
-        if (req.method === 'PUT') ctrl.abort(); // Ctrl-C while the first write is in flight
+        if (req.method === 'PUT' && req.query['dryRun'] === undefined) ctrl.abort(); // Ctrl-C while the first write is in flight
       });
       const r = await ambient(['tag-move', 'prod', '1-28-10', '--yes', '--no-wait'], { kubeconfig: c.kubeconfig, signal: ctrl.signal });
       c.sim.onRequest(undefined);
-      assertFails(r, 'interrupted', /^error: interrupted before all objects were written; the 1 object\(s\) already written were restored, nothing changed$/);
+      assertFails(r, 'interrupted', /^error: interrupted before all objects were written; the 1 write\(s\) already made were undone, nothing changed; now: Service istiod-revision-tag-prod absent, webhook istio-revision-tag-prod -> 1-27-9$/);
       assert.deepEqual(state(c), before);
     } finally {
       await c.close();
@@ -41,10 +41,14 @@ describe('faults: Ctrl-C', () => {
     const c = await startCluster('mid-upgrade', { istiod: { renderDelayMs: 5000 } });
     try {
       const ctrl = new AbortController();
-      const running = ambient(['tag-move', 'prod', '1-28-10', '--yes', '--wait'], { kubeconfig: c.kubeconfig, signal: ctrl.signal });
-      await new Promise((r) => setTimeout(r, 800));
-      ctrl.abort();
-      const r = await running;
+      // Ctrl-C once the writes are done: when the move reads its objects back after the last write.
+      let writes = 0;
+      c.sim.onRequest((req) => {
+        if (req.method === 'PUT' && req.query['dryRun'] === undefined) writes++;
+        if (writes === 2 && req.method === 'GET' && req.name === 'istio-revision-tag-prod') ctrl.abort();
+      });
+      const r = await ambient(['tag-move', 'prod', '1-28-10', '--yes', '--wait'], { kubeconfig: c.kubeconfig, signal: ctrl.signal });
+      c.sim.onRequest(undefined);
       assert.equal(r.code, 130, r.stderr);
       assert.match(r.stderr, /^error: stopped waiting: the move of prod to 1-28-10 stays applied; not yet on 1-28-10: bookinfo\/waypoint, reviews\/waypoint; check with "kubectl ambient tags prod", roll back with "kubectl ambient tag-rollback prod"$/m);
       assert.equal(tagRevision(c, 'prod'), '1-28-10');

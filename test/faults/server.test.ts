@@ -55,12 +55,12 @@ describe('faults: server answers', () => {
     }
   });
 
-  it('422 on the second write: the first is restored, exit 76', async () => {
+  it('422 on the second write is found by the server dry run: nothing is written, exit 76', async () => {
     const c = await startCluster('mid-upgrade', { istiod: false });
     try {
       c.sim.inject({ match: { method: 'POST', resource: 'services' }, status: 422, message: 'Service "istiod-revision-tag-prod" is invalid', times: 1 });
       const before = state(c);
-      assertFails(await ambient(move, { kubeconfig: c.kubeconfig }), 'server', /^error: the API server refused create services .*\(422 Invalid\).*; the 1 object\(s\) already written were restored, nothing changed/);
+      assertFails(await ambient(move, { kubeconfig: c.kubeconfig }), 'server', /^error: the API server refused create services .*\(422 Invalid\).*; nothing was changed/);
       assert.deepEqual(state(c), before);
     } finally {
       await c.close();

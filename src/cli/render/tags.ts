@@ -10,7 +10,8 @@ function objectsCell(v: TagView, color: boolean): string {
   const parts = [v.objects.webhook !== null ? 'webhook' : null, v.objects.service !== null ? 'service' : null, v.objects.validator !== null ? 'validator' : null].filter(
     (p) => p !== null,
   );
-  return `${parts.join('+')} ${v.objects.consistent ? paint(color, 'green', 'ok') : paint(color, 'red', 'MISMATCH')}`;
+  const state = v.operation !== null ? paint(color, 'red', 'INCOMPLETE') : v.objects.consistent ? paint(color, 'green', 'ok') : paint(color, 'red', 'MISMATCH');
+  return `${parts.join('+') || 'none'} ${state}`;
 }
 
 /** The header and rows of the `tags` table (`wide` adds columns): the fleet table prefixes a CONTEXT column. */
@@ -58,6 +59,9 @@ export function renderTagDetail(v: TagView, format: OutputFormat, rc: RenderCont
     ['Service', obj(v.objects.service, v.objects.serviceRevision)],
     ['Validator', obj(v.objects.validator, v.objects.validatorRevision)],
     ['Consistent', v.objects.consistent ? paint(rc.color, 'green', 'yes') : paint(rc.color, 'red', 'NO')],
+    ...(v.operation !== null
+      ? ([['Incomplete', paint(rc.color, 'red', `tag-${v.operation.op} ${v.operation.from ?? '(new)'} -> ${v.operation.to} (operation ${v.operation.id}, started ${v.operation.at}); finish: ${v.operation.finish}; undo: ${v.operation.undo}`)]] as [string, string][])
+      : []),
     ['Helm release', v.helmRelease ?? '-'],
     ['History', v.history.length === 0 ? '-' : v.history.map((h) => `${h.revision} (until ${h.at})`).join(', ')],
     ['Namespaces', v.namespaces.length === 0 ? '-' : v.namespaces.join(', ')],

@@ -1,0 +1,105 @@
+/**
+ * The CLI in a real terminal (tmux, 80 columns) and at the end of a pipe, as an operator runs it:
+ * Ctrl-C typed while the --wait spinner runs and at the confirmation prompt; `| head` closing the
+ * pipe early. Synchronised on what the terminal shows and on the process exit, never on sleeps
+ * (the polling interval only paces the reads of the pane).
+ */
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { startCluster, type TestCluster } from '../support/sim.ts';
+import { cliBundle } from '../support/spawn.ts';
+import { tagRevision } from './support.ts';
+
+const SOCKET = `ambient-test-${process.pid}`;
+const tmux = (...args: string[]): string => execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
+
+/** Polls until `ready()` holds (bounded); the pane is read every 50 ms. */
+async function until(ready: () => boolean, what: string, pane: () => string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (!ready()) {
+    if (Date.now() > deadline) throw new Error(`terminal: no ${what} within 30 s; the pane shows:\n${pane()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Runs `args` in a fresh 80x24 terminal; returns helpers to read it, type into it and wait for the exit code. */
+async function inTerminal(c: TestCluster, name: string, args: string[]): Promise<{ pane: () => string; keys: (...k: string[]) => void; exit: () => Promise<number> }> {
+  const exitFile = join(c.dir, `${name}.exit`);
+  const cmd = [process.execPath, await cliBundle(), ...args, '--kubeconfig', c.kubeconfig].map((a) => `'${a}'`).join(' ');
+  tmux('new-session', '-d', '-x', '80', '-y', '24', '-s', name, `env HOME='${c.dir}' TERM=xterm-256color bash --norc --noprofile -c "${cmd.replaceAll('"', '\\"')}; echo \\$? > '${exitFile}'; read"`);
+  const pane = (): string => tmux('capture-pane', '-p', '-t', name);
+  return {
+    pane,
+    keys: (...k) => void tmux('send-keys', '-t', name, ...k),
+    exit: async () => {
+      await until(() => existsSync(exitFile) && readFileSync(exitFile, 'utf8').trim() !== '', 'exit code', pane);
+      return Number(readFileSync(exitFile, 'utf8').trim());
+    },
+  };
+}
+
+describe('faults: a real terminal', () => {
+  let c: TestCluster;
+  before(async () => {
+    c = await startCluster('mid-upgrade', { istiod: { renderDelayMs: 600_000 } });
+    await cliBundle();
+  });
+  after(async () => {
+    try {
+      tmux('kill-server');
+    } catch {
+      // no server left
+    }
+    await c.close();
+  });
+
+  it('Ctrl-C typed while the --wait spinner runs: exit 130, the move stays applied, how to check and roll back', async () => {
+    const t = await inTerminal(c, 'spinner', ['tag-move', 'prod', '1-28-10', '--yes', '--wait']);
+    await until(() => /waypoints on 1-28-10: 0\/2/.test(t.pane()), 'spinner', t.pane);
+    t.keys('C-c');
+    assert.equal(await t.exit(), 130, t.pane());
+    const screen = t.pane().replace(/\n/g, '');
+    assert.match(screen, /error: stopped waiting: the move of prod to 1-28-10 stays applied/);
+    assert.match(screen, /roll back with "kubectl ambient tag-rollback prod"/);
+    assert.equal(tagRevision(c, 'prod'), '1-28-10');
+    // The terminal is not left in raw mode: a typed line echoes.
+    t.keys('echo-check');
+    await until(() => t.pane().includes('echo-check'), 'echo of typed text', t.pane);
+    t.keys('Enter');
+  });
+
+  it('Ctrl-C typed at the confirmation prompt: exit 130, nothing changed', async () => {
+    const before = tagRevision(c, 'default');
+    const t = await inTerminal(c, 'prompt', ['tag-move', 'default', '1-28-10']);
+    await until(() => /Move tag default from 1-27-9 to 1-28-10\? \[y\/N\]/.test(t.pane()), 'prompt', t.pane);
+    t.keys('C-c');
+    assert.equal(await t.exit(), 130, t.pane());
+    assert.match(t.pane(), /error: interrupted at the confirmation prompt: nothing was changed/);
+    assert.equal(tagRevision(c, 'default'), before);
+  });
+});
+
+describe('faults: a closed pipe', () => {
+  it('`| head` closing stdout early: the command finishes quietly (no EPIPE stack), exit 0', async () => {
+    const c = await startCluster('large', { istiod: false });
+    try {
+      const child = spawn(process.execPath, [await cliBundle(), 'revisions', '-o', 'json', '--kubeconfig', c.kubeconfig], { env: { PATH: process.env['PATH'] ?? '', HOME: c.dir }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      let first = 0;
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.stdout.once('data', (d: Buffer) => {
+        first = d.length;
+        child.stdout.destroy(); // what `head -c` does once it has enough
+      });
+      const code = await new Promise<number | null>((resolve) => child.on('close', (n) => resolve(n)));
+      assert.ok(first > 0 && first < 200_000, `read ${first} bytes of a longer output`);
+      assert.equal(stderr, '');
+      assert.equal(code, 0);
+    } finally {
+      await c.close();
+    }
+  });
+});
