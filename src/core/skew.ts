@@ -175,7 +175,7 @@ function inUseRevisions(mesh: Mesh, use: Map<string, RevisionUsage>): Revision[]
   return [...mesh.revisions.values()].filter((r) => names.has(r.name)).sort(byName);
 }
 
-const CODE_WORDS: Record<UsageCode, string> = { tags: 'tag objects', validator: 'the default validator', ns: 'namespaces', pods: 'pods', gw: 'gateways/waypoints', ztunnel: 'ztunnel', helm: 'Helm-owned objects' };
+const CODE_WORDS: Record<UsageCode, string> = { tags: 'tag objects', validator: 'the default validator', ns: 'namespaces', pods: 'pods', gw: 'gateways/waypoints', ztunnel: 'ztunnel', helm: 'Helm-owned objects', incomplete: 'an interrupted tag move' };
 
 /** The verdict of usage.ts for a revision as step notes: counts per kind of referrer, the first reasons and their fix. */
 function usageNotes(u: RevisionUsage | undefined): string[] {

@@ -5,11 +5,12 @@
  * connections) is not read. Pure: takes the joined Mesh.
  */
 import { DEFAULT_TAG, DEFAULT_VALIDATOR, ISTIO_INJECTION, REV, istiodName } from './labels.ts';
+import { operationCommands } from './history.ts';
 import { helmOwner, nameList, type Mesh, type Revision } from './mesh.ts';
 import type { KubeObject } from './model.ts';
 
 /** Short codes of the reasons, as the `revisions` table prints them. */
-export type UsageCode = 'tags' | 'validator' | 'ns' | 'pods' | 'gw' | 'ztunnel' | 'helm';
+export type UsageCode = 'tags' | 'validator' | 'ns' | 'pods' | 'gw' | 'ztunnel' | 'helm' | 'incomplete';
 
 /** The object that causes a reason (kind, namespace/name). */
 export interface ObjectRef {
@@ -101,6 +102,26 @@ function tagObjects(mesh: Mesh, out: Reasons): void {
         fix: `move the whole tag: kubectl ambient tag-move ${t.name} <revision>`,
       });
     }
+  }
+}
+
+/**
+ * A tag move or rollback that was interrupted (its operation record is still on the webhook): until
+ * it is finished or undone, the tag may end up on either revision, so both stay in use.
+ */
+function incomplete(mesh: Mesh, out: Reasons): void {
+  for (const t of mesh.tags.values()) {
+    const op = t.intent;
+    if (op === undefined || t.webhook === undefined) continue;
+    const { finish, undo } = operationCommands(t.name, op);
+    out.add([...new Set([op.from, op.to].filter((r): r is string => r !== null))], {
+      code: 'incomplete',
+      row: 1,
+      object: ref(t.webhook),
+      count: 1,
+      message: `tag ${t.name} is half-way through a ${op.op} from ${op.from ?? '(new)'} to ${op.to}: either revision may end up serving it`,
+      fix: `finish it: ${finish}, or undo it: ${undo}`,
+    });
   }
 }
 
@@ -270,6 +291,7 @@ function helmOwned(mesh: Mesh, out: Reasons): void {
 export function revisionUsage(mesh: Mesh): Map<string, RevisionUsage> {
   const out = new Reasons();
   tagObjects(mesh, out);
+  incomplete(mesh, out);
   validator(mesh, out);
   namespaces(mesh, out);
   const proxies = new Map<string, number>();

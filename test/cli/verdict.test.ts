@@ -6,6 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { operationValue } from '../../src/core/history.ts';
+import { OPERATION } from '../../src/core/labels.ts';
 import type { RevisionView, TagView } from '../../src/core/views.ts';
 import type { KubeObject } from '../cluster/types.ts';
 import {
@@ -238,6 +240,14 @@ describe('SAFE TO REMOVE: §3.7, one referrer at a time', () => {
     const { view } = await verdict(objects);
     assert.equal(view.helmRelease, 'cp-old');
     assert.deepEqual(reasons(view).map((r) => r.split(' ')[0]), ['helm/11', 'helm/11']);
+  });
+
+  it('an interrupted move (operation record on the webhook): both revisions stay in use until it is finished or undone', async () => {
+    const op = operationValue({ id: 'op-1', op: 'move', from: old, to: neu, at: '2026-11-30T12:00:00Z', history: [{ revision: old, at: '2026-11-30T12:00:00Z' }], fromObjects: ['webhook', 'service'], toObjects: ['webhook', 'service'] });
+    const stuck = tagObjects(NEW, 'prod').map((o) => (o.kind === 'MutatingWebhookConfiguration' ? withMeta(o, { annotations: { [OPERATION]: op } }) : o));
+    const { view } = await verdict(cluster(stuck, (o) => o.metadata.name === 'istio-revision-tag-prod' || o.metadata.name === 'istiod-revision-tag-prod'));
+    assert.deepEqual(reasons(view), ['incomplete/1 MutatingWebhookConfiguration istio-revision-tag-prod']);
+    assert.match(view.reasons[0]?.fix ?? '', new RegExp(`finish it: kubectl ambient tag-move prod ${neu}, or undo it: kubectl ambient tag-rollback prod`));
   });
 
   it('two webhooks claiming one tag: a duplicate problem, and both revisions in use', async () => {
