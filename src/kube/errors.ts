@@ -74,11 +74,15 @@ const UNREACHABLE: Record<string, string> = {
   UND_ERR_SOCKET: 'connection closed by the server',
   UND_ERR_CLOSED: 'connection closed',
   UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
+  ETIMEDOUT: 'connection timed out',
   CERT_HAS_EXPIRED: 'TLS certificate expired',
   DEPTH_ZERO_SELF_SIGNED_CERT: 'self-signed TLS certificate not trusted',
   UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'TLS certificate not trusted',
   ERR_TLS_CERT_ALTNAME_INVALID: 'TLS certificate does not match the host',
 };
+
+/** Codes of a connection or request cut off after it started (HTTP/2 resets, GOAWAY, a premature end). */
+const LOST = new Set(['ERR_HTTP2_STREAM_ERROR', 'ERR_HTTP2_SESSION_ERROR', 'ERR_HTTP2_GOAWAY_SESSION', 'ERR_HTTP2_INVALID_SESSION', 'ERR_HTTP2_STREAM_CANCEL', 'ERR_STREAM_PREMATURE_CLOSE']);
 
 function errorCode(e: unknown): string | undefined {
   for (let cur: unknown = e, depth = 0; cur !== undefined && cur !== null && depth < 5; depth++) {
@@ -101,12 +105,15 @@ export function transportError(e: unknown, what: string, target: Target, timeout
     return new AmbientError('timeout', `the API server at ${target.server} (context "${target.context}") did not answer ${what} within ${timeoutMs / 1000}s`, 'check the connection to the cluster, or raise --request-timeout', { cause: e });
   }
   const code = errorCode(e);
+  if (code === 'ERR_AMBIENT_PROXY') {
+    return new AmbientError('unreachable', `cannot reach the API server at ${target.server} (context "${target.context}"): ${e instanceof Error ? firstLine(e.message) : String(e)}`, 'check the proxy (proxy-url of the cluster, or HTTPS_PROXY/HTTP_PROXY and NO_PROXY)', { cause: e });
+  }
   const why = code !== undefined ? UNREACHABLE[code] : undefined;
   if (why !== undefined) {
     return new AmbientError('unreachable', `cannot reach the API server at ${target.server} (context "${target.context}"): ${why}`, 'check that the cluster is up and that --context/--kubeconfig point at it', { cause: e });
   }
   const message = e instanceof Error ? firstLine(e.message) : String(e);
-  if (/fetch failed|socket|network|terminated|other side closed/i.test(message)) {
+  if ((code !== undefined && LOST.has(code)) || /fetch failed|socket|network|terminated|other side closed/i.test(message)) {
     return new AmbientError('unreachable', `lost the connection to the API server at ${target.server} (context "${target.context}") during ${what}: ${message}`, 'check the connection to the cluster and retry', { cause: e });
   }
   // Credential plugins and certificate files: their raw errors can quote what a plugin printed (a
