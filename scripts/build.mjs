@@ -6,12 +6,20 @@
 import { build } from 'esbuild';
 import { chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { startupPlugin } from './lean-start.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const entries = readdirSync(join(root, 'src/bin')).filter((f) => f.endsWith('.ts'));
 rmSync(join(root, 'dist'), { recursive: true, force: true });
 const started = Date.now();
+const common = { bundle: true, platform: 'node', format: 'cjs', target: 'node22', minify: true, legalComments: 'none', logLevel: 'warning' };
+// Stage 1: the credentials module and client-node on their own (see startupPlugin).
+const credentialsEntry = join(root, 'src/kube/credentials.ts');
+const stage1 = await build({ ...common, entryPoints: [credentialsEntry], write: false, outfile: 'credentials.cjs', metafile: true, plugins: [startupPlugin(undefined)] });
+console.error(`stage 1 (credentials.ts + client-node) in ${Date.now() - started} ms`);
+if (process.env.BUILD_METAFILE) writeFileSync(`${process.env.BUILD_METAFILE}.stage1`, JSON.stringify(stage1.metafile));
+const prebuilt = { entry: credentialsEntry, code: stage1.outputFiles[0].text };
 const result = await build({
   entryPoints: Object.fromEntries(entries.map((f) => [basename(f, '.ts'), join(root, 'src/bin', f)])),
   outdir: join(root, 'dist', 'lib'),
@@ -23,6 +31,7 @@ const result = await build({
   minify: true,
   legalComments: 'none',
   metafile: true,
+  plugins: [startupPlugin(prebuilt)],
   logLevel: 'warning',
   define: { __VERSION__: JSON.stringify(pkg.version), 'import.meta.url': 'importMetaUrl' },
   banner: { js: '#!/usr/bin/env node\nconst importMetaUrl = require("url").pathToFileURL(__filename).href;' },
@@ -33,6 +42,7 @@ for (const f of entries) {
   writeFileSync(loader, `#!/usr/bin/env node\ntry { require('node:module').enableCompileCache?.(); } catch {}\nrequire('./lib/${name}.cjs');\n`);
   chmodSync(loader, 0o755);
 }
+if (process.env.BUILD_METAFILE) writeFileSync(process.env.BUILD_METAFILE, JSON.stringify(result.metafile));
 for (const [file, out] of Object.entries(result.metafile.outputs)) {
   if (file.endsWith('.cjs')) console.error(`${file.replace(root, '')}  ${(out.bytes / 1024).toFixed(0)} KiB`);
 }
