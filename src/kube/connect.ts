@@ -54,7 +54,8 @@ export function connect(o: ConnectOptions): Cluster {
   const proxyUrl = typeof cluster['proxy-url'] === 'string' ? cluster['proxy-url'] : undefined;
   const proxy = proxyFor(url, proxyUrl, o.env);
   // HTTP(S) proxies are tunnels of the transport; SOCKS proxies go through client-node's agent (credentials.ts).
-  const socks = proxy !== undefined && !/^https?:$/.test(proxy.protocol) ? proxy.href : undefined;
+  // kubectl's SOCKS5 dialer lets the proxy resolve names (socks-proxy-agent calls that socks5h).
+  const socks = proxy !== undefined && !/^https?:$/.test(proxy.protocol) ? proxy.href.replace(/^socks5?:/, 'socks5h:') : undefined;
   const transport = new Transport(url, {
     proxy: socks === undefined ? proxy : undefined,
     connectTimeoutMs: o.requestTimeoutMs,

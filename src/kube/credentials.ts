@@ -83,7 +83,8 @@ export function credentialSource(cluster: FileEntry, user: FileEntry | undefined
     const o: RequestOptions & { headers?: Record<string, string | number | string[]> } = {};
     await kc.applyToHTTPSOptions(o);
     const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(o.headers ?? {})) headers[k] = Array.isArray(v) ? v.join(', ') : String(v);
+    // Trimmed: client-node keeps a token file's trailing newline (client-go trims it), which no header may carry.
+    for (const [k, v] of Object.entries(o.headers ?? {})) headers[k] = (Array.isArray(v) ? v.join(', ') : String(v)).trim();
     if (typeof o.auth === 'string' && headers['Authorization'] === undefined) headers['Authorization'] = `Basic ${Buffer.from(o.auth).toString('base64')}`;
     const tls: TlsOptions = {
       ca: o.ca as string | Buffer | undefined,
