@@ -26,8 +26,7 @@ function packageOf(file) {
  *    side-effect free (its index's one side effect, a `File` polyfill for Node 18, does nothing on
  *    Node 22); that bundle is embedded as a lazily required CommonJS module. What remains is
  *    `KubeConfig` and what it reaches.
- * 2. undici (client-node's fetch, ~700 KiB) is only reached by client-node code paths we never
- *    call (its own request functions); it is wrapped so it is evaluated on first use, not at load.
+ * 2. Modules most runs never use are evaluated on first use instead of at load (LAZY, lazyModule).
  * 3. string-width (four copies, pulled in by yargs' cliui, wrap-ansi, cli-table3 and ora) builds
  *    Unicode regexes and an Intl.Segmenter when loaded; our output is ASCII. Each copy is wrapped:
  *    printable ASCII (after colour codes, plus cli-table3's "…") is measured as its length,
@@ -46,10 +45,12 @@ export function startupPlugin(prebuilt) {
         const path = await real(args);
         return path === undefined ? undefined : { path, namespace: 'ascii-width' };
       });
-      b.onResolve({ filter: /^undici$/ }, async (args) => {
-        if (args.pluginData === 'real' || !args.importer.includes('/@kubernetes/client-node/')) return undefined;
+      b.onResolve({ filter: /^[^./]/ }, async (args) => {
+        if (args.pluginData === 'real') return undefined;
+        const lazy = LAZY.find((l) => l.name === args.path && (l.from === 'ours' ? !args.importer.includes('/node_modules/') : args.importer.includes(l.from)));
+        if (lazy === undefined) return undefined;
         const path = await real(args);
-        return path === undefined ? undefined : { path, namespace: 'lazy-undici' };
+        return path === undefined ? undefined : { path, namespace: 'lazy' };
       });
       // Stage 1 only (stage 2 never reaches client-node: a callback per relative import would only cost build time).
       if (prebuilt === undefined) b.onResolve({ filter: /^(\.|@kubernetes\/client-node)/ }, async (args) => {
@@ -63,17 +64,7 @@ export function startupPlugin(prebuilt) {
         b.onLoad({ filter: /.*/, namespace: 'prebuilt' }, () => ({ contents: prebuilt.code, loader: 'js' }));
       }
       b.onLoad({ filter: /.*/, namespace: 'ascii-width' }, (args) => ({ contents: asciiWidthShim(args.path, packageOf(args.path).type === 'module'), loader: 'js', resolveDir: dirname(args.path) }));
-      b.onLoad({ filter: /.*/, namespace: 'lazy-undici' }, (args) => ({
-        loader: 'js',
-        resolveDir: dirname(args.path),
-        contents: `
-let undici;
-const load = () => (undici ??= require(${JSON.stringify(args.path)}));
-export class Agent { constructor(...a) { return new (load().Agent)(...a); } }
-export class ProxyAgent { constructor(...a) { return new (load().ProxyAgent)(...a); } }
-export function fetch(...a) { return load().fetch(...a); }
-`,
-      }));
+      b.onLoad({ filter: /.*/, namespace: 'lazy' }, async (args) => ({ loader: 'js', resolveDir: dirname(args.path), contents: await lazyModule(args.path) }));
     },
   };
 }
@@ -104,3 +95,35 @@ function stringWidth(s, options) {
 ` + (esm ? 'export default stringWidth;\n' : 'module.exports = stringWidth;\n');
 }
 
+
+/**
+ * Packages evaluated on first use instead of at load, and whose imports get the stand-in: `ours`
+ * (src/), or a package folder. undici: client-node's fetch, reached only by client-node functions
+ * we never call; yaml: only `-o yaml` (kubeconfigs are read with js-yaml); ora: spinners only on a
+ * terminal; and what client-node's KubeConfig imports for one kind of user or proxy each: OIDC
+ * (openid-client), Azure/GCP auth providers (jsonpath-plus), SOCKS proxies (socks, socks-proxy-
+ * agent), and js-yaml for its own kubeconfig loader (we hand it parsed entries).
+ */
+const LAZY = [
+  { name: 'yaml', from: 'ours' },
+  { name: 'ora', from: 'ours' },
+  ...['undici', 'openid-client', 'jsonpath-plus', 'socks', 'socks-proxy-agent', 'js-yaml'].map((name) => ({ name, from: '/@kubernetes/client-node/' })),
+];
+
+/**
+ * A CommonJS stand-in for the module at `realPath` that requires it on first use: one getter per
+ * export (the names are read from the real module at build time, so none can be missing), and for
+ * a module whose default export is a function (ora) a callable module object, so that both of
+ * esbuild's default-import conventions get a function.
+ */
+async function lazyModule(realPath) {
+  const mod = await import(realPath);
+  const names = Object.keys(mod).filter((k) => k !== 'module.exports' && k !== '__esModule');
+  const callable = typeof mod.default === 'function' && !('module.exports' in mod);
+  return `let real;
+const load = () => (real ??= require(${JSON.stringify(realPath)}));
+${callable ? 'module.exports = function (...a) { const d = load().default; return new.target ? new d(...a) : d(...a); };' : ''}
+Object.defineProperty(module.exports, '__esModule', { value: true });
+for (const k of ${JSON.stringify(names)}) Object.defineProperty(module.exports, k, { enumerable: true, get: () => load()[k] });
+`;
+}
