@@ -50,7 +50,7 @@ export function startupPlugin(prebuilt) {
         const lazy = LAZY.find((l) => l.name === args.path && (l.from === 'ours' ? !args.importer.includes('/node_modules/') : args.importer.includes(l.from)));
         if (lazy === undefined) return undefined;
         const path = await real(args);
-        return path === undefined ? undefined : { path, namespace: 'lazy' };
+        return path === undefined ? undefined : { path, namespace: 'lazy', pluginData: lazy.omit === true };
       });
       // Stage 1 only (stage 2 never reaches client-node: a callback per relative import would only cost build time).
       if (prebuilt === undefined) b.onResolve({ filter: /^(\.|@kubernetes\/client-node)/ }, async (args) => {
@@ -64,7 +64,7 @@ export function startupPlugin(prebuilt) {
         b.onLoad({ filter: /.*/, namespace: 'prebuilt' }, () => ({ contents: prebuilt.code, loader: 'js' }));
       }
       b.onLoad({ filter: /.*/, namespace: 'ascii-width' }, (args) => ({ contents: asciiWidthShim(args.path, packageOf(args.path).type === 'module'), loader: 'js', resolveDir: dirname(args.path) }));
-      b.onLoad({ filter: /.*/, namespace: 'lazy' }, async (args) => ({ loader: 'js', resolveDir: dirname(args.path), contents: await lazyModule(args.path) }));
+      b.onLoad({ filter: /.*/, namespace: 'lazy' }, async (args) => ({ loader: 'js', resolveDir: dirname(args.path), contents: await lazyModule(args.path, args.pluginData === true) }));
     },
   };
 }
@@ -107,7 +107,9 @@ function stringWidth(s, options) {
 const LAZY = [
   { name: 'yaml', from: 'ours' },
   { name: 'ora', from: 'ours' },
-  ...['undici', 'openid-client', 'jsonpath-plus', 'socks', 'socks-proxy-agent', 'js-yaml'].map((name) => ({ name, from: '/@kubernetes/client-node/' })),
+  // Not bundled at all (`omit`): only client-node's own request functions use it, and we never call them.
+  { name: 'undici', from: '/@kubernetes/client-node/', omit: true },
+  ...['openid-client', 'jsonpath-plus', 'socks', 'socks-proxy-agent', 'js-yaml'].map((name) => ({ name, from: '/@kubernetes/client-node/' })),
 ];
 
 /**
@@ -116,12 +118,19 @@ const LAZY = [
  * a module whose default export is a function (ora) a callable module object, so that both of
  * esbuild's default-import conventions get a function.
  */
-async function lazyModule(realPath) {
-  const mod = await import(realPath);
+async function lazyModule(realPath, omit) {
+  let mod;
+  try {
+    mod = await import(realPath);
+  } catch (e) {
+    throw new Error(`lean-start: cannot read the exports of ${realPath} (${e.message}); build with the project's Node 22: npm run build`, { cause: e });
+  }
   const names = Object.keys(mod).filter((k) => k !== 'module.exports' && k !== '__esModule');
   const callable = typeof mod.default === 'function' && !('module.exports' in mod);
-  return `let real;
-const load = () => (real ??= require(${JSON.stringify(realPath)}));
+  const load = omit
+    ? `const load = () => { throw new Error(${JSON.stringify(`${realPath.replace(/^.*node_modules\//, '')} is not part of this build (kubectl-ambient never sends requests through client-node)`)}); };`
+    : `let real;\nconst load = () => (real ??= require(${JSON.stringify(realPath)}));`;
+  return `${load}
 ${callable ? 'module.exports = function (...a) { const d = load().default; return new.target ? new d(...a) : d(...a); };' : ''}
 Object.defineProperty(module.exports, '__esModule', { value: true });
 for (const k of ${JSON.stringify(names)}) Object.defineProperty(module.exports, k, { enumerable: true, get: () => load()[k] });

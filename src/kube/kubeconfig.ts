@@ -73,6 +73,15 @@ function entries(doc: Record<string, unknown>, key: string, file: string): Named
   return v.filter((e): e is NamedEntry => typeof e === 'object' && e !== null && typeof (e as NamedEntry).name === 'string');
 }
 
+/** JSON.parse, falling back to YAML for flow-style YAML that merely starts like JSON. */
+function parseJsonOrYaml(text: string, file: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return load(text, { schema: CORE_SCHEMA, filename: file });
+  }
+}
+
 /**
  * Loads and merges kubeconfig files exactly as kubectl does (client-go `ClientConfigLoadingRules`):
  * the first file that sets `current-context` wins, the first definition of a cluster, user or
@@ -89,9 +98,11 @@ export function loadKubeconfig(src: KubeconfigSource): MergedKubeconfig {
     }
     let doc: unknown;
     try {
-      // js-yaml, client-node's own kubeconfig parser (YAML 1.2 core schema: timestamps stay strings,
-      // as in kubectl): a third of the `yaml` package's cost at start-up (README "Performance").
-      doc = load(readFileSync(file, 'utf8'), { schema: CORE_SCHEMA, filename: file });
+      // A JSON kubeconfig (JSON is YAML) is read natively; else js-yaml, client-node's own kubeconfig
+      // parser (YAML 1.2 core schema: timestamps stay strings, as in kubectl), a third of the `yaml`
+      // package's cost at start-up (README "Performance").
+      const text = readFileSync(file, 'utf8');
+      doc = /^\s*\{/.test(text) ? parseJsonOrYaml(text, file) : load(text, { schema: CORE_SCHEMA, filename: file });
     } catch (e) {
       const why = e instanceof Error ? (e.message.split('\n')[0] ?? e.message) : String(e);
       throw new AmbientError('config', `kubeconfig ${file} is not valid YAML: ${why}`, 'fix the file or point --kubeconfig/KUBECONFIG at a valid one', { cause: e });

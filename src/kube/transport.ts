@@ -247,6 +247,9 @@ export class Transport {
     this.rawSocket = undefined;
     const socket = await raw;
     socket.ref();
+    // node:http2 is loaded while the server works on the handshake (it is needed for h2 only, which is almost always).
+    const http2 = import('node:http2');
+    http2.catch(() => undefined);
     const secure = await new Promise<TLSSocket>((resolve, reject) => {
       const servername = tls.servername ?? (isIP(this.host) === 0 ? this.host : undefined);
       const t = tlsConnect({ ...tlsConnectOptions(tls), socket, host: this.host, ...(servername !== undefined ? { servername } : {}), ALPNProtocols: ['h2', 'http/1.1'] });
@@ -268,7 +271,7 @@ export class Transport {
       return { kind: 'h1', tls, agent: await this.h1Agent(secure, tls) };
     }
     this.opts.onConnection?.({ protocol: 'h2', tls: true, ...(proxy !== undefined ? { proxy } : {}) });
-    const { connect } = await import('node:http2');
+    const { connect } = await http2;
     const h2 = connect(`https://${isIP(this.host) === 6 ? `[${this.host}]` : this.host}:${this.port}`, {
       createConnection: () => secure,
       settings: { enablePush: false, initialWindowSize: STREAM_WINDOW },
