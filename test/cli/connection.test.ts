@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse, stringify } from 'yaml';
+import { connect } from '../../src/kube/connect.ts';
 import { SIM_HOSTNAME } from '../cluster/index.ts';
 import { ambient } from '../support/cli.ts';
 import { startCluster, type TestCluster } from '../support/sim.ts';
@@ -152,6 +153,33 @@ describe('wire: proxies', () => {
       assert.equal(c.sim.requests.length, 9);
     } finally {
       await socks.close();
+    }
+  });
+});
+
+describe('wire: extra headers per cluster (for impersonation)', () => {
+  it('are sent on every request, a list value as repeated header fields', async () => {
+    const c = await startCluster('mid-upgrade');
+    try {
+      const seen: Record<string, string[]>[] = [];
+      c.sim.onRequest((r) => void seen.push(r.headers ?? {}));
+      const cluster = connect({
+        kubeconfig: c.kubeconfig,
+        requestTimeoutMs: 10_000,
+        env: { HOME: '/nonexistent' },
+        signal: new AbortController().signal,
+        headers: { 'Impersonate-User': 'jane', 'Impersonate-Group': ['devs', 'ops'] },
+      });
+      await cluster.list({ kind: 'Namespace' });
+      await cluster.serverVersion();
+      assert.equal(seen.length, 2);
+      for (const h of seen) {
+        assert.deepEqual(h['impersonate-user'], ['jane']);
+        assert.deepEqual(h['impersonate-group'], ['devs', 'ops']);
+        assert.deepEqual(h['authorization'], ['Bearer sim-admin']);
+      }
+    } finally {
+      await c.close();
     }
   });
 });

@@ -351,6 +351,13 @@ export class SimServer {
       }
       if (body !== undefined) info.body = body;
       if (userAgent !== undefined) info.userAgent = userAgent;
+      // Every header field as sent, lower-case names, repeated fields kept apart (Impersonate-Group).
+      const headers: Record<string, string[]> = {};
+      for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+        const name = (req.rawHeaders[i] ?? '').toLowerCase();
+        if (!name.startsWith(':')) (headers[name] ??= []).push(req.rawHeaders[i + 1] ?? '');
+      }
+      info.headers = headers;
       const hook = this.ctx.hook();
       if (hook !== undefined) await hook(info);
       this.checkForbidden(info, route);

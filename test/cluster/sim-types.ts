@@ -26,6 +26,8 @@ export interface RequestInfo {
   /** Parsed JSON (or YAML) body, if any. */
   body?: unknown;
   userAgent?: string;
+  /** The header fields, by lower-case name; a field sent several times has several values. */
+  headers?: Record<string, string[]>;
 }
 
 /** One served request in the log. */
