@@ -16,7 +16,8 @@ function packageOf(file) {
 }
 
 /**
- * Start-up plugins (README "Performance": each measured). Nothing here changes behaviour; they
+ * Start-up plugins (README "Performance": each measured; `off` leaves measures out for the
+ * benchmark's ablation: string-width, lazy, undici, client-node, help-cache). Nothing here changes behaviour; they
  * only keep code from being evaluated before it is needed.
  *
  * 1. client-node: src/kube/credentials.ts imports `KubeConfig` from its public index, and is loaded
@@ -32,7 +33,7 @@ function packageOf(file) {
  *    printable ASCII (after colour codes, plus cli-table3's "…") is measured as its length,
  *    anything else goes to the real copy, loaded on first need (a test compares both).
  */
-export function startupPlugin(prebuilt) {
+export function startupPlugin(prebuilt, off = new Set(), clientNodeInline = false) {
   return {
     name: 'lean-start',
     setup(b) {
@@ -41,7 +42,7 @@ export function startupPlugin(prebuilt) {
         return r.errors.length > 0 ? undefined : r.path;
       };
       b.onResolve({ filter: /^string-width$/ }, async (args) => {
-        if (args.pluginData === 'real') return undefined;
+        if (args.pluginData === 'real' || off.has('string-width')) return undefined;
         const path = await real(args);
         return path === undefined ? undefined : { path, namespace: 'ascii-width' };
       });
@@ -49,11 +50,16 @@ export function startupPlugin(prebuilt) {
         if (args.pluginData === 'real') return undefined;
         const lazy = LAZY.find((l) => l.name === args.path && (l.from === 'ours' ? !args.importer.includes('/node_modules/') : args.importer.includes(l.from)));
         if (lazy === undefined) return undefined;
+        const omit = lazy.omit === true && !off.has('undici');
+        if (!omit && off.has('lazy')) return undefined;
         const path = await real(args);
-        return path === undefined ? undefined : { path, namespace: 'lazy', pluginData: lazy.omit === true };
+        return path === undefined ? undefined : { path, namespace: 'lazy', pluginData: { omit, wrap: lazy.wrap === true } };
       });
+      if (off.has('help-cache')) {
+        b.onLoad({ filter: /src\/cli\/run\.ts$/ }, (args) => ({ contents: readFileSync(args.path, 'utf8').replace('skipHelpCache(y);', ''), loader: 'ts' }));
+      }
       // Stage 1 only (stage 2 never reaches client-node: a callback per relative import would only cost build time).
-      if (prebuilt === undefined) b.onResolve({ filter: /^(\.|@kubernetes\/client-node)/ }, async (args) => {
+      if (prebuilt === undefined && !clientNodeInline) b.onResolve({ filter: /^(\.|@kubernetes\/client-node)/ }, async (args) => {
         if (args.pluginData === 'real' || !(args.importer.includes('/@kubernetes/client-node/') || args.path.startsWith('@kubernetes/client-node'))) return undefined;
         const path = await real(args);
         if (path === undefined || !path.includes('/@kubernetes/client-node/dist/')) return undefined;
@@ -64,7 +70,11 @@ export function startupPlugin(prebuilt) {
         b.onLoad({ filter: /.*/, namespace: 'prebuilt' }, () => ({ contents: prebuilt.code, loader: 'js' }));
       }
       b.onLoad({ filter: /.*/, namespace: 'ascii-width' }, (args) => ({ contents: asciiWidthShim(args.path, packageOf(args.path).type === 'module'), loader: 'js', resolveDir: dirname(args.path) }));
-      b.onLoad({ filter: /.*/, namespace: 'lazy' }, async (args) => ({ loader: 'js', resolveDir: dirname(args.path), contents: await lazyModule(args.path, args.pluginData === true) }));
+      b.onLoad({ filter: /.*/, namespace: 'lazy' }, async (args) => ({ loader: 'js', resolveDir: args.path.startsWith('node:') ? process.cwd() : dirname(args.path), contents: await lazyModule(args.path, args.pluginData) }));
+      // A dynamic import() of a Node built-in (src/kube loads node:http2/https/http on demand) would
+      // start Node's ESM loader at run time (a dozen internal modules): a require() does the same job.
+      b.onResolve({ filter: /^node:/ }, (args) => (args.kind === 'dynamic-import' && !off.has('lazy') ? { path: args.path, namespace: 'builtin' } : undefined));
+      b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({ loader: 'js', contents: `module.exports = require(${JSON.stringify(args.path)});` }));
     },
   };
 }
@@ -107,6 +117,10 @@ function stringWidth(s, options) {
 const LAZY = [
   { name: 'yaml', from: 'ours' },
   { name: 'ora', from: 'ours' },
+  // The confirmation prompt only.
+  { name: 'node:readline', from: 'ours' },
+  // client-node keeps child_process.spawn at construction (ExecAuth): wrapped (`wrap`), loaded when a plugin runs.
+  { name: 'node:child_process', from: '/@kubernetes/client-node/', wrap: true },
   // Not bundled at all (`omit`): only client-node's own request functions use it, and we never call them.
   { name: 'undici', from: '/@kubernetes/client-node/', omit: true },
   ...['openid-client', 'jsonpath-plus', 'socks', 'socks-proxy-agent', 'js-yaml'].map((name) => ({ name, from: '/@kubernetes/client-node/' })),
@@ -116,16 +130,19 @@ const LAZY = [
  * A CommonJS stand-in for the module at `realPath` that requires it on first use: one getter per
  * export (the names are read from the real module at build time, so none can be missing), and for
  * a module whose default export is a function (ora) a callable module object, so that both of
- * esbuild's default-import conventions get a function.
+ * esbuild's default-import conventions get a function. `wrap`: functions are wrappers instead of
+ * getters (for importers that copy them at load, like yargs); `omit`: the module is not bundled.
  */
-async function lazyModule(realPath, omit) {
+async function lazyModule(realPath, { omit, wrap }) {
   let mod;
   try {
     mod = await import(realPath);
   } catch (e) {
     throw new Error(`lean-start: cannot read the exports of ${realPath} (${e.message}); build with the project's Node 22: npm run build`, { cause: e });
   }
-  const names = Object.keys(mod).filter((k) => k !== 'module.exports' && k !== '__esModule');
+  // A Node built-in's default export is the module itself: the stand-in stands for it too.
+  const builtin = realPath.startsWith('node:');
+  const names = Object.keys(mod).filter((k) => k !== 'module.exports' && k !== '__esModule' && !(builtin && k === 'default'));
   const callable = typeof mod.default === 'function' && !('module.exports' in mod);
   const load = omit
     ? `const load = () => { throw new Error(${JSON.stringify(`${realPath.replace(/^.*node_modules\//, '')} is not part of this build (kubectl-ambient never sends requests through client-node)`)}); };`
@@ -133,6 +150,10 @@ async function lazyModule(realPath, omit) {
   return `${load}
 ${callable ? 'module.exports = function (...a) { const d = load().default; return new.target ? new d(...a) : d(...a); };' : ''}
 Object.defineProperty(module.exports, '__esModule', { value: true });
-for (const k of ${JSON.stringify(names)}) Object.defineProperty(module.exports, k, { enumerable: true, get: () => load()[k] });
+// A CommonJS module (a Node built-in) read through import() has its exports as \`default\`.
+const pick = (m, k) => (k === 'default' && m.default === undefined ? m : m[k]);
+for (const k of ${JSON.stringify(names.filter((k) => !(wrap && typeof mod[k] === 'function')))}) Object.defineProperty(module.exports, k, { enumerable: true, get: () => pick(load(), k) });
+for (const k of ${JSON.stringify(wrap ? names.filter((k) => typeof mod[k] === 'function') : [])}) Object.defineProperty(module.exports, k, { enumerable: true, value: function (...a) { const f = load()[k]; return new.target ? Reflect.construct(f, a, new.target) : f.apply(this, a); } });
+${builtin ? "Object.defineProperty(module.exports, 'default', { enumerable: true, value: module.exports });" : ''}
 `;
 }

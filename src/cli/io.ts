@@ -1,4 +1,5 @@
 import { createInterface } from 'node:readline';
+import { isatty } from 'node:tty';
 import { styleText } from 'node:util';
 import ora from 'ora';
 
@@ -49,7 +50,9 @@ export function processIo(): Io {
   return {
     out: (t) => void process.stdout.write(t),
     err: (t) => void process.stderr.write(t),
-    stdinIsTTY: process.stdin.isTTY,
+    // isatty(0), not process.stdin.isTTY: touching process.stdin builds a stream (and loads
+    // fs streams and readline) on every run, for a prompt most runs never show.
+    stdinIsTTY: isatty(0),
     stderrIsTTY,
     colorOut: process.stdout.isTTY && !noColor,
     colorErr: stderrIsTTY && !noColor,
