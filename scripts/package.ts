@@ -130,10 +130,21 @@ export function buildWithNodeSea(p: Platform, out: string): string {
   try {
     const blob = join(work, 'sea.blob');
     const config = join(work, 'sea-config.json');
-    // A relative `main` (the blob records it) and a fixed --random-seed (V8 leaves it out of the
-    // code cache's flag check) make the blob, code cache included, the same on every build.
-    copyFileSync(BUNDLE, join(work, `${DISPATCHER_NAME}.cjs`));
-    writeFileSync(config, JSON.stringify({ main: `${DISPATCHER_NAME}.cjs`, output: 'sea.blob', disableExperimentalSEAWarning: true, useCodeCache: true, useSnapshot: false }));
+    // The bundle is an asset run by a small main script with the code cache of a training run
+    // (scripts/sea-main.cjs, scripts/train.ts): `useCodeCache` alone only covers what compiles
+    // before the bundle runs. Relative paths (the blob records them) and a fixed --random-seed (V8
+    // leaves it out of the code cache's flag check) make the blob the same on every build.
+    writeFileSync(join(work, 'bundle.cjs'), readFileSync(BUNDLE, 'utf8').replace(/^#!.*/, ''));
+    execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'train.ts'), base, join(work, 'bundle.cjs'), join(work, 'bundle.cache')], { stdio: ['ignore', 'ignore', 'inherit'] });
+    copyFileSync(join(ROOT, 'scripts', 'sea-main.cjs'), join(work, `${DISPATCHER_NAME}.cjs`));
+    writeFileSync(config, JSON.stringify({
+      main: `${DISPATCHER_NAME}.cjs`,
+      output: 'sea.blob',
+      disableExperimentalSEAWarning: true,
+      useCodeCache: true,
+      useSnapshot: false,
+      assets: { 'bundle.cjs': 'bundle.cjs', 'bundle.cache': 'bundle.cache' },
+    }));
     execFileSync(base, ['--random-seed=1', '--experimental-sea-config', config], { cwd: work, stdio: ['ignore', 'ignore', 'inherit'] });
     mkdirSync(join(out, '..'), { recursive: true });
     copyFileSync(base, out);
