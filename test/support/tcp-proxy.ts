@@ -17,7 +17,7 @@ export interface ProxyOptions {
   target?: { host: string; port: number };
   /** connect/socks5: maps a requested host to the one to dial (default: as requested). */
   resolve?: (host: string) => string;
-  /** Added to every chunk in each direction: the round-trip time grows by twice this. */
+  /** Added to every chunk in each direction: the round-trip time grows by twice this (forward mode: the TCP handshake too). */
   delayMs?: number;
   /** connect: the `user:password` a client must send (Proxy-Authorization: Basic); else 407. */
   auth?: string;
@@ -100,7 +100,10 @@ export async function startTcpProxy(o: ProxyOptions): Promise<TcpProxy> {
     client.on('error', () => client.destroy());
     if (o.mode === 'forward') {
       const t = o.target ?? { host: '127.0.0.1', port: 0 };
-      join(client, dial(t.host, t.port), Buffer.alloc(0));
+      // With a delay, the TCP handshake costs a round trip too: the client's first bytes wait for it
+      // (a socket buffers until it has a 'data' listener).
+      if (delay > 0) setTimeout(() => join(client, dial(t.host, t.port), Buffer.alloc(0)), 2 * delay);
+      else join(client, dial(t.host, t.port), Buffer.alloc(0));
       return;
     }
     // Read the tunnel request, then pipe.
