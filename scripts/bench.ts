@@ -95,10 +95,15 @@ function table(head: string[], rows: (string | number)[][]): void {
   for (const r of all) out(`  ${r.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('   ')}`);
 }
 
-/** A preload that reports the process's peak RSS (KiB) into RSS_FILE when it exits. */
+/**
+ * A preload that reports the process's peak RSS (KiB) into RSS_FILE when it exits: VmHWM of
+ * /proc/self/status. Not getrusage's maxRSS: Linux carries the parent's resident size over fork
+ * and exec into it, so children of this process (which may hold a 10,000-namespace simulator)
+ * would report this process's size.
+ */
 function rssPreload(dir: string): string {
   const file = join(dir, 'rss-preload.cjs');
-  writeFileSync(file, "process.on('exit', () => require('fs').writeFileSync(process.env.RSS_FILE, String(process.resourceUsage().maxRSS)));\n");
+  writeFileSync(file, "process.on('exit', () => { const fs = require('fs'); const m = /VmHWM:\\s+(\\d+) kB/.exec(fs.readFileSync('/proc/self/status', 'utf8')); fs.writeFileSync(process.env.RSS_FILE, m ? m[1] : 'NaN'); });\n");
   return file;
 }
 

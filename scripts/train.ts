@@ -4,7 +4,7 @@
  * executable's own base Node binary over the usual command lines (help, tags, revisions, skew,
  * tag-move dry runs; none writes). `--random-seed=1` keeps the cache byte-for-byte reproducible.
  *
- *   node --import tsx scripts/train.ts <base node binary> <bundle.cjs (no #! line)> <out.cache>
+ *   node --import tsx scripts/train.ts <base node binary> <bundle.cjs (no #! line)> <out.cache> [V8 flags of the executable...]
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,7 +26,7 @@ export const TRAINING_RUNS: { argv: string[]; invokedAs?: string }[] = [
   { argv: ['prod', '1-28-10', '--dry-run'], invokedAs: 'kubectl-ambient-tag_move' },
 ];
 
-export async function trainCodeCache(base: string, bundle: string, out: string): Promise<void> {
+export async function trainCodeCache(base: string, bundle: string, out: string, flags: string[]): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'ambient-train-'));
   const cluster = await startCluster('mid-upgrade');
   try {
@@ -34,7 +34,7 @@ export async function trainCodeCache(base: string, bundle: string, out: string):
     writeFileSync(runs, JSON.stringify(TRAINING_RUNS));
     const script = new URL('train-cache.cjs', import.meta.url).pathname;
     const code = await new Promise<number>((resolve, reject) => {
-      const p = spawn(base, ['--random-seed=1', script, bundle, out, runs], {
+      const p = spawn(base, ['--random-seed=1', ...flags, script, bundle, out, runs], {
         env: { PATH: '/nonexistent', HOME: dir, KUBECONFIG: cluster.kubeconfig },
         stdio: ['ignore', 'ignore', 'pipe'],
       });
@@ -54,9 +54,9 @@ export async function trainCodeCache(base: string, bundle: string, out: string):
 }
 
 if (process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
-  const [base, bundle, out] = process.argv.slice(2);
-  if (base === undefined || bundle === undefined || out === undefined) throw new Error('usage: train.ts <node> <bundle.cjs> <out.cache>');
-  trainCodeCache(base, bundle, out).catch((e: unknown) => {
+  const [base, bundle, out, ...flags] = process.argv.slice(2);
+  if (base === undefined || bundle === undefined || out === undefined) throw new Error('usage: train.ts <node> <bundle.cjs> <out.cache> [flags...]');
+  trainCodeCache(base, bundle, out, flags).catch((e: unknown) => {
     process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
     process.exit(1);
   });

@@ -3,6 +3,7 @@ import type { KubeObject, ServerVersion } from '../core/model.ts';
 import { KINDS, type Cluster, type KindName, type KindTypes, type ListQuery, type WriteOp } from '../core/ports.ts';
 import type { Credentials } from './credentials.ts';
 import { ApiError, apiError, transportError, type StatusBody, type Target } from './errors.ts';
+import { withoutManagedFields } from './json.ts';
 import { abortable, type ConnectionInfo, type Transport, type WireResponse } from './transport.ts';
 
 /** One request as the client saw it (for `--verbose` and benchmarks). */
@@ -202,7 +203,7 @@ export class KubeClient implements Cluster {
   }
 
   /** Sends one request with retries; returns the parsed JSON of a 2xx body or throws a classified error. */
-  private async request(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, what: string, opts: { query?: Record<string, string>; body?: unknown; contentType?: string; accept?: string; notFoundOk?: boolean } = {}): Promise<unknown> {
+  private async request(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, what: string, opts: { query?: Record<string, string>; body?: unknown; contentType?: string; accept?: string; notFoundOk?: boolean; listPage?: boolean } = {}): Promise<unknown> {
     const read = method === 'GET';
     const headers: Record<string, string> = { Accept: opts.accept ?? 'application/json' };
     let body: string | undefined;
@@ -220,7 +221,7 @@ export class KubeClient implements Cluster {
         if (read && err.kind === 'unreachable' && attempt < this.opts.retries && /lost the connection|reset|closed|timed out connecting/.test(err.message)) continue;
         throw err;
       }
-      if (res.status >= 200 && res.status < 300) return res.text === '' ? undefined : (JSON.parse(res.text) as unknown);
+      if (res.status >= 200 && res.status < 300) return res.text === '' ? undefined : (JSON.parse(opts.listPage === true ? withoutManagedFields(res.text) : res.text) as unknown);
       if (res.status === 404 && opts.notFoundOk === true) return undefined;
       let status: StatusBody | undefined;
       try {
@@ -258,6 +259,7 @@ export class KubeClient implements Cluster {
         page = (await this.request('GET', path, what, {
           query,
           notFoundOk: q.optional === true,
+          listPage: true,
           ...(q.metadataOnly === true ? { accept: METADATA_ACCEPT } : {}),
         })) as typeof page;
       } catch (e) {
