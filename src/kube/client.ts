@@ -147,7 +147,7 @@ export class KubeClient implements Cluster {
   }
 
   /**
-   * The credentials for the next request. Requests that start together share one call (the nine
+   * The credentials for the next request. Requests that start together share one call (the
    * lists of a snapshot run an exec plugin once); later requests ask client-node again, whose
    * caches refresh an expired exec or auth-provider token (a long --wait re-authenticates).
    */

@@ -7,7 +7,7 @@ import { connect as tlsConnect, type TLSSocket } from 'node:tls';
  * The wire under src/kube: one connection per cluster for everything a command sends, like kubectl.
  *
  * HTTPS servers get one TLS connection with ALPN; when the server picks HTTP/2 (kube-apiserver
- * does), every request is a stream on it: the nine concurrent lists of a snapshot cost one TCP and
+ * does), every request is a stream on it: the concurrent lists of a snapshot cost one TCP and
  * one TLS handshake. Receive windows are large (4 MiB per stream, 64 MiB per connection, like
  * client-go's 4 MiB / 1 GiB) so big list pages never wait for WINDOW_UPDATEs, and the connection
  * is unreferenced while idle: the process exits without a closing round trip. A server that only
@@ -142,7 +142,7 @@ export class Transport {
   /** Sends one request; resolves when the response headers arrive. */
   async request(req: WireRequest): Promise<WireResponse> {
     if (req.agent !== undefined) return this.viaAgent(req, req.agent);
-    // Concurrent requests share the connection being opened (and its failure: one attempt, not nine).
+    // Concurrent requests share the connection being opened (and its failure: one attempt, not one per request).
     // A broken one, or one made with other TLS material (a credential plugin rotated the client
     // certificate), is replaced once, by whichever request notices first.
     for (let attempt = 0; ; attempt++) {

@@ -34,11 +34,12 @@ describe('wire: one connection per command', () => {
   before(async () => (c = await startCluster('mid-upgrade')));
   after(() => c.close());
 
-  it('tags: nine lists on one TLS connection, HTTP/2 chosen by ALPN', async () => {
+  it("tags: the snapshot's lists on one TLS connection, HTTP/2 chosen by ALPN", async () => {
     c.sim.clearRequests();
     const r = await ambient(['tags', '-v'], { kubeconfig: c.kubeconfig });
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(c.sim.connections.map((x) => [x.tls, x.protocol, x.requests]), [[true, 'h2', 9]]);
+    assert.ok(c.sim.requests.length >= 9, `${c.sim.requests.length} requests`);
+    assert.deepEqual(c.sim.connections.map((x) => [x.tls, x.protocol, x.requests]), [[true, 'h2', c.sim.requests.length]]);
     assert.ok(c.sim.requests.every((q) => q.connection === c.sim.connections[0]?.id && q.protocol === 'h2'));
     assert.match(r.stderr, /^connected: TLS, HTTP\/2$/m);
   });
@@ -59,7 +60,7 @@ describe('wire: one connection per command', () => {
       assert.equal(r.code, 0, r.stderr);
       assert.equal((JSON.parse(r.stdout) as unknown[]).length, 3);
       assert.ok(h1.sim.connections.every((x) => x.tls && x.protocol === 'http/1.1'));
-      assert.equal(h1.sim.connections.reduce((n, x) => n + x.requests, 0), 9);
+      assert.equal(h1.sim.connections.reduce((n, x) => n + x.requests, 0), h1.sim.requests.length);
     } finally {
       await h1.close();
     }
@@ -150,7 +151,7 @@ describe('wire: proxies', () => {
       const r = await ambient(['tags', '-o', 'json'], { kubeconfig: k });
       assert.equal(r.code, 0, r.stderr);
       assert.ok(socks.stats.tunnels.length >= 1 && socks.stats.tunnels.every((t) => t.startsWith(`${SIM_HOSTNAME}:`)), JSON.stringify(socks.stats.tunnels));
-      assert.equal(c.sim.requests.length, 9);
+      assert.ok(c.sim.requests.length >= 9, `${c.sim.requests.length} requests`);
     } finally {
       await socks.close();
     }
@@ -199,7 +200,7 @@ describe('wire: credentials', () => {
   }
   const tokens = (): Record<string, string> => Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`tok-${i + 1}`, 'admin']));
 
-  it('the nine lists of a snapshot run the exec plugin once', async () => {
+  it('the lists of a snapshot run the exec plugin once', async () => {
     const c = await startCluster('mid-upgrade', { tokens: tokens() });
     try {
       const p = plugin('once', false);
