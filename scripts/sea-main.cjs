@@ -9,7 +9,8 @@ const { Script } = require('node:vm');
 const source = `(function (exports, require, module, __filename, __dirname) {${getAsset('bundle.cjs', 'utf8')}\n})`;
 let cachedData;
 try {
-  cachedData = Buffer.from(getAsset('bundle.cache'));
+  // KUBECTL_AMBIENT_CODE_CACHE=0 starts without it (to measure what it buys, or to rule it out).
+  cachedData = process.env.KUBECTL_AMBIENT_CODE_CACHE === '0' ? undefined : Buffer.from(getAsset('bundle.cache'));
 } catch {
   cachedData = undefined;
 }
