@@ -1,34 +1,46 @@
 /**
- * `npm run bench`: the numbers of issue #7 (a benchmark, never a test and never a timed assertion).
- * Prints tables and writes the same numbers as JSON to `.bench/results.json`.
+ * `npm run bench`: the performance figures (issues #7 and #15; a benchmark, never a test and never a
+ * timed assertion). Prints tables and writes the same numbers as JSON to `.bench/results.json`.
  *
- *  1. against kubectl: `tags` and `revisions` of the linux-x64 executable and of the bundle on Node,
- *     side by side with a real kubectl 1.35 doing the runbook's lookups against the same server;
- *  2. start-up: `--help` of the executable (Node SEA + code cache, and pkg --sea) and of the bundle,
- *     against `node -e 0`;
- *  3. scale: API requests, list pages, bytes received, wall time and peak RSS of `revisions`, `tags`,
- *     `skew` and `tag-move --dry-run=server` on 10, 1,000 and 10,000 namespaces (2,000 gateways and
- *     waypoints at the top);
- *  4. against the runbook: `tag-move` end to end (no wait) versus `kubectl apply -f` of the chart's
- *     render plus helm's own start-up (the Istio chart itself cannot be fetched offline), on the real
- *     kube-apiserver of the contract suite when its binaries are there, else on the simulator.
+ * Every cluster figure is taken on each backend: the real kube-apiserver of the contract suite over
+ * TLS (when scripts/kube-binaries.sh can provide it; the output says when it cannot) and the
+ * simulator (HTTPS, HTTP/2, its own CA).
  *
- * Timings are medians of BENCH_RUNS runs (default 11, at least 10) after a warm-up, runs of the
- * compared commands interleaved so that machine load hits them alike. Builds what it needs.
+ *  1. against kubectl: `tags` and `revisions` (the executable, as kubectl runs it and as the
+ *     dispatcher; the bundle on Node) side by side with a real kubectl 1.35 doing the matching
+ *     `kubectl get`, on the mid-upgrade scenario;
+ *  2. connections and TLS handshakes per command, counted on the wire by a TCP proxy of our own
+ *     (test/support/tcp-proxy.ts), ours and kubectl's;
+ *  3. the same comparison at 10 ms and 50 ms of added round-trip time (that proxy delaying each
+ *     direction by half);
+ *  4. start-up: `--help` of the executable and of the bundle against `node -e 0`;
+ *  5. scale: requests, list pages, bytes received, wall time and peak RSS of `revisions`, `tags`,
+ *     `skew` and `tag-move --dry-run=server` on 10, 1,000 and 10,000 namespaces (2,000 Gateways and
+ *     waypoints at the top), from the command's own `--verbose` request log;
+ *  6. against the runbook: `tag-move` end to end (no wait) versus `kubectl apply -f` of the chart's
+ *     render plus helm's own start-up.
+ *
+ * Timings are medians of BENCH_RUNS runs (default 11, at least 10) after a warm-up, the runs of
+ * compared commands interleaved so that machine load hits them alike; the machine's load average
+ * is printed at the start and the end of every section. Builds what it needs (BENCH_SKIP_BUILD=1
+ * reuses dist/ and out/release). BENCH_BACKENDS=sim or =real runs one backend.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { largeScenario } from '../test/cluster/scenarios.ts';
+import { parse, stringify } from 'yaml';
+import { largeScenario, scenarios } from '../test/cluster/scenarios.ts';
+import type { KubeObject } from '../test/cluster/types.ts';
 import { helmRender } from '../test/support/builders.ts';
-import { startCluster, type TestCluster } from '../test/support/sim.ts';
-import { buildWithPkg } from './package.ts';
+import { startCluster } from '../test/support/sim.ts';
+import { startTcpProxy, type ProxyStats } from '../test/support/tcp-proxy.ts';
 import { helmBinary, kubectlBinary, log, nodeBinary, PLATFORMS, releaseDir, ROOT, type Platform } from './package-lib.ts';
 
 const RUNS = Math.max(10, Number(process.env['BENCH_RUNS'] ?? 11));
 const SIZES = [10, 1_000, 10_000];
 const OUT = join(ROOT, '.bench', 'results.json');
+const RTTS = [10, 50];
 
 interface Stats {
   median: number;
@@ -42,8 +54,13 @@ function stats(xs: number[]): Stats {
   return { median: Math.round(mid), min: Math.round(s[0] ?? 0), max: Math.round(s.at(-1) ?? 0) };
 }
 
-/** Runs a command to completion; its wall time in ms. Fails loudly on an unexpected exit code. */
-function once(cmd: string, args: string[], env: Record<string, string>, okCodes = [0], stdin?: string): Promise<number> {
+interface RunResult {
+  ms: number;
+  stderr: string;
+}
+
+/** Runs a command to completion: its wall time and stderr. Fails loudly on an unexpected exit code. */
+function exec(cmd: string, args: string[], env: Record<string, string>, okCodes = [0], stdin?: string): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
     const child = spawn(cmd, args, { env, stdio: [stdin === undefined ? 'ignore' : 'pipe', 'ignore', 'pipe'] });
@@ -54,10 +71,11 @@ function once(cmd: string, args: string[], env: Record<string, string>, okCodes 
     child.on('close', (code) => {
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
       if (!okCodes.includes(code ?? -1)) reject(new Error(`${cmd} ${args.join(' ')} exited ${code ?? '?'}: ${err.trim().split('\n').at(-1) ?? ''}`));
-      else resolve(ms);
+      else resolve({ ms, stderr: err });
     });
   });
 }
+const once = async (cmd: string, args: string[], env: Record<string, string>, okCodes = [0]): Promise<number> => (await exec(cmd, args, env, okCodes)).ms;
 
 /** Interleaved runs of several commands: one warm-up each, then RUNS rounds. */
 async function race(cases: { name: string; run: () => Promise<number> }[]): Promise<Record<string, Stats>> {
@@ -69,6 +87,7 @@ async function race(cases: { name: string; run: () => Promise<number> }[]): Prom
 
 const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}x`;
 const out = (line = ''): void => void process.stdout.write(`${line}\n`);
+const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
 
 function table(head: string[], rows: (string | number)[][]): void {
   const all = [head, ...rows.map((r) => r.map(String))];
@@ -76,131 +95,299 @@ function table(head: string[], rows: (string | number)[][]): void {
   for (const r of all) out(`  ${r.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('   ')}`);
 }
 
-/** A preload that reports the process's peak RSS (KiB) into RSS_FILE when it exits. */
+/**
+ * A preload that reports the process's peak RSS (KiB) into RSS_FILE when it exits: VmHWM of
+ * /proc/self/status. Not getrusage's maxRSS: Linux carries the parent's resident size over fork
+ * and exec into it, so children of this process (which may hold a 10,000-namespace simulator)
+ * would report this process's size.
+ */
 function rssPreload(dir: string): string {
   const file = join(dir, 'rss-preload.cjs');
-  writeFileSync(file, "process.on('exit', () => require('fs').writeFileSync(process.env.RSS_FILE, String(process.resourceUsage().maxRSS)));\n");
+  writeFileSync(file, "process.on('exit', () => { const fs = require('fs'); const m = /VmHWM:\\s+(\\d+) kB/.exec(fs.readFileSync('/proc/self/status', 'utf8')); fs.writeFileSync(process.env.RSS_FILE, m ? m[1] : 'NaN'); });\n");
   return file;
+}
+
+/** A copy of `kubeconfig` whose server is `server` (the kube-apiserver's certificate names 127.0.0.1, so any loopback port works). */
+function pointAt(kubeconfig: string, server: string, path: string): string {
+  const doc = parse(readFileSync(kubeconfig, 'utf8')) as { clusters: { cluster: Record<string, unknown> }[] };
+  for (const c of doc.clusters) c.cluster['server'] = server;
+  writeFileSync(path, stringify(doc), { mode: 0o600 });
+  return path;
+}
+
+/** A running backend with some objects. */
+interface Running {
+  kubeconfig: string;
+  url: string;
+  close(): Promise<void>;
+}
+
+type BackendName = 'real' | 'sim';
+
+const LABEL: Record<BackendName, string> = { real: 'real kube-apiserver (contract suite) over TLS', sim: 'simulator (HTTPS, HTTP/2)' };
+
+/** Starts `kind` with `objects`; the real one through the contract suite's loader. */
+async function startWith(kind: BackendName, objects: KubeObject[]): Promise<Running> {
+  if (kind === 'real') {
+    const { startBackend } = await import('../test/contract/backend.ts');
+    const b = await startBackend('real');
+    try {
+      await b.load(objects);
+    } catch (e) {
+      await b.close();
+      throw e;
+    }
+    return { kubeconfig: b.kubeconfig.admin, url: b.url, close: () => b.close() };
+  }
+  const c = await startCluster(objects, { istiod: false });
+  return { kubeconfig: c.kubeconfig, url: c.sim.url, close: () => c.close() };
+}
+
+interface Tools {
+  node: string;
+  exe: string;
+  bundle: string;
+  kubectl: string;
+  helm: string;
+  work: string;
+  preload: string;
+}
+
+/** Our commands and kubectl's, against one kubeconfig. */
+function commands(t: Tools, kubeconfig: string): Record<string, (args: string[]) => () => Promise<number>> {
+  const env = { PATH: '/nonexistent', HOME: t.work, KUBECONFIG: kubeconfig };
+  return {
+    // As kubectl runs it: `kubectl ambient tags` finds the launcher kubectl-ambient-tags, which runs the executable under that name.
+    single: (args) => () => once(t.exe, args.slice(1), { ...env, KUBECTL_AMBIENT_INVOKED_AS: `kubectl-ambient-${args[0] ?? ''}` }),
+    dispatcher: (args) => () => once(t.exe, args, env),
+    bundle: (args) => () => once(t.node, [t.bundle, ...args], env),
+    kubectl: (args) => () => once(t.kubectl, args, env),
+  };
+}
+
+const KUBECTL_TAGS = ['get', 'mutatingwebhookconfigurations', '-l', 'istio.io/tag', '-L', 'istio.io/tag,istio.io/rev'];
+const KUBECTL_REVS = ['get', 'mutatingwebhookconfigurations', '-l', 'istio.io/rev,!istio.io/tag', '-L', 'istio.io/rev'];
+
+/** 1 and 3: ours against kubectl on one kubeconfig (direct, or through a delaying proxy). */
+async function vsKubectl(t: Tools, kubeconfig: string, withRevisions: boolean): Promise<Record<string, Stats>> {
+  const c = commands(t, kubeconfig);
+  const cases = [
+    { name: 'kubectl get mwc -l istio.io/tag', run: c['kubectl']!(KUBECTL_TAGS) },
+    { name: 'kubectl ambient tags (executable)', run: c['single']!(['tags']) },
+    { name: 'kubectl-ambient tags (executable, dispatcher)', run: c['dispatcher']!(['tags']) },
+    { name: 'kubectl ambient tags (bundle on node)', run: c['bundle']!(['tags']) },
+  ];
+  if (withRevisions) {
+    cases.push(
+      { name: "kubectl get mwc -l 'istio.io/rev,!istio.io/tag'", run: c['kubectl']!(KUBECTL_REVS) },
+      { name: 'kubectl ambient revisions (executable)', run: c['single']!(['revisions']) },
+      { name: 'kubectl ambient revisions (bundle on node)', run: c['bundle']!(['revisions']) },
+    );
+  }
+  return race(cases);
+}
+
+function printVs(r: Record<string, Stats>, target: number): void {
+  const k1 = r['kubectl get mwc -l istio.io/tag']?.median ?? 1;
+  const k2 = r["kubectl get mwc -l 'istio.io/rev,!istio.io/tag'"]?.median ?? 1;
+  table(
+    ['command', 'median', 'min', 'max', 'vs kubectl'],
+    Object.entries(r).map(([n, s]) => [n, s.median, s.min, s.max, ratio(s.median, n.includes('revisions') || n.includes('!istio.io/tag') ? k2 : k1)]),
+  );
+  const exe = r['kubectl ambient tags (executable)']?.median ?? 0;
+  out(`  goal: tags (executable) at most ${target.toFixed(1)}x kubectl: ${ratio(exe, k1)} (${exe / k1 <= target ? 'met' : 'MISSED'})`);
+}
+
+/** 2: connections and TLS handshakes per command, counted by a forwarding proxy. */
+async function connectionsPerCommand(t: Tools, b: Running): Promise<Record<string, ProxyStats>> {
+  const target = new URL(b.url);
+  const proxy = await startTcpProxy({ mode: 'forward', target: { host: target.hostname, port: Number(target.port) } });
+  try {
+    const kc = pointAt(b.kubeconfig, `https://127.0.0.1:${proxy.port}`, join(t.work, 'counted.kubeconfig'));
+    const c = commands(t, kc);
+    const cases: [string, () => Promise<number>][] = [
+      ['kubectl get mwc -l istio.io/tag', c['kubectl']!(KUBECTL_TAGS)],
+      ['kubectl ambient tags', c['single']!(['tags'])],
+      ['kubectl ambient revisions', c['single']!(['revisions'])],
+      ['kubectl ambient skew', async () => once(t.exe, ['-o', 'json'], { PATH: '/nonexistent', HOME: t.work, KUBECONFIG: kc, KUBECTL_AMBIENT_INVOKED_AS: 'kubectl-ambient-skew' }, [0, 3])],
+      ['kubectl ambient tag-move --dry-run=server', c['single']!(['tag_move', 'prod', '1-28-10', '--dry-run=server', '--yes'])],
+    ];
+    const result: Record<string, ProxyStats> = {};
+    for (const [name, run] of cases) {
+      await run(); // kubectl's discovery cache is per server address: warm it first
+      proxy.reset();
+      await run();
+      result[name] = { ...proxy.stats, tunnels: [] };
+    }
+    table(['command', 'connections', 'TLS handshakes', 'KiB up', 'KiB down'], Object.entries(result).map(([n, s]) => [n, s.connections, s.tlsHandshakes, Math.round(s.bytesUp / 1024), Math.round(s.bytesDown / 1024)]));
+    const ours = Object.entries(result).filter(([n]) => n.startsWith('kubectl ambient'));
+    const ok = ours.every(([, s]) => s.connections === 1 && s.tlsHandshakes === 1);
+    out(`  goal: one connection and one TLS handshake per command: ${ok ? 'met' : 'MISSED'}`);
+    return result;
+  } finally {
+    await proxy.close();
+  }
+}
+
+/** 3: the comparison at added round-trip times. */
+async function withRtt(t: Tools, b: Running): Promise<Record<string, Record<string, Stats>>> {
+  const target = new URL(b.url);
+  const results: Record<string, Record<string, Stats>> = {};
+  for (const rtt of RTTS) {
+    const proxy = await startTcpProxy({ mode: 'forward', target: { host: target.hostname, port: Number(target.port) }, delayMs: rtt / 2 });
+    try {
+      const kc = pointAt(b.kubeconfig, `https://127.0.0.1:${proxy.port}`, join(t.work, `rtt-${rtt}.kubeconfig`));
+      out(`\n  + ${rtt} ms round-trip time (a proxy of ours delays each direction by ${rtt / 2} ms); load ${load()}`);
+      const r = await vsKubectl(t, kc, false);
+      printVs(r, 1.5);
+      results[`${rtt}ms`] = r;
+    } finally {
+      await proxy.close();
+    }
+  }
+  return results;
+}
+
+/** The request log of a `--verbose` run: first requests, continue pages, bytes received. */
+function requestLog(stderr: string): { requests: number; pages: number; bytes: number } {
+  const lines = stderr.split('\n').filter((l) => /^(GET|POST|PUT|DELETE|PATCH) \S+ \d+ \d+B \d+ms$/.test(l));
+  const pages = lines.filter((l) => /[?&]continue=/.test(l)).length;
+  return { requests: lines.length - pages, pages, bytes: lines.reduce((n, l) => n + Number(/ (\d+)B /.exec(l)?.[1] ?? 0), 0) };
+}
+
+interface ScaleRow {
+  requests: number;
+  pages: number;
+  kib: number;
+  ms: number;
+  rssMiB: number;
+}
+
+/** 5: scale on one backend. */
+async function scale(t: Tools, kind: BackendName): Promise<Record<string, Record<string, ScaleRow>>> {
+  const cmds: [string, string[], number[]][] = [
+    ['revisions', ['revisions', '-o', 'json'], [0]],
+    ['tags', ['tags', '-o', 'json'], [0]],
+    ['skew', ['skew', '-o', 'json'], [0, 3]],
+    ['tag-move --dry-run=server', ['tag-move', 'prod', '1-28-10', '--dry-run=server', '--yes'], [0]],
+  ];
+  const result: Record<string, Record<string, ScaleRow>> = {};
+  const rows: (string | number)[][] = [];
+  for (const size of SIZES) {
+    const started = Date.now();
+    const b = await startWith(kind, largeScenario({ namespaces: size, gateways: Math.min(2_000, Math.max(2, size / 5)) }).objects);
+    log(`  ${kind}: ${size} namespaces loaded in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    try {
+      const env = { PATH: '/nonexistent', HOME: t.work, KUBECONFIG: b.kubeconfig, RSS_FILE: join(t.work, 'rss') };
+      for (const [name, args, ok] of cmds) {
+        const ms: number[] = [];
+        let rss = 0;
+        let reqs = { requests: 0, pages: 0, bytes: 0 };
+        for (let i = 0; i < 3; i++) {
+          const r = await exec(t.node, ['-r', t.preload, t.bundle, ...args, '-v'], env, ok);
+          ms.push(r.ms);
+          rss = Math.max(rss, Number(readFileSync(join(t.work, 'rss'), 'utf8')) / 1024);
+          reqs = requestLog(r.stderr);
+        }
+        const row = { requests: reqs.requests, pages: reqs.pages, kib: Math.round(reqs.bytes / 1024), ms: stats(ms).median, rssMiB: Math.round(rss) };
+        (result[name] ??= {})[String(size)] = row;
+        rows.push([`${name} @ ${size} ns`, row.requests, row.pages, row.kib, row.ms, row.rssMiB]);
+      }
+    } finally {
+      await b.close();
+    }
+  }
+  table(['command @ namespaces', 'requests', '+pages', 'KiB', 'ms', 'peak RSS MiB'], rows);
+  for (const [name] of cmds) {
+    const s = result[name] ?? {};
+    const small = s[String(SIZES[0])];
+    const big = s[String(SIZES.at(-1))];
+    if (small === undefined || big === undefined) continue;
+    out(`  ${name}: requests ${small.requests} -> ${big.requests} (${small.requests === big.requests ? 'constant' : 'NOT constant'}), +${big.pages} pages; time x${(big.ms / small.ms).toFixed(1)} vs bytes x${(big.kib / Math.max(1, small.kib)).toFixed(1)}; peak RSS ${big.rssMiB} MiB at 10,000 (goal <= 120: ${big.rssMiB <= 120 ? 'met' : 'MISSED'})`);
+  }
+  return result;
 }
 
 async function main(): Promise<void> {
   const linux = PLATFORMS[0] as Platform;
   if (process.platform !== 'linux' || process.arch !== 'x64') throw new Error('the benchmark runs the linux-x64 executable: run it on linux-x64');
-  const packaged = join(releaseDir(), 'executables', 'linux-x64');
-  if (!existsSync(packaged)) {
-    log('no release yet: building linux-x64 (npm run package -- --platforms linux-x64)');
-    execFileSync('npm', ['run', '-s', 'package', '--', '--platforms', 'linux-x64'], { stdio: 'inherit', cwd: ROOT });
+  if (process.env['BENCH_SKIP_BUILD'] !== '1') {
+    log('building the bundles and the linux-x64 executable (npm run package -- --platforms linux-x64)');
+    execFileSync('npm', ['run', '-s', 'package', '--', '--platforms', 'linux-x64'], { stdio: ['ignore', 'ignore', 'inherit'], cwd: ROOT });
   }
-  const node = nodeBinary(linux);
-  const kubectl = kubectlBinary();
-  const helm = helmBinary();
   const work = mkdtempSync(join(tmpdir(), 'ambient-bench-'));
-  const bundle = join(ROOT, 'dist', 'kubectl-ambient.cjs');
-  const preload = rssPreload(work);
+  const t: Tools = {
+    node: nodeBinary(linux),
+    exe: join(releaseDir(), 'executables', 'linux-x64'),
+    bundle: join(ROOT, 'dist', 'kubectl-ambient.cjs'),
+    kubectl: kubectlBinary(),
+    helm: helmBinary(),
+    work,
+    preload: rssPreload(work),
+  };
   const results: Record<string, unknown> = {};
   const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
-  out(`machine: ${machine}; load at start ${loadavg().map((l) => l.toFixed(2)).join(' ')}; ${RUNS} runs per median`);
+  out(`machine: ${machine}; load at start ${load()}; ${RUNS} runs per median`);
   results['machine'] = machine;
   results['date'] = new Date().toISOString();
   results['runs'] = RUNS;
+  results['loadAtStart'] = loadavg();
 
-  const mid = await startCluster('mid-upgrade');
-  try {
-    const env = { PATH: '/nonexistent', HOME: work, KUBECONFIG: mid.kubeconfig };
-    const exe = (args: string[]) => () => once(packaged, args, env);
-    const onNode = (args: string[]) => () => once(node, [bundle, ...args], env);
-    const kc = (args: string[]) => () => once(kubectl, args, env);
-
-    // 1. Against kubectl.
-    out('\n1. against kubectl (mid-upgrade scenario, same server), wall time ms: median (min-max)');
-    const vsKubectl = await race([
-      { name: 'kubectl get mwc -l istio.io/tag', run: kc(['get', 'mutatingwebhookconfigurations', '-l', 'istio.io/tag', '-L', 'istio.io/tag,istio.io/rev']) },
-      { name: 'kubectl ambient tags (executable)', run: exe(['tags']) },
-      { name: 'kubectl ambient tags (bundle on node)', run: onNode(['tags']) },
-      { name: "kubectl get mwc -l 'istio.io/rev,!istio.io/tag'", run: kc(['get', 'mutatingwebhookconfigurations', '-l', 'istio.io/rev,!istio.io/tag', '-L', 'istio.io/rev']) },
-      { name: 'kubectl ambient revisions (executable)', run: exe(['revisions']) },
-      { name: 'kubectl ambient revisions (bundle on node)', run: onNode(['revisions']) },
-    ]);
-    const k1 = vsKubectl['kubectl get mwc -l istio.io/tag']?.median ?? 1;
-    const k2 = vsKubectl["kubectl get mwc -l 'istio.io/rev,!istio.io/tag'"]?.median ?? 1;
-    table(
-      ['command', 'median', 'min', 'max', 'vs kubectl'],
-      Object.entries(vsKubectl).map(([n, s]) => [n, s.median, s.min, s.max, ratio(s.median, n.includes('revisions') || n.includes('!istio.io/tag') ? k2 : k1)]),
-    );
-    out(`  target: tags at most 1.5x kubectl's: executable ${ratio(vsKubectl['kubectl ambient tags (executable)']?.median ?? 0, k1)}`);
-    results['vsKubectl'] = vsKubectl;
-
-    // 2. Start-up.
-    out('\n2. start-up, wall time ms');
-    log('building the pkg --sea variant of linux-x64 for comparison');
-    const pkgExe = buildWithPkg([linux], work).get(linux) ?? '';
-    const startup = await race([
-      { name: 'node -e 0', run: () => once(node, ['-e', '0'], env) },
-      { name: '--help, executable (Node SEA + code cache)', run: exe(['--help']) },
-      { name: '--help, pkg --sea', run: () => once(pkgExe, ['--help'], env) },
-      { name: '--help, bundle on node (compile cache)', run: onNode(['--help']) },
-    ]);
-    const n0 = startup['node -e 0']?.median ?? 1;
-    table(['command', 'median', 'min', 'max', 'vs node -e 0'], Object.entries(startup).map(([n, s]) => [n, s.median, s.min, s.max, ratio(s.median, n0)]));
-    out(`  target: --help at most 2x node -e 0: executable ${ratio(startup['--help, executable (Node SEA + code cache)']?.median ?? 0, n0)}`);
-    results['startup'] = startup;
-  } finally {
-    await mid.close();
+  const wanted = (process.env['BENCH_BACKENDS'] ?? 'real,sim').split(',').map((s) => s.trim());
+  const backends: BackendName[] = [];
+  if (wanted.includes('real')) {
+    const { realSkipReason } = await import('../test/contract/backend.ts');
+    const why = realSkipReason();
+    if (why === undefined) backends.push('real');
+    else out(`\nreal kube-apiserver: not measured (${why})`);
   }
+  if (wanted.includes('sim')) backends.push('sim');
+  const perBackend: Record<string, Record<string, unknown>> = {};
 
-  // 3. Scale.
-  out('\n3. scale: requests (first pages + extra pages), KiB received, wall ms (median of 3), peak RSS MiB (bundle on node)');
-  const commands: [string, string[]][] = [
-    ['revisions', ['revisions', '-o', 'json']],
-    ['tags', ['tags', '-o', 'json']],
-    ['skew', ['skew', '-o', 'json']],
-    ['tag-move --dry-run=server', ['tag-move', 'prod', '1-28-10', '--dry-run=server', '--yes']],
-  ];
-  const scale: Record<string, Record<string, { requests: number; pages: number; kib: number; ms: number; rssMiB: number }>> = {};
-  const rows: (string | number)[][] = [];
-  for (const size of SIZES) {
-    const c = await startCluster(largeScenario({ namespaces: size, gateways: Math.min(2_000, Math.max(2, size / 5)) }), { istiod: false });
+  for (const kind of backends) {
+    const r: Record<string, unknown> = {};
+    perBackend[kind] = r;
+    const mid = await startWith(kind, scenarios['mid-upgrade']!().objects);
     try {
-      const env = { PATH: '/nonexistent', HOME: work, KUBECONFIG: c.kubeconfig, RSS_FILE: join(work, 'rss') };
-      for (const [name, args] of commands) {
-        const ms: number[] = [];
-        let requests = 0;
-        let pages = 0;
-        let bytes = 0;
-        let rss = 0;
-        for (let i = 0; i < 3; i++) {
-          c.sim.clearRequests();
-          ms.push(await once(node, ['-r', preload, bundle, ...args], env, name === 'skew' ? [0, 3] : [0]));
-          rss = Math.max(rss, Number(readFileSync(join(work, 'rss'), 'utf8')) / 1024);
-          pages = c.sim.requests.filter((q) => q.query['continue'] !== undefined).length;
-          requests = c.sim.requests.length - pages;
-          bytes = c.sim.requests.reduce((a, q) => a + q.bytes, 0);
-        }
-        const row = { requests, pages, kib: Math.round(bytes / 1024), ms: stats(ms).median, rssMiB: Math.round(rss) };
-        (scale[name] ??= {})[String(size)] = row;
-        rows.push([`${name} @ ${size} ns`, row.requests, row.pages, row.kib, row.ms, row.rssMiB]);
-      }
+      out(`\n1. against kubectl on the ${LABEL[kind]} (mid-upgrade scenario), wall time ms; load ${load()}`);
+      const direct = await vsKubectl(t, mid.kubeconfig, true);
+      printVs(direct, 2.0);
+      r['vsKubectl'] = direct;
+      out(`\n2. connections and TLS handshakes per command on the ${LABEL[kind]}, counted by a TCP proxy on the way`);
+      r['connections'] = await connectionsPerCommand(t, mid);
+      out(`\n3. against kubectl with added round-trip time, on the ${LABEL[kind]}`);
+      r['rtt'] = await withRtt(t, mid);
     } finally {
-      await c.close();
+      await mid.close();
     }
   }
-  table(['command @ namespaces', 'requests', '+pages', 'KiB', 'ms', 'RSS MiB'], rows);
-  for (const [name] of commands) {
-    const s = scale[name] ?? {};
-    const small = s[String(SIZES[0])];
-    const big = s[String(SIZES.at(-1))];
-    if (small === undefined || big === undefined) continue;
-    out(`  ${name}: requests ${small.requests} -> ${big.requests} (${small.requests === big.requests ? 'constant' : 'NOT constant'}); time x${(big.ms / small.ms).toFixed(1)} vs bytes x${(big.kib / Math.max(1, small.kib)).toFixed(1)}; peak RSS ${big.rssMiB} MiB at 10,000 (target <= 120)`);
-  }
-  results['scale'] = scale;
 
-  // 4. Against the runbook.
-  const runbook = await againstRunbook(node, bundle, kubectl, helm, work);
-  results['runbook'] = runbook;
+  out(`\n4. start-up, wall time ms; load ${load()}`);
+  const env = { PATH: '/nonexistent', HOME: work };
+  const startup = await race([
+    { name: 'node -e 0', run: () => once(t.node, ['-e', '0'], env) },
+    { name: '--help, executable (Node SEA + code cache)', run: () => once(t.exe, ['--help'], env) },
+    { name: '--help, bundle on node (compile cache)', run: () => once(t.node, [t.bundle, '--help'], env) },
+  ]);
+  const n0 = startup['node -e 0']?.median ?? 1;
+  table(['command', 'median', 'min', 'max', 'vs node -e 0'], Object.entries(startup).map(([n, s]) => [n, s.median, s.min, s.max, ratio(s.median, n0)]));
+  const help = startup['--help, executable (Node SEA + code cache)']?.median ?? 0;
+  out(`  goal: --help at most 2.0x node -e 0: executable ${ratio(help, n0)} (${help / n0 <= 2 ? 'met' : 'MISSED'})`);
+  results['startup'] = startup;
+
+  for (const kind of backends) {
+    out(`\n5. scale on the ${LABEL[kind]}: requests (first pages + extra pages), KiB received, wall ms (median of 3), peak RSS (bundle on node); load ${load()}`);
+    (perBackend[kind] ?? {})['scale'] = await scale(t, kind);
+  }
+  results['backends'] = perBackend;
+
+  results['runbook'] = await againstRunbook(t, backends[0] ?? 'sim');
+  results['loadAtEnd'] = loadavg();
+  out(`\nload at the end ${load()}`);
 
   mkdirSync(join(ROOT, '.bench'), { recursive: true });
   writeFileSync(OUT, `${JSON.stringify(results, null, 2)}\n`);
-  out(`\nwrote ${OUT.replace(`${ROOT}/`, '')}`);
+  out(`wrote ${OUT.replace(`${ROOT}/`, '')}`);
   rmSync(work, { recursive: true, force: true });
 }
 
@@ -209,52 +396,34 @@ async function main(): Promise<void> {
  * `helm version` (helm's start-up: the floor of `helm template`, whose chart needs the internet).
  * Each run moves the tag back and forth between the two revisions, so every run really writes.
  */
-async function againstRunbook(node: string, bundle: string, kubectl: string, helm: string, work: string): Promise<Record<string, unknown>> {
-  const objects = largeScenario({ namespaces: 10, gateways: 2 }).objects;
-  let server = 'simulator';
-  let kubeconfig: string;
-  let close: () => Promise<void>;
+async function againstRunbook(t: Tools, kind: BackendName): Promise<Record<string, unknown>> {
+  const b = await startWith(kind, largeScenario({ namespaces: 10, gateways: 2 }).objects);
   try {
-    const { startBackend, realSkipReason } = await import('../test/contract/backend.ts');
-    const why = realSkipReason();
-    if (why !== undefined) throw new Error(why);
-    const real = await startBackend('real');
-    await real.load(objects);
-    kubeconfig = real.kubeconfig.admin;
-    close = () => real.close();
-    server = 'real kube-apiserver (contract suite)';
-  } catch (e) {
-    log(`runbook comparison on the simulator (${e instanceof Error ? e.message.split('\n')[0] ?? '' : String(e)})`);
-    const c: TestCluster = await startCluster(objects, { istiod: false });
-    kubeconfig = c.kubeconfig;
-    close = () => c.close();
-  }
-  try {
-    const env = { PATH: '/nonexistent', HOME: work, KUBECONFIG: kubeconfig };
+    const env = { PATH: '/nonexistent', HOME: t.work, KUBECONFIG: b.kubeconfig };
     const renders: Record<string, string> = {};
     for (const [rev, version] of [['1-28-10', '1.28.10'], ['1-27-9', '1.27.9']] as const) {
-      renders[rev] = join(work, `tag-prod-${rev}.yaml`);
+      renders[rev] = join(t.work, `tag-prod-${rev}.yaml`);
       writeFileSync(renders[rev], helmRender(version, `tag-prod-rev-${rev}.yaml`).map((o) => JSON.stringify(o)).join('\n---\n'));
     }
     let flip = 0;
-    const ours = async (): Promise<number> => once(node, [bundle, 'tag-move', 'prod', flip++ % 2 === 0 ? '1-28-10' : '1-27-9', '--yes', '--no-wait'], env);
+    const ours = async (): Promise<number> => once(t.node, [t.bundle, 'tag-move', 'prod', flip++ % 2 === 0 ? '1-28-10' : '1-27-9', '--yes', '--no-wait'], env);
     let flap = 0;
     const theirs = async (): Promise<number> => {
-      const helmMs = await once(helm, ['version', '--short'], env);
-      return helmMs + (await once(kubectl, ['apply', '-f', renders[flap++ % 2 === 0 ? '1-28-10' : '1-27-9'] ?? ''], env));
+      const helmMs = await once(t.helm, ['version', '--short'], env);
+      return helmMs + (await once(t.kubectl, ['apply', '-f', renders[flap++ % 2 === 0 ? '1-28-10' : '1-27-9'] ?? ''], env));
     };
+    out(`\n6. against the runbook on the ${LABEL[kind]}, wall time ms; load ${load()}`);
     const r = await race([
       { name: 'kubectl ambient tag-move prod (bundle on node, no wait)', run: ours },
       { name: 'runbook: helm start-up + kubectl apply -f render', run: theirs },
     ]);
-    out(`\n4. against the runbook on the ${server}, wall time ms`);
     table(['command', 'median', 'min', 'max'], Object.entries(r).map(([n, s]) => [n, s.median, s.min, s.max]));
     const a = r['kubectl ambient tag-move prod (bundle on node, no wait)']?.median ?? 0;
-    const b = r['runbook: helm start-up + kubectl apply -f render']?.median ?? 1;
-    out(`  tag-move / runbook: ${ratio(a, b)} (ours also validates, diffs, records history and moves the 1.28 Service the runbook forgets)`);
-    return { server, ...r };
+    const c = r['runbook: helm start-up + kubectl apply -f render']?.median ?? 1;
+    out(`  tag-move / runbook: ${ratio(a, c)} (ours also validates, diffs, records history and moves the 1.28 Service the runbook forgets)`);
+    return { server: LABEL[kind], ...r };
   } finally {
-    await close();
+    await b.close();
   }
 }
 

@@ -6,15 +6,27 @@
 import { build } from 'esbuild';
 import { chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { startupPlugin } from './lean-start.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const entries = readdirSync(join(root, 'src/bin')).filter((f) => f.endsWith('.ts'));
-rmSync(join(root, 'dist'), { recursive: true, force: true });
+// BUILD_OUTDIR: another folder than dist/ (the benchmark's ablation builds); LEAN_START_OFF: lean-start
+// measures to leave out, comma-separated (see scripts/lean-start.mjs), only for measuring what each buys.
+const outRoot = process.env.BUILD_OUTDIR ?? join(root, 'dist');
+const off = new Set((process.env.LEAN_START_OFF ?? '').split(',').filter((x) => x !== ''));
+rmSync(outRoot, { recursive: true, force: true });
 const started = Date.now();
+const common = { bundle: true, platform: 'node', format: 'cjs', target: 'node22', minify: true, legalComments: 'none', logLevel: 'warning' };
+// Stage 1: the credentials module and client-node on their own (see startupPlugin).
+const credentialsEntry = join(root, 'src/kube/credentials.ts');
+const stage1 = await build({ ...common, entryPoints: [credentialsEntry], write: false, outfile: 'credentials.cjs', metafile: true, plugins: [startupPlugin(undefined, off)] });
+console.error(`stage 1 (credentials.ts + client-node) in ${Date.now() - started} ms`);
+if (process.env.BUILD_METAFILE) writeFileSync(`${process.env.BUILD_METAFILE}.stage1`, JSON.stringify(stage1.metafile));
+const prebuilt = off.has('client-node') ? undefined : { entry: credentialsEntry, code: stage1.outputFiles[0].text };
 const result = await build({
   entryPoints: Object.fromEntries(entries.map((f) => [basename(f, '.ts'), join(root, 'src/bin', f)])),
-  outdir: join(root, 'dist', 'lib'),
+  outdir: join(outRoot, 'lib'),
   outExtension: { '.js': '.cjs' },
   bundle: true,
   platform: 'node',
@@ -23,16 +35,18 @@ const result = await build({
   minify: true,
   legalComments: 'none',
   metafile: true,
+  plugins: [startupPlugin(prebuilt, off, prebuilt === undefined)],
   logLevel: 'warning',
   define: { __VERSION__: JSON.stringify(pkg.version), 'import.meta.url': 'importMetaUrl' },
   banner: { js: '#!/usr/bin/env node\nconst importMetaUrl = require("url").pathToFileURL(__filename).href;' },
 });
 for (const f of entries) {
   const name = basename(f, '.ts');
-  const loader = join(root, 'dist', `${name}.cjs`);
+  const loader = join(outRoot, `${name}.cjs`);
   writeFileSync(loader, `#!/usr/bin/env node\ntry { require('node:module').enableCompileCache?.(); } catch {}\nrequire('./lib/${name}.cjs');\n`);
   chmodSync(loader, 0o755);
 }
+if (process.env.BUILD_METAFILE) writeFileSync(process.env.BUILD_METAFILE, JSON.stringify(result.metafile));
 for (const [file, out] of Object.entries(result.metafile.outputs)) {
   if (file.endsWith('.cjs')) console.error(`${file.replace(root, '')}  ${(out.bytes / 1024).toFixed(0)} KiB`);
 }

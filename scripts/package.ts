@@ -41,6 +41,14 @@ import {
 
 const BUNDLE = join(ROOT, 'dist', 'lib', 'kubectl-ambient-multicall.cjs');
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
+/**
+ * V8 flags of the linux-x64 executable (sea-config `execArgv`; the training run and the blob use
+ * them too, or V8 rejects the code caches). None: smaller young-generation semi-spaces
+ * (`--max-semi-space-size=8`) cut about 12 MiB off the peak RSS of a 10,000-namespace snapshot but
+ * made every start slower (execArgv costs the SEA's fast start-up); dropping managedFields before
+ * parsing list pages (src/kube/json.ts) saves more, for nothing (README "Performance").
+ */
+export const SEA_EXEC_ARGV: string[] = [];
 const hostIsLinuxX64 = process.platform === 'linux' && process.arch === 'x64';
 
 function which(cmd: string): string | undefined {
@@ -130,11 +138,24 @@ export function buildWithNodeSea(p: Platform, out: string): string {
   try {
     const blob = join(work, 'sea.blob');
     const config = join(work, 'sea-config.json');
-    // A relative `main` (the blob records it) and a fixed --random-seed (V8 leaves it out of the
-    // code cache's flag check) make the blob, code cache included, the same on every build.
-    copyFileSync(BUNDLE, join(work, `${DISPATCHER_NAME}.cjs`));
-    writeFileSync(config, JSON.stringify({ main: `${DISPATCHER_NAME}.cjs`, output: 'sea.blob', disableExperimentalSEAWarning: true, useCodeCache: true, useSnapshot: false }));
-    execFileSync(base, ['--random-seed=1', '--experimental-sea-config', config], { cwd: work, stdio: ['ignore', 'ignore', 'inherit'] });
+    // The bundle is an asset run by a small main script with the code cache of a training run
+    // (scripts/sea-main.cjs, scripts/train.ts): `useCodeCache` alone only covers what compiles
+    // before the bundle runs. Relative paths (the blob records them) and a fixed --random-seed (V8
+    // leaves it out of the code cache's flag check) make the blob the same on every build.
+    writeFileSync(join(work, 'bundle.cjs'), readFileSync(BUNDLE, 'utf8').replace(/^#!.*/, ''));
+    execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'train.ts'), base, join(work, 'bundle.cjs'), join(work, 'bundle.cache'), ...SEA_EXEC_ARGV], { stdio: ['ignore', 'ignore', 'inherit'] });
+    copyFileSync(join(ROOT, 'scripts', 'sea-main.cjs'), join(work, `${DISPATCHER_NAME}.cjs`));
+    writeFileSync(config, JSON.stringify({
+      main: `${DISPATCHER_NAME}.cjs`,
+      output: 'sea.blob',
+      disableExperimentalSEAWarning: true,
+      useCodeCache: true,
+      useSnapshot: false,
+      assets: { 'bundle.cjs': 'bundle.cjs', 'bundle.cache': 'bundle.cache' },
+      execArgv: SEA_EXEC_ARGV,
+    }));
+    // The same V8 flags as at run time, or V8 would reject the code caches.
+    execFileSync(base, ['--random-seed=1', ...SEA_EXEC_ARGV, '--experimental-sea-config', config], { cwd: work, stdio: ['ignore', 'ignore', 'inherit'] });
     mkdirSync(join(out, '..'), { recursive: true });
     copyFileSync(base, out);
     chmodSync(out, 0o755);

@@ -52,7 +52,12 @@ export function kubeConnector(env: Record<string, string | undefined>, signal: A
       requestTimeoutMs: timeoutMs === 0 ? 2_147_483_647 : timeoutMs,
       env,
       signal,
-      ...(args.verbose ? { onRequest: (r) => log(`${r.method} ${r.path} ${r.status} ${r.bytes}B ${r.ms.toFixed(0)}ms`) } : {}),
+      ...(args.verbose
+        ? {
+            onRequest: (r) => log(`${r.method} ${r.path} ${r.status} ${r.bytes}B ${r.ms.toFixed(0)}ms`),
+            onConnection: (c) => log(`connected: ${c.tls ? 'TLS' : 'plain'}, ${c.protocol === 'h2' ? 'HTTP/2' : 'HTTP/1.1'}${c.proxy !== undefined ? `, through the proxy ${c.proxy}` : ''}`),
+          }
+        : {}),
     });
   };
 }

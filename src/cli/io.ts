@@ -1,4 +1,5 @@
 import { createInterface } from 'node:readline';
+import { isatty } from 'node:tty';
 import { styleText } from 'node:util';
 import ora from 'ora';
 
@@ -58,7 +59,9 @@ export function processIo(): Io {
   return {
     out: (t) => void (closed.stdout || process.stdout.write(t)),
     err: (t) => void (closed.stderr || process.stderr.write(t)),
-    stdinIsTTY: process.stdin.isTTY,
+    // isatty(0), not process.stdin.isTTY: touching process.stdin builds a stream (and loads
+    // fs streams and readline) on every run, for a prompt most runs never show.
+    stdinIsTTY: isatty(0),
     stderrIsTTY,
     colorOut: process.stdout.isTTY && !noColor,
     colorErr: stderrIsTTY && !noColor,

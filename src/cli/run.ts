@@ -58,6 +58,7 @@ export async function run(argv: string[], factories: CommandFactory[], deps: Dep
   for (const m of modules) {
     y = y.command(opts.single ? { ...m, command: String(m.command).replace(/^\S+/, '$0') } : m);
   }
+  skipHelpCache(y);
   // The dispatcher knows the kube flags globally, so `kubectl ambient tgas --context x` is about `tgas`.
   if (!opts.single) y = withKubeOptions(y).demandCommand(1, 'a command is required');
   let usage: AmbientError | undefined;
@@ -74,6 +75,19 @@ export async function run(argv: string[], factories: CommandFactory[], deps: Dep
   } catch (e) {
     return report(usage ?? e, deps, verbose);
   }
+}
+
+/**
+ * yargs lays out a subcommand's whole help text every time it runs the subcommand, only to have it
+ * ready should the handler call showHelp() (none does; our errors are one line): cliui and
+ * string-width work on every `kubectl ambient <command>` run. This turns that cache off (an
+ * internal of yargs 18, hence the guard: if it moves, runs are just slower); --help renders as
+ * before. Measured in the README's performance section.
+ */
+function skipHelpCache(y: Argv): void {
+  const internal = (y as unknown as { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } }).getInternalMethods?.();
+  const usage = internal?.getUsageInstance?.();
+  if (typeof usage?.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => undefined;
 }
 
 /** Prints one line for an error and returns its exit code. */

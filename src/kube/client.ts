@@ -1,12 +1,10 @@
-// Deep imports of the three modules used (KubeConfig, the request context, the fetch library): the
-// package index also evaluates every generated API class and model (~25% more start-up).
-import type { KubeConfig } from '@kubernetes/client-node/dist/config.js';
-import { HttpMethod, RequestContext } from '@kubernetes/client-node/dist/gen/http/http.js';
-import { IsomorphicFetchHttpLibrary } from '@kubernetes/client-node/dist/gen/http/isomorphic-fetch.js';
 import { AmbientError } from '../core/errors.ts';
 import type { KubeObject, ServerVersion } from '../core/model.ts';
 import { KINDS, type Cluster, type KindName, type KindTypes, type ListQuery, type WriteOp } from '../core/ports.ts';
+import type { Credentials } from './credentials.ts';
 import { ApiError, apiError, nonJsonAnswer, parseJsonAnswer, parseStatus, transportError, type Target } from './errors.ts';
+import { withoutManagedFields } from './json.ts';
+import { abortable, type ConnectionInfo, type Transport, type WireResponse } from './transport.ts';
 
 /** One request as the client saw it (for `--verbose` and benchmarks). */
 export interface RequestRecord {
@@ -25,14 +23,28 @@ export interface ClientOptions {
   userAgent: string;
   /** Items per list page (limit/continue). */
   pageSize: number;
+  /** Items per page of a metadata-only list. */
+  metadataPageSize: number;
   /** How many times a read is retried on 429/5xx or a dropped connection. Writes are retried on 429 only. */
   retries: number;
   /** Longest wait honoured from Retry-After. */
   maxRetryAfterMs: number;
+  /**
+   * Headers added to every request of this cluster, after the credentials' (kubectl's --as,
+   * --as-group, --as-uid become Impersonate-* headers here; a list value repeats the header).
+   */
+  headers?: Record<string, string | string[]>;
   onRequest?: (r: RequestRecord) => void;
+  onConnection?: (c: ConnectionInfo) => void;
 }
 
-export const DEFAULT_CLIENT_OPTIONS = { pageSize: 500, retries: 3, maxRetryAfterMs: 10_000, userAgent: 'kubectl-ambient' } as const;
+/**
+ * Items per list page. Full objects: 500, kubectl's chunk size. Metadata-only lists (namespaces,
+ * the only list that grows into the thousands) are small per item: 5,000 per page makes 10,000
+ * namespaces two round trips instead of twenty, and one page stays a few MiB (peak RSS measured
+ * in the README's performance section).
+ */
+export const DEFAULT_CLIENT_OPTIONS = { pageSize: 500, metadataPageSize: 5000, retries: 3, maxRetryAfterMs: 10_000, userAgent: 'kubectl-ambient' } as const;
 
 interface Response {
   status: number;
@@ -40,7 +52,20 @@ interface Response {
   text: string;
 }
 
-const http = new IsomorphicFetchHttpLibrary();
+const neverAborted = new AbortController().signal;
+
+/** Header names in lower case (HTTP/2 requires it; HTTP/1.1 does not care). */
+function lower(h: Record<string, string | string[]>): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(h)) out[k.toLowerCase()] = v;
+  return out;
+}
+
+async function readText(res: WireResponse): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of res.body) chunks.push(c);
+  return Buffer.concat(chunks).toString('utf8');
+}
 
 /** What the domain reads of an object in a `summary` list (see ListQuery.summary). */
 export function summarise(o: KubeObject, keep?: ListQuery['keep']): KubeObject {
@@ -101,17 +126,17 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
   });
 
 /**
- * The cluster seam over @kubernetes/client-node: client-node resolves credentials (tokens, client
- * certificates, exec and auth-provider plugins), TLS and proxies, and sends each request; this class
- * adds what a CLI needs on top: one timeout per request, Ctrl-C, pagination, bounded retries,
- * classified errors, plain JSON objects (no class deserialisation: big lists stay cheap) and a
- * request log.
+ * The cluster seam: credentials come from client-node (credentials.ts), requests go over one
+ * connection per cluster (transport.ts); this class adds what a CLI needs on top: one timeout per
+ * request, Ctrl-C, pagination, bounded retries, classified errors, plain JSON objects (no class
+ * deserialisation: big lists stay cheap) and a request log.
  */
 export class KubeClient implements Cluster {
-  private auth: { headers: Record<string, string>; dispatcher: unknown } | undefined;
+  private pendingCredentials: Promise<Credentials> | undefined;
 
   constructor(
-    private readonly kc: KubeConfig,
+    private readonly credentialSource: () => Promise<Credentials>,
+    private readonly transport: Transport,
     readonly contextName: string,
     readonly server: string,
     private readonly opts: ClientOptions,
@@ -121,41 +146,71 @@ export class KubeClient implements Cluster {
     return { server: this.server, context: this.contextName };
   }
 
-  /** Runs the credential machinery once (exec plugins are slow) and reuses its headers and connection pool. */
-  private async authenticate(): Promise<{ headers: Record<string, string>; dispatcher: unknown }> {
-    if (this.auth === undefined) {
-      const probe = new RequestContext(this.server, HttpMethod.GET);
-      await this.kc.applySecurityAuthentication(probe);
-      this.auth = { headers: probe.getHeaders(), dispatcher: probe.getDispatcher() };
+  /**
+   * The credentials for the next request. Requests that start together share one call (the
+   * lists of a snapshot run an exec plugin once); later requests ask client-node again, whose
+   * caches refresh an expired exec or auth-provider token (a long --wait re-authenticates).
+   */
+  private credentials(): Promise<Credentials> {
+    if (this.pendingCredentials === undefined) {
+      const p = this.credentialSource();
+      this.pendingCredentials = p;
+      const clear = (): void => {
+        if (this.pendingCredentials === p) this.pendingCredentials = undefined;
+      };
+      p.then(clear, clear);
     }
-    return this.auth;
+    return this.pendingCredentials;
+  }
+
+  private url(path: string, query: Record<string, string>): string {
+    const prefix = new URL(this.server).pathname.replace(/\/+$/, '');
+    const q = new URLSearchParams(query).toString();
+    return `${prefix}${path}${q !== '' ? `?${q}` : ''}`;
+  }
+
+  /**
+   * Starts a request: the transport's TCP connect, then the credentials (loading client-node the
+   * first time), then the request. The credentials are not under the request timeout (as before:
+   * an exec plugin may prompt), only under Ctrl-C; `timeoutMs` starts once they are there.
+   */
+  private async send(method: string, path: string, headers: Record<string, string>, body: string | undefined, signal: AbortSignal, timeoutMs?: number): Promise<WireResponse> {
+    this.transport.warm();
+    const creds = await abortable(this.credentials(), method === 'GET' ? signal : neverAborted);
+    const s = timeoutMs === undefined ? signal : method === 'GET' ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
+    return this.transport.request({
+      method,
+      path,
+      headers: { ...creds.headers, 'user-agent': this.opts.userAgent, ...lower(this.opts.headers ?? {}), ...lower(headers) },
+      body,
+      signal: s,
+      tls: creds.tls,
+      agent: creds.agent,
+    });
   }
 
   /**
    * Reads stop at once on Ctrl-C. A write is never cut off by Ctrl-C (only by its timeout): an
    * aborted write may or may not have landed, and the caller must know which (issue #8).
    */
-  private async sendOnce(method: HttpMethod, path: string, query: Record<string, string>, body: string | undefined, headers: Record<string, string>, timeoutMs: number, ignoreAbort = false): Promise<Response> {
-    const url = new URL(this.server.replace(/\/+$/, '') + path);
-    for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
-    const auth = await this.authenticate();
-    const ctx = new RequestContext(url.toString(), method);
-    for (const [k, v] of Object.entries({ ...auth.headers, 'User-Agent': this.opts.userAgent, ...headers })) ctx.setHeaderParam(k, v);
-    if (auth.dispatcher !== undefined) ctx.setDispatcher(auth.dispatcher as Parameters<RequestContext['setDispatcher']>[0]);
-    if (body !== undefined) ctx.setBody(body);
-    const timeout = AbortSignal.timeout(timeoutMs);
-    ctx.setSignal(method === HttpMethod.GET && !ignoreAbort ? AbortSignal.any([this.opts.signal, timeout]) : timeout);
-    const started = performance.now();
-    const res = await http.send(ctx).toPromise();
-    const text = await res.body.text();
-    this.opts.onRequest?.({ method, path: url.pathname + url.search, status: res.httpStatusCode, bytes: Buffer.byteLength(text), ms: performance.now() - started });
-    return { status: res.httpStatusCode, headers: res.headers, text };
+  private async sendOnce(method: string, path: string, query: Record<string, string>, body: string | undefined, headers: Record<string, string>, timeoutMs: number, ignoreAbort = false): Promise<Response> {
+    const target = this.url(path, query);
+    const started = Date.now(); // not performance.now(): that global loads perf_hooks, for a log in whole ms
+    const res = await this.send(method, target, headers, body, ignoreAbort ? neverAborted : this.opts.signal, timeoutMs);
+    const text = await readText(res);
+    this.opts.onRequest?.({ method, path: target, status: res.status, bytes: Buffer.byteLength(text), ms: Date.now() - started });
+    return { status: res.status, headers: res.headers, text };
   }
 
   /** Sends one request with retries; returns the parsed JSON of a 2xx body or throws a classified error. */
-  private async request(method: HttpMethod, path: string, what: string, opts: { query?: Record<string, string>; body?: unknown; contentType?: string; accept?: string; notFoundOk?: boolean; ignoreAbort?: boolean } = {}): Promise<unknown> {
-    const read = method === HttpMethod.GET;
-    const abortable = read && opts.ignoreAbort !== true;
+  private async request(
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    path: string,
+    what: string,
+    opts: { query?: Record<string, string>; body?: unknown; contentType?: string; accept?: string; notFoundOk?: boolean; listPage?: boolean; ignoreAbort?: boolean } = {},
+  ): Promise<unknown> {
+    const read = method === 'GET';
+    const cancellable = read && opts.ignoreAbort !== true;
     const headers: Record<string, string> = { Accept: opts.accept ?? 'application/json' };
     let body: string | undefined;
     if (opts.body !== undefined) {
@@ -165,14 +220,14 @@ export class KubeClient implements Cluster {
     for (let attempt = 0; ; attempt++) {
       let res: Response;
       try {
-        res = await this.sendOnce(method, path, opts.query ?? {}, body, headers, this.opts.timeoutMs, !abortable);
+        res = await this.sendOnce(method, path, opts.query ?? {}, body, headers, this.opts.timeoutMs, !cancellable);
       } catch (e) {
-        const err = transportError(e, what, this.target, this.opts.timeoutMs, abortable && this.opts.signal.aborted);
+        const err = transportError(e, what, this.target, this.opts.timeoutMs, cancellable && this.opts.signal.aborted);
         // A dropped connection on a read is retried; a write may have landed, so it is not.
-        if (read && err.kind === 'unreachable' && attempt < this.opts.retries && /lost the connection|reset|closed/.test(err.message)) continue;
+        if (read && err.kind === 'unreachable' && attempt < this.opts.retries && /lost the connection|reset|closed|timed out connecting/.test(err.message)) continue;
         throw err;
       }
-      if (res.status >= 200 && res.status < 300) return parseJsonAnswer(res.status, res.headers['content-type'], res.text, what, this.target);
+      if (res.status >= 200 && res.status < 300) return parseJsonAnswer(res.status, res.headers['content-type'], opts.listPage === true ? withoutManagedFields(res.text) : res.text, what, this.target);
       if (res.status === 404 && opts.notFoundOk === true) return undefined;
       const status = parseStatus(res.text);
       const nonJson = status === undefined ? nonJsonAnswer(res.status, res.headers['content-type'], res.text, what, this.target) : undefined;
@@ -198,15 +253,16 @@ export class KubeClient implements Cluster {
     let cont: string | undefined;
     let paged = true;
     for (;;) {
-      const query: Record<string, string> = paged ? { limit: String(this.opts.pageSize) } : {};
+      const query: Record<string, string> = paged ? { limit: String(q.metadataOnly === true ? this.opts.metadataPageSize : this.opts.pageSize) } : {};
       if (q.labelSelector !== undefined) query['labelSelector'] = q.labelSelector;
       if (q.fieldSelector !== undefined) query['fieldSelector'] = q.fieldSelector;
       if (cont !== undefined) query['continue'] = cont;
       let page: { items?: KubeObject[]; metadata?: { continue?: string } } | undefined;
       try {
-        page = (await this.request(HttpMethod.GET, path, what, {
+        page = (await this.request('GET', path, what, {
           query,
           notFoundOk: q.optional === true,
+          listPage: true,
           ...(q.metadataOnly === true ? { accept: METADATA_ACCEPT } : {}),
         })) as typeof page;
       } catch (e) {
@@ -232,7 +288,7 @@ export class KubeClient implements Cluster {
   }
 
   async get<K extends KindName>(kind: K, name: string, namespace?: string, opts: { ignoreAbort?: boolean } = {}): Promise<KindTypes[K] | undefined> {
-    const obj = (await this.request(HttpMethod.GET, resourcePath(kind, namespace, name), describe('get', kind, namespace, name), { notFoundOk: true, ignoreAbort: opts.ignoreAbort === true })) as KindTypes[K] | undefined;
+    const obj = (await this.request('GET', resourcePath(kind, namespace, name), describe('get', kind, namespace, name), { notFoundOk: true, ignoreAbort: opts.ignoreAbort === true })) as KindTypes[K] | undefined;
     return obj;
   }
 
@@ -244,21 +300,21 @@ export class KubeClient implements Cluster {
     if (opts.dryRun) query['dryRun'] = 'All';
     switch (op.op) {
       case 'create':
-        return (await this.request(HttpMethod.POST, resourcePath(kind, namespace), describe('create', kind, namespace, name), { query, body: op.object })) as KubeObject;
+        return (await this.request('POST', resourcePath(kind, namespace), describe('create', kind, namespace, name), { query, body: op.object })) as KubeObject;
       case 'replace':
-        return (await this.request(HttpMethod.PUT, resourcePath(kind, namespace, name), describe('update', kind, namespace, name), { query, body: op.object })) as KubeObject;
+        return (await this.request('PUT', resourcePath(kind, namespace, name), describe('update', kind, namespace, name), { query, body: op.object })) as KubeObject;
       case 'delete': {
         // With a body, the server reads the options from the body only and ignores the query: dryRun
         // must be in the body too, or a dry-run delete really deletes (found by the contract suite).
         const body = { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { resourceVersion: op.object.metadata.resourceVersion }, ...(opts.dryRun ? { dryRun: ['All'] } : {}) };
         delete query['fieldManager'];
-        return (await this.request(HttpMethod.DELETE, resourcePath(kind, namespace, name), describe('delete', kind, namespace, name), { query, body })) as KubeObject;
+        return (await this.request('DELETE', resourcePath(kind, namespace, name), describe('delete', kind, namespace, name), { query, body })) as KubeObject;
       }
     }
   }
 
   async serverVersion(): Promise<ServerVersion> {
-    return (await this.request(HttpMethod.GET, '/version', 'get /version')) as ServerVersion;
+    return (await this.request('GET', '/version', 'get /version')) as ServerVersion;
   }
 
   /**
@@ -279,23 +335,16 @@ export class KubeClient implements Cluster {
       if (onChange([...current.values()])) return;
       const query: Record<string, string> = { watch: 'true', resourceVersion: listed.resourceVersion, allowWatchBookmarks: 'true', timeoutSeconds: '300' };
       if (q.labelSelector !== undefined) query['labelSelector'] = q.labelSelector;
-      const url = new URL(this.server.replace(/\/+$/, '') + resourcePath(q.kind, q.namespace));
-      for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
-      const auth = await this.authenticate();
-      const ctx = new RequestContext(url.toString(), HttpMethod.GET);
-      for (const [k, v] of Object.entries({ ...auth.headers, 'User-Agent': this.opts.userAgent, Accept: 'application/json' })) ctx.setHeaderParam(k, v);
-      if (auth.dispatcher !== undefined) ctx.setDispatcher(auth.dispatcher as Parameters<RequestContext['setDispatcher']>[0]);
-      ctx.setSignal(AbortSignal.any([signal, this.opts.signal]));
+      const path = this.url(resourcePath(q.kind, q.namespace), query);
       try {
-        const res = await http.send(ctx).toPromise();
-        this.opts.onRequest?.({ method: 'WATCH', path: url.pathname + url.search, status: res.httpStatusCode, bytes: 0, ms: 0 });
-        if (res.httpStatusCode !== 200) {
-          const text = await res.body.text();
-          throw apiError(res.httpStatusCode, parseStatus(text), what, this.target, null);
+        const res = await this.send('GET', path, { accept: 'application/json' }, undefined, AbortSignal.any([signal, this.opts.signal]));
+        this.opts.onRequest?.({ method: 'WATCH', path, status: res.status, bytes: 0, ms: 0 });
+        if (res.status !== 200) {
+          const text = await readText(res);
+          throw apiError(res.status, parseStatus(text), what, this.target, null);
         }
         opts.onOpen?.();
-        const stream = res.body.stream() as ReadableStream<Uint8Array> | undefined;
-        if (stream === undefined) throw new AmbientError('unreachable', `the API server sent no stream for ${what}`);
+        const stream = res.body;
         const eventsBefore = events;
         const decoder = new TextDecoder();
         let buf = '';
@@ -334,7 +383,7 @@ export class KubeClient implements Cluster {
     // A list without pagination gives one consistent resourceVersion to watch from.
     const query: Record<string, string> = {};
     if (q.labelSelector !== undefined) query['labelSelector'] = q.labelSelector;
-    const page = (await this.request(HttpMethod.GET, resourcePath(q.kind, q.namespace), describe('list', q.kind, q.namespace), { query })) as {
+    const page = (await this.request('GET', resourcePath(q.kind, q.namespace), describe('list', q.kind, q.namespace), { query })) as {
       items?: KindTypes[K][];
       metadata?: { resourceVersion?: string };
     };

@@ -74,6 +74,7 @@ const UNREACHABLE: Record<string, string> = {
   UND_ERR_SOCKET: 'connection closed by the server',
   UND_ERR_CLOSED: 'connection closed',
   UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
+  ETIMEDOUT: 'connection timed out',
 };
 
 /**
@@ -92,6 +93,9 @@ const TLS_TRUST: Record<string, string> = {
   CERT_NOT_YET_VALID: 'it is not valid yet (check the clock)',
   ERR_TLS_CERT_ALTNAME_INVALID: 'it does not name the host of the server URL',
 };
+
+/** Codes of a connection or request cut off after it started (HTTP/2 resets, GOAWAY, a premature end). */
+const LOST = new Set(['ERR_HTTP2_STREAM_ERROR', 'ERR_HTTP2_SESSION_ERROR', 'ERR_HTTP2_GOAWAY_SESSION', 'ERR_HTTP2_INVALID_SESSION', 'ERR_HTTP2_STREAM_CANCEL', 'ERR_STREAM_PREMATURE_CLOSE']);
 
 /** The first `code` in an error's cause chain. */
 function errorCode(e: unknown): string | undefined {
@@ -166,6 +170,9 @@ export function transportError(e: unknown, what: string, target: Target, timeout
     return new AmbientError('timeout', `the API server at ${target.server} (context "${target.context}") did not answer ${what} within ${timeoutMs / 1000}s`, 'check the connection to the cluster, or raise --request-timeout', { cause: e });
   }
   const code = errorCode(e);
+  if (code === 'ERR_AMBIENT_PROXY') {
+    return new AmbientError('unreachable', `cannot reach the API server at ${target.server} (context "${target.context}"): ${e instanceof Error ? firstLine(e.message) : String(e)}`, 'check the proxy (proxy-url of the cluster, or HTTPS_PROXY/HTTP_PROXY and NO_PROXY)', { cause: e });
+  }
   const ctx = `context "${target.context}"`;
   const trust = code !== undefined ? TLS_TRUST[code] : undefined;
   if (trust !== undefined) {
@@ -175,16 +182,12 @@ export function transportError(e: unknown, what: string, target: Target, timeout
   if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'ERR_SSL_PACKET_LENGTH_TOO_LONG' || /wrong version number|packet length too long/i.test(all)) {
     return new AmbientError('config', `the server at ${target.server} (${ctx}) does not speak TLS on that port (plain HTTP?)`, 'use http:// in the server URL of the cluster entry if it really serves plain HTTP, or the port that serves HTTPS', { cause: e });
   }
-  if (/\bbad port\b/i.test(all)) {
-    const port = /:(\d+)(?:\/|$)/.exec(target.server)?.[1] ?? '?';
-    return new AmbientError('config', `the HTTP client refuses port ${port} of ${target.server} (${ctx}): it is on the fetch standard's list of blocked ("bad") ports`, 'serve the API server (or the tunnel or proxy to it) on another port, and change the server URL in your kubeconfig', { cause: e });
-  }
   const why = code !== undefined ? UNREACHABLE[code] : undefined;
   if (why !== undefined) {
     return new AmbientError('unreachable', `cannot reach the API server at ${target.server} (context "${target.context}"): ${why}`, 'check that the cluster is up and that --context/--kubeconfig point at it', { cause: e });
   }
   const message = e instanceof Error ? firstLine(e.message) : String(e);
-  if (/fetch failed|socket|network|terminated|other side closed/i.test(message)) {
+  if ((code !== undefined && LOST.has(code)) || /fetch failed|socket|network|terminated|other side closed/i.test(message)) {
     return new AmbientError('unreachable', `lost the connection to the API server at ${target.server} (context "${target.context}") during ${what}: ${message}`, 'check the connection to the cluster and retry', { cause: e });
   }
   // Credential plugins and certificate files: their raw errors can quote what a plugin printed (a

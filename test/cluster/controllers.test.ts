@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import { NEVER_READY_ANNOTATION } from './controllers.ts';
 import { startSimCluster } from './index.ts';
-import { deployment, eventually, startTestSim } from './testutil.ts';
+import { call, deployment, eventually, startTestSim } from './testutil.ts';
 import type { KubeObject, StoreEvent } from './types.ts';
 
 function daemonSet(name: string, namespace: string): KubeObject {
@@ -76,7 +76,7 @@ describe('workloads controller', () => {
         }
       });
       sim.upsert({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'trigger', namespace: 'ns' } });
-      const res = await fetch(`${sim.url}/api/v1/namespaces/ns/configmaps/trigger`, { method: 'DELETE' });
+      const res = await call(sim.url, 'DELETE', '/api/v1/namespaces/ns/configmaps/trigger');
       assert.equal(res.status, 200);
       await new Promise((r) => setTimeout(r, 20));
       assert.deepEqual(seen, ['ADDED ConfigMap/trigger', 'ADDED ConfigMap/reaction', 'DELETED ConfigMap/trigger (had old)']);

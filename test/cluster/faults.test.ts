@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
-import { call, configMap, startTestSim, statusOf, type TestSim } from './testutil.ts';
+import { call, configMap, simRequest, startTestSim, statusOf, type TestSim } from './testutil.ts';
 
 /** A raw GET that reports how the connection ended. */
 function rawGet(url: string): Promise<{ kind: 'response'; status: number; body: string } | { kind: 'error'; code: string; status?: number; partial?: string }> {
   return new Promise((resolve) => {
-    const req = request(url, (res) => {
+    const req = simRequest(url, {}, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => {

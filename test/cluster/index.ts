@@ -10,10 +10,12 @@ import { gatewayApiCrds, grKey, splitApiVersion, type ResourceDef } from './reso
 import { SimServer } from './server.ts';
 import { ApiError } from './status.ts';
 import { Store } from './store.ts';
-import type { Controller, FaultRule, ForbidRule, ObjectRef, RequestInfo, RequestRecord, SimCluster, SimOptions } from './sim-types.ts';
+import { simTls } from './tls.ts';
+import type { ConnectionRecord, Controller, FaultRule, ForbidRule, ObjectRef, RequestInfo, RequestRecord, SimCluster, SimOptions } from './sim-types.ts';
 import { clone, type KubeObject, type StoreEvent } from './types.ts';
 
-export type { Controller, FaultRule, ForbidRule, ObjectRef, RequestInfo, RequestRecord, RequestVerb, SimCluster, SimOptions } from './sim-types.ts';
+export type { ConnectionRecord, Controller, FaultRule, ForbidRule, ObjectRef, RequestInfo, RequestRecord, RequestVerb, SimCluster, SimOptions } from './sim-types.ts';
+export { SIM_HOSTNAME } from './tls.ts';
 export type { KubeObject, ObjectMeta, StoreEvent, WatchEventType } from './types.ts';
 export { NEVER_READY_ANNOTATION } from './controllers.ts';
 export { loadYamlObjects } from './fixtures.ts';
@@ -22,7 +24,9 @@ const DEFAULT_VERSION = 'v1.31.4';
 
 class SimClusterImpl implements SimCluster {
   url = '';
+  readonly ca: string | undefined;
   readonly requests: RequestRecord[] = [];
+  readonly connections: ConnectionRecord[] = [];
   private readonly store: Store;
   private readonly registry: Registry;
   private readonly server: SimServer;
@@ -60,6 +64,9 @@ class SimClusterImpl implements SimCluster {
       }));
       if (typeof wl !== 'object' || wl.pods !== false) this.controllers.push(podsController({ nodes: options.nodes ?? 3 }));
     }
+    const wire = options.wire ?? 'h2';
+    const tls = wire === 'http' ? undefined : simTls();
+    this.ca = tls?.ca;
     this.server = new SimServer({
       registry: this.registry,
       gitVersion: options.kubernetesVersion ?? DEFAULT_VERSION,
@@ -70,7 +77,8 @@ class SimClusterImpl implements SimCluster {
       requests: this.requests,
       hook: () => this.hook,
       bookmarkIntervalMs: options.watchBookmarkIntervalMs ?? 60_000,
-    });
+      connections: this.connections,
+    }, { tls, http2: wire === 'h2' });
   }
 
   private schedule(fn: () => void, ms: number): void {
@@ -119,9 +127,12 @@ class SimClusterImpl implements SimCluster {
     return def.namespaced ? (namespace ?? 'default') : '';
   }
 
-  async writeKubeconfig(path: string, opts: { context?: string; token?: string; namespace?: string } = {}): Promise<void> {
-    const token = opts.token ?? Object.keys(this.options.tokens ?? {})[0];
-    await writeKubeconfigFile(path, this.url, { ...opts, ...(token !== undefined ? { token } : {}) });
+  async writeKubeconfig(path: string, opts: { context?: string; token?: string; namespace?: string; server?: string } = {}): Promise<void> {
+    // Without a token table every request is admin; a token is still written, because a kubeconfig
+    // user with no credentials at all makes kubectl prompt for a password on an https:// server.
+    const token = opts.token ?? Object.keys(this.options.tokens ?? {})[0] ?? (this.options.tokens === undefined ? 'sim-admin' : undefined);
+    const { server, ...rest } = opts;
+    await writeKubeconfigFile(path, server ?? this.url, { ...rest, ...(token !== undefined ? { token } : {}), ...(this.ca !== undefined ? { ca: this.ca } : {}) });
   }
 
   get(ref: ObjectRef): KubeObject | undefined {
@@ -175,6 +186,7 @@ class SimClusterImpl implements SimCluster {
 
   clearRequests(): void {
     this.requests.length = 0;
+    this.connections.length = 0;
   }
 
   inject(rule: FaultRule): void {

@@ -74,14 +74,14 @@ describe('fixtures and CLI', () => {
         lines.once('line', resolve);
         child.once('exit', (code) => reject(new Error(`exited ${String(code)}: ${stderr}`)));
       });
-      assert.match(first, /^ready http:\/\/127\.0\.0\.1:\d+$/);
+      assert.match(first, /^ready https:\/\/127\.0\.0\.1:\d+$/);
       const url = first.slice('ready '.length);
       assert.match(readFileSync(kubeconfig, 'utf8'), new RegExp(`server: ${url.replace(/\./g, '\\.')}`));
       const kc = new k8s.KubeConfig();
       kc.loadFromFile(kubeconfig);
       const cm = await kc.makeApiClient(k8s.CoreV1Api).readNamespacedConfigMap({ name: 'no-namespace', namespace: 'default' });
       assert.deepEqual(cm.data, { a: '1' });
-      const v = await (await fetch(`${url}/version`)).json() as { gitVersion: string };
+      const v = await kc.makeApiClient(k8s.VersionApi).getCode();
       assert.equal(v.gitVersion, 'v1.30.2');
       const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
       child.kill('SIGTERM');

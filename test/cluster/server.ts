@@ -1,9 +1,14 @@
 /**
  * The HTTP front end: routing like kube-apiserver's RequestInfoFactory, discovery, Status errors,
- * authentication, RBAC-lite, fault injection and the request log. `node:http` only.
+ * authentication, RBAC-lite, fault injection and the request log. On the wire like kube-apiserver:
+ * HTTPS with HTTP/2 offered by ALPN and HTTP/1.1 still accepted (node:http2's compatibility API),
+ * or, when asked, HTTPS with HTTP/1.1 only or plain HTTP (node:https, node:http).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { constants as h2, createSecureServer, type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
+import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { parse as parseYaml } from 'yaml';
 import { openApiV3GroupVersion, openApiV3Root } from './openapi.ts';
 import { apiVersionOf, type ResourceDef } from './resources.ts';
@@ -11,7 +16,8 @@ import { parseSelectors, present, type DeleteOptions, type Registry, type WriteO
 import {
   ApiError, badRequest, failure, forbidden, forCode, invalid, methodNotAllowed, pathNotFound, unauthorized, internalUnknown,
 } from './status.ts';
-import type { FaultRule, ForbidRule, RequestInfo, RequestRecord } from './sim-types.ts';
+import type { ConnectionRecord, FaultRule, ForbidRule, RequestInfo, RequestRecord } from './sim-types.ts';
+import type { SimTls } from './tls.ts';
 import { isObject, type KubeObject } from './types.ts';
 import { startWatch } from './watch.ts';
 
@@ -26,6 +32,45 @@ export interface ServerContext {
   requests: RequestRecord[];
   hook: () => ((r: RequestInfo) => void | Promise<void>) | undefined;
   bookmarkIntervalMs: number;
+  connections: ConnectionRecord[];
+}
+
+/** How the server speaks: HTTPS (with HTTP/2 unless `http2` is false) when `tls` is given, else plain HTTP/1.1. */
+export interface WireOptions {
+  tls: SimTls | undefined;
+  http2: boolean;
+}
+
+/** A request of either protocol (HTTP/1.1's IncomingMessage, or HTTP/2's compatibility API). */
+type Req = IncomingMessage | Http2ServerRequest;
+
+/** What the server uses of a response, common to HTTP/1.1's ServerResponse and HTTP/2's compatibility API. */
+interface Res {
+  readonly headersSent: boolean;
+  readonly writableEnded: boolean;
+  /** HTTP/1.1 only. */
+  readonly destroyed?: boolean;
+  /** HTTP/2 only: the response's stream. */
+  readonly stream?: { readonly destroyed: boolean; close(code: number): void };
+  writeHead(status: number, headers: Record<string, string | number>): unknown;
+  write(chunk: string | Buffer, cb?: () => void): boolean;
+  end(chunk?: string | Buffer): unknown;
+  flushHeaders(): void;
+  on(event: 'close', fn: () => void): unknown;
+}
+
+/** True once nothing more can be sent on `res`. */
+function gone(res: Res): boolean {
+  return res.writableEnded || (res.stream !== undefined ? res.stream.destroyed : res.destroyed === true);
+}
+
+/**
+ * Cuts one request off: HTTP/2 resets its stream (the other streams of the connection go on, as
+ * when a proxy or the server drops one request); HTTP/1.1 destroys its connection.
+ */
+function cut(req: Req, res: Res): void {
+  if (res.stream !== undefined) res.stream.close(h2.NGHTTP2_INTERNAL_ERROR);
+  else req.socket.destroy();
 }
 
 /** Result of routing a URL: the request's coordinates (as in RequestInfo) and what kind of path it is. */
@@ -124,7 +169,7 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+function readBody(req: Req): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -155,25 +200,52 @@ interface Reply {
 
 /** The simulated API server's HTTP listener. */
 export class SimServer {
-  private readonly server: Server;
+  private readonly server: Server | Http2SecureServer;
   private readonly sockets = new Set<Socket>();
   private readonly stops = new Set<() => void>();
+  /** Connection records by the client's port (HTTP/2 hands out proxies of the socket, so no identity). */
+  private readonly byPort = new Map<number, ConnectionRecord>();
+  private nextConnection = 1;
   private closing = false;
 
-  constructor(private readonly ctx: ServerContext) {
-    this.server = createServer((req, res) => {
-      this.handle(req, res).catch((e: unknown) => {
-        if (!res.headersSent && !res.destroyed) {
-          const err = e instanceof ApiError ? e : internalUnknown(e instanceof Error ? e.message : String(e));
-          res.writeHead(err.code, { 'Content-Type': 'application/json' });
-          res.end(JSON.stringify(err.status));
-        }
-      });
-    });
+  constructor(private readonly ctx: ServerContext, private readonly wire: WireOptions) {
+    const onRequest = (req: Req, res: ServerResponse | Http2ServerResponse): void => this.serve(req, res as Res);
+    const tls = wire.tls;
+    if (tls === undefined) this.server = createServer(onRequest);
+    else if (!wire.http2) this.server = createHttpsServer({ key: tls.key, cert: tls.cert, ALPNProtocols: ['http/1.1'] }, onRequest);
+    // kube-apiserver's HTTP/2 settings allow 100 concurrent streams per connection (we allow more; the client should not care).
+    else this.server = createSecureServer({ key: tls.key, cert: tls.cert, allowHTTP1: true, settings: { maxConcurrentStreams: 250 } }, onRequest);
     this.server.on('connection', (s: Socket) => {
       this.sockets.add(s);
-      s.on('close', () => this.sockets.delete(s));
+      const record: ConnectionRecord = { id: this.nextConnection++, tls: tls !== undefined, protocol: tls === undefined ? 'http/1.1' : 'none', requests: 0 };
+      this.ctx.connections.push(record);
+      const port = s.remotePort ?? 0;
+      this.byPort.set(port, record);
+      s.on('close', () => {
+        this.sockets.delete(s);
+        if (this.byPort.get(port) === record) this.byPort.delete(port);
+      });
     });
+    // One event per completed TLS handshake: its ALPN result is the connection's protocol.
+    this.server.on('secureConnection', (s: TLSSocket) => {
+      const record = this.byPort.get(s.remotePort ?? 0);
+      if (record !== undefined) record.protocol = s.alpnProtocol === 'h2' ? 'h2' : 'http/1.1';
+    });
+  }
+
+  private serve(req: Req, res: Res): void {
+    this.handle(req, res).catch((e: unknown) => {
+      if (!res.headersSent && !gone(res)) {
+        const err = e instanceof ApiError ? e : internalUnknown(e instanceof Error ? e.message : String(e));
+        res.writeHead(err.code, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify(err.status));
+      }
+    });
+  }
+
+  /** The connection a request came on. */
+  private connectionOf(req: Req): ConnectionRecord | undefined {
+    return this.byPort.get(req.socket.remotePort ?? 0);
   }
 
   /** Listen on host:port (0 = free port); resolves to the base URL. */
@@ -186,7 +258,7 @@ export class SimServer {
           reject(new Error('unexpected server address'));
           return;
         }
-        resolve(`http://${host}:${addr.port}`);
+        resolve(`${this.wire.tls !== undefined ? 'https' : 'http'}://${host}:${addr.port}`);
       });
     });
   }
@@ -199,11 +271,10 @@ export class SimServer {
     return new Promise((resolve) => {
       this.server.close(() => resolve());
       for (const s of this.sockets) s.destroy();
-      this.server.closeAllConnections();
     });
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async handle(req: Req, res: Res): Promise<void> {
     const method = (req.method ?? 'GET').toUpperCase();
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const query: Record<string, string> = {};
@@ -216,6 +287,12 @@ export class SimServer {
     if (route.namespace !== undefined) record.namespace = route.namespace;
     if (route.name !== undefined) record.name = route.name;
     if (userAgent !== undefined) record.userAgent = userAgent;
+    const connection = this.connectionOf(req);
+    if (connection !== undefined) {
+      connection.requests++;
+      record.connection = connection.id;
+    }
+    record.protocol = req.httpVersion === '2.0' ? 'h2' : 'http/1.1';
     this.ctx.requests.push(record);
 
     const rawBody = await readBody(req);
@@ -236,14 +313,14 @@ export class SimServer {
         return;
       }
       if (fault.drop === 'immediately') {
-        req.socket.destroy();
+        cut(req, res);
         return;
       }
       if (fault.status !== undefined) {
         const retry = fault.headers?.['Retry-After'] ?? fault.headers?.['retry-after'];
         const retrySeconds = retry !== undefined && /^\d+$/.test(retry) ? Number(retry) : undefined;
         const err = forCode(fault.status, fault.message, fault.status === 429 || fault.status === 503 || fault.status === 504 ? retrySeconds : undefined);
-        this.send(res, record, { status: fault.status, body: err.status, headers: fault.headers ?? {} }, fault.drop === 'mid-body');
+        this.send(req, res, record, { status: fault.status, body: err.status, headers: fault.headers ?? {} }, fault.drop === 'mid-body');
         return;
       }
       midBody = fault.drop === 'mid-body';
@@ -274,6 +351,13 @@ export class SimServer {
       }
       if (body !== undefined) info.body = body;
       if (userAgent !== undefined) info.userAgent = userAgent;
+      // Every header field as sent, lower-case names, repeated fields kept apart (Impersonate-Group).
+      const headers: Record<string, string[]> = {};
+      for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+        const name = (req.rawHeaders[i] ?? '').toLowerCase();
+        if (!name.startsWith(':')) (headers[name] ??= []).push(req.rawHeaders[i + 1] ?? '');
+      }
+      info.headers = headers;
       const hook = this.ctx.hook();
       if (hook !== undefined) await hook(info);
       this.checkForbidden(info, route);
@@ -282,18 +366,18 @@ export class SimServer {
         return;
       }
       const reply = this.dispatch(req, route, query, url.searchParams, rawBody, body);
-      this.send(res, record, reply, midBody);
+      this.send(req, res, record, reply, midBody);
     } catch (e) {
       if (e === PLAIN_404) {
-        this.send(res, record, { status: 404, body: '404 page not found\n', headers: { 'X-Content-Type-Options': 'nosniff' } }, midBody);
+        this.send(req, res, record, { status: 404, body: '404 page not found\n', headers: { 'X-Content-Type-Options': 'nosniff' } }, midBody);
         return;
       }
       const err = e instanceof ApiError ? e : internalUnknown(e instanceof Error ? e.message : String(e));
-      this.send(res, record, { status: err.code, body: err.status, headers: err.headers }, midBody);
+      this.send(req, res, record, { status: err.code, body: err.status, headers: err.headers }, midBody);
     }
   }
 
-  private parseBody(req: IncomingMessage, raw: string): unknown {
+  private parseBody(req: Req, raw: string): unknown {
     const ct = (req.headers['content-type'] ?? 'application/json').toLowerCase();
     try {
       if (ct.includes('yaml')) return parseYaml(raw) as unknown;
@@ -321,8 +405,8 @@ export class SimServer {
     }
   }
 
-  private send(res: ServerResponse, record: RequestRecord, reply: Reply, midBody: boolean): void {
-    if (res.destroyed || res.headersSent) return;
+  private send(req: Req, res: Res, record: RequestRecord, reply: Reply, midBody: boolean): void {
+    if (gone(res) || res.headersSent) return;
     const text = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
     const buf = Buffer.from(text, 'utf8');
     const headers: Record<string, string | number> = {
@@ -336,7 +420,7 @@ export class SimServer {
       const part = buf.subarray(0, Math.max(1, Math.floor(buf.length / 2)));
       record.bytes = part.length;
       res.writeHead(reply.status, headers);
-      res.write(part, () => res.socket?.destroy());
+      res.write(part, () => cut(req, res));
       return;
     }
     record.bytes = buf.length;
@@ -364,7 +448,7 @@ export class SimServer {
     return def;
   }
 
-  private dispatch(req: IncomingMessage, route: Route, query: Record<string, string>, params: URLSearchParams, rawBody: string, body: unknown): Reply {
+  private dispatch(req: Req, route: Route, query: Record<string, string>, params: URLSearchParams, rawBody: string, body: unknown): Reply {
     const reg = this.ctx.registry;
     if (route.kind === 'health') return { status: 200, body: 'ok' };
     if (route.kind === 'version') {
@@ -511,7 +595,7 @@ export class SimServer {
     };
   }
 
-  private discovery(req: IncomingMessage, route: Route): Reply {
+  private discovery(req: Req, route: Route): Reply {
     if ((req.method ?? 'GET').toUpperCase() !== 'GET') throw methodNotAllowed();
     const table = this.ctx.registry.table;
     if (route.group === '') {
@@ -532,7 +616,7 @@ export class SimServer {
     return { status: 200, body: table.resourceList(route.group, route.version) };
   }
 
-  private serveWatch(req: IncomingMessage, res: ServerResponse, record: RequestRecord, route: Route, query: Record<string, string>, midBody: boolean): void {
+  private serveWatch(req: Req, res: Res, record: RequestRecord, route: Route, query: Record<string, string>, midBody: boolean): void {
     const def = this.resolveDef(route);
     if (route.subresource !== undefined) throw methodNotAllowed();
     const version = route.version ?? def.versions[0] ?? 'v1';
@@ -546,22 +630,23 @@ export class SimServer {
     }
     const timeout = query['timeoutSeconds'] !== undefined && /^\d+$/.test(query['timeoutSeconds']) ? Number(query['timeoutSeconds']) : undefined;
     record.status = 200;
-    res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+    // HTTP/1.1 streams the body chunked; HTTP/2 has no such header (its frames are the chunks).
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', ...(req.httpVersion === '2.0' ? {} : { 'Transfer-Encoding': 'chunked' }) });
     res.flushHeaders();
     let stop: () => void = () => undefined;
     let ended = false;
-    let cut = false;
+    let wasCut = false;
     const end = (): void => {
       ended = true;
       this.stops.delete(stopAll);
       stop();
-      if (!cut && !res.writableEnded && !res.destroyed) res.end();
+      if (!wasCut && !gone(res)) res.end();
     };
     // Fault 'mid-body': write a fragment, then destroy the socket without terminating the chunked body.
     const cutAfter = (fragment: string): void => {
-      cut = true;
+      wasCut = true;
       record.bytes += Buffer.byteLength(fragment);
-      res.write(fragment, () => res.socket?.destroy());
+      res.write(fragment, () => cut(req, res));
       end();
     };
     const stopAll = (): void => end();
@@ -576,7 +661,7 @@ export class SimServer {
       bookmarkIntervalMs: this.ctx.bookmarkIntervalMs,
     }, {
       write: (line) => {
-        if (ended || res.destroyed || res.writableEnded) return;
+        if (ended || gone(res)) return;
         if (midBody) {
           midBody = false;
           cutAfter(line.slice(0, Math.max(1, Math.floor(line.length / 2))));

@@ -26,6 +26,8 @@ export interface RequestInfo {
   /** Parsed JSON (or YAML) body, if any. */
   body?: unknown;
   userAgent?: string;
+  /** The header fields, by lower-case name; a field sent several times has several values. */
+  headers?: Record<string, string[]>;
 }
 
 /** One served request in the log. */
@@ -43,6 +45,22 @@ export interface RequestRecord {
   /** Response body bytes written (grows while a watch streams). */
   bytes: number;
   userAgent?: string;
+  /** The id of the connection it came on (see SimCluster.connections). */
+  connection?: number;
+  /** The HTTP version it was sent with. */
+  protocol?: 'h2' | 'http/1.1';
+}
+
+/** One TCP connection accepted by the server. */
+export interface ConnectionRecord {
+  /** 1, 2, ... in accepting order. */
+  id: number;
+  /** Whether it is a TLS connection (one TLS handshake each). */
+  tls: boolean;
+  /** What ALPN chose ('none' until the TLS handshake completes, or when it never does). */
+  protocol: 'h2' | 'http/1.1' | 'none';
+  /** Requests served on it. */
+  requests: number;
 }
 
 /** A fault to inject into matching requests. */
@@ -87,6 +105,12 @@ export interface SimOptions {
   /** 0 = a free port (default). */
   port?: number;
   /**
+   * How the server speaks (default 'h2'): 'h2' is HTTPS with HTTP/2 offered by ALPN and HTTP/1.1
+   * still accepted, like kube-apiserver; 'https' is HTTPS with HTTP/1.1 only; 'http' is plain
+   * HTTP/1.1. HTTPS uses the simulator's own CA (see tls.ts), which its kubeconfigs carry.
+   */
+  wire?: 'h2' | 'https' | 'http';
+  /**
    * gitVersion of GET /version (default 'v1.31.4'). Its minor version also selects version-dependent
    * behaviour: defaults added later (namespace name label 1.21, Service ipFamilies 1.21 and
    * internalTrafficPolicy 1.22, DaemonSet maxSurge 1.22) and the Service DELETE answer (object from 1.23).
@@ -127,10 +151,14 @@ export type Controller = (event: StoreEvent, sim: SimCluster) => void;
 
 /** A running simulated cluster. */
 export interface SimCluster {
-  /** http://127.0.0.1:PORT */
+  /** https://127.0.0.1:PORT (http:// with `wire: 'http'`) */
   url: string;
+  /** PEM of the CA the server's certificate chains to (undefined for plain HTTP). */
+  readonly ca: string | undefined;
+  /** Every TCP connection accepted, in order (with its TLS/ALPN outcome and request count). */
+  readonly connections: ConnectionRecord[];
   /** Write a kubeconfig (cluster + user + context, current-context set; context default 'sim'). */
-  writeKubeconfig(path: string, opts?: { context?: string; token?: string; namespace?: string }): Promise<void>;
+  writeKubeconfig(path: string, opts?: { context?: string; token?: string; namespace?: string; server?: string }): Promise<void>;
   /** Direct store access (not logged; bumps resourceVersion/generation and emits events like a request). */
   get(ref: ObjectRef): KubeObject | undefined;
   list(ref: { apiVersion: string; kind: string; namespace?: string; labelSelector?: string }): KubeObject[];
@@ -141,6 +169,7 @@ export interface SimCluster {
   dump(): KubeObject[];
   /** Every HTTP request served, in arrival order. */
   readonly requests: RequestRecord[];
+  /** Forgets the request and connection logs. */
   clearRequests(): void;
   inject(rule: FaultRule): void;
   clearFaults(): void;

@@ -323,15 +323,17 @@ class SimBackend extends BaseBackend {
   url: string;
   version: string;
   kubeconfig = {} as Record<User, string>;
-  ca = undefined;
+  ca: string | undefined;
   private readonly dir = mkdtempSync(join(tmpdir(), 'ambient-contract-sim-'));
   constructor(readonly sim: SimCluster, version: string) {
     super();
     this.url = sim.url;
     this.version = version;
+    // HTTPS with the simulator's own CA, like the real server's.
+    this.ca = sim.ca;
     for (const [user, u] of Object.entries(USERS) as [User, (typeof USERS)[User]][]) {
       this.kubeconfig[user] = join(this.dir, `kubeconfig-${user}`);
-      writeKubeconfig(this.kubeconfig[user], this.url, u.token, undefined, `sim-${user}`);
+      writeKubeconfig(this.kubeconfig[user], this.url, u.token, this.ca, `sim-${user}`);
     }
   }
   async close(): Promise<void> {

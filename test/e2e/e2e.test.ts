@@ -103,6 +103,12 @@ describe('the linux-x64 release archive through kubectl', { skip: linuxSkip }, (
     assert.equal((await k('ambient', 'tags', '--version')).stdout, `${version}\n`);
   });
 
+  it('starts with its trained code cache, which V8 accepts (a rejected one silently costs start-up time)', async () => {
+    const r = await exec(join(plugins, 'kubectl-ambient-tags'), ['-o', 'json'], { ...env, KUBECTL_AMBIENT_TRACE_CODE_CACHE: '1' });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /^code cache: accepted$/m);
+  });
+
   it('revisions: table and one revision as JSON', async () => {
     const r = await k('ambient', 'revisions');
     assert.equal(r.code, 0, r.stderr);

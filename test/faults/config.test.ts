@@ -62,6 +62,6 @@ describe('faults: configuration', () => {
 
   it('an expired token (401) says to re-authenticate for the context', async () => {
     const k = withUser(c.kubeconfig, 'expired', { token: 'expired-token' });
-    assertFails(await ambient(['tags'], { kubeconfig: k }), 'auth', /^error: the API server at http:\/\/127\.0\.0\.1:\d+ rejected the credentials of context "sim" \(401 Unauthorized\) .*; re-authenticate for context "sim"/);
+    assertFails(await ambient(['tags'], { kubeconfig: k }), 'auth', /^error: the API server at https:\/\/127\.0\.0\.1:\d+ rejected the credentials of context "sim" \(401 Unauthorized\) .*; re-authenticate for context "sim"/);
   });
 });

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Finding } from '../../src/core/skew.ts';
 import type { RevisionView, TagView } from '../../src/core/views.ts';
+import { forCode } from '../cluster/status.ts';
 import type { KubeObject } from '../cluster/types.ts';
 import { ambientNamespace, gateway, helmRender, istiod, namespace, proxyDeployment, tagObjects, ztunnel } from '../support/builders.ts';
 import { ambient } from '../support/cli.ts';
@@ -73,7 +74,7 @@ describe('review: tag forms and names', () => {
 describe('review: a write whose answer is lost', () => {
   it('landed (connection dropped after the server wrote it): the read-back proves it and the move completes; the message is true', async () => {
     const c = await startCluster('mid-upgrade', { istiod: false });
-    const proxy = await startProxy({ url: c.sim.url });
+    const proxy = await startProxy({ url: c.sim.url, ...(c.sim.ca !== undefined ? { ca: c.sim.ca } : {}) });
     try {
       proxy.intercept(
         (r) => isWrite(r) && r.method === 'POST' && r.path.endsWith('/services'),
@@ -151,10 +152,11 @@ describe('review: paging', () => {
     const c = await startCluster('large', { istiod: false });
     try {
       let armed = true;
+      // The first continue request itself gets the 410 (pages are large: there may be only one).
       c.sim.onRequest((req) => {
         if (armed && req.resource === 'namespaces' && req.query['continue'] !== undefined) {
           armed = false;
-          c.sim.inject({ match: { resource: 'namespaces' }, status: 410, times: 1 });
+          throw forCode(410, 'The provided continue parameter is too old to display a consistent list result.');
         }
       });
       const r = await ambient(['revisions', '-o', 'json'], { kubeconfig: c.kubeconfig });

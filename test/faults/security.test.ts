@@ -44,7 +44,7 @@ describe('faults: security', () => {
   it('test servers listen on 127.0.0.1 only', async () => {
     const c = await startCluster('fresh');
     try {
-      assert.match(c.sim.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+      assert.match(c.sim.url, /^https:\/\/127\.0\.0\.1:\d+$/);
     } finally {
       await c.close();
     }

@@ -175,7 +175,7 @@ describe('--wait: the watch opens before the first write', () => {
 
   it('the watch failing after the writes (credentials rejected on the re-list): exit 4, the move is applied, what is unverified, the rollback command', async () => {
     const c = await startCluster('mid-upgrade', { istiod: { renderDelayMs: 60_000 } });
-    const proxy = await startProxy({ url: c.sim.url });
+    const proxy = await startProxy({ url: c.sim.url, ...(c.sim.ca !== undefined ? { ca: c.sim.ca } : {}) });
     try {
       const kubeconfig = kubeconfigVia(c, proxy);
       // Once the last write is answered: cut the open watch and refuse the deployments list that follows.

@@ -74,3 +74,28 @@ describe('kubeconfig merging follows kubectl, not client-node', () => {
     assert.throws(() => pickContext(loadKubeconfig({ env: noCurrent }), undefined), (e: unknown) => e instanceof AmbientError && /no current context/.test(e.message));
   });
 });
+
+describe('kubeconfig parsing (one parse, js-yaml; JSON natively)', () => {
+  const doc = {
+    'current-context': 'x',
+    clusters: [{ name: 'c', cluster: { server: 'https://j.example', 'certificate-authority': 'ca.crt' } }],
+    users: [{ name: 'u', user: { 'auth-provider': { name: 'oidc', config: { expiry: '2026-01-01T00:00:00Z' } } } }],
+    contexts: [{ name: 'x', context: { cluster: 'c', user: 'u' } }],
+  };
+  it('a JSON kubeconfig reads like the same YAML one, paths resolved alike', () => {
+    const json = join(dir, 'as.json');
+    const yaml = join(dir, 'as.yaml');
+    writeFileSync(json, JSON.stringify(doc, null, 2));
+    writeFileSync(yaml, stringify(doc));
+    const fromJson = loadKubeconfig({ kubeconfig: json });
+    const fromYaml = loadKubeconfig({ kubeconfig: yaml });
+    assert.deepEqual({ ...fromJson, files: [] }, { ...fromYaml, files: [] });
+    assert.equal((fromJson.clusters[0]?.['cluster'] as Record<string, string>)['certificate-authority'], join(dir, 'ca.crt'));
+  });
+  it('timestamps stay strings (YAML 1.2 core schema, as kubectl reads them)', () => {
+    const path = join(dir, 'ts.yaml');
+    writeFileSync(path, 'users:\n- name: u\n  user:\n    auth-provider:\n      name: oidc\n      config:\n        expiry: 2026-01-01T00:00:00Z\n');
+    const user = loadKubeconfig({ kubeconfig: path }).users[0]?.['user'] as { 'auth-provider': { config: { expiry: unknown } } };
+    assert.equal(user['auth-provider'].config.expiry, '2026-01-01T00:00:00Z');
+  });
+});
