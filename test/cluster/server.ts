@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { constants as h2, createSecureServer, type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
+import { createServer as createNetServer, type Server as NetServer } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { parse as parseYaml } from 'yaml';
 import { openApiV3GroupVersion, openApiV3Root } from './openapi.ts';
@@ -207,6 +208,12 @@ export class SimServer {
   private readonly byPort = new Map<number, ConnectionRecord>();
   private nextConnection = 1;
   private closing = false;
+  /**
+   * With TLS: the listener that sees each connection's first byte. A TLS handshake goes on to the
+   * HTTPS server; anything else (plain HTTP to the HTTPS port) gets the 400 Go's net/http (and so
+   * kube-apiserver) answers: "Client sent an HTTP request to an HTTPS server."
+   */
+  private readonly front: NetServer | undefined;
 
   constructor(private readonly ctx: ServerContext, private readonly wire: WireOptions) {
     const onRequest = (req: Req, res: ServerResponse | Http2ServerResponse): void => this.serve(req, res as Res);
@@ -226,6 +233,24 @@ export class SimServer {
         if (this.byPort.get(port) === record) this.byPort.delete(port);
       });
     });
+    this.front =
+      tls === undefined
+        ? undefined
+        : createNetServer((sock) => {
+            // The byte read here is handed back (unshift); TLS picks up what the socket buffered.
+            const peek = (): void => {
+              const first = sock.read(1) as Buffer | null;
+              if (first === null) return;
+              sock.removeListener('readable', peek);
+              sock.unshift(first);
+              if (first[0] === 0x16) this.server.emit('connection', sock);
+              else sock.end('HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n');
+            };
+            this.sockets.add(sock);
+            sock.on('close', () => this.sockets.delete(sock));
+            sock.on('readable', peek);
+            sock.on('error', () => sock.destroy());
+          });
     // One event per completed TLS handshake: its ALPN result is the connection's protocol.
     this.server.on('secureConnection', (s: TLSSocket) => {
       const record = this.byPort.get(s.remotePort ?? 0);
@@ -250,10 +275,11 @@ export class SimServer {
 
   /** Listen on host:port (0 = free port); resolves to the base URL. */
   listen(host: string, port: number): Promise<string> {
+    const listener = this.front ?? this.server;
     return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, host, () => {
-        const addr = this.server.address();
+      listener.once('error', reject);
+      listener.listen(port, host, () => {
+        const addr = listener.address();
         if (addr === null || typeof addr === 'string') {
           reject(new Error('unexpected server address'));
           return;
@@ -269,7 +295,8 @@ export class SimServer {
     for (const stop of [...this.stops]) stop();
     this.stops.clear();
     return new Promise((resolve) => {
-      this.server.close(() => resolve());
+      if (this.front !== undefined) this.front.close(() => resolve());
+      else this.server.close(() => resolve());
       for (const s of this.sockets) s.destroy();
     });
   }
