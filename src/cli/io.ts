@@ -26,6 +26,8 @@ export interface Io {
   readonly colorOut: boolean;
   /** Colour allowed on stderr. */
   readonly colorErr: boolean;
+  /** The terminal's width when stdout is a terminal (tables fit it); undefined otherwise. */
+  readonly columns?: number | undefined;
   /** Asks a question on stderr and reads one line from stdin; rejects when the signal aborts. */
   prompt(question: string, signal: AbortSignal): Promise<string>;
   /** A spinner on stderr (ora) when stderr is a TTY; otherwise nothing is drawn. */
@@ -61,6 +63,7 @@ export function processIo(): Io {
     stdinIsTTY: process.stdin.isTTY,
     stderrIsTTY,
     colorOut: process.stdout.isTTY && !noColor,
+    columns: process.stdout.isTTY ? process.stdout.columns : undefined,
     colorErr: stderrIsTTY && !noColor,
     prompt: (question, signal) =>
       new Promise((resolve, reject) => {

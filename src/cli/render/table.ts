@@ -40,3 +40,142 @@ export function alignColumns(head: string[], rows: string[][]): string {
       .trimEnd();
   return `${all.map(line).join('\n')}\n`;
 }
+
+/** `1998` -> `1,998` (fixed, not the locale's: output is the same everywhere). */
+export function count(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+const visible = (s: string): number => stripVTControlCharacters(s).length;
+
+/**
+ * As many leading `items` as fit in `width` characters, then the count of the rest:
+ * `reviews, orders, +1,998 more` (`more` is dropped when even that does not fit: `tags,+4`).
+ * `keep: 'end'` keeps the last items instead: `+3 more > 1-26-1 > 1-27-9`. At least the count is
+ * shown; `empty` when there are no items.
+ */
+export function cutList(items: readonly string[], width: number, sep = ',', empty = '-', keep: 'start' | 'end' = 'start'): string {
+  if (items.length === 0) return empty;
+  const all = items.join(sep);
+  if (visible(all) <= width) return all;
+  const ordered = keep === 'start' ? items : [...items].reverse();
+  const join = (shown: readonly string[], rest: string): string => (keep === 'start' ? [...shown, rest] : [rest, ...[...shown].reverse()]).join(sep);
+  const total = `+${count(items.length)}`;
+  // The most items that fit with `+N more`; only when not even one does, the most with `+N`.
+  let long: string | undefined;
+  let short: string | undefined;
+  let used = 0;
+  for (let shown = 1; shown < items.length; shown++) {
+    used += visible(ordered[shown - 1] ?? '') + sep.length;
+    const rest = `+${count(items.length - shown)}`;
+    if (used + rest.length + ' more'.length <= width) long = join(ordered.slice(0, shown), `${rest} more`);
+    if (used + rest.length <= width) short = join(ordered.slice(0, shown), rest);
+    else break;
+  }
+  const best = long ?? short ?? (visible(`${total} more`) <= width ? `${total} more` : total);
+  return best;
+}
+
+/** `text` cut to `width` characters with `…` (colour is dropped from a cut cell). */
+export function cutText(text: string, width: number): string {
+  if (visible(text) <= width) return text;
+  return `${stripVTControlCharacters(text).slice(0, Math.max(0, width - 1))}…`;
+}
+
+/** A list cell: joined with `sep`, cut with a count when the column must give way. */
+export interface ListCell {
+  items: readonly string[];
+  sep?: string;
+  /** Which end a cut keeps (default the first items). */
+  keep?: 'start' | 'end';
+}
+/** A cell with a shorter form, used for the whole column when it must give way (`webhook+service ok` -> `ok`). */
+export interface ShortCell {
+  text: string;
+  short: string;
+}
+export type Cell = string | ListCell | ShortCell;
+
+export interface Column {
+  head: string;
+  /** How the column gives way on a narrow terminal: drop list items, use the short form, or cut the text. */
+  shrink?: 'list' | 'short' | 'text';
+  /** Hidden (lowest first) when the table does not fit even with every column given way. */
+  hide?: number;
+}
+
+/** A list cell is never wider than this, whatever the terminal (a revision with 40 tags stays one line). */
+export const LIST_CELL_MAX = 40;
+const GAP = 3;
+const TEXT_MIN = 12;
+
+function full(c: Cell): string {
+  if (typeof c === 'string') return c;
+  if ('items' in c) return cutList(c.items, LIST_CELL_MAX, c.sep, '-', c.keep);
+  return c.text;
+}
+
+/** What a column needs at least: its header, the short forms, one item and a count, or a few characters. */
+function minWidth(col: Column, cells: Cell[]): number {
+  const head = col.head.length;
+  if (col.shrink === 'short') return Math.max(head, ...cells.map((c) => visible(typeof c === 'object' && 'short' in c ? c.short : full(c))));
+  // A list keeps at least one item and the count of the others: `default,+1`.
+  if (col.shrink === 'list') return Math.max(head, ...cells.map((c) => visible(typeof c === 'object' && 'items' in c ? shortestCut(c) : full(c))));
+  if (col.shrink === 'text') return Math.max(head, Math.min(TEXT_MIN, ...cells.map((c) => visible(full(c)))));
+  return Math.max(head, ...cells.map((c) => visible(full(c))));
+}
+
+function shortestCut(c: ListCell): string {
+  const sep = c.sep ?? ',';
+  if (c.items.length <= 1) return c.items[0] ?? '-';
+  const one = c.keep === 'end' ? c.items.at(-1) : c.items[0];
+  return `${one ?? ''}${sep}+${count(c.items.length - 1)}`;
+}
+
+function shrunk(c: Cell, col: Column, width: number): string {
+  if (typeof c === 'object' && 'short' in c) return c.short;
+  if (typeof c === 'object' && 'items' in c) return cutList(c.items, width, c.sep, '-', c.keep);
+  return col.shrink === 'text' ? cutText(c, width) : c;
+}
+
+/**
+ * kubectl's layout for a terminal `width` columns wide (undefined: not a terminal, nothing is
+ * cut but long list cells): when the table is wider, the columns that can give way do, the
+ * rightmost first, down to what they need at least; if that is not enough, the columns with a `hide` rank
+ * are left out, lowest first (`-o wide` and the detail views show everything). Returns the header
+ * and the rows as text, for `renderTable`.
+ */
+export function fitTable(columns: Column[], rows: Cell[][], width: number | undefined): { head: string[]; rows: string[][] } {
+  const hideOrder = columns.map((c, i) => ({ i, rank: c.hide })).filter((c) => c.rank !== undefined).sort((a, b) => (a.rank ?? 0) - (b.rank ?? 0)).map((c) => c.i);
+  for (let hidden = 0; ; hidden++) {
+    const keep = columns.map((_, i) => i).filter((i) => !hideOrder.slice(0, hidden).includes(i));
+    const laid = layout(keep.map((i) => columns[i] as Column), rows.map((r) => keep.map((i) => r[i] ?? '')), width);
+    if (laid !== undefined || hidden >= hideOrder.length) return laid ?? layout(keep.map((i) => columns[i] as Column), rows.map((r) => keep.map((i) => r[i] ?? '')), undefined) ?? { head: [], rows: [] };
+  }
+}
+
+/** The columns at their natural width, or given way to fit `width`; undefined when they cannot fit. */
+function layout(columns: Column[], rows: Cell[][], width: number | undefined): { head: string[]; rows: string[][] } | undefined {
+  const head = columns.map((c) => c.head);
+  const natural = rows.map((r) => r.map(full));
+  const widths = columns.map((c, i) => Math.max(c.head.length, ...natural.map((r) => visible(r[i] ?? ''))));
+  const total = (): number => widths.reduce((a, b) => a + b, 0) + GAP * (columns.length - 1);
+  if (width === undefined || total() <= width) return { head, rows: natural };
+  const mins = columns.map((c, i) => (c.shrink === undefined ? (widths[i] ?? 0) : minWidth(c, rows.map((r) => r[i] ?? ''))));
+  // The short forms go all at once (a column of mixed forms reads badly).
+  columns.forEach((c, i) => {
+    if (c.shrink === 'short' && total() > width) widths[i] = mins[i] ?? 0;
+  });
+  // The rightmost columns give way first (kubectl puts the least important last).
+  for (let i = columns.length - 1; i >= 0 && total() > width; i--) {
+    const c = columns[i] as Column;
+    if (c.shrink === undefined || c.shrink === 'short') continue;
+    widths[i] = Math.max(mins[i] ?? 0, (widths[i] ?? 0) - (total() - width));
+  }
+  if (total() > width) return undefined;
+  const natWidths = columns.map((c, i) => Math.max(c.head.length, ...natural.map((r) => visible(r[i] ?? ''))));
+  return {
+    head,
+    rows: rows.map((r, ri) => r.map((c, i) => ((widths[i] ?? 0) < (natWidths[i] ?? 0) ? shrunk(c, columns[i] as Column, widths[i] ?? 0) : (natural[ri]?.[i] ?? '')))),
+  };
+}
