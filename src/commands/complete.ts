@@ -9,14 +9,12 @@ import yargs, { type Argv } from 'yargs';
 import type { Deps } from '../cli/deps.ts';
 import type { KubeArgs } from '../cli/options.ts';
 import type { CommandFactory } from '../cli/run.ts';
+import { POSITIONAL_LISTS, type Candidate, type ClusterList } from '../cli/candidates.ts';
 
 /** cobra's ShellCompDirective bits. */
 export const DIRECTIVE = { default: 0, error: 1, noSpace: 2, noFileComp: 4 } as const;
 
-export interface Candidate {
-  value: string;
-  description?: string;
-}
+export type { Candidate } from '../cli/candidates.ts';
 
 interface FlagSpec {
   names: string[];
@@ -35,8 +33,6 @@ export interface CommandSpec {
   positionalChoices: Record<string, string[]>;
 }
 
-/** Values read from the cluster: which list a word completes from. */
-export type ClusterList = 'tags' | 'revisions';
 
 /** What completing the last word needs. */
 export interface Completion {
@@ -55,8 +51,6 @@ const FLAG_VALUES: Record<string, ClusterList | 'files' | string[]> = {
   kubeconfig: 'files',
   'dry-run': ['client', 'server'],
 };
-/** Positionals by name. */
-const POSITIONAL_VALUES: Record<string, ClusterList> = { tag: 'tags', revision: 'revisions' };
 
 interface YargsOptions {
   key: Record<string, unknown>;
@@ -189,7 +183,7 @@ export function analyse(specs: CommandSpec[], global: FlagSpec[], words: string[
   if (name === undefined) return { candidates: [], directive: DIRECTIVE.noFileComp, kube };
   const choices = command.positionalChoices[name];
   if (choices !== undefined) return { candidates: byPrefix(choices.map((value) => ({ value })), current), directive: DIRECTIVE.noFileComp, kube };
-  const list = POSITIONAL_VALUES[name];
+  const list = POSITIONAL_LISTS[name];
   return list === undefined ? { candidates: [], directive: DIRECTIVE.noFileComp, kube } : { candidates: [], directive: DIRECTIVE.noFileComp, fromCluster: list, kube };
 }
 
