@@ -31,7 +31,7 @@ function knownFlags(y: Argv): string[] {
 /** kubectl's namespace flag: here the Istio control plane's namespace is `-i`. */
 const NAMESPACE_FLAGS = ['n', 'namespace'];
 
-async function usageError(message: string, args: Record<string, unknown>, flags: string[], modules: CommandModule[], argv: string[], opts: RunOptions, deps: Deps): Promise<AmbientError> {
+async function usageError(message: string, args: Record<string, unknown>, flags: string[], modules: ReturnType<CommandFactory>[], argv: string[], opts: RunOptions, deps: Deps): Promise<AmbientError> {
   const lines = message.split('\n').map((l) => l.trim()).filter((l) => l !== '');
   const commands = modules.map(commandName);
   let hint = `run "${opts.scriptName} --help"`;
@@ -52,7 +52,7 @@ async function usageError(message: string, args: Record<string, unknown>, flags:
   return new AmbientError('usage', lines.join(' '), hint);
 }
 
-function commandName(m: CommandModule): string {
+function commandName(m: ReturnType<CommandFactory>): string {
   return String(m.command).split(' ')[0] ?? '';
 }
 
@@ -61,16 +61,16 @@ function commandName(m: CommandModule): string {
  * candidates (tags, revisions) from one read of the cluster, with the kube flags given (5 s unless
  * --request-timeout says otherwise); when the cluster cannot be read, says why instead.
  */
-async function missingPositional(m: CommandModule, given: number, args: Record<string, unknown>, argv: string[], opts: RunOptions, deps: Deps): Promise<AmbientError> {
+async function missingPositional(m: ReturnType<CommandFactory>, given: number, args: Record<string, unknown>, argv: string[], opts: RunOptions, deps: Deps): Promise<AmbientError> {
   const [name = '', ...positionals] = String(m.command).split(' ');
   const required = positionals.filter((p) => p.startsWith('<')).map((p) => p.replace(/^<|\.*>$/g, ''));
   const what = required[given] ?? required.at(-1) ?? '';
   const command = opts.single ? opts.scriptName : `${opts.scriptName} ${name}`;
-  const usage = [command, ...required.map((p, i) => (i < given ? String(args[p] ?? p.toUpperCase()) : p.toUpperCase()))].join(' ');
+  const usage = [command, ...required.map((p, i) => (i < given && typeof args[p] === 'string' ? args[p] : p.toUpperCase()))].join(' ');
   const message = `missing ${what.toUpperCase()}: ${usage}`;
   const list = POSITIONAL_LISTS[what];
   if (list === undefined) return new AmbientError('usage', message, `run "${command} --help"`);
-  const str = (k: string): string | undefined => (typeof args[k] === 'string' ? (args[k] as string) : undefined);
+  const str = (k: string): string | undefined => (typeof args[k] === 'string' ? args[k] : undefined);
   const timeoutGiven = argv.some((a) => a === '--request-timeout' || a.startsWith('--request-timeout='));
   try {
     const candidates = await clusterCandidates(deps, list, {
