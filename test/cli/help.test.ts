@@ -11,7 +11,7 @@ import { captureIo } from '../support/io.ts';
 async function help(name: string, args: string[], columns?: number): Promise<{ code: number; stdout: string }> {
   const inv = invocation(`/usr/local/bin/${name}`, args, {});
   const io = captureIo(columns !== undefined ? { columns } : {});
-  const deps = { io, env: {}, signal: new AbortController().signal, now: () => new Date(), connect: () => Promise.reject(new Error('--help reads no cluster')) };
+  const deps = { io, env: {}, signal: new AbortController().signal, now: () => new Date(), connect: () => Promise.reject(new Error('--help reads no cluster')), contexts: () => Promise.reject(new Error('--help reads no kubeconfig')) };
   const code = await run(inv.argv, inv.factories, deps, { ...inv.opts, version: '0.0.0-test' });
   return { code, stdout: io.stdout };
 }
