@@ -38,8 +38,10 @@ export interface CommandSpec {
 export interface Completion {
   candidates: Candidate[];
   directive: number;
-  /** Candidates still to be read from the cluster (one snapshot). */
+  /** Candidates still to be read from the cluster (one snapshot), kept when they start with `partial`. */
   fromCluster?: ClusterList;
+  /** What the user typed of the value being completed (`cl` of `--dry-run=cl`). */
+  partial: string;
   /** The kube flags found among the words (to read the cluster like the command would). */
   kube: Partial<Record<'kubeconfig' | 'context' | 'istio-namespace' | 'request-timeout', string>>;
 }
@@ -111,13 +113,16 @@ function byPrefix(candidates: Candidate[], prefix: string): Candidate[] {
   return candidates.filter((c) => c.value.startsWith(prefix));
 }
 
-/** Completes the value of `flag`; `prefix` goes before each candidate (`--dry-run=` for `--dry-run=<TAB>`). */
-function flagValue(flag: FlagSpec, word: string, prefix: string, kube: Completion['kube']): Completion {
+/**
+ * Completes the value of `flag` from what was typed of it (`word`). Bare values also for
+ * `--dry-run=<TAB>`, as cobra answers: the shell keeps `--dry-run=` (bash and readline replace only
+ * what follows `=`; kubectl's and our zsh and fish scripts put the flag back in front).
+ */
+function flagValue(flag: FlagSpec, word: string, kube: Completion['kube']): Completion {
   const values = flag.choices ?? FLAG_VALUES[flag.names[0] ?? ''];
-  if (values === 'files') return { candidates: [], directive: DIRECTIVE.default, kube };
-  if (values === 'tags' || values === 'revisions') return { candidates: [], directive: DIRECTIVE.noFileComp, fromCluster: values, kube };
-  const candidates = (values ?? []).map((v) => ({ value: `${prefix}${v}` }));
-  return { candidates: byPrefix(candidates, prefix + word), directive: DIRECTIVE.noFileComp, kube };
+  if (values === 'files') return { candidates: [], directive: DIRECTIVE.default, kube, partial: word };
+  if (values === 'tags' || values === 'revisions') return { candidates: [], directive: DIRECTIVE.noFileComp, fromCluster: values, kube, partial: word };
+  return { candidates: byPrefix((values ?? []).map((value) => ({ value })), word), directive: DIRECTIVE.noFileComp, kube, partial: word };
 }
 
 /**
@@ -161,30 +166,31 @@ export function analyse(specs: CommandSpec[], global: FlagSpec[], words: string[
       positional++;
     }
   }
-  if (unknownCommand) return { candidates: [], directive: DIRECTIVE.noFileComp, kube };
+  const none: Completion = { candidates: [], directive: DIRECTIVE.noFileComp, kube, partial: current };
+  if (unknownCommand) return none;
   const flags = command?.flags ?? global;
-  if (pending !== undefined) return flagValue(pending, current, '', kube);
+  if (pending !== undefined) return flagValue(pending, current, kube);
   if (!dashDash && current.startsWith('-')) {
     const withValue = /^(--?[^=]+)=(.*)$/s.exec(current);
     if (withValue !== null) {
       const flag = findFlag(flags, (withValue[1] ?? '').replace(/^--?/, ''));
-      return flag === undefined ? { candidates: [], directive: DIRECTIVE.noFileComp, kube } : flagValue(flag, withValue[2] ?? '', `${withValue[1] ?? ''}=`, kube);
+      return flag === undefined ? { ...none, partial: withValue[2] ?? '' } : flagValue(flag, withValue[2] ?? '', kube);
     }
     const candidates = flags
       .filter((f) => !given.has(f.names[0] ?? ''))
       .map((f) => ({ value: `--${f.names[0] ?? ''}`, description: f.description }));
-    return { candidates: byPrefix(candidates, current), directive: DIRECTIVE.noFileComp, kube };
+    return { ...none, candidates: byPrefix(candidates, current) };
   }
   if (command === undefined) {
     const candidates = specs.filter((s) => !s.hidden).map((s) => ({ value: s.name, description: s.description }));
-    return { candidates: byPrefix(candidates, current), directive: DIRECTIVE.noFileComp, kube };
+    return { ...none, candidates: byPrefix(candidates, current) };
   }
   const name = command.positionals[positional];
-  if (name === undefined) return { candidates: [], directive: DIRECTIVE.noFileComp, kube };
+  if (name === undefined) return none;
   const choices = command.positionalChoices[name];
-  if (choices !== undefined) return { candidates: byPrefix(choices.map((value) => ({ value })), current), directive: DIRECTIVE.noFileComp, kube };
+  if (choices !== undefined) return { ...none, candidates: byPrefix(choices.map((value) => ({ value })), current) };
   const list = POSITIONAL_LISTS[name];
-  return list === undefined ? { candidates: [], directive: DIRECTIVE.noFileComp, kube } : { candidates: [], directive: DIRECTIVE.noFileComp, fromCluster: list, kube };
+  return list === undefined ? none : { ...none, fromCluster: list };
 }
 
 /** The global flags of the dispatcher: read from a builder that applies `global` to a bare yargs. */

@@ -45,8 +45,7 @@ export function completeCommandFor(factories: CommandFactory[]): CommandFactory 
       }
       try {
         const candidates = await clusterCandidates(deps, result.fromCluster, completionKubeArgs(result.kube));
-        const current = words.at(-1) ?? '';
-        deps.io.out(formatCompletion(candidates.filter((c) => c.value.startsWith(current)), result.directive));
+        deps.io.out(formatCompletion(candidates.filter((c) => c.value.startsWith(result.partial)), result.directive));
       } catch (e) {
         deps.io.err(`completion: ${e instanceof Error ? e.message : String(e)}\n`);
         deps.io.out(formatCompletion([], DIRECTIVE.error));
