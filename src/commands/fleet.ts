@@ -8,7 +8,7 @@ import type { Argv } from 'yargs';
 import type { Deps, KubeContextInfo } from '../cli/deps.ts';
 import { exitCode } from '../cli/errors.ts';
 import type { KubeArgs } from '../cli/options.ts';
-import { fitTable, renderTable, type Cell, type Column } from '../cli/render/table.ts';
+import { renderFitted, type Cell, type Column } from '../cli/render/table.ts';
 import { AmbientError, type ErrorKind } from '../core/errors.ts';
 import type { Mesh } from '../core/mesh.ts';
 import { summariseTags } from '../core/views.ts';
@@ -170,8 +170,7 @@ export function fleetTable<T>(entries: FleetEntry<T>[], columns: Column[], rowsO
     rows.push([e.context, ...head.slice(0, -1).map(() => '-'), `error: ${err?.message ?? ''}${err?.hint !== null && err?.hint !== undefined ? `; ${err.hint}` : ''}`]);
   }
   // Laid out in full (an error row's message is the last cell): no column gives way here.
-  const t = fitTable([{ head: 'CONTEXT' }, ...columns.map((c) => ({ head: c.head }))], rows, undefined);
-  return renderTable(t.head, t.rows);
+  return renderFitted([{ head: 'CONTEXT' }, ...columns.map((c) => ({ head: c.head }))], rows, undefined);
 }
 
 /** `3 (1.27.9) 2 (1.28.10)`: counts of a multiset, most first. */

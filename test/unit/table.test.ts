@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { styleText } from 'node:util';
 import { describe, it } from 'node:test';
-import { alignColumns, count, cutList, fitTable, LARGE_TABLE_ROWS, LIST_CELL_MAX, renderTable, type Cell, type Column } from '../../src/cli/render/table.ts';
+import { alignColumns, count, cutList, fitTable, LARGE_TABLE_ROWS, LIST_CELL_MAX, renderFitted, renderTable, type Cell, type Column } from '../../src/cli/render/table.ts';
 
 describe('tables', () => {
   const head = ['COMPONENT', 'NAMESPACE', 'NAME', 'STATUS', 'MESSAGE'];
@@ -75,5 +75,28 @@ describe('fitting a terminal', () => {
     const cell = fitTable(columns, many, undefined).rows[0]?.[3] ?? '';
     assert.ok(cell.length <= LIST_CELL_MAX, cell);
     assert.match(cell, /^tag-0,tag-1,.*,\+4\d more$/);
+  });
+});
+
+describe('a wrapped column', () => {
+  const columns: Column[] = [{ head: 'NAME' }, { head: 'PLANE', shrink: 'short', hide: 1 }, { head: 'MESSAGE', shrink: 'wrap', min: 20 }];
+  const text = 'one two three four five six seven eight nine ten eleven twelve';
+  const rows: Cell[][] = [['alpha', { text: '1-27-9 (1.27.9)', short: '1-27-9' }, text], ['beta', { text: '1-28-10 (1.28.10)', short: '1-28-10' }, 'short']];
+
+  it('wraps within its column on continuation rows, the short forms and hiding first', () => {
+    const out = renderFitted(columns, rows, 50);
+    assert.equal(out, ['NAME    PLANE     MESSAGE', 'alpha   1-27-9    one two three four five six', '                  seven eight nine ten eleven', '                  twelve', 'beta    1-28-10   short', ''].join('\n'));
+    const hidden = renderFitted(columns, rows, 34);
+    assert.match(hidden, /^NAME {4}MESSAGE\nalpha {3}one two three four five\n {8}six seven/);
+  });
+
+  it('goes below its rows when it cannot get its minimum, whole and wrapped at the terminal', () => {
+    const out = renderFitted(columns, rows, 26);
+    assert.equal(out, ['NAME    PLANE', 'alpha   1-27-9 (1.27.9)', '    one two three four', '    five six seven eight', '    nine ten eleven twelve', 'beta    1-28-10 (1.28.10)', '    short', ''].join('\n'));
+    assert.match(renderFitted(columns, rows, 22), /^NAME {4}PLANE\nalpha {3}1-27-9\n {4}one two three four\n/);
+  });
+
+  it('off a terminal it stays on one line', () => {
+    assert.equal(renderFitted(columns, rows, undefined).split('\n')[1], `alpha   1-27-9 (1.27.9)     ${text}`);
   });
 });

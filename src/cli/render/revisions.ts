@@ -3,7 +3,7 @@ import { paint } from '../io.ts';
 import type { OutputFormat } from '../options.ts';
 import { age, followerSummary, gatewayItems, keyValues, wrapIndented, type DetailValue } from './common.ts';
 import { renderStructured } from './structured.ts';
-import { count, fitTable, renderTable, type Cell, type Column } from './table.ts';
+import { count, renderFitted, type Cell, type Column } from './table.ts';
 
 export interface RenderContext {
   color: boolean;
@@ -71,8 +71,7 @@ export function renderRevisions(views: RevisionView[], format: OutputFormat, rc:
   const wide = format === 'wide';
   const { columns, rows } = revisionsTable(views, wide, rc);
   // -o wide is everything, whatever the terminal (as in kubectl).
-  const t = fitTable(columns, rows, wide ? undefined : rc.width);
-  return renderTable(t.head, t.rows);
+  return renderFitted(columns, rows, wide ? undefined : rc.width);
 }
 
 /** The reasons of one code shown in the detail view before the rest are counted (all are in -o json). */

@@ -4,7 +4,7 @@ import type { OutputFormat } from '../options.ts';
 import { followerSummary, gatewayItems, keyValues, type DetailValue } from './common.ts';
 import type { RenderContext } from './revisions.ts';
 import { renderStructured } from './structured.ts';
-import { fitTable, renderTable, type Cell, type Column } from './table.ts';
+import { renderFitted, type Cell, type Column } from './table.ts';
 
 /** `webhook+service ok`; on a narrow terminal only the verdict (`ok`, `MISMATCH`). */
 function objectsCell(v: TagView, color: boolean): Cell {
@@ -57,8 +57,7 @@ export function renderTags(views: TagView[], format: OutputFormat, rc: RenderCon
   if (structured !== undefined) return structured;
   const wide = format === 'wide';
   const { columns, rows } = tagsTable(views, wide, rc);
-  const t = fitTable(columns, rows, wide ? undefined : rc.width);
-  return renderTable(t.head, t.rows);
+  return renderFitted(columns, rows, wide ? undefined : rc.width);
 }
 
 /** `tags TAG`: the objects, history and everything that follows one tag. */
