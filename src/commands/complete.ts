@@ -43,7 +43,7 @@ export interface Completion {
   /** What the user typed of the value being completed (`cl` of `--dry-run=cl`). */
   partial: string;
   /** The kube flags found among the words (to read the cluster like the command would). */
-  kube: Partial<Record<'kubeconfig' | 'context' | 'istio-namespace' | 'request-timeout', string>>;
+  kube: Partial<Record<'kubeconfig' | 'context' | 'istio-namespace' | 'request-timeout' | 'as' | 'as-uid', string>> & { 'as-group'?: string[] };
 }
 
 /** Flags whose value is a cluster object or a file; others complete to nothing (e.g. durations). */
@@ -103,7 +103,7 @@ export function commandSpecs(factories: CommandFactory[], deps: Deps): CommandSp
   });
 }
 
-const KUBE_FLAGS = ['kubeconfig', 'context', 'istio-namespace', 'request-timeout'] as const;
+const KUBE_FLAGS = ['kubeconfig', 'context', 'istio-namespace', 'request-timeout', 'as', 'as-uid'] as const;
 
 function findFlag(flags: FlagSpec[], name: string): FlagSpec | undefined {
   return flags.find((f) => f.names.includes(name));
@@ -141,6 +141,8 @@ export function analyse(specs: CommandSpec[], global: FlagSpec[], words: string[
   const record = (flag: FlagSpec, value: string): void => {
     const key = KUBE_FLAGS.find((k) => flag.names.includes(k));
     if (key !== undefined) kube[key] = value;
+    // Impersonation reads the cluster as the user the command would act as.
+    if (flag.names.includes('as-group')) kube['as-group'] = [...(kube['as-group'] ?? []), value];
   };
   for (const w of words.slice(0, -1)) {
     const flags = command?.flags ?? global;
@@ -212,5 +214,8 @@ export function completionKubeArgs(kube: Completion['kube']): KubeArgs {
     'request-timeout': kube['request-timeout'] ?? '5s',
     'istio-namespace': kube['istio-namespace'] ?? 'istio-system',
     verbose: false,
+    as: kube.as,
+    'as-group': kube['as-group'],
+    'as-uid': kube['as-uid'],
   };
 }

@@ -78,6 +78,9 @@ describe('completion: what the last word completes to', () => {
   it('tags, then revisions, from the cluster, with the kube flags found among the words', () => {
     const tag = analyse(specs, global, ['tag-move', '--context', 'prod-eu', '-i', 'istio', '']);
     assert.deepEqual([tag.fromCluster, tag.kube], ['tags', { context: 'prod-eu', 'istio-namespace': 'istio' }]);
+    const as = analyse(specs, global, ['tag-move', '--as', 'sre', '--as-group', 'oncall', '--as-group=admins', '--as-uid', '7', '']);
+    assert.deepEqual(as.kube, { as: 'sre', 'as-group': ['oncall', 'admins'], 'as-uid': '7' }, 'completion reads the cluster as the user the command would act as');
+    assert.ok(values(['tags', '--as']).includes('--as-group'));
     assert.equal(analyse(specs, global, ['tag-move', 'prod', '--kubeconfig=/k', '']).fromCluster, 'revisions');
     assert.equal(analyse(specs, global, ['tag-rollback', 'prod', '--to', '']).fromCluster, 'revisions');
     assert.equal(analyse(specs, global, ['tag-move', 'prod', '1-28-10', '']).fromCluster, undefined);
