@@ -42,7 +42,7 @@ export function withKubeOptions<T>(y: Argv<T>): Argv<T & KubeArgs> {
     // Not `array: true`: that would swallow the positionals after `--as-group sre` (kubectl repeats the flag instead).
     .option('as', { type: 'string', describe: 'Username to impersonate for the operation (kubectl --as); needs RBAC "impersonate" on users' })
     .option('as-group', { type: 'string', describe: 'Group to impersonate; repeat the flag for several groups (needs --as)', coerce: repeated })
-    .option('as-uid', { type: 'string', describe: 'UID to impersonate (needs --as)' }) as unknown as Argv<T & KubeArgs>;
+    .option('as-uid', { type: 'string', describe: 'UID to impersonate (needs --as)' });
 }
 
 /**
