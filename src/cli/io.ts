@@ -1,4 +1,6 @@
+import { openSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { WriteStream } from 'node:tty';
 import { styleText } from 'node:util';
 import ora from 'ora';
 
@@ -44,6 +46,21 @@ function lineSpinner(write: (t: string) => void): Spinner {
   return { update: () => undefined, succeed: (t) => write(`${t}\n`), fail: (t) => write(`${t}\n`), stop: () => undefined };
 }
 
+/**
+ * Where the confirmation question goes: stderr, unless it is redirected (`2>move.log`), when the
+ * question must still reach the operator's terminal: /dev/tty (the controlling terminal), else
+ * stdout if that is the terminal. The answer is read from stdin, a terminal (no prompt otherwise).
+ */
+function promptOutput(): NodeJS.WritableStream {
+  if (process.stderr.isTTY) return process.stderr;
+  try {
+    return new WriteStream(openSync('/dev/tty', 'w'));
+  } catch {
+    // No controlling terminal (or not a POSIX system).
+  }
+  return process.stdout.isTTY ? process.stdout : process.stderr;
+}
+
 /** The Io of the real process. `NO_COLOR` (any non-empty value) turns colour off, as in kubectl and ora. */
 export function processIo(): Io {
   const noColor = (process.env['NO_COLOR'] ?? '') !== '';
@@ -71,7 +88,8 @@ export function processIo(): Io {
           reject(signal.reason as Error);
           return;
         }
-        const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+        const output = promptOutput();
+        const rl = createInterface({ input: process.stdin, output, terminal: true });
         const onAbort = (): void => {
           rl.close();
           reject(signal.reason as Error);
@@ -82,6 +100,9 @@ export function processIo(): Io {
           signal.removeEventListener('abort', onAbort);
           rl.close();
           reject(new Error('interrupted at the prompt'));
+        });
+        rl.on('close', () => {
+          if (output !== process.stderr && output !== process.stdout) output.end();
         });
         rl.question(question, (answer) => {
           signal.removeEventListener('abort', onAbort);
