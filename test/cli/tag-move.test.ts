@@ -270,7 +270,7 @@ describe('tag-move warns only about a move that will happen', () => {
   let c: TestCluster;
   before(async () => (c = await startCluster('mid-upgrade')));
   after(() => c.close());
-  const services = (): string[] => c.sim.list({ apiVersion: 'v1', kind: 'Service', namespace: 'istio-system' }).map((s) => s.metadata.name).sort();
+  const services = (): string[] => c.sim.list({ apiVersion: 'v1', kind: 'Service', namespace: 'istio-system' }).map((s) => s.metadata.name ?? '').sort();
 
   it('a no-op (canary is on 1-28-10, a revision in the empty-config window): no warning at all, exit 0', async () => {
     const before = state(c);
