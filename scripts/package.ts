@@ -10,7 +10,7 @@
  *    SEA instead (stripped base binary, postject, `useCodeCache`): it starts faster (README, "Startup");
  *    `--linux-x64 pkg` builds it with pkg too.
  * 4. macOS executables are signed ad hoc when rcodesign, ldid or codesign is on PATH.
- * 5. One reproducible tar.gz per platform (the executable, a launcher per other name, LICENSE,
+ * 5. One reproducible tar.gz per platform (the executable, the `kubectl_complete-ambient` launcher, LICENSE,
  *    README.md), SHA256SUMS, and plugins/ambient.yaml (scripts/krew-manifest.ts).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -18,7 +18,7 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { DISPATCHER_NAME, INVOKED_AS_ENV, LINK_NAMES } from '../src/commands/multicall.ts';
+import { ARCHIVE_LAUNCHERS, DISPATCHER_NAME, INVOKED_AS_ENV } from '../src/commands/multicall.ts';
 import { writeManifest } from './krew-manifest.ts';
 import {
   archiveName,
@@ -225,7 +225,7 @@ exec "$dir/${DISPATCHER_NAME}" "$@"
 export function archiveFiles(p: Platform, executable: Buffer): { name: string; mode: number; data: Buffer }[] {
   return [
     { name: `${DISPATCHER_NAME}${p.exe}`, mode: 0o755, data: executable },
-    ...LINK_NAMES.map((n) => ({ ...launcher(p, n), mode: 0o755 })),
+    ...ARCHIVE_LAUNCHERS.map((n) => ({ ...launcher(p, n), mode: 0o755 })),
     { name: 'LICENSE', mode: 0o644, data: readFileSync(join(ROOT, 'LICENSE')) },
     { name: 'README.md', mode: 0o644, data: readFileSync(join(ROOT, 'README.md')) },
   ];

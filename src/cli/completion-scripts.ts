@@ -34,7 +34,14 @@ __kubectl_ambient_bash() {
   if declare -F _get_comp_words_by_ref >/dev/null 2>&1; then
     _get_comp_words_by_ref -n =: cur words cword
   else
-    cur=\${COMP_WORDS[COMP_CWORD]} words=("\${COMP_WORDS[@]}") cword=$COMP_CWORD
+    # Without bash-completion: join what COMP_WORDBREAKS split at "=" and ":", as -n =: does.
+    local i j=-1 glue=0 w
+    for (( i = 0; i <= COMP_CWORD; i++ )); do
+      w=\${COMP_WORDS[i]-}
+      if (( j >= 0 )) && { [[ $w == [=:] ]] || (( glue )); }; then words[j]+=$w; else words[++j]=$w; fi
+      if [[ $w == [=:] ]]; then glue=1; else glue=0; fi
+    done
+    cur=\${words[j]} cword=$j
   fi
   mapfile -t lines < <(__kubectl_ambient_call "\${words[@]:skip:cword-skip}" "$cur")
   if (( \${#lines[@]} > 0 )) && [[ \${lines[\${#lines[@]}-1]} == :* ]]; then
@@ -43,12 +50,15 @@ __kubectl_ambient_bash() {
   fi
   COMPREPLY=()
   (( directive & 1 )) && return 0
+  # --flag=<TAB>: the values come bare (cobra's protocol), and readline replaces only what follows "=".
+  local value=$cur
+  [[ $cur == -*=* ]] && value=\${cur#*=}
   for line in "\${lines[@]}"; do
     line=\${line%%$'\\t'*}
-    [[ $line == "$cur"* ]] && replies+=("$line")
+    [[ $line == "$value"* ]] && replies+=("$line")
   done
-  # readline replaces only the part after "=" or ":" (COMP_WORDBREAKS): drop what precedes it.
-  local keep=\${cur%"\${cur##*[=:]}"}
+  # readline replaces only the part after a ":" too (COMP_WORDBREAKS): drop what precedes it.
+  local keep=\${value%"\${value##*:}"}
   for line in "\${replies[@]}"; do COMPREPLY+=("\${line#"$keep"}"); done
   if (( \${#COMPREPLY[@]} == 0 && (directive & 4) == 0 )); then
     mapfile -t COMPREPLY < <(compgen -f -- "$cur")
@@ -91,6 +101,9 @@ __kubectl_ambient_zsh() {
     lines[-1]=()
   fi
   (( directive & 1 )) && return 1
+  # --flag=<TAB>: the values come bare (cobra's protocol); the flag goes back in front of each.
+  local -a prefix
+  [[ \${words[CURRENT]} == -*=* ]] && prefix=(-P "\${words[CURRENT]%%=*}=")
   for line in $lines; do
     if [[ $line == *$'\\t'* ]]; then
       cands+=("\${\${line%%$'\\t'*}//:/\\\\:}:\${line#*$'\\t'}")
@@ -99,7 +112,7 @@ __kubectl_ambient_zsh() {
     fi
   done
   if (( \${#cands} )); then
-    _describe -t values 'kubectl ambient' cands
+    _describe -t values 'kubectl ambient' cands "\${prefix[@]}"
   elif (( (directive & 4) == 0 )); then
     _files
   fi
@@ -138,8 +151,10 @@ function __kubectl_ambient_fish --argument-names skip
         set -e out[-1]
     end
     test "$directive" = 1; and return
+    # --flag=<TAB>: the values come bare (cobra's protocol); fish wants the whole token back.
+    set -l prefix (string match -r -- '^-[^=]*=' "$current")
     for line in $out
-        printf '%s\\n' $line
+        printf '%s%s\\n' "$prefix" $line
     end
     if test (count $out) -eq 0; and test "$directive" = 0
         __fish_complete_path "$current"

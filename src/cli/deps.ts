@@ -7,7 +7,7 @@ export interface KubeContextInfo {
   server: string | undefined;
 }
 import type { Io } from './io.ts';
-import { parseDuration, type KubeArgs } from './options.ts';
+import { parseDuration, validateKubeArgs, type KubeArgs } from './options.ts';
 
 /** Everything a command needs from the outside world, injected (tests pass their own). */
 export interface Deps {
@@ -44,9 +44,13 @@ export function operationId(deps: Deps): string {
  */
 export function kubeConnector(env: Record<string, string | undefined>, signal: AbortSignal, log: (line: string) => void): Deps['connect'] {
   return async (args) => {
+    validateKubeArgs(args);
     const timeoutMs = parseDuration(args['request-timeout'], '--request-timeout');
     const { connect } = await import('../kube/connect.ts');
+    const headers = impersonationHeaders(args);
+    if (args.verbose && headers !== undefined) log(`impersonating: ${describeImpersonation(args)}`);
     return connect({
+      ...(headers !== undefined ? { headers } : {}),
       kubeconfig: args.kubeconfig,
       context: args.context,
       requestTimeoutMs: timeoutMs === 0 ? 2_147_483_647 : timeoutMs,
@@ -68,4 +72,23 @@ export function kubeContexts(env: Record<string, string | undefined>): Deps['con
     const { listContexts } = await import('../kube/connect.ts');
     return listContexts({ kubeconfig: args.kubeconfig, env });
   };
+}
+
+/**
+ * kubectl's --as, --as-group (repeated) and --as-uid as the API server's Impersonate-* headers (a
+ * list repeats the header); undefined without --as (options.ts refuses groups or a UID alone).
+ */
+export function impersonationHeaders(args: Pick<KubeArgs, 'as' | 'as-group' | 'as-uid'>): Record<string, string | string[]> | undefined {
+  if (args.as === undefined || args.as === '') return undefined;
+  return {
+    'Impersonate-User': args.as,
+    ...((args['as-group'] ?? []).length > 0 ? { 'Impersonate-Group': args['as-group'] ?? [] } : {}),
+    ...(args['as-uid'] !== undefined && args['as-uid'] !== '' ? { 'Impersonate-Uid': args['as-uid'] } : {}),
+  };
+}
+
+/** `user sre-oncall, groups system:masters, uid 42` for the -v log (names only: impersonation carries no secret). */
+function describeImpersonation(args: Pick<KubeArgs, 'as' | 'as-group' | 'as-uid'>): string {
+  const groups = args['as-group'] ?? [];
+  return [`user ${args.as ?? ''}`, ...(groups.length > 0 ? [`groups ${groups.join(', ')}`] : []), ...(args['as-uid'] !== undefined ? [`uid ${args['as-uid']}`] : [])].join(', ');
 }

@@ -1,5 +1,6 @@
+import { openSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { isatty } from 'node:tty';
+import { isatty, WriteStream } from 'node:tty';
 import { styleText } from 'node:util';
 import ora from 'ora';
 
@@ -27,6 +28,8 @@ export interface Io {
   readonly colorOut: boolean;
   /** Colour allowed on stderr. */
   readonly colorErr: boolean;
+  /** The terminal's width when stdout is a terminal (tables fit it); undefined otherwise. */
+  readonly columns?: number | undefined;
   /** Asks a question on stderr and reads one line from stdin; rejects when the signal aborts. */
   prompt(question: string, signal: AbortSignal): Promise<string>;
   /** A spinner on stderr (ora) when stderr is a TTY; otherwise nothing is drawn. */
@@ -41,6 +44,21 @@ export function paint(on: boolean, color: Color, text: string): string {
 /** Off a TTY nothing animates; only the final outcome is printed as a line. */
 function lineSpinner(write: (t: string) => void): Spinner {
   return { update: () => undefined, succeed: (t) => write(`${t}\n`), fail: (t) => write(`${t}\n`), stop: () => undefined };
+}
+
+/**
+ * Where the confirmation question goes: stderr, unless it is redirected (`2>move.log`), when the
+ * question must still reach the operator's terminal: /dev/tty (the controlling terminal), else
+ * stdout if that is the terminal. The answer is read from stdin, a terminal (no prompt otherwise).
+ */
+function promptOutput(): NodeJS.WritableStream {
+  if (process.stderr.isTTY) return process.stderr;
+  try {
+    return new WriteStream(openSync('/dev/tty', 'w'));
+  } catch {
+    // No controlling terminal (or not a POSIX system).
+  }
+  return process.stdout.isTTY ? process.stdout : process.stderr;
 }
 
 /** The Io of the real process. `NO_COLOR` (any non-empty value) turns colour off, as in kubectl and ora. */
@@ -64,6 +82,7 @@ export function processIo(): Io {
     stdinIsTTY: isatty(0),
     stderrIsTTY,
     colorOut: process.stdout.isTTY && !noColor,
+    columns: process.stdout.isTTY ? process.stdout.columns : undefined,
     colorErr: stderrIsTTY && !noColor,
     prompt: (question, signal) =>
       new Promise((resolve, reject) => {
@@ -71,7 +90,8 @@ export function processIo(): Io {
           reject(signal.reason as Error);
           return;
         }
-        const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+        const output = promptOutput();
+        const rl = createInterface({ input: process.stdin, output, terminal: true });
         const onAbort = (): void => {
           rl.close();
           reject(signal.reason as Error);
@@ -82,6 +102,9 @@ export function processIo(): Io {
           signal.removeEventListener('abort', onAbort);
           rl.close();
           reject(new Error('interrupted at the prompt'));
+        });
+        rl.on('close', () => {
+          if (output !== process.stderr && output !== process.stdout) output.end();
         });
         rl.question(question, (answer) => {
           signal.removeEventListener('abort', onAbort);

@@ -8,6 +8,10 @@ export interface KubeArgs {
   'request-timeout': string;
   'istio-namespace': string;
   verbose: boolean;
+  /** kubectl's impersonation: the user (`--as`), groups (`--as-group`, repeated) and UID (`--as-uid`) to act as. */
+  as?: string | undefined;
+  'as-group'?: string[] | undefined;
+  'as-uid'?: string | undefined;
 }
 
 export const OUTPUT_FORMATS = ['table', 'wide', 'json', 'yaml'] as const;
@@ -17,7 +21,10 @@ export interface OutputArgs {
   output: OutputFormat;
 }
 
-/** `--kubeconfig`, `--context`, `--request-timeout`, `-i/--istio-namespace`, `-v/--verbose`. */
+/** A flag given once is a string, repeated an array (yargs' duplicate-arguments-array): always an array here. */
+const repeated = (v: string | string[] | undefined): string[] | undefined => (v === undefined ? undefined : [v].flat().map(String));
+
+/** `--kubeconfig`, `--context`, `--request-timeout`, `-i/--istio-namespace`, `-v/--verbose`, `--as`, `--as-group`, `--as-uid`. */
 export function withKubeOptions<T>(y: Argv<T>): Argv<T & KubeArgs> {
   // The dispatcher declares them globally; declaring them again in a command would double the aliases in --help.
   const declared = (y as unknown as { getOptions(): { key: Record<string, unknown> } }).getOptions().key;
@@ -31,7 +38,21 @@ export function withKubeOptions<T>(y: Argv<T>): Argv<T & KubeArgs> {
       describe: 'How long to wait for each API request (e.g. 10s, 1m; 0 = no limit)',
     })
     .option('istio-namespace', { alias: 'i', type: 'string', default: 'istio-system', describe: 'The namespace of the Istio control plane' })
-    .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'Log API requests and show stack traces' });
+    .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'Log API requests and show stack traces' })
+    // Not `array: true`: that would swallow the positionals after `--as-group sre` (kubectl repeats the flag instead).
+    .option('as', { type: 'string', describe: 'Username to impersonate for the operation (kubectl --as); needs RBAC "impersonate" on users' })
+    .option('as-group', { type: 'string', describe: 'Group to impersonate; repeat the flag for several groups (needs --as)', coerce: repeated })
+    .option('as-uid', { type: 'string', describe: 'UID to impersonate (needs --as)' });
+}
+
+/**
+ * kubectl's rule for impersonation: groups or a UID without a user is refused before any request
+ * (kubectl: "requesting uid, groups or user-extra for <cluster> without impersonating a user").
+ */
+export function validateKubeArgs(args: KubeArgs): void {
+  if ((args.as === undefined || args.as === '') && ((args['as-group'] ?? []).length > 0 || (args['as-uid'] ?? '') !== '')) {
+    throw new AmbientError('usage', `${(args['as-group'] ?? []).length > 0 ? '--as-group' : '--as-uid'} needs --as: groups and a UID are impersonated along with a user`, 'add --as <user> (as kubectl requires)');
+  }
 }
 
 /** `-o table|wide|json|yaml`. */

@@ -5,6 +5,8 @@ import { kubeConnector, kubeContexts, type Deps } from './deps.ts';
 import { exitCode } from './errors.ts';
 import { withKubeOptions } from './options.ts';
 import { processIo } from './io.ts';
+import { clusterCandidates, POSITIONAL_LISTS } from './candidates.ts';
+import { cutList } from './render/table.ts';
 import { closest } from './suggest.ts';
 
 /** A command is a factory over the injected dependencies (no flag state at module level). */
@@ -20,22 +22,92 @@ export interface RunOptions {
   version: string;
 }
 
-/** Global flags that can appear anywhere; used for "did you mean" on unknown flags. */
+/** The flags known where parsing stopped (the command's own too); used for "did you mean" on unknown flags. */
 function knownFlags(y: Argv): string[] {
   const opts = (y as unknown as { getOptions(): { key: Record<string, unknown> } }).getOptions().key;
   return Object.keys(opts).filter((k) => k.length > 1);
 }
 
-function usageError(message: string, y: Argv, commands: string[], opts: RunOptions): AmbientError {
+/** kubectl's namespace flag: here the Istio control plane's namespace is `-i`. */
+const NAMESPACE_FLAGS = ['n', 'namespace'];
+
+async function usageError(message: string, args: Record<string, unknown>, flags: string[], modules: ReturnType<CommandFactory>[], argv: string[], opts: RunOptions, deps: Deps): Promise<AmbientError> {
   const lines = message.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const commands = modules.map(commandName);
   let hint = `run "${opts.scriptName} --help"`;
   const unknown = /^Unknown arguments?: (.+)$/.exec(lines[0] ?? '');
-  if (unknown !== undefined && unknown !== null) {
-    const word = (unknown[1] ?? '').split(',')[0]?.trim() ?? '';
-    const guess = closest(word, [...commands, ...knownFlags(y)]);
-    if (guess !== undefined) hint = `did you mean "${commands.includes(guess) ? guess : `--${guess}`}"? ${hint}`;
+  if (unknown !== null) {
+    const words = (unknown[1] ?? '').split(',').map((w) => w.trim());
+    const word = words[0] ?? '';
+    const guess = closest(word, [...commands, ...flags]);
+    if (words.some((w) => NAMESPACE_FLAGS.includes(w))) {
+      hint = `-n/--namespace is kubectl's namespace flag: the Istio control plane's namespace is -i/--istio-namespace (default istio-system); ${hint}`;
+    } else if (guess !== undefined) {
+      hint = `did you mean "${commands.includes(guess) ? guess : `--${guess}`}"? ${hint}`;
+    }
   }
+  const missing = /^Not enough non-option arguments: got (\d+), need at least \d+$/.exec(lines[0] ?? '');
+  const module = opts.single ? modules[0] : modules.find((m) => commandName(m) === String(args['_'] instanceof Array ? args['_'][0] : ''));
+  if (missing !== null && module !== undefined) return missingPositional(module, Number(missing[1]), args, argv, opts, deps);
   return new AmbientError('usage', lines.join(' '), hint);
+}
+
+function commandName(m: ReturnType<CommandFactory>): string {
+  return String(m.command).split(' ')[0] ?? '';
+}
+
+/**
+ * `tag-move prod` without a revision: names what is missing in the command's usage and lists the
+ * candidates (tags, revisions) from one read of the cluster, with the kube flags given (5 s unless
+ * --request-timeout says otherwise); when the cluster cannot be read, says why instead.
+ */
+async function missingPositional(m: ReturnType<CommandFactory>, given: number, args: Record<string, unknown>, argv: string[], opts: RunOptions, deps: Deps): Promise<AmbientError> {
+  const [name = '', ...positionals] = String(m.command).split(' ');
+  const required = positionals.filter((p) => p.startsWith('<')).map((p) => p.replace(/^<|\.*>$/g, ''));
+  const what = required[given] ?? required.at(-1) ?? '';
+  const command = opts.single ? opts.scriptName : `${opts.scriptName} ${name}`;
+  const usage = [command, ...required.map((p, i) => (i < given && typeof args[p] === 'string' ? args[p] : p.toUpperCase()))].join(' ');
+  const message = `missing ${what.toUpperCase()}: ${usage}`;
+  const list = POSITIONAL_LISTS[what];
+  if (list === undefined) return new AmbientError('usage', message, `run "${command} --help"`);
+  const str = (k: string): string | undefined => (typeof args[k] === 'string' ? args[k] : undefined);
+  const timeoutGiven = argv.some((a) => a === '--request-timeout' || a.startsWith('--request-timeout='));
+  try {
+    const candidates = await clusterCandidates(deps, list, {
+      kubeconfig: str('kubeconfig'),
+      context: str('context'),
+      'istio-namespace': str('istio-namespace') ?? 'istio-system',
+      'request-timeout': timeoutGiven ? (str('request-timeout') ?? '5s') : '5s',
+      verbose: false,
+    });
+    const items = candidates.sort((a, b) => a.value.localeCompare(b.value, 'en', { numeric: true })).map((c) => (c.description !== undefined && c.description !== '' ? `${c.value} (${c.description})` : c.value));
+    const label = list === 'tags' ? 'existing tags' : 'installed revisions';
+    return new AmbientError('usage', message, items.length === 0 ? `no ${list} found in namespace ${str('istio-namespace') ?? 'istio-system'}` : `${label}: ${cutList(items, 200, ', ')}`);
+  } catch (e) {
+    if (deps.signal.aborted) return new AmbientError('usage', message);
+    return new AmbientError('usage', message, `the ${list} could not be listed (${e instanceof Error ? (e.message.split('\n')[0] ?? '') : String(e)})`);
+  }
+}
+
+/** Help is laid out for the terminal stdout is (80 columns when it is not one, yargs' default). */
+function helpWidth(deps: Deps): number {
+  return deps.io.columns ?? 80;
+}
+
+/**
+ * A single-purpose executable (`kubectl-ambient-tags`) is named `kubectl ambient tags` in help, so
+ * the commands' examples (`$0 tags prod -o yaml`, written for the dispatcher) drop the command's
+ * name there: `kubectl ambient tags prod -o yaml`, not `... tags tags prod ...`. The command's
+ * builder gets this same instance, so its `.example()` calls go through the rewrite.
+ */
+function singleExamples(y: Argv, name: string): Argv {
+  const example = y.example.bind(y);
+  const prefix = `$0 ${name}`;
+  const own = (cmd: string): string => (cmd === prefix || cmd.startsWith(`${prefix} `) ? `$0${cmd.slice(prefix.length)}` : cmd);
+  return Object.assign(y, {
+    example: (cmd: string | [string, string?][], description?: string) =>
+      typeof cmd === 'string' ? example(own(cmd), description ?? '') : example(cmd.map(([c, d]) => [own(c), d] as [string, string?])),
+  });
 }
 
 /**
@@ -54,7 +126,8 @@ export async function run(argv: string[], factories: CommandFactory[], deps: Dep
     .help()
     .alias('help', 'h')
     .version(opts.version)
-    .wrap(100);
+    .wrap(helpWidth(deps));
+  if (opts.single) y = singleExamples(y, names[0] ?? '');
   for (const m of modules) {
     y = y.command(opts.single ? { ...m, command: String(m.command).replace(/^\S+/, '$0') } : m);
   }
@@ -62,13 +135,15 @@ export async function run(argv: string[], factories: CommandFactory[], deps: Dep
   // The dispatcher knows the kube flags globally, so `kubectl ambient tgas --context x` is about `tgas`.
   if (!opts.single) y = withKubeOptions(y).demandCommand(1, 'a command is required');
   let usage: AmbientError | undefined;
+  let failure: { message: string; args: Record<string, unknown>; flags: string[] } | undefined;
   let output = '';
   try {
-    await y.parseAsync(argv, {}, (err: Error | undefined, _args: unknown, out: string) => {
+    await y.parseAsync(argv, {}, (err: Error | undefined, args: Record<string, unknown>, out: string) => {
       output = out;
       // yargs reports its own validation failures (YError) here: those are usage errors.
-      if (err !== undefined && err !== null && err.name === 'YError') usage = usageError(err.message, y, names, opts);
+      if (err !== undefined && err !== null && err.name === 'YError') failure = { message: err.message, args, flags: knownFlags(y) };
     });
+    if (failure !== undefined) usage = await usageError(failure.message, failure.args, failure.flags, modules, argv, opts, deps);
     if (usage !== undefined) throw usage;
     if (output !== '') deps.io.out(output.endsWith('\n') ? output : `${output}\n`); // --help, --version
     return 0;

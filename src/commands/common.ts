@@ -4,7 +4,9 @@ import type { KubeArgs } from '../cli/options.ts';
 import { AmbientError } from '../core/errors.ts';
 import { buildMesh, type Mesh } from '../core/mesh.ts';
 import type { Cluster } from '../core/ports.ts';
+import { revisionForVersion } from '../core/names.ts';
 import { gatherSnapshot } from '../core/snapshot.ts';
+import { versionHint } from '../core/views.ts';
 
 /**
  * Connects, gathers the snapshot (spinner on a TTY) and joins it into a Mesh; refuses when the
@@ -45,4 +47,22 @@ function requireControlPlane(mesh: Mesh): void {
       'if Istio runs in another namespace, pass -i/--istio-namespace <namespace>',
     );
   }
+}
+
+/**
+ * A version typed where a revision name belongs (`tag-move prod 1.28.10`) can never be one (no
+ * dots in a DNS-1123 label): refused before anything else, with the installed revision that runs
+ * that version, read from one snapshot (without the cluster: the name Istio's docs would give it).
+ */
+export async function refuseVersionAsRevision(deps: Deps, args: KubeArgs, word: string | undefined): Promise<void> {
+  const guess = word === undefined ? undefined : revisionForVersion(word, []);
+  if (word === undefined || guess === undefined) return;
+  let hint = `revision names use dashes: did you mean "${guess.name}"? (could not read the installed revisions)`;
+  try {
+    const cluster = await deps.connect(args);
+    hint = versionHint(buildMesh(await gatherSnapshot(cluster, args['istio-namespace'])), word) ?? hint;
+  } catch (e) {
+    if (deps.signal.aborted) throw e;
+  }
+  throw new AmbientError('input', `"${word}" is a version, not a revision name`, hint);
 }

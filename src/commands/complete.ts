@@ -9,14 +9,12 @@ import yargs, { type Argv } from 'yargs';
 import type { Deps } from '../cli/deps.ts';
 import type { KubeArgs } from '../cli/options.ts';
 import type { CommandFactory } from '../cli/run.ts';
+import { POSITIONAL_LISTS, type Candidate, type ClusterList } from '../cli/candidates.ts';
 
 /** cobra's ShellCompDirective bits. */
 export const DIRECTIVE = { default: 0, error: 1, noSpace: 2, noFileComp: 4 } as const;
 
-export interface Candidate {
-  value: string;
-  description?: string;
-}
+export type { Candidate } from '../cli/candidates.ts';
 
 interface FlagSpec {
   names: string[];
@@ -35,17 +33,17 @@ export interface CommandSpec {
   positionalChoices: Record<string, string[]>;
 }
 
-/** Values read from the cluster: which list a word completes from. */
-export type ClusterList = 'tags' | 'revisions';
 
 /** What completing the last word needs. */
 export interface Completion {
   candidates: Candidate[];
   directive: number;
-  /** Candidates still to be read from the cluster (one snapshot). */
+  /** Candidates still to be read from the cluster (one snapshot), kept when they start with `partial`. */
   fromCluster?: ClusterList;
+  /** What the user typed of the value being completed (`cl` of `--dry-run=cl`). */
+  partial: string;
   /** The kube flags found among the words (to read the cluster like the command would). */
-  kube: Partial<Record<'kubeconfig' | 'context' | 'istio-namespace' | 'request-timeout', string>>;
+  kube: Partial<Record<'kubeconfig' | 'context' | 'istio-namespace' | 'request-timeout' | 'as' | 'as-uid', string>> & { 'as-group'?: string[] };
 }
 
 /** Flags whose value is a cluster object or a file; others complete to nothing (e.g. durations). */
@@ -55,8 +53,6 @@ const FLAG_VALUES: Record<string, ClusterList | 'files' | string[]> = {
   kubeconfig: 'files',
   'dry-run': ['client', 'server'],
 };
-/** Positionals by name. */
-const POSITIONAL_VALUES: Record<string, ClusterList> = { tag: 'tags', revision: 'revisions' };
 
 interface YargsOptions {
   key: Record<string, unknown>;
@@ -107,7 +103,7 @@ export function commandSpecs(factories: CommandFactory[], deps: Deps): CommandSp
   });
 }
 
-const KUBE_FLAGS = ['kubeconfig', 'context', 'istio-namespace', 'request-timeout'] as const;
+const KUBE_FLAGS = ['kubeconfig', 'context', 'istio-namespace', 'request-timeout', 'as', 'as-uid'] as const;
 
 function findFlag(flags: FlagSpec[], name: string): FlagSpec | undefined {
   return flags.find((f) => f.names.includes(name));
@@ -117,13 +113,16 @@ function byPrefix(candidates: Candidate[], prefix: string): Candidate[] {
   return candidates.filter((c) => c.value.startsWith(prefix));
 }
 
-/** Completes the value of `flag`; `prefix` goes before each candidate (`--dry-run=` for `--dry-run=<TAB>`). */
-function flagValue(flag: FlagSpec, word: string, prefix: string, kube: Completion['kube']): Completion {
+/**
+ * Completes the value of `flag` from what was typed of it (`word`). Bare values also for
+ * `--dry-run=<TAB>`, as cobra answers: the shell keeps `--dry-run=` (bash and readline replace only
+ * what follows `=`; kubectl's and our zsh and fish scripts put the flag back in front).
+ */
+function flagValue(flag: FlagSpec, word: string, kube: Completion['kube']): Completion {
   const values = flag.choices ?? FLAG_VALUES[flag.names[0] ?? ''];
-  if (values === 'files') return { candidates: [], directive: DIRECTIVE.default, kube };
-  if (values === 'tags' || values === 'revisions') return { candidates: [], directive: DIRECTIVE.noFileComp, fromCluster: values, kube };
-  const candidates = (values ?? []).map((v) => ({ value: `${prefix}${v}` }));
-  return { candidates: byPrefix(candidates, prefix + word), directive: DIRECTIVE.noFileComp, kube };
+  if (values === 'files') return { candidates: [], directive: DIRECTIVE.default, kube, partial: word };
+  if (values === 'tags' || values === 'revisions') return { candidates: [], directive: DIRECTIVE.noFileComp, fromCluster: values, kube, partial: word };
+  return { candidates: byPrefix((values ?? []).map((value) => ({ value })), word), directive: DIRECTIVE.noFileComp, kube, partial: word };
 }
 
 /**
@@ -142,6 +141,8 @@ export function analyse(specs: CommandSpec[], global: FlagSpec[], words: string[
   const record = (flag: FlagSpec, value: string): void => {
     const key = KUBE_FLAGS.find((k) => flag.names.includes(k));
     if (key !== undefined) kube[key] = value;
+    // Impersonation reads the cluster as the user the command would act as.
+    if (flag.names.includes('as-group')) kube['as-group'] = [...(kube['as-group'] ?? []), value];
   };
   for (const w of words.slice(0, -1)) {
     const flags = command?.flags ?? global;
@@ -167,30 +168,31 @@ export function analyse(specs: CommandSpec[], global: FlagSpec[], words: string[
       positional++;
     }
   }
-  if (unknownCommand) return { candidates: [], directive: DIRECTIVE.noFileComp, kube };
+  const none: Completion = { candidates: [], directive: DIRECTIVE.noFileComp, kube, partial: current };
+  if (unknownCommand) return none;
   const flags = command?.flags ?? global;
-  if (pending !== undefined) return flagValue(pending, current, '', kube);
+  if (pending !== undefined) return flagValue(pending, current, kube);
   if (!dashDash && current.startsWith('-')) {
     const withValue = /^(--?[^=]+)=(.*)$/s.exec(current);
     if (withValue !== null) {
       const flag = findFlag(flags, (withValue[1] ?? '').replace(/^--?/, ''));
-      return flag === undefined ? { candidates: [], directive: DIRECTIVE.noFileComp, kube } : flagValue(flag, withValue[2] ?? '', `${withValue[1] ?? ''}=`, kube);
+      return flag === undefined ? { ...none, partial: withValue[2] ?? '' } : flagValue(flag, withValue[2] ?? '', kube);
     }
     const candidates = flags
       .filter((f) => !given.has(f.names[0] ?? ''))
       .map((f) => ({ value: `--${f.names[0] ?? ''}`, description: f.description }));
-    return { candidates: byPrefix(candidates, current), directive: DIRECTIVE.noFileComp, kube };
+    return { ...none, candidates: byPrefix(candidates, current) };
   }
   if (command === undefined) {
     const candidates = specs.filter((s) => !s.hidden).map((s) => ({ value: s.name, description: s.description }));
-    return { candidates: byPrefix(candidates, current), directive: DIRECTIVE.noFileComp, kube };
+    return { ...none, candidates: byPrefix(candidates, current) };
   }
   const name = command.positionals[positional];
-  if (name === undefined) return { candidates: [], directive: DIRECTIVE.noFileComp, kube };
+  if (name === undefined) return none;
   const choices = command.positionalChoices[name];
-  if (choices !== undefined) return { candidates: byPrefix(choices.map((value) => ({ value })), current), directive: DIRECTIVE.noFileComp, kube };
-  const list = POSITIONAL_VALUES[name];
-  return list === undefined ? { candidates: [], directive: DIRECTIVE.noFileComp, kube } : { candidates: [], directive: DIRECTIVE.noFileComp, fromCluster: list, kube };
+  if (choices !== undefined) return { ...none, candidates: byPrefix(choices.map((value) => ({ value })), current) };
+  const list = POSITIONAL_LISTS[name];
+  return list === undefined ? none : { ...none, fromCluster: list };
 }
 
 /** The global flags of the dispatcher: read from a builder that applies `global` to a bare yargs. */
@@ -212,5 +214,8 @@ export function completionKubeArgs(kube: Completion['kube']): KubeArgs {
     'request-timeout': kube['request-timeout'] ?? '5s',
     'istio-namespace': kube['istio-namespace'] ?? 'istio-system',
     verbose: false,
+    as: kube.as,
+    'as-group': kube['as-group'],
+    'as-uid': kube['as-uid'],
   };
 }

@@ -3,9 +3,8 @@ import { COMPLETION_SHELLS, completionScript, type CompletionShell } from '../cl
 import type { Deps } from '../cli/deps.ts';
 import { withKubeOptions } from '../cli/options.ts';
 import type { CommandFactory } from '../cli/run.ts';
-import { buildMesh } from '../core/mesh.ts';
-import { gatherSnapshot } from '../core/snapshot.ts';
-import { analyse, commandSpecs, completionKubeArgs, DIRECTIVE, formatCompletion, globalFlags, type Candidate, type ClusterList } from './complete.ts';
+import { clusterCandidates } from '../cli/candidates.ts';
+import { analyse, commandSpecs, completionKubeArgs, DIRECTIVE, formatCompletion, globalFlags } from './complete.ts';
 
 /** The hidden command of cobra's completion protocol (what `kubectl_complete-ambient` runs). */
 export const COMPLETE_COMMAND = '__complete';
@@ -45,21 +44,12 @@ export function completeCommandFor(factories: CommandFactory[]): CommandFactory 
         return;
       }
       try {
-        const candidates = await fromCluster(deps, result.fromCluster, result.kube);
-        const current = words.at(-1) ?? '';
-        deps.io.out(formatCompletion(candidates.filter((c) => c.value.startsWith(current)), result.directive));
+        const candidates = await clusterCandidates(deps, result.fromCluster, completionKubeArgs(result.kube));
+        deps.io.out(formatCompletion(candidates.filter((c) => c.value.startsWith(result.partial)), result.directive));
       } catch (e) {
         deps.io.err(`completion: ${e instanceof Error ? e.message : String(e)}\n`);
         deps.io.out(formatCompletion([], DIRECTIVE.error));
       }
     },
   });
-}
-
-async function fromCluster(deps: Deps, list: ClusterList, kube: Parameters<typeof completionKubeArgs>[0]): Promise<Candidate[]> {
-  const args = completionKubeArgs(kube);
-  const cluster = await deps.connect(args);
-  const mesh = buildMesh(await gatherSnapshot(cluster, args['istio-namespace']));
-  if (list === 'tags') return [...mesh.tags.values()].map((t) => ({ value: t.name, description: `-> ${t.revision}` }));
-  return [...mesh.revisions.values()].map((r) => ({ value: r.name, description: r.version ?? '' }));
 }

@@ -8,7 +8,7 @@ import type { Argv } from 'yargs';
 import type { Deps, KubeContextInfo } from '../cli/deps.ts';
 import { exitCode } from '../cli/errors.ts';
 import type { KubeArgs } from '../cli/options.ts';
-import { renderTable } from '../cli/render/table.ts';
+import { renderFitted, type Cell, type Column } from '../cli/render/table.ts';
 import { AmbientError, type ErrorKind } from '../core/errors.ts';
 import type { Mesh } from '../core/mesh.ts';
 import { summariseTags } from '../core/views.ts';
@@ -158,8 +158,9 @@ export function fleetDocument<T>(entries: FleetEntry<T>[], toOutput: (result: T)
  * A table with a leading CONTEXT column: each cluster's rows, or for a cluster that failed one row
  * with `-` in every column but the last, which holds the error and its hint.
  */
-export function fleetTable<T>(entries: FleetEntry<T>[], head: string[], rowsOf: (result: T) => string[][]): string {
-  const rows: string[][] = [];
+export function fleetTable<T>(entries: FleetEntry<T>[], columns: Column[], rowsOf: (result: T) => Cell[][]): string {
+  const head = columns.map((c) => c.head);
+  const rows: Cell[][] = [];
   for (const e of entries) {
     if (e.result !== undefined) {
       for (const r of rowsOf(e.result)) rows.push([e.context, ...r]);
@@ -168,7 +169,8 @@ export function fleetTable<T>(entries: FleetEntry<T>[], head: string[], rowsOf: 
     const err = e.error;
     rows.push([e.context, ...head.slice(0, -1).map(() => '-'), `error: ${err?.message ?? ''}${err?.hint !== null && err?.hint !== undefined ? `; ${err.hint}` : ''}`]);
   }
-  return renderTable(['CONTEXT', ...head], rows);
+  // Laid out in full (an error row's message is the last cell): no column gives way here.
+  return renderFitted([{ head: 'CONTEXT' }, ...columns.map((c) => ({ head: c.head }))], rows, undefined);
 }
 
 /** `3 (1.27.9) 2 (1.28.10)`: counts of a multiset, most first. */

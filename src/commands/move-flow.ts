@@ -40,12 +40,13 @@ export async function executePlan(deps: Deps, args: FlowArgs, cluster: Cluster, 
   const { io } = deps;
   const dryRun = args['dry-run'] ?? 'none';
   const structured = args.output === 'json' || args.output === 'yaml';
-  io.err(renderProblems(plan.warnings, io.colorErr));
   if (plan.writes.length === 0) {
+    // Nothing will happen, so nothing to warn about (`tags` reports the state).
     io.err(`tag ${plan.tag} already points at ${plan.to ?? '?'} (${plan.toVersion ?? '?'}) and its objects match the chart: nothing to do\n`);
     if (structured) io.out(asList([], args.output) ?? '');
     return;
   }
+  io.err(renderProblems(plan.warnings, io.colorErr));
   if (dryRun === 'client') {
     io.err(renderPlan(plan, io.colorErr));
     if (structured) io.out(asList(finals(plan), args.output) ?? '');
@@ -66,7 +67,7 @@ export async function executePlan(deps: Deps, args: FlowArgs, cluster: Cluster, 
     if (!io.stdinIsTTY) {
       throw new AmbientError('usage', 'refusing to change the cluster without confirmation: stdin is not a terminal', 'pass --yes to confirm, or --dry-run to only look');
     }
-    const answer = await io.prompt(planQuestion(plan, verb), deps.signal).catch((e: unknown) => {
+    const answer = await io.prompt(planQuestion(plan, verb, { context: cluster.contextName, server: cluster.server }), deps.signal).catch((e: unknown) => {
       io.err('\n');
       throw new AmbientError('interrupted', 'interrupted at the confirmation prompt: nothing was changed', undefined, { cause: e });
     });

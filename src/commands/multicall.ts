@@ -11,11 +11,11 @@ import { tagsCommand } from './tags.ts';
  * The names one multi-call executable answers to. kubectl turns `kubectl ambient tag-move` into
  * `kubectl-ambient-tag_move` (dashes of the words become underscores), falls back to
  * `kubectl-ambient tag-move`, and (1.26+) completes `kubectl ambient <TAB>` through
- * `kubectl_complete-ambient`. The release archives hold the executable under DISPATCHER_NAME and
- * a small launcher for each other name (krew cannot unpack symbolic links).
+ * `kubectl_complete-ambient`.
  */
 export const DISPATCHER_NAME = 'kubectl-ambient';
 export const COMPLETION_NAME = 'kubectl_complete-ambient';
+/** Single-purpose names: answered when the executable is linked under one (the release archives do not ship them, see ARCHIVE_LAUNCHERS). */
 export const SINGLE_COMMANDS: Record<string, { factory: CommandFactory; scriptName: string }> = {
   'kubectl-ambient-revisions': { factory: revisionsCommand, scriptName: 'kubectl ambient revisions' },
   'kubectl-ambient-tags': { factory: tagsCommand, scriptName: 'kubectl ambient tags' },
@@ -29,8 +29,16 @@ export const SINGLE_COMMANDS: Record<string, { factory: CommandFactory; scriptNa
  * COMPLETION_NAME: one completion name per single-purpose one.
  */
 export const completionNameOf = (single: string): string => single.replace(/^kubectl-/, 'kubectl_complete-');
-/** Every name besides DISPATCHER_NAME, in archive order. */
+/** Every name besides DISPATCHER_NAME that the executable answers to. */
 export const LINK_NAMES = [...Object.keys(SINGLE_COMMANDS), COMPLETION_NAME, ...Object.keys(SINGLE_COMMANDS).map(completionNameOf)];
+/**
+ * The launchers the release archives hold beside DISPATCHER_NAME (krew cannot unpack symbolic
+ * links): only the completer. A `kubectl-ambient-tags` on PATH would gain nothing (kubectl runs
+ * `kubectl-ambient tags` without it) and cost a doubled list: kubectl's completion offers each
+ * such executable as a subcommand of `ambient` and then adds what `kubectl_complete-ambient`
+ * offers, so every command appeared twice, the launchers' with a generic description.
+ */
+export const ARCHIVE_LAUNCHERS = [COMPLETION_NAME];
 
 /**
  * Set by the launchers of the release archives to the name they stand for: a launcher cannot pass

@@ -38,7 +38,7 @@ export function revisionsCommand(deps: Deps): CommandModule<object, RevisionsArg
       if (args['fail-on'] !== undefined && args.revision === undefined) {
         throw new AmbientError('usage', '--fail-on in-use needs a REVISION', 'e.g. kubectl ambient revisions 1-22-1 --fail-on in-use');
       }
-      const rc = { color: deps.io.colorOut, now: deps.now() };
+      const rc = { color: deps.io.colorOut, now: deps.now(), width: deps.io.columns };
       if (fleetRequested(args)) {
         await fleet(deps, args, rc);
         return;
@@ -64,8 +64,7 @@ async function fleet(deps: Deps, args: RevisionsArgs, rc: RenderContext): Promis
     throw new AmbientError('input', `revision "${only}" is installed in none of the ${entries.length} cluster(s) read`, 'run "kubectl ambient revisions --all-contexts" to see which exist');
   }
   const structured = renderStructured(fleetDocument(entries, (views) => ({ revisions: views })), args.output);
-  const { head } = revisionsTable([], args.output === 'wide', rc);
-  deps.io.out(structured ?? fleetTable(entries, head, (views) => revisionsTable(views, args.output === 'wide', rc).rows));
+    deps.io.out(structured ?? fleetTable(entries, revisionsTable([], args.output === 'wide', rc).columns, (views) => revisionsTable(views, args.output === 'wide', rc).rows));
   deps.io.err(fleetSummary(entries));
   const failing = args['fail-on'] === 'in-use' ? entries.filter((e) => e.result?.some((v) => v.status !== 'safe') === true).map((e) => e.context) : [];
   fleetOutcome(entries, failing, `still depend on ${only ?? ''}`);

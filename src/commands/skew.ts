@@ -37,12 +37,12 @@ export function skewCommand(deps: Deps): CommandModule<object, SkewArgs> {
       let findings: Finding[];
       if (target !== undefined) {
         const plan = planUpgrade(input, target);
-        deps.io.out(renderUpgradePlan({ ...plan, findings: plan.findings.filter(shown) }, args.output, deps.io.colorOut));
+        deps.io.out(renderUpgradePlan({ ...plan, findings: plan.findings.filter(shown) }, args.output, deps.io.colorOut, deps.io.columns));
         findings = plan.findings;
         deps.io.err(renderSkewSummary(findings, { plan, note: target.note }));
       } else {
         findings = evaluateSkew(input);
-        deps.io.out(renderFindings(findings.filter(shown), args.output, deps.io.colorOut));
+        deps.io.out(renderFindings(findings.filter(shown), args.output, deps.io.colorOut, deps.io.columns));
         deps.io.err(renderSkewSummary(findings, {}));
       }
       const failing = findings.filter((f) => f.status === 'fail' || (args['fail-on'] === 'warn' && f.status === 'warn'));

@@ -2,7 +2,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { operationId, type Deps } from '../cli/deps.ts';
 import { validateMutationArgs, withKubeOptions, withMutationOptions, withOutputOptions } from '../cli/options.ts';
 import { planTagMove, validateNames } from '../core/tag-plan.ts';
-import { loadMesh } from './common.ts';
+import { loadMesh, refuseVersionAsRevision } from './common.ts';
 import { executePlan, type FlowArgs } from './move-flow.ts';
 
 export type TagMoveArgs = FlowArgs & { tag: string; revision: string; create: boolean };
@@ -21,6 +21,7 @@ export function tagMoveCommand(deps: Deps): CommandModule<object, TagMoveArgs> {
         .example('$0 tag-move prod 1-28-10 --dry-run=client -o yaml', 'print the objects that would be applied') as unknown as Argv<TagMoveArgs>,
     handler: async (args) => {
       validateMutationArgs(args);
+      await refuseVersionAsRevision(deps, args, args.revision); // `1.28.10`: did you mean 1-28-10
       validateNames(args.tag, args.revision); // before any API call
       const { cluster, mesh } = await loadMesh(deps, args);
       const plan = planTagMove(mesh, { tag: args.tag, revision: args.revision, create: args.create, force: args.force, now: deps.now(), id: operationId(deps) });

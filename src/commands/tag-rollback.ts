@@ -4,7 +4,7 @@ import { validateMutationArgs, withKubeOptions, withMutationOptions, withOutputO
 import { renderStructured } from '../cli/render/structured.ts';
 import { planTagRollback, validateNames } from '../core/tag-plan.ts';
 import { summariseTags } from '../core/views.ts';
-import { loadMesh } from './common.ts';
+import { loadMesh, refuseVersionAsRevision } from './common.ts';
 import { executePlan, type FlowArgs } from './move-flow.ts';
 
 export type TagRollbackArgs = FlowArgs & { tag: string; to?: string; list: boolean };
@@ -23,6 +23,7 @@ export function tagRollbackCommand(deps: Deps): CommandModule<object, TagRollbac
         .example('$0 tag-rollback prod --list', 'the recorded history of prod') as unknown as Argv<TagRollbackArgs>,
     handler: async (args) => {
       validateMutationArgs(args);
+      await refuseVersionAsRevision(deps, args, args.to);
       validateNames(args.tag, args.to);
       const { cluster, mesh } = await loadMesh(deps, args);
       if (args.list) {

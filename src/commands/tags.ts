@@ -31,7 +31,7 @@ export function tagsCommand(deps: Deps): CommandModule<object, TagsArgs> {
         .example('$0 tags --fail-on problem', 'exit 3 when any tag is inconsistent (for scripts)')
         .example('$0 tags --all-contexts', 'every tag of every cluster of the kubeconfig') as unknown as Argv<TagsArgs>,
     handler: async (args) => {
-      const rc = { color: deps.io.colorOut, now: deps.now() };
+      const rc = { color: deps.io.colorOut, now: deps.now(), width: deps.io.columns };
       if (fleetRequested(args)) {
         await fleet(deps, args, rc);
         return;
@@ -64,8 +64,7 @@ async function fleet(deps: Deps, args: TagsArgs, rc: RenderContext): Promise<voi
   const only = args.tag;
   const entries = await readFleet(deps, args, (mesh) => summariseTags(mesh).filter((v) => only === undefined || v.tag === only), meshFacts);
   const structured = renderStructured(fleetDocument(entries, (views) => ({ tags: views })), args.output);
-  const { head } = tagsTable([], args.output === 'wide', rc);
-  deps.io.out(structured ?? fleetTable(entries, head, (views) => tagsTable(views, args.output === 'wide', rc).rows));
+    deps.io.out(structured ?? fleetTable(entries, tagsTable([], args.output === 'wide', rc).columns, (views) => tagsTable(views, args.output === 'wide', rc).rows));
   for (const e of entries) {
     const problems = renderProblems((e.result ?? []).flatMap((v) => v.problems), deps.io.colorErr);
     deps.io.err(problems.replace(/^(\S+) /gm, `$1 [${e.context}] `));

@@ -28,3 +28,23 @@ export function tagNameError(tag: string): string | undefined {
 export function revisionNameError(revision: string): string | undefined {
   return dns1123LabelError(revision, 63 - 'istiod-'.length);
 }
+
+/** An Istio version typed where a revision name belongs: `1.28.10`, `v1.28.10`, `1.29.0-rc.1`. */
+export function isVersionLike(word: string): boolean {
+  return /^v?\d+\.\d+(\.\d+)?(-[0-9A-Za-z.-]+)?$/.test(word);
+}
+
+/**
+ * The revision a version-like word most likely means (`1.28.10` -> `1-28-10`): the installed
+ * revision that runs that version (the one named after it when several do), else the name
+ * Istio's docs give a revision of that version (dots become dashes, as `1-22-1` in §1.3), or undefined when
+ * `word` is not version-like.
+ */
+export function revisionForVersion(word: string, installed: Iterable<{ name: string; version?: string | undefined | null }>): { name: string; installed: boolean } | undefined {
+  if (!isVersionLike(word)) return undefined;
+  const version = word.replace(/^v/, '');
+  const conventional = version.replace(/\./g, '-');
+  const matching = [...installed].filter((r) => r.version === version).map((r) => r.name);
+  if (matching.length > 0) return { name: matching.includes(conventional) ? conventional : (matching.sort()[0] ?? conventional), installed: true };
+  return { name: conventional, installed: false };
+}

@@ -135,8 +135,11 @@ function inEmptyConfigWindow(version: string | undefined): boolean {
 
 function warningsFor(mesh: Mesh, t: Tag | undefined, tag: string, target: Revision, version: string, followers: GatewayInfo[]): Problem[] {
   const w: Problem[] = [];
+  // The followers change istiod only when some istiod claiming the tag is not the target (§3.1: a
+  // split tag has two claimants); a move that only repairs objects moves none of them.
+  const followersMove = t === undefined || t.claimants.some((r) => r !== target.name) || !t.claimants.includes(target.name);
   const labelled = followers.filter((g) => g.source === 'gateway' && g.requested === tag);
-  if (semver.lt(semver.coerce(version)?.version ?? version, WAYPOINT_TAG_FIX) && labelled.length > 0) {
+  if (followersMove && semver.lt(semver.coerce(version)?.version ?? version, WAYPOINT_TAG_FIX) && labelled.length > 0) {
     w.push({
       severity: 'warning',
       code: 'tag-labelled-gateways',
@@ -144,7 +147,7 @@ function warningsFor(mesh: Mesh, t: Tag | undefined, tag: string, target: Revisi
     });
   }
   const oldVersion = t !== undefined ? mesh.revisions.get(t.revision)?.version : undefined;
-  if (followers.length > 0 && (inEmptyConfigWindow(oldVersion) || inEmptyConfigWindow(version))) {
+  if (followersMove && followers.length > 0 && (inEmptyConfigWindow(oldVersion) || inEmptyConfigWindow(version))) {
     w.push({
       severity: 'warning',
       code: 'empty-config-window',
@@ -462,11 +465,15 @@ export function planTitle(plan: Plan): string {
   return `tag ${plan.tag}: ${arrow}`;
 }
 
-/** The confirmation question for a plan. */
-export function planQuestion(plan: Plan, verb: string): string {
-  if (plan.mode === 'finish') return `Finish the tag-${plan.op} of ${plan.tag} to ${plan.to ?? '?'}? [y/N] `;
-  if (plan.mode === 'undo') return `Undo the tag-${plan.op} of ${plan.tag}${plan.to !== undefined ? ` (back to ${plan.to})` : ' (delete its objects)'}? [y/N] `;
-  return `${verb} tag ${plan.tag} from ${plan.from ?? '(new)'} to ${plan.to ?? '?'}? [y/N] `;
+/**
+ * The confirmation question for a plan, naming the cluster it changes (`on context prod-eu
+ * (https://...)`): the one thing a prompt must not leave to the operator's memory of --context.
+ */
+export function planQuestion(plan: Plan, verb: string, where: { context: string; server: string }): string {
+  const on = `on context ${where.context} (${where.server})`;
+  if (plan.mode === 'finish') return `Finish the tag-${plan.op} of ${plan.tag} ${on} to ${plan.to ?? '?'}? [y/N] `;
+  if (plan.mode === 'undo') return `Undo the tag-${plan.op} of ${plan.tag} ${on}${plan.to !== undefined ? ` (back to ${plan.to})` : ' (delete its objects)'}? [y/N] `;
+  return `${verb} tag ${plan.tag} ${on} from ${plan.from ?? '(new)'} to ${plan.to ?? '?'}? [y/N] `;
 }
 
 /** The operation record's annotation value as the plan writes it. */

@@ -3,6 +3,7 @@ import { AmbientError } from './errors.ts';
 import { DEFAULT_TAG, DEFAULT_TAG_WEBHOOK, HISTORY, ISTIO_SYSTEM, OPERATION, REV, SIDECAR_INJECT, TAG } from './labels.ts';
 import { ambientLabelled, helmOwner, nameList, namespacesLabelled, type GatewayInfo, type Mesh, type Revision, type Tag } from './mesh.ts';
 import { operationCommands, type HistoryEntry, type TagRole } from './history.ts';
+import { revisionForVersion } from './names.ts';
 import { revisionUsage, type RevisionUsage, type UsageReason, type UsageStatus } from './usage.ts';
 
 /** A Gateway or waypoint as shown in Views. */
@@ -143,12 +144,31 @@ function known(names: Iterable<string>): string {
 }
 
 /**
+ * For a version typed where a revision belongs (`1.28.10`): the installed revision that runs it
+ * (`did you mean revision "1-28-10"?`) or that none does, with the installed ones; undefined
+ * when `word` is not a version.
+ */
+export function versionHint(mesh: Mesh, word: string): string | undefined {
+  const guess = revisionForVersion(word, mesh.revisions.values());
+  if (guess === undefined) return undefined;
+  const installed = [...mesh.revisions.values()].sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true })).map((r) => `${r.name} (${r.version ?? 'unknown'})`);
+  const list = `installed: ${installed.join(', ') || 'none'}`;
+  return guess.installed ? `did you mean revision "${guess.name}"? (${list})` : `no installed revision runs ${word.replace(/^v/, '')} (${list})`;
+}
+
+/** The hint for a revision that is not installed: the known ones, or `did you mean` for a version. */
+function unknownRevisionHint(mesh: Mesh, word: string): string {
+  const hint = versionHint(mesh, word);
+  return hint === undefined ? known(mesh.revisions.keys()) : `"${word}" is a version: ${hint}`;
+}
+
+/**
  * `revisions [REVISION]`: one View per control-plane revision, sorted by version then name.
  * Throws an `input` error naming the known revisions when `only` is unknown.
  */
 export function summariseRevisions(mesh: Mesh, only?: string): RevisionView[] {
   if (only !== undefined && !mesh.revisions.has(only)) {
-    throw new AmbientError('input', `revision "${only}" not found in namespace ${mesh.istioNamespace}`, known(mesh.revisions.keys()));
+    throw new AmbientError('input', `revision "${only}" not found in namespace ${mesh.istioNamespace}`, unknownRevisionHint(mesh, only));
   }
   const usage = revisionUsage(mesh);
   return [...mesh.revisions.values()]

@@ -132,7 +132,7 @@ describe('tag-move on mid-upgrade', () => {
     const before = state(c);
     const r = await ambient(['tag-move', 'prod', '1-28-10'], { kubeconfig: c.kubeconfig, stdinIsTTY: true, answers: ['n'] });
     assert.equal(r.code, 0);
-    assert.deepEqual(r.io.prompts, ['Move tag prod from 1-27-9 to 1-28-10? [y/N] ']);
+    assert.deepEqual(r.io.prompts, [`Move tag prod on context sim (${c.sim.url}) from 1-27-9 to 1-28-10? [y/N] `]);
     assert.match(r.stderr, /aborted: nothing was changed/);
     assert.deepEqual(state(c), before);
   });
@@ -263,6 +263,36 @@ describe('tag-move safety', () => {
     } finally {
       await c.close();
     }
+  });
+});
+
+describe('tag-move warns only about a move that will happen', () => {
+  let c: TestCluster;
+  before(async () => (c = await startCluster('mid-upgrade')));
+  after(() => c.close());
+  const services = (): string[] => c.sim.list({ apiVersion: 'v1', kind: 'Service', namespace: 'istio-system' }).map((s) => s.metadata.name ?? '').sort();
+
+  it('a no-op (canary is on 1-28-10, a revision in the empty-config window): no warning at all, exit 0', async () => {
+    const before = state(c);
+    const r = await ambient(['tag-move', 'canary', '1-28-10', '--yes'], { kubeconfig: c.kubeconfig });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, 'tag canary already points at 1-28-10 (1.28.10) and its objects match the chart: nothing to do\n');
+    assert.deepEqual(state(c), before);
+  });
+
+  it('a repair that moves no follower (the tag Service is missing): no empty-config warning; the Service is back', async () => {
+    c.sim.remove({ apiVersion: 'v1', kind: 'Service', namespace: 'istio-system', name: 'istiod-revision-tag-canary' });
+    const r = await ambient(['tag-move', 'canary', '1-28-10', '--yes', '--no-wait'], { kubeconfig: c.kubeconfig });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /^ {2}\+ Service istio-system\/istiod-revision-tag-canary \(new\)$/m);
+    assert.doesNotMatch(r.stderr, /empty config/);
+    assert.ok(services().includes('istiod-revision-tag-canary'));
+  });
+
+  it('a move that happens still warns (prod: its followers move off 1.27.9)', async () => {
+    const r = await ambient(['tag-move', 'prod', '1-28-10', '--dry-run'], { kubeconfig: c.kubeconfig });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /^warning: 2 gateway\(s\)\/waypoint\(s\) follow prod and the old revision \(1\.27\.9\) is in 1\.24\.3-1\.29\.4/m);
   });
 });
 

@@ -71,6 +71,7 @@ class SimClusterImpl implements SimCluster {
       registry: this.registry,
       gitVersion: options.kubernetesVersion ?? DEFAULT_VERSION,
       anonymousAuth: options.anonymousAuth ?? true,
+      impersonators: new Set(options.impersonators ?? ['admin']),
       tokens: options.tokens,
       faults: this.faults,
       forbids: this.forbids,

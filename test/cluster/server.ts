@@ -28,6 +28,8 @@ export interface ServerContext {
   gitVersion: string;
   tokens: Record<string, string> | undefined;
   anonymousAuth: boolean;
+  /** Users allowed to impersonate others (RBAC verb `impersonate`); Impersonate-* headers from anyone else get 403. */
+  impersonators: ReadonlySet<string>;
   faults: FaultRule[];
   forbids: ForbidRule[];
   requests: RequestRecord[];
@@ -367,6 +369,15 @@ export class SimServer {
           if (u === undefined) throw unauthorized();
           user = u;
         }
+      }
+      // Impersonation (k8s.io/apiserver filters/impersonation.go): act as Impersonate-User when the
+      // authenticated user may impersonate; groups and a UID only come with a user.
+      const asUser = req.headers['impersonate-user'];
+      if (typeof asUser === 'string' && asUser !== '') {
+        if (!this.ctx.impersonators.has(user)) throw forbidden({ group: '', resource: 'users' }, asUser, `User "${user}" cannot impersonate resource "users" in API group "" at the cluster scope`);
+        user = asUser;
+      } else if (req.headers['impersonate-group'] !== undefined || req.headers['impersonate-uid'] !== undefined) {
+        throw internalUnknown('requested [{Group} {UID}] without impersonating a user');
       }
       // Body.
       let body: unknown;

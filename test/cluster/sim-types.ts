@@ -129,6 +129,8 @@ export interface SimOptions {
    * and gets 403 for everything else. False: such requests get 401.
    */
   anonymousAuth?: boolean;
+  /** Users that may impersonate others (`Impersonate-User`), default `admin` (the user without tokens). */
+  impersonators?: string[];
   /** Like the NamespaceLifecycle admission plugin: creating in a missing namespace → 404, in a terminating one → 403. Default false (lenient). */
   strictNamespaces?: boolean;
   /** Built-in controllers. */

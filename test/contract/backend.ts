@@ -315,6 +315,7 @@ export function simForbids(): ForbidRule[] {
   const rules: ForbidRule[] = [];
   for (const u of [USERS.reader.name, USERS.restricted.name]) for (const verb of writes) rules.push({ user: u, verb });
   for (const verb of ['get', 'list', 'watch']) for (const resource of ['gateways', 'pods']) rules.push({ user: USERS.restricted.name, verb, resource });
+  rules.push({ user: USERS.impersonator.name }); // everything but impersonation, which is decided before RBAC
   return rules;
 }
 
@@ -363,6 +364,7 @@ export async function startBackend(kind: BackendKind): Promise<Backend> {
     gatewayApi: false,
     strictNamespaces: true,
     controllers: { workloads: false },
+    impersonators: [USERS.admin.name, USERS.impersonator.name],
   });
   for (const rule of simForbids()) sim.forbid(rule);
   const b = new SimBackend(sim, version);

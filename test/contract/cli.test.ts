@@ -59,7 +59,7 @@ function history(w: KubeObject | undefined): string[] {
 }
 
 forEachBackend('commands on mid-upgrade', () => scenarios['mid-upgrade']!().objects, (backend, kind) => {
-  const run = (argv: string[], user: 'admin' | 'reader' | 'restricted' = 'admin'): ReturnType<typeof ambient> => ambient(argv, { kubeconfig: backend().kubeconfig[user] });
+  const run = (argv: string[], user: 'admin' | 'reader' | 'restricted' | 'impersonator' = 'admin'): ReturnType<typeof ambient> => ambient(argv, { kubeconfig: backend().kubeconfig[user] });
 
   it('revisions: both revisions with tags, namespaces, gateways and ztunnel', async () => {
     const r = await run(['revisions']);
@@ -145,6 +145,30 @@ forEachBackend('commands on mid-upgrade', () => scenarios['mid-upgrade']!().obje
       ['1-27-9', 'in-use', ['tags', 'ns', 'ztunnel']],
       ['1-28-10', 'in-use', ['tags']],
     ]);
+  });
+
+  it('--as / --as-group: a user who may only impersonate reads as the impersonated user, and writes with its rights', async () => {
+    const b = backend();
+    const own = await run(['tags'], 'impersonator');
+    assert.equal(own.code, 77, own.stderr);
+    assert.match(own.stderr, /^error: RBAC refused: .*User "contract-impersonator" cannot list/m);
+    const asReader = await run(['tags', '-o', 'json', '--as', 'contract-reader', '-v'], 'impersonator');
+    assert.equal(asReader.code, 0, asReader.stderr);
+    assert.deepEqual((JSON.parse(asReader.stdout) as TagView[]).map((v) => v.tag), ['default', 'canary', 'prod']);
+    assert.match(asReader.stderr, /^impersonating: user contract-reader$/m);
+    assert.doesNotMatch(asReader.stderr, /contract-impersonator-token/);
+    // The reader may not write: refused as the reader, before anything changes.
+    const before = await tag(b, 'prod');
+    const move = await run(['tag-move', 'prod', '1-28-10', '--yes', '--no-wait', '--as', 'contract-reader'], 'impersonator');
+    assert.equal(move.code, 77, move.stderr);
+    assert.match(move.stderr, /User "contract-reader" cannot/);
+    assert.equal((await tag(b, 'prod')).webhook?.metadata.resourceVersion, before.webhook?.metadata.resourceVersion);
+    // system:masters through --as-group may: a server dry run passes.
+    const admin = await run(['tag-move', 'prod', '1-28-10', '--dry-run=server', '--as', 'someone', '--as-group', 'system:masters'], 'impersonator');
+    assert.equal(admin.code, 0, admin.stderr);
+    const alone = await run(['tags', '--as-group', 'system:masters'], 'impersonator');
+    assert.equal(alone.code, 64);
+    assert.match(alone.stderr, /^error: --as-group needs --as/);
   });
 
   it('tag-move --yes --no-wait: the webhook points at the new revision with history, the tag Service is created', async () => {

@@ -27,6 +27,8 @@ export const USERS = {
   reader: { token: 'contract-reader-token', name: 'contract-reader', uid: '2', groups: [] as string[] },
   /** Reads everything except Gateways and Pods (no get/list/watch on gateways.gateway.networking.k8s.io or pods), writes nothing. */
   restricted: { token: 'contract-restricted-token', name: 'contract-restricted', uid: '3', groups: [] as string[] },
+  /** May only impersonate users and groups (break-glass access through `--as`), nothing else. */
+  impersonator: { token: 'contract-impersonator-token', name: 'contract-impersonator', uid: '4', groups: [] as string[] },
 } as const;
 export type User = keyof typeof USERS;
 
@@ -225,6 +227,8 @@ export function rbacObjects(): Record<string, unknown>[] {
       { apiGroups: ['gateway.networking.k8s.io'], resources: ['gatewayclasses', 'httproutes'], verbs: read },
     ]),
     binding('contract-restricted', USERS.restricted.name),
+    role('contract-impersonator', [{ apiGroups: [''], resources: ['users', 'groups'], verbs: ['impersonate'] }]),
+    binding('contract-impersonator', USERS.impersonator.name),
   ];
 }
 

@@ -26,7 +26,9 @@ after(() => {
   if ('dir' in release && release.buildSeconds > 0) rmSync(release.dir, { recursive: true, force: true });
 });
 const version = packageVersion();
-const NAMES = ['kubectl-ambient', 'kubectl-ambient-revisions', 'kubectl-ambient-skew', 'kubectl-ambient-tag_move', 'kubectl-ambient-tag_rollback', 'kubectl-ambient-tags'];
+const COMMANDS = ['completion', 'revisions', 'skew', 'tag-move', 'tag-rollback', 'tags'];
+/** kubectl's own bash completion needs bash-completion's _get_comp_words_by_ref (Debian: bash-completion). */
+const BASH_COMPLETION = '/usr/share/bash-completion/bash_completion';
 
 interface Result {
   code: number;
@@ -81,15 +83,14 @@ describe('the linux-x64 release archive through kubectl', { skip: linuxSkip }, (
     assert.deepEqual(readdirSync(dirname(kubectl)), ['kubectl']);
   });
 
-  it('the archive: one executable, launchers, LICENSE and README; kubectl lists the six plugins', async () => {
+  it('the archive: the executable, the completer, LICENSE and README; kubectl finds one plugin', async () => {
     const files = readdirSync(plugins).sort();
-    const completers = NAMES.map((n) => n.replace(/^kubectl-/, 'kubectl_complete-'));
-    assert.deepEqual(files, ['LICENSE', 'README.md', ...NAMES, ...completers].sort());
+    assert.deepEqual(files, ['LICENSE', 'README.md', 'kubectl-ambient', 'kubectl_complete-ambient']);
     const sizes = files.map((f) => statSync(join(plugins, f)).size);
     assert.equal(sizes.filter((s) => s > 1 << 20).length, 1, 'exactly one file carries the Node runtime');
     const r = await k('plugin', 'list');
     assert.equal(r.code, 0, r.stderr);
-    for (const n of NAMES) assert.ok(r.stdout.includes(join(plugins, n)), `${n} in:\n${r.stdout}`);
+    assert.deepEqual(r.stdout.split('\n').filter((l) => l.startsWith('/')), [join(plugins, 'kubectl-ambient')]);
   });
 
   it('--version and --help, of the dispatcher and of a single command', async () => {
@@ -100,6 +101,13 @@ describe('the linux-x64 release archive through kubectl', { skip: linuxSkip }, (
     for (const cmd of ['revisions', 'tags', 'tag-move', 'tag-rollback', 'skew', 'completion']) assert.match(help.stdout, new RegExp(`kubectl ambient ${cmd}\\b`));
     const tags = await k('ambient', 'tags', '--help');
     assert.match(tags.stdout, /^kubectl ambient tags \[tag\]\n/);
+    assert.match(tags.stdout, /^ {2}kubectl ambient tags prod -o yaml +the tag prod as YAML$/m);
+    assert.doesNotMatch(tags.stdout, /kubectl ambient tags tags/);
+    // A launcher name (a link, or the environment variable the launchers set) names the command once too.
+    const linked = await exec(join(plugins, 'kubectl-ambient'), ['--help'], { ...env, KUBECTL_AMBIENT_INVOKED_AS: 'kubectl-ambient-tag_move' });
+    assert.match(linked.stdout, /^kubectl ambient tag-move <tag> <revision>\n/);
+    assert.match(linked.stdout, /^ {2}kubectl ambient tag-move prod 1-28-10 /m);
+    assert.doesNotMatch(linked.stdout, /tag-move tag-move/);
     assert.equal((await k('ambient', 'tags', '--version')).stdout, `${version}\n`);
   });
 
@@ -144,7 +152,7 @@ describe('the linux-x64 release archive through kubectl', { skip: linuxSkip }, (
     }
   });
 
-  it('tags: table (through kubectl-ambient-tags) with the pitfall warning on stderr', async () => {
+  it('tags: table with the pitfall warning on stderr', async () => {
     const r = await k('ambient', 'tags');
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /\nprod\s+1-27-9\s+1\.27\.9\s+-\s+2\s/);
@@ -209,16 +217,49 @@ describe('the linux-x64 release archive through kubectl', { skip: linuxSkip }, (
     assert.equal(unreachable.code, 69, unreachable.stderr);
   });
 
-  it("completion through kubectl's own (kubectl __complete -> kubectl_complete-ambient)", async () => {
+  it("completion through kubectl's own (kubectl __complete -> kubectl_complete-ambient): each command once, bare flag values", async () => {
+    const words = (r: Result): string[] => r.stdout.split('\n').filter((l) => l !== '' && !l.startsWith(':')).map((l) => l.split('\t')[0] ?? '');
     const commands = await k('__complete', 'ambient', '');
     assert.equal(commands.code, 0, commands.stderr);
-    const words = (r: Result): string[] => r.stdout.split('\n').filter((l) => l !== '' && !l.startsWith(':')).map((l) => l.split('\t')[0] ?? '');
-    // kubectl adds the commands it found as kubectl-ambient-<command> executables on PATH.
-    assert.deepEqual([...new Set(words(commands))].sort(), ['completion', 'revisions', 'skew', 'tag-move', 'tag-rollback', 'tags']);
+    assert.deepEqual(words(commands).sort(), COMMANDS);
+    assert.match(commands.stdout, /^tags\tList revision tags/m, 'our descriptions, not "a plugin installed by the user"');
     assert.match(commands.stdout, /\n:4\n$/);
     assert.deepEqual(words(await k('__complete', 'ambient', 'tag-move', '')).sort(), ['canary', 'default', 'prod']);
     assert.deepEqual(words(await k('__complete', 'ambient', 'tag-move', 'prod', '')).sort(), ['1-27-9', '1-28-10']);
     assert.deepEqual(words(await k('__complete', 'ambient', 'tags', '-o', '')), ['table', 'wide', 'json', 'yaml']);
+    // cobra's protocol: `--flag=<TAB>` gets the values alone, the shell keeps `--flag=`.
+    assert.deepEqual(words(await k('__complete', 'ambient', 'tag-move', 'prod', '1-28-10', '--dry-run=')), ['client', 'server']);
+    assert.deepEqual(words(await k('__complete', 'ambient', 'tags', '--output=j')), ['json']);
+    assert.deepEqual(words(await k('__complete', 'ambient', 'tag-rollback', 'prod', '--to=1-2')).sort(), ['1-27-9', '1-28-10']);
+  });
+
+  it('kubectl completion bash: __start_kubectl completes --dry-run=, --output= and the commands (each once)', { skip: existsSync(BASH_COMPLETION) ? false : `needs ${BASH_COMPLETION} (apt-get install bash-completion): kubectl's bash completion calls its _get_comp_words_by_ref` }, async () => {
+    const file = join(work, 'kubectl.bash');
+    const script = await k('completion', 'bash');
+    assert.equal(script.code, 0, script.stderr);
+    writeFileSync(file, script.stdout);
+    // As bash calls a completion function: COMP_WORDS split at COMP_WORDBREAKS (so "=" is a word), the cursor at the end.
+    const complete = async (words: string[]): Promise<string[]> => {
+      const line = words.join(' ').replace(/ = ?/g, '=');
+      const probe = [
+        `source ${BASH_COMPLETION}`,
+        `source ${file}`,
+        `COMP_LINE=${JSON.stringify(line)}; COMP_POINT=\${#COMP_LINE}`,
+        `COMP_WORDS=(${words.map((w) => JSON.stringify(w)).join(' ')}); COMP_CWORD=${words.length - 1}`,
+        '__start_kubectl kubectl 2>/dev/null',
+        'printf "%s\\n" "${COMPREPLY[@]}"',
+      ].join('\n');
+      const r = await exec('/bin/bash', ['--noprofile', '--norc', '-c', probe], env);
+      assert.equal(r.code, 0, r.stderr);
+      return r.stdout.split('\n').filter((l) => l !== '');
+    };
+    assert.deepEqual(await complete(['kubectl', 'ambient', 'tag-move', 'prod', '1-28-10', '--dry-run', '=']), ['client', 'server']);
+    assert.deepEqual(await complete(['kubectl', 'ambient', 'tag-move', 'prod', '1-28-10', '--dry-run', '=', 's']), ['server']);
+    assert.deepEqual(await complete(['kubectl', 'ambient', 'tags', '--output', '=']), ['table', 'wide', 'json', 'yaml']);
+    assert.deepEqual(await complete(['kubectl', 'ambient', 'revisions', '--output', '=', 'w']), ['wide']);
+    assert.deepEqual((await complete(['kubectl', 'ambient', ''])).sort(), COMMANDS);
+    assert.deepEqual((await complete(['kubectl', 'ambient', 'tag-'])).sort(), ['tag-move', 'tag-rollback']);
+    assert.deepEqual(await complete(['kubectl', 'ambient', 'tag-move', 'p']), ['prod']);
   });
 
   it('kubectl ambient completion bash: the script completes "kubectl ambient tag-move <TAB>" in bash', async () => {
@@ -231,6 +272,9 @@ describe('the linux-x64 release archive through kubectl', { skip: linuxSkip }, (
     assert.deepEqual([r.code, r.stdout, r.stderr], [0, 'prod\n', '']);
     const cmd = await exec('/bin/bash', ['--noprofile', '--norc', '-c', probe.replace('tag-move p); COMP_CWORD=3', 'tag-); COMP_CWORD=2')], env);
     assert.deepEqual(cmd.stdout.split('\n').filter(Boolean).sort(), ['tag-move', 'tag-rollback']);
+    // --dry-run=<TAB>: readline replaces what follows "=", so the values come alone (without bash-completion too).
+    const flag = await exec('/bin/bash', ['--noprofile', '--norc', '-c', probe.replace('tag-move p); COMP_CWORD=3', 'tag-move prod 1-28-10 --dry-run = s); COMP_CWORD=7')], env);
+    assert.deepEqual([flag.stdout, flag.stderr], ['server\n', '']);
   });
 
   it('kubectl ambient completion zsh: the completer offers the tags (zsh, with _describe stubbed)', { skip: existsSync('/usr/bin/zsh') ? false : 'zsh is not installed' }, async () => {
@@ -250,6 +294,8 @@ describe('the linux-x64 release archive through kubectl', { skip: linuxSkip }, (
     const r = await exec('/usr/bin/fish', ['--no-config', '-c', `source ${file}; complete -C 'kubectl ambient tag-move prod '`], env);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(r.stdout.split('\n').filter(Boolean).map((l) => l.split('\t')[0]).sort(), ['1-27-9', '1-28-10']);
+    const flag = await exec('/usr/bin/fish', ['--no-config', '-c', `source ${file}; complete -C 'kubectl ambient tag-move prod 1-28-10 --dry-run='`], env);
+    assert.deepEqual(flag.stdout.split('\n').filter(Boolean), ['--dry-run=client', '--dry-run=server']);
   });
 
   it('installed like krew (only kubectl-ambient linked), kubectl ambient tags still works', async () => {
@@ -324,8 +370,7 @@ describe('the other platforms', { skip }, () => {
       assert.ok(exe.includes('NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2:1'), 'the SEA fuse is flipped');
       assert.ok(exe.includes('kubectl_complete-ambient'), 'the bundle is inside');
       const launchers = readdirSync(dir).filter((f) => f.startsWith('kubectl-ambient-') || f.startsWith('kubectl_complete-'));
-      assert.equal(launchers.length, 11);
-      if (p.os === 'windows') assert.ok(launchers.every((f) => f.endsWith('.cmd')));
+      assert.deepEqual(launchers, [`kubectl_complete-ambient${p.os === 'windows' ? '.cmd' : ''}`]);
       if (p.os === 'darwin') t.diagnostic(`${p.name}: ${machoSigned(exe) ? 'signed' : 'NOT signed (no rcodesign/ldid/codesign on the build machine)'}`);
       if (which('file')) t.diagnostic(`file: ${spawnSync('file', ['-b', join(dir, `kubectl-ambient${p.exe}`)], { encoding: 'utf8' }).stdout.trim()}`);
     });

@@ -11,7 +11,7 @@ describe('faults: Ctrl-C', () => {
       const before = state(c);
       const ctrl = new AbortController();
       const r = await ambient(['tag-move', 'prod', '1-28-10'], { kubeconfig: c.kubeconfig, stdinIsTTY: true, signal: ctrl.signal, onPrompt: () => ctrl.abort() });
-      assert.deepEqual(r.io.prompts, ['Move tag prod from 1-27-9 to 1-28-10? [y/N] ']);
+      assert.deepEqual(r.io.prompts, [`Move tag prod on context sim (${c.sim.url}) from 1-27-9 to 1-28-10? [y/N] `]);
       assert.equal(r.code, 130);
       assert.match(r.stderr, /^error: interrupted at the confirmation prompt: nothing was changed$/m);
       assert.deepEqual(state(c), before);

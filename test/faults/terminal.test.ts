@@ -10,6 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startCluster, type TestCluster } from '../support/sim.ts';
+import { GOLDEN_DIR } from '../support/golden.ts';
 import { cliBundle } from '../support/spawn.ts';
 import { tagRevision } from './support.ts';
 
@@ -26,13 +27,15 @@ async function until(ready: () => boolean, what: string, pane: () => string): Pr
 }
 
 /** Runs `args` in a fresh 80x24 terminal; returns helpers to read it, type into it and wait for the exit code. */
-async function inTerminal(c: TestCluster, name: string, args: string[]): Promise<{ pane: () => string; keys: (...k: string[]) => void; exit: () => Promise<number> }> {
+async function inTerminal(c: TestCluster, name: string, args: string[], redirect = ''): Promise<{ pane: () => string; all: () => string; keys: (...k: string[]) => void; exit: () => Promise<number> }> {
   const exitFile = join(c.dir, `${name}.exit`);
-  const cmd = [process.execPath, await cliBundle(), ...args, '--kubeconfig', c.kubeconfig].map((a) => `'${a}'`).join(' ');
+  const cmd = [process.execPath, await cliBundle(), ...args, '--kubeconfig', c.kubeconfig].map((a) => `'${a}'`).join(' ') + redirect;
   tmux('new-session', '-d', '-x', '80', '-y', '24', '-s', name, `env HOME='${c.dir}' TERM=xterm-256color bash --norc --noprofile -c "${cmd.replaceAll('"', '\\"')}; echo \\$? > '${exitFile}'; read"`);
   const pane = (): string => tmux('capture-pane', '-p', '-t', name);
   return {
     pane,
+    // The pane with what scrolled off its top.
+    all: () => tmux('capture-pane', '-p', '-S', '-', '-t', name),
     keys: (...k) => void tmux('send-keys', '-t', name, ...k),
     exit: async () => {
       await until(() => existsSync(exitFile) && readFileSync(exitFile, 'utf8').trim() !== '', 'exit code', pane);
@@ -74,11 +77,49 @@ describe('faults: a real terminal', () => {
   it('Ctrl-C typed at the confirmation prompt: exit 130, nothing changed', async () => {
     const before = tagRevision(c, 'default');
     const t = await inTerminal(c, 'prompt', ['tag-move', 'default', '1-28-10']);
-    await until(() => /Move tag default from 1-27-9 to 1-28-10\? \[y\/N\]/.test(t.pane()), 'prompt', t.pane);
+    await until(() => /Move tag default on context sim \(http[^)]+\) from 1-27-9 to 1-28-10\? \[y\/N\]/.test(t.pane().replace(/\n/g, '')), 'prompt', t.pane);
     t.keys('C-c');
     assert.equal(await t.exit(), 130, t.pane());
     assert.match(t.pane(), /error: interrupted at the confirmation prompt: nothing was changed/);
     assert.equal(tagRevision(c, 'default'), before);
+  });
+});
+
+describe('a real terminal, 80 columns', () => {
+  let c: TestCluster;
+  before(async () => {
+    c = await startCluster('mid-upgrade');
+    await cliBundle();
+  });
+  after(async () => {
+    try {
+      tmux('kill-server');
+    } catch {
+      // no server left
+    }
+    await c.close();
+  });
+
+  it('the prompt names context, server and tag, and shows on the terminal with stderr redirected to a file', async () => {
+    const log = join(c.dir, 'move.log');
+    const t = await inTerminal(c, 'redirected', ['tag-move', 'prod', '1-28-10'], ` 2>'${log}'`);
+    const question = `Move tag prod on context sim (${c.sim.url}) from 1-27-9 to 1-28-10? [y/N]`;
+    await until(() => t.pane().replace(/\n/g, '').includes(question), 'prompt', t.pane);
+    t.keys('n', 'Enter');
+    assert.equal(await t.exit(), 0, t.pane());
+    assert.match(readFileSync(log, 'utf8'), /aborted: nothing was changed/);
+    assert.doesNotMatch(readFileSync(log, 'utf8'), /\[y\/N\]/, 'the question went to the terminal, not into the log');
+    assert.equal(tagRevision(c, 'prod'), '1-27-9');
+  });
+
+  it('revisions, tags and skew fit the terminal: what it shows is the 80-column golden file', async () => {
+    for (const cmd of ['revisions', 'tags', 'skew']) {
+      const t = await inTerminal(c, `table-${cmd}`, [cmd], ' 2>/dev/null');
+      assert.equal(await t.exit(), 0, t.pane());
+      const golden = readFileSync(join(GOLDEN_DIR, 'mid-upgrade', `${cmd}.80.txt`), 'utf8');
+      const shown = t.all().split('\n').map((l) => l.trimEnd()).join('\n');
+      assert.ok(shown.startsWith(golden), `the pane:\n${shown}\nthe golden file:\n${golden}`);
+    }
   });
 });
 

@@ -14,6 +14,8 @@ export interface CaptureOptions {
   stdinIsTTY?: boolean;
   stderrIsTTY?: boolean;
   color?: boolean;
+  /** stdout is a terminal this wide. */
+  columns?: number;
   /** Answers to prompts, in order; a prompt without an answer waits for the signal (Ctrl-C). */
   answers?: string[];
   /** Called when a prompt is shown (e.g. to press Ctrl-C at that moment). */
@@ -33,6 +35,7 @@ export function captureIo(o: CaptureOptions = {}): CapturedIo {
     stderrIsTTY: o.stderrIsTTY ?? false,
     colorOut: o.color ?? false,
     colorErr: o.color ?? false,
+    columns: o.columns,
     prompt: (q, signal) => {
       io.prompts.push(q);
       io.stderr += q;

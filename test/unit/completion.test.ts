@@ -8,7 +8,7 @@ import { COMPLETION_SHELLS, completionScript } from '../../src/cli/completion-sc
 import { withKubeOptions } from '../../src/cli/options.ts';
 import { analyse, commandSpecs, globalFlags } from '../../src/commands/complete.ts';
 import { commands } from '../../src/commands/index.ts';
-import { invocation, invokedName, LINK_NAMES } from '../../src/commands/multicall.ts';
+import { ARCHIVE_LAUNCHERS, invocation, invokedName, LINK_NAMES } from '../../src/commands/multicall.ts';
 import { captureIo } from '../support/io.ts';
 import { ambient } from '../support/cli.ts';
 import { startCluster, type TestCluster } from '../support/sim.ts';
@@ -41,6 +41,8 @@ describe('multi-call: the name picks the command', () => {
     assert.deepEqual(invocation('/x/kubectl_complete-ambient-tag_move', ['prod', ''], {}).argv, ['__complete', '--', 'tag-move', 'prod', '']);
     assert.deepEqual(invocation('/x/kubectl-ambient', ['__complete', 'tags', '-o', ''], {}).argv, ['__complete', '--', 'tags', '-o', '']);
     assert.deepEqual(LINK_NAMES.filter((n) => n.startsWith('kubectl_complete-')).length, 6);
+    // The archives ship only the completer: kubectl would list launchers as commands of their own.
+    assert.deepEqual(ARCHIVE_LAUNCHERS, ['kubectl_complete-ambient']);
   });
 });
 
@@ -62,8 +64,12 @@ describe('completion: what the last word completes to', () => {
     assert.ok(values(['tag-move', '--']).includes('--create'));
     assert.ok(!values(['tags', '--']).includes('--create'));
     assert.deepEqual(values(['tags', '-o', '']), ['table', 'wide', 'json', 'yaml']);
-    assert.deepEqual(values(['tags', '--output=j']), ['--output=json']);
-    assert.deepEqual(values(['tag-move', '--dry-run=']), ['--dry-run=client', '--dry-run=server']);
+    // cobra's protocol: `--flag=<TAB>` gets the values alone (the shell keeps `--flag=`).
+    assert.deepEqual(values(['tags', '--output=j']), ['json']);
+    assert.deepEqual(values(['tag-move', '--dry-run=']), ['client', 'server']);
+    assert.deepEqual(values(['tag-move', 'prod', '1-28-10', '--dry-run=s']), ['server']);
+    const to = analyse(specs, global, ['tag-rollback', 'prod', '--to=1-2']);
+    assert.deepEqual([to.fromCluster, to.partial], ['revisions', '1-2']);
     assert.deepEqual(values(['completion', '']), ['bash', 'zsh', 'fish']);
     const kubeconfig = analyse(specs, global, ['tags', '--kubeconfig', '']);
     assert.deepEqual([kubeconfig.candidates, kubeconfig.directive], [[], 0]);
@@ -72,6 +78,9 @@ describe('completion: what the last word completes to', () => {
   it('tags, then revisions, from the cluster, with the kube flags found among the words', () => {
     const tag = analyse(specs, global, ['tag-move', '--context', 'prod-eu', '-i', 'istio', '']);
     assert.deepEqual([tag.fromCluster, tag.kube], ['tags', { context: 'prod-eu', 'istio-namespace': 'istio' }]);
+    const as = analyse(specs, global, ['tag-move', '--as', 'sre', '--as-group', 'oncall', '--as-group=admins', '--as-uid', '7', '']);
+    assert.deepEqual(as.kube, { as: 'sre', 'as-group': ['oncall', 'admins'], 'as-uid': '7' }, 'completion reads the cluster as the user the command would act as');
+    assert.ok(values(['tags', '--as']).includes('--as-group'));
     assert.equal(analyse(specs, global, ['tag-move', 'prod', '--kubeconfig=/k', '']).fromCluster, 'revisions');
     assert.equal(analyse(specs, global, ['tag-rollback', 'prod', '--to', '']).fromCluster, 'revisions');
     assert.equal(analyse(specs, global, ['tag-move', 'prod', '1-28-10', '']).fromCluster, undefined);

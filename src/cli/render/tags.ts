@@ -1,28 +1,40 @@
 import type { TagView } from '../../core/views.ts';
 import { paint } from '../io.ts';
 import type { OutputFormat } from '../options.ts';
-import { followerSummary, gatewayList, keyValues } from './common.ts';
+import { followerSummary, gatewayItems, keyValues, type DetailValue } from './common.ts';
 import type { RenderContext } from './revisions.ts';
 import { renderStructured } from './structured.ts';
-import { renderTable } from './table.ts';
+import { renderFitted, type Cell, type Column } from './table.ts';
 
-function objectsCell(v: TagView, color: boolean): string {
+/** `webhook+service ok`; on a narrow terminal only the verdict (`ok`, `MISMATCH`). */
+function objectsCell(v: TagView, color: boolean): Cell {
   const parts = [v.objects.webhook !== null ? 'webhook' : null, v.objects.service !== null ? 'service' : null, v.objects.validator !== null ? 'validator' : null].filter(
     (p) => p !== null,
   );
   const state = v.operation !== null ? paint(color, 'red', 'INCOMPLETE') : v.objects.consistent ? paint(color, 'green', 'ok') : paint(color, 'red', 'MISMATCH');
-  return `${parts.join('+') || 'none'} ${state}`;
+  return { text: `${parts.join('+') || 'none'} ${state}`, short: state };
 }
 
-/** The header and rows of the `tags` table (`wide` adds columns): the fleet table prefixes a CONTEXT column. */
-export function tagsTable(views: TagView[], wide: boolean, rc: RenderContext): { head: string[]; rows: string[][] } {
-  const head = ['TAG', 'REVISION', 'VERSION', 'PREVIOUS', 'NAMESPACES', 'GATEWAYS', 'WAYPOINTS', 'OBJECTS'];
-  if (wide) head.push('WEBHOOK', 'SERVICE', 'HELM RELEASE', 'HISTORY');
+/** The columns of `tags`: on a narrow terminal OBJECTS keeps only its verdict, then PREVIOUS is left out. */
+const COLUMNS: Column[] = [
+  { head: 'TAG' },
+  { head: 'REVISION' },
+  { head: 'VERSION' },
+  { head: 'PREVIOUS', hide: 1 },
+  { head: 'NAMESPACES' },
+  { head: 'GATEWAYS' },
+  { head: 'WAYPOINTS' },
+  { head: 'OBJECTS', shrink: 'short' },
+];
+const WIDE_COLUMNS: Column[] = [...COLUMNS, { head: 'WEBHOOK' }, { head: 'SERVICE' }, { head: 'HELM RELEASE' }, { head: 'HISTORY', shrink: 'list' }];
+
+/** The columns and rows of the `tags` table (`wide` adds columns): the fleet table prefixes a CONTEXT column. */
+export function tagsTable(views: TagView[], wide: boolean, rc: RenderContext): { columns: Column[]; rows: Cell[][] } {
   const rows = views.map((v) => {
     const gws = v.gateways.filter((g) => g.kind === 'gateway');
     const wps = v.gateways.filter((g) => g.kind === 'waypoint');
     const rev = v.revision ?? '-';
-    const row = [
+    const row: Cell[] = [
       v.tag,
       v.problems.some((p) => p.code === 'dangling') ? paint(rc.color, 'red', `${rev} (missing)`) : rev,
       v.version ?? 'unknown',
@@ -32,18 +44,20 @@ export function tagsTable(views: TagView[], wide: boolean, rc: RenderContext): {
       followerSummary(wps),
       objectsCell(v, rc.color),
     ];
-    if (wide) row.push(v.objects.webhook ?? '-', v.objects.service ?? '-', v.helmRelease ?? '-', v.history.map((h) => h.revision).join(' > ') || '-');
+    // Oldest first, as before; a cut keeps the newest: `+3 more > 1-26-1 > 1-27-9`.
+    if (wide) row.push(v.objects.webhook ?? '-', v.objects.service ?? '-', v.helmRelease ?? '-', { items: v.history.map((h) => h.revision), sep: ' > ', keep: 'end' });
     return row;
   });
-  return { head, rows };
+  return { columns: wide ? WIDE_COLUMNS : COLUMNS, rows };
 }
 
 /** `tags`: one row per tag; json/yaml print the same Views. */
 export function renderTags(views: TagView[], format: OutputFormat, rc: RenderContext): string {
   const structured = renderStructured(views, format);
   if (structured !== undefined) return structured;
-  const { head, rows } = tagsTable(views, format === 'wide', rc);
-  return renderTable(head, rows);
+  const wide = format === 'wide';
+  const { columns, rows } = tagsTable(views, wide, rc);
+  return renderFitted(columns, rows, wide ? undefined : rc.width);
 }
 
 /** `tags TAG`: the objects, history and everything that follows one tag. */
@@ -51,8 +65,8 @@ export function renderTagDetail(v: TagView, format: OutputFormat, rc: RenderCont
   const structured = renderStructured(v, format);
   if (structured !== undefined) return structured;
   const obj = (name: string | null, rev: string | null): string => (name === null ? '-' : `${name} -> ${rev ?? '?'}`);
-  const refs = (kind: 'gateway' | 'waypoint'): string => gatewayList(v.gateways.filter((g) => g.kind === kind));
-  const lines: [string, string][] = [
+  const refs = (kind: 'gateway' | 'waypoint'): DetailValue => ({ items: gatewayItems(v.gateways.filter((g) => g.kind === kind)) });
+  const lines: [string, DetailValue][] = [
     ['Tag', v.tag],
     ['Revision', `${v.revision ?? '-'}${v.version !== null ? ` (${v.version})` : ''}`],
     ['Webhook', obj(v.objects.webhook, v.objects.webhookRevision)],
@@ -60,13 +74,13 @@ export function renderTagDetail(v: TagView, format: OutputFormat, rc: RenderCont
     ['Validator', obj(v.objects.validator, v.objects.validatorRevision)],
     ['Consistent', v.objects.consistent ? paint(rc.color, 'green', 'yes') : paint(rc.color, 'red', 'NO')],
     ...(v.operation !== null
-      ? ([['Incomplete', paint(rc.color, 'red', `tag-${v.operation.op} ${v.operation.from ?? '(new)'} -> ${v.operation.to} (operation ${v.operation.id}, started ${v.operation.at}); finish: ${v.operation.finish}; undo: ${v.operation.undo}`)]] as [string, string][])
+      ? ([['Incomplete', paint(rc.color, 'red', `tag-${v.operation.op} ${v.operation.from ?? '(new)'} -> ${v.operation.to} (operation ${v.operation.id}, started ${v.operation.at}); finish: ${v.operation.finish}; undo: ${v.operation.undo}`)]] as [string, DetailValue][])
       : []),
     ['Helm release', v.helmRelease ?? '-'],
-    ['History', v.history.length === 0 ? '-' : v.history.map((h) => `${h.revision} (until ${h.at})`).join(', ')],
-    ['Namespaces', v.namespaces.length === 0 ? '-' : v.namespaces.join(', ')],
+    ['History', { items: v.history.map((h) => `${h.revision} (until ${h.at})`) }],
+    ['Namespaces', { items: v.namespaces }],
     ['Gateways', refs('gateway')],
     ['Waypoints', refs('waypoint')],
   ];
-  return keyValues(lines);
+  return keyValues(lines, rc.width);
 }
