@@ -129,7 +129,7 @@ function flagValue(flag: FlagSpec, word: string, kube: Completion['kube']): Comp
  * Works out what the last of `words` completes to. `global` are the flags the dispatcher knows
  * before a command is named; `specs` the commands.
  */
-export function analyse(specs: CommandSpec[], global: FlagSpec[], words: string[]): Completion {
+export function analyse(specs: CommandSpec[], global: FlagSpec[], words: string[], listedByKubectl: (command: string) => boolean = () => false): Completion {
   const kube: Completion['kube'] = {};
   const current = words.at(-1) ?? '';
   let command: CommandSpec | undefined;
@@ -184,7 +184,8 @@ export function analyse(specs: CommandSpec[], global: FlagSpec[], words: string[
     return { ...none, candidates: byPrefix(candidates, current) };
   }
   if (command === undefined) {
-    const candidates = specs.filter((s) => !s.hidden).map((s) => ({ value: s.name, description: s.description }));
+    // kubectl itself offers every `kubectl-ambient-<command>` it finds on PATH as a subcommand: those stay out here, or they show twice.
+    const candidates = specs.filter((s) => !s.hidden && !listedByKubectl(s.name)).map((s) => ({ value: s.name, description: s.description }));
     return { ...none, candidates: byPrefix(candidates, current) };
   }
   const name = command.positionals[positional];

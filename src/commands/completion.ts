@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { COMPLETION_SHELLS, completionScript, type CompletionShell } from '../cli/completion-scripts.ts';
 import type { Deps } from '../cli/deps.ts';
@@ -38,7 +40,7 @@ export function completeCommandFor(factories: CommandFactory[]): CommandFactory 
     handler: async (args) => {
       // The words come after `--` (see src/commands/multicall.ts), so yargs leaves them in `_`.
       const words = args._.slice(1).map(String);
-      const result = analyse(commandSpecs(factories, deps), globalFlags(withKubeOptions), words.length === 0 ? [''] : words);
+      const result = analyse(commandSpecs(factories, deps), globalFlags(withKubeOptions), words.length === 0 ? [''] : words, (command) => pluginOnPath(deps.env, command));
       if (result.fromCluster === undefined) {
         deps.io.out(formatCompletion(result.candidates, result.directive));
         return;
@@ -52,4 +54,15 @@ export function completeCommandFor(factories: CommandFactory[]): CommandFactory 
       }
     },
   });
+}
+
+/**
+ * Whether kubectl's plugin discovery finds `kubectl-ambient-<command>` (dashes as underscores) on
+ * PATH, as a file kubectl would run (on Windows also `.exe`/`.cmd`).
+ */
+function pluginOnPath(env: Record<string, string | undefined>, command: string): boolean {
+  const name = `kubectl-ambient-${command.replaceAll('-', '_')}`;
+  const windows = (env['PATHEXT'] ?? '') !== '';
+  const dirs = (env['PATH'] ?? '').split(windows ? ';' : ':').filter((d) => d !== '');
+  return dirs.some((d) => [name, ...(windows ? [`${name}.exe`, `${name}.cmd`] : [])].some((f) => existsSync(join(d, f))));
 }

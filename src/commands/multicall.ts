@@ -15,7 +15,7 @@ import { tagsCommand } from './tags.ts';
  */
 export const DISPATCHER_NAME = 'kubectl-ambient';
 export const COMPLETION_NAME = 'kubectl_complete-ambient';
-/** Single-purpose names: answered when the executable is linked under one (the release archives do not ship them, see ARCHIVE_LAUNCHERS). */
+/** Single-purpose names: the archives ship a launcher for each (ARCHIVE_LAUNCHERS). */
 export const SINGLE_COMMANDS: Record<string, { factory: CommandFactory; scriptName: string }> = {
   'kubectl-ambient-revisions': { factory: revisionsCommand, scriptName: 'kubectl ambient revisions' },
   'kubectl-ambient-tags': { factory: tagsCommand, scriptName: 'kubectl ambient tags' },
@@ -33,12 +33,11 @@ export const completionNameOf = (single: string): string => single.replace(/^kub
 export const LINK_NAMES = [...Object.keys(SINGLE_COMMANDS), COMPLETION_NAME, ...Object.keys(SINGLE_COMMANDS).map(completionNameOf)];
 /**
  * The launchers the release archives hold beside DISPATCHER_NAME (krew cannot unpack symbolic
- * links): only the completer. A `kubectl-ambient-tags` on PATH would gain nothing (kubectl runs
- * `kubectl-ambient tags` without it) and cost a doubled list: kubectl's completion offers each
- * such executable as a subcommand of `ambient` and then adds what `kubectl_complete-ambient`
- * offers, so every command appeared twice, the launchers' with a generic description.
+ * links): one per single-purpose executable (`kubectl-ambient-tags`, ...) and per completer. kubectl's
+ * completion offers each `kubectl-ambient-<command>` on PATH as a subcommand of `ambient` by itself,
+ * so `__complete` leaves those out of the command list (each command is offered once).
  */
-export const ARCHIVE_LAUNCHERS = [COMPLETION_NAME];
+export const ARCHIVE_LAUNCHERS = LINK_NAMES;
 
 /**
  * Set by the launchers of the release archives to the name they stand for: a launcher cannot pass
