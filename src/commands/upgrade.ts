@@ -183,6 +183,8 @@ async function upgradeTags(deps: Deps, args: UpgradeArgs, flow: FlowArgs, cluste
         followers = p.followers;
         back = p.from;
       } else {
+        r.outcome = 'skipped';
+        r.message = `already on ${plan.revision}`;
         followers = mesh.gateways.filter((g) => g.tag === t.tag);
         back = mesh.tags.get(t.tag)?.history.at(-1)?.revision;
       }
