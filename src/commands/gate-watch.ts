@@ -120,10 +120,13 @@ export async function openGateWatch(deps: Deps, cluster: Cluster): Promise<GateW
           const ok = h.reduce((n, x) => n + x.podsOk, 0);
           return `${h.filter((x) => x.healthy).length}/${h.length} healthy on ${revision}, pods ${ok}/${pods}`;
         };
-        const progress = (line: string): void => {
+        // The spinner shows every change; off a terminal a line is printed when the phase or the
+        // number of healthy followers changes (not on every pod event).
+        const progress = (line: string, health: FollowerHealth[]): void => {
           spinner.update(line);
-          if (line !== lastLine) plain(line);
-          lastLine = line;
+          const key = `${phase}:${health.filter((h) => h.healthy).length}`;
+          if (key !== lastLine) plain(line);
+          lastLine = key;
         };
         function evaluate(): void {
           if (done) return;
@@ -166,10 +169,10 @@ export async function openGateWatch(deps: Deps, cluster: Cluster): Promise<GateW
                 }, 1000);
                 timers.push(tick);
               }
-              progress(`gate ${tag}: ${counts(health)}; soaking ${times.soak} (a restart or crash loop fails the gate)`);
+              progress(`gate ${tag}: ${counts(health)}; soaking ${times.soak} (a restart or crash loop fails the gate)`, health);
               return;
             }
-            progress(`gate ${tag}: ${counts(health)}${times.timeoutMs > 0 ? ` (waiting up to ${times.timeout})` : ''}`);
+            progress(`gate ${tag}: ${counts(health)}${times.timeoutMs > 0 ? ` (waiting up to ${times.timeout})` : ''}`, health);
             return;
           }
           const problems = soakProblems(health, baseline);

@@ -79,7 +79,7 @@ describe('upgrade on mid-upgrade', () => {
       assert.equal(r.stdout, '');
       // The plan: order, what follows each, the preconditions.
       assert.match(r.stderr, /^Upgrade to 1-28-10 \(1\.28\.10\): 2 tag\(s\) to move, one at a time, fewest gateways\/waypoints first, default last$/m);
-      assert.match(r.stderr, /^ {3}1\. canary +skip: waypoint payments\/waypoint$/m);
+      assert.match(r.stderr, /^ {3}1\. canary +on 1-28-10, skip: waypoint payments\/waypoint$/m);
       assert.match(r.stderr, /^ {3}2\. prod +1-27-9 -> 1-28-10: waypoints bookinfo\/waypoint, reviews\/waypoint; namespaces legacy, reviews$/m);
       assert.match(r.stderr, /^ {3}3\. default +1-27-9 -> 1-28-10: gateway ingress\/ingress; waypoint orders\/waypoint$/m);
       assert.match(r.stderr, /^ {2}✔ istiod of 1-28-10 is ready \(1\/1\)$/m);
@@ -193,7 +193,7 @@ describe('upgrade on mid-upgrade', () => {
       c.sim.setUnhealthyRevisions([]);
       const again = await ambient(['upgrade', NEW, '--yes', '--soak', '0s', '--timeout', '1m'], { kubeconfig: c.kubeconfig });
       assert.equal(again.code, 0, again.stderr);
-      assert.match(again.stderr, /^ {3}\d\. prod +skip: /m);
+      assert.match(again.stderr, /^ {3}\d\. prod +on 1-28-10, skip: /m);
       assert.match(again.stderr, /^\[1\/1\] tag default: 1-27-9 -> 1-28-10, then its gate$/m);
       assert.doesNotMatch(again.stderr, /tag prod: 1-27-9 -> 1-28-10/);
       for (const tag of ['default', 'prod', 'canary']) assert.deepEqual(tagState(c, tag), { webhook: NEW, service: NEW }, tag);

@@ -26,7 +26,7 @@ after(() => {
   if ('dir' in release && release.buildSeconds > 0) rmSync(release.dir, { recursive: true, force: true });
 });
 const version = packageVersion();
-const NAMES = ['kubectl-ambient', 'kubectl-ambient-revisions', 'kubectl-ambient-skew', 'kubectl-ambient-tag_move', 'kubectl-ambient-tag_rollback', 'kubectl-ambient-tags'];
+const NAMES = ['kubectl-ambient', 'kubectl-ambient-revisions', 'kubectl-ambient-skew', 'kubectl-ambient-tag_move', 'kubectl-ambient-tag_rollback', 'kubectl-ambient-tags', 'kubectl-ambient-upgrade'];
 
 interface Result {
   code: number;
@@ -81,7 +81,7 @@ describe('the linux-x64 release archive through kubectl', { skip: linuxSkip }, (
     assert.deepEqual(readdirSync(dirname(kubectl)), ['kubectl']);
   });
 
-  it('the archive: one executable, launchers, LICENSE and README; kubectl lists the six plugins', async () => {
+  it('the archive: one executable, launchers, LICENSE and README; kubectl lists the seven plugins', async () => {
     const files = readdirSync(plugins).sort();
     const completers = NAMES.map((n) => n.replace(/^kubectl-/, 'kubectl_complete-'));
     assert.deepEqual(files, ['LICENSE', 'README.md', ...NAMES, ...completers].sort());
@@ -97,7 +97,7 @@ describe('the linux-x64 release archive through kubectl', { skip: linuxSkip }, (
     const help = await k('ambient', '--help');
     assert.equal(help.code, 0);
     assert.match(help.stdout, /^kubectl ambient <command>\n/);
-    for (const cmd of ['revisions', 'tags', 'tag-move', 'tag-rollback', 'skew', 'completion']) assert.match(help.stdout, new RegExp(`kubectl ambient ${cmd}\\b`));
+    for (const cmd of ['revisions', 'tags', 'tag-move', 'tag-rollback', 'upgrade', 'skew', 'completion']) assert.match(help.stdout, new RegExp(`kubectl ambient ${cmd}\\b`));
     const tags = await k('ambient', 'tags', '--help');
     assert.match(tags.stdout, /^kubectl ambient tags \[tag\]\n/);
     assert.equal((await k('ambient', 'tags', '--version')).stdout, `${version}\n`);
@@ -214,7 +214,7 @@ describe('the linux-x64 release archive through kubectl', { skip: linuxSkip }, (
     assert.equal(commands.code, 0, commands.stderr);
     const words = (r: Result): string[] => r.stdout.split('\n').filter((l) => l !== '' && !l.startsWith(':')).map((l) => l.split('\t')[0] ?? '');
     // kubectl adds the commands it found as kubectl-ambient-<command> executables on PATH.
-    assert.deepEqual([...new Set(words(commands))].sort(), ['completion', 'revisions', 'skew', 'tag-move', 'tag-rollback', 'tags']);
+    assert.deepEqual([...new Set(words(commands))].sort(), ['completion', 'revisions', 'skew', 'tag-move', 'tag-rollback', 'tags', 'upgrade']);
     assert.match(commands.stdout, /\n:4\n$/);
     assert.deepEqual(words(await k('__complete', 'ambient', 'tag-move', '')).sort(), ['canary', 'default', 'prod']);
     assert.deepEqual(words(await k('__complete', 'ambient', 'tag-move', 'prod', '')).sort(), ['1-27-9', '1-28-10']);
@@ -262,6 +262,25 @@ describe('the linux-x64 release archive through kubectl', { skip: linuxSkip }, (
     const r = await exec(kubectl, ['ambient', 'tags', '-o', 'json'], krewEnv);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual((JSON.parse(r.stdout) as { tag: string }[]).map((t) => t.tag), ['default', 'canary', 'prod']);
+  });
+
+  // Last: it moves every tag of the shared cluster.
+  it('upgrade through kubectl (kubectl-ambient-upgrade): --dry-run changes nothing, then every tag moves behind its gate', async () => {
+    const revOf = async (tag: string): Promise<string> => (await k('get', 'mutatingwebhookconfiguration', `istio-revision-tag-${tag}`, '-o', 'jsonpath={.metadata.labels.istio\\.io/rev}')).stdout;
+    const dry = await k('ambient', 'upgrade', '1-28-10', '--dry-run');
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stderr, /^ {3}2\. prod +1-27-9 -> 1-28-10: /m);
+    assert.match(dry.stderr, /^dry run: nothing was changed; run "kubectl ambient upgrade 1-28-10" to upgrade$/m);
+    assert.equal(await revOf('prod'), '1-27-9');
+    const noTty = await k('ambient', 'upgrade', '1-28-10');
+    assert.equal(noTty.code, 64, noTty.stderr);
+    const r = await k('ambient', 'upgrade', '1-28-10', '--yes', '--soak', '0s', '--timeout', '1m');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /^✔ gate prod passed: 2\/2 healthy on 1-28-10/m);
+    assert.match(r.stderr, /^upgrade to 1-28-10: done, every tag is on 1-28-10 \(2 moved, 0 rolled back, 1 skipped, 0 pending\)$/m);
+    for (const tag of ['default', 'prod', 'canary']) assert.equal(await revOf(tag), '1-28-10', tag);
+    const pods = await k('get', 'pods', '-A', '-l', 'gateway.networking.k8s.io/gateway-name', '-o', 'jsonpath={.items[*].metadata.annotations.istio\\.io/rev}');
+    assert.deepEqual([...new Set(pods.stdout.split(' '))], ['1-28-10'], 'every gateway/waypoint proxy pod runs the new revision');
   });
 });
 
@@ -324,7 +343,7 @@ describe('the other platforms', { skip }, () => {
       assert.ok(exe.includes('NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2:1'), 'the SEA fuse is flipped');
       assert.ok(exe.includes('kubectl_complete-ambient'), 'the bundle is inside');
       const launchers = readdirSync(dir).filter((f) => f.startsWith('kubectl-ambient-') || f.startsWith('kubectl_complete-'));
-      assert.equal(launchers.length, 11);
+      assert.equal(launchers.length, 13);
       if (p.os === 'windows') assert.ok(launchers.every((f) => f.endsWith('.cmd')));
       if (p.os === 'darwin') t.diagnostic(`${p.name}: ${machoSigned(exe) ? 'signed' : 'NOT signed (no rcodesign/ldid/codesign on the build machine)'}`);
       if (which('file')) t.diagnostic(`file: ${spawnSync('file', ['-b', join(dir, `kubectl-ambient${p.exe}`)], { encoding: 'utf8' }).stdout.trim()}`);

@@ -3,7 +3,6 @@ import { describe, it } from 'node:test';
 import { describeUnhealthy, gateHealth, restartBaseline, soakProblems, type GateObjects } from '../../src/core/gate.ts';
 import type { Deployment, Gateway, Pod } from '../../src/core/model.ts';
 import { podStatus } from '../cluster/controllers.ts';
-import type { KubeObject } from '../cluster/types.ts';
 import { gateway, pod, proxyDeployment } from '../support/builders.ts';
 
 const WP = { name: 'waypoint', namespace: 'bookinfo' };
@@ -22,7 +21,7 @@ function proxyPod(name: string, rev: string, o: { ready?: boolean; restarts?: nu
 }
 
 function programmedGateway(status: 'True' | 'False' | undefined, o: { observed?: number; generation?: number } = {}): Gateway {
-  const g = gateway(WP) as KubeObject;
+  const g = gateway(WP);
   return {
     ...g,
     metadata: { ...g.metadata, name: WP.name, generation: o.generation ?? 1 },

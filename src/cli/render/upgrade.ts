@@ -31,7 +31,7 @@ export function renderUpgradePlan(plan: UpgradePlan, color: boolean): string {
   const lines = [paint(color, 'bold', `Upgrade to ${plan.revision}${plan.version !== null ? ` (${plan.version})` : ''}: ${moving} tag(s) to move, one at a time, ${order}`)];
   const width = Math.max(...plan.tags.map((t) => t.tag.length), 3);
   plan.tags.forEach((t, i) => {
-    const what = t.action === 'move' ? `${t.from ?? '(none)'} -> ${plan.revision}` : t.action === 'verify' ? `on ${plan.revision}, gate only` : 'skip';
+    const what = t.action === 'move' ? `${t.from ?? '(none)'} -> ${plan.revision}` : t.action === 'verify' ? `on ${plan.revision}, gate only` : `on ${plan.revision}, skip`;
     lines.push(`  ${String(i + 1).padStart(2)}. ${t.tag.padEnd(width)}  ${what}: ${followers(t)}${namespaces(t)}`);
     if (t.action !== 'move') lines.push(`      ${t.reason}`);
   });
