@@ -66,7 +66,14 @@ async function makePlan(deps: Deps, args: UpgradeArgs, cluster: Cluster, mesh: M
   const base = { revision: args.revision, tags: only, force: args.force, timeout: args.timeout, soak: args.soak, now: deps.now() };
   if (!mesh.revisions.has(args.revision)) planUpgradeTags(mesh, { ...base, skew: [] });
   const [server, crds] = await Promise.all([cluster.serverVersion(), readIstioCrds(cluster)]);
-  const skew = planUpgrade({ mesh, crds: crdState(crds.crds, crds.unreadable), kubernetesVersion: server.gitVersion, now: deps.now() }, resolveTarget(mesh, args.revision));
+  let skew: ReturnType<typeof planUpgrade>;
+  try {
+    skew = planUpgrade({ mesh, crds: crdState(crds.crds, crds.unreadable), kubernetesVersion: server.gitVersion, now: deps.now() }, resolveTarget(mesh, args.revision));
+  } catch (e) {
+    // skew's refusal of a downgrade, worded for this command.
+    if (!(e instanceof AmbientError && /is a downgrade/.test(e.message))) throw e;
+    throw new AmbientError(e.kind, e.message.replace(/^--target /, 'upgrade '), `upgrade moves tags forward only; to go back, roll tags back with "kubectl ambient tag-rollback <tag>"`, { cause: e });
+  }
   return planUpgradeTags(mesh, { ...base, skew: skew.findings });
 }
 

@@ -356,7 +356,7 @@ describe('upgrade refuses before any write', () => {
     ['an empty name in --tags', ['upgrade', NEW, '--tags', 'prod,', '--yes'], 64, /^error: invalid --tags "prod,": an empty name/],
     ['bad --soak', ['upgrade', NEW, '--soak', 'soon', '--yes'], 64, /^error: invalid --soak "soon"/],
     ['bad --timeout', ['upgrade', NEW, '--timeout', '5 minutes', '--yes'], 64, /^error: invalid --timeout "5 minutes"/],
-    ['a downgrade', ['upgrade', OLD, '--yes'], 65, /^error: --target 1-27-9 \(1\.27\.9\) is a downgrade: 1\.27\.9 is older than revision 1-28-10/],
+    ['a downgrade', ['upgrade', OLD, '--yes'], 65, /^error: upgrade 1-27-9 \(1\.27\.9\) is a downgrade: 1\.27\.9 is older than revision 1-28-10 .*; upgrade moves tags forward only; to go back, roll tags back with "kubectl ambient tag-rollback <tag>"$/],
   ];
   for (const [name, argv, code, message] of cases) {
     it(`${name} (exit ${code})`, async () => {
