@@ -22,14 +22,18 @@ tags, the namespaces, gateways and waypoints that follow each, and whether it is
 "kubectl ambient tag-move TAG REVISION" points a tag at a revision with exactly the objects
 Istio's own chart renders for that version (webhook, and from 1.28 the tag Service), showing
 a diff first, asking, and recording the previous revision; "kubectl ambient tag-rollback TAG"
-moves it back. "kubectl ambient skew" checks version skew and Kubernetes support of the control
-plane, ztunnel, istio-cni, gateways and waypoints, and prints the safe upgrade order.
+moves it back. "kubectl ambient upgrade REVISION" moves every tag to a revision one at a time,
+each behind a health gate (gateways and waypoints on the revision, ready, programmed, no restart
+during a soak) that rolls the tag back by itself. "kubectl ambient skew" checks version skew and
+Kubernetes support of the control plane, ztunnel, istio-cni, gateways and waypoints, and prints
+the safe upgrade order.
 `;
 
 const CAVEATS = `This plugin needs read access to MutatingWebhookConfigurations,
 ValidatingWebhookConfigurations, Namespaces, Gateways, Deployments and DaemonSets, and to
-Services in the Istio namespace (-i, default istio-system). "tag-move" and "tag-rollback"
-also update or create the tag's MutatingWebhookConfiguration and Service.
+Services in the Istio namespace (-i, default istio-system). "tag-move", "tag-rollback" and
+"upgrade" also update or create the tag's MutatingWebhookConfiguration and Service; "upgrade"
+watches the gateways' and waypoints' Deployments, Pods and Gateways.
 
 Shell completion: "kubectl ambient completion bash|zsh|fish" prints a script. With
 kubectl 1.26+, completion through kubectl's own also works once a link named

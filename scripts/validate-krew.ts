@@ -184,7 +184,7 @@ function kubectlChecks(krewRoot: string, check: (ok: boolean, what: string, deta
     check(version.code === 0 && version.stdout.trim() === packageVersion(), 'kubectl ambient --version', version.stdout + version.stderr);
     const help = run(kubectl, ['ambient', '--help'], env);
     check(help.code === 0 && help.stdout.startsWith('kubectl ambient <command>'), 'kubectl ambient --help', help.stdout + help.stderr);
-    for (const cmd of ['revisions [revision]', 'tags [tag]', 'tag-move <tag> <revision>', 'tag-rollback <tag>', 'skew']) {
+    for (const cmd of ['revisions [revision]', 'tags [tag]', 'tag-move <tag> <revision>', 'tag-rollback <tag>', 'upgrade <revision>', 'skew']) {
       const word = cmd.split(' ')[0] ?? '';
       const r = run(kubectl, ['ambient', word, '--help'], env);
       check(r.code === 0 && r.stdout.startsWith(`kubectl ambient ${cmd}`), `kubectl ambient ${word} --help`, r.stdout + r.stderr);

@@ -95,19 +95,22 @@ export interface MutationArgs {
   force: boolean;
 }
 
+/** `--dry-run[=client|server]` (a bare `--dry-run` means client), shared by every changing command. */
+export const DRY_RUN_OPTION = {
+  type: 'string',
+  describe: 'Only show the change: "client" renders it locally, "server" also has the API server validate it (dryRun=All)',
+  coerce: (v: string | boolean | undefined): 'none' | 'client' | 'server' => {
+    if (v === undefined || v === false || v === 'none') return 'none';
+    if (v === true || v === '' || v === 'client') return 'client';
+    if (v === 'server') return 'server';
+    throw new AmbientError('usage', `invalid --dry-run "${String(v)}"`, 'use --dry-run=client or --dry-run=server');
+  },
+} as const;
+
 /** `--dry-run[=client|server]`, `-y/--yes`, `--wait/--no-wait`, `--timeout`, `--force`. */
 export function withMutationOptions<T>(y: Argv<T>): Argv<T & MutationArgs> {
   return y
-    .option('dry-run', {
-      type: 'string',
-      describe: 'Only show the change: "client" renders it locally, "server" also has the API server validate it (dryRun=All)',
-      coerce: (v: string | boolean | undefined) => {
-        if (v === undefined || v === false || v === 'none') return 'none';
-        if (v === true || v === '' || v === 'client') return 'client';
-        if (v === 'server') return 'server';
-        throw new AmbientError('usage', `invalid --dry-run "${String(v)}"`, 'use --dry-run=client or --dry-run=server');
-      },
-    })
+    .option('dry-run', DRY_RUN_OPTION)
     .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Do not ask for confirmation' })
     .option('wait', { type: 'boolean', describe: 'Wait until every gateway and waypoint following the tag runs the new revision (default: on a terminal)' })
     .option('timeout', {

@@ -50,6 +50,7 @@ export interface Completion {
 const FLAG_VALUES: Record<string, ClusterList | 'files' | string[]> = {
   to: 'revisions',
   target: 'revisions',
+  tags: 'tags',
   kubeconfig: 'files',
   'dry-run': ['client', 'server'],
 };

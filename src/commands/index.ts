@@ -5,8 +5,9 @@ import { skewCommand } from './skew.ts';
 import { tagMoveCommand } from './tag-move.ts';
 import { tagRollbackCommand } from './tag-rollback.ts';
 import { tagsCommand } from './tags.ts';
+import { upgradeCommand } from './upgrade.ts';
 
-const visible: CommandFactory[] = [revisionsCommand, tagsCommand, tagMoveCommand, tagRollbackCommand, skewCommand, completionCommand];
+const visible: CommandFactory[] = [revisionsCommand, tagsCommand, tagMoveCommand, tagRollbackCommand, upgradeCommand, skewCommand, completionCommand];
 
 /**
  * Every command, in help order (registered statically: no commandDir, no dynamic import), and the

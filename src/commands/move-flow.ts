@@ -1,8 +1,8 @@
 /**
- * The shared flow of `tag-move` and `tag-rollback` (and, tag after tag, of a future `upgrade`):
- * show the change (validated by the server first), stop for a dry run, confirm, open the --wait
- * watch, apply (the only write path: core/apply.ts), report each object from a fresh read, then
- * wait for the gateways and waypoints to follow.
+ * The shared flow of `tag-move`, `tag-rollback` and, tag after tag, `upgrade`: show the change
+ * (validated by the server first), stop for a dry run, confirm, open the --wait watch, apply (the
+ * only write path: core/apply.ts), report each object from a fresh read, then wait for the gateways
+ * and waypoints to follow.
  */
 import type { Deps } from '../cli/deps.ts';
 import { paint } from '../cli/io.ts';
@@ -20,6 +20,20 @@ import { planQuestion, type Plan } from '../core/tag-plan.ts';
 
 export type FlowArgs = KubeArgs & MutationArgs & { output: OutputFormat };
 
+/** How a caller that runs several plans (`upgrade`) uses the flow. */
+export interface FlowOptions {
+  /** The caller asked once for its whole plan: no prompt per tag. */
+  confirmed?: boolean;
+  /** The caller prints its own result: nothing on stdout, no "next:" line. */
+  embedded?: boolean;
+}
+
+/** What the flow did: `applied` is false for a dry run, "nothing to do" or a "no" at the prompt. */
+export interface FlowOutcome {
+  applied: boolean;
+  result: ApplyResult | undefined;
+}
+
 /** A List of objects, the way `kubectl get -o json` prints several. */
 function asList(objects: KubeObject[], format: OutputFormat): string | undefined {
   if (format === 'yaml') return objects.map((o) => renderStructured(o, 'yaml')).join('---\n');
@@ -35,23 +49,27 @@ function beforeAnyWrite(e: unknown): unknown {
   return new AmbientError(e.kind, `${e.message}; nothing was changed`, e.hint, { cause: e });
 }
 
-/** Runs the flow for a plan. `verb` words the prompt and the result ("Move", "Roll back"). */
-export async function executePlan(deps: Deps, args: FlowArgs, cluster: Cluster, plan: Plan, verb: string): Promise<void> {
+/**
+ * Runs the flow for a plan. `verb` words the prompt and the result ("Move", "Roll back"). Throws
+ * what applyPlan and the --wait watch throw (their messages say what is left).
+ */
+export async function executePlan(deps: Deps, args: FlowArgs, cluster: Cluster, plan: Plan, verb: string, opts: FlowOptions = {}): Promise<FlowOutcome> {
   const { io } = deps;
   const dryRun = args['dry-run'] ?? 'none';
-  const structured = args.output === 'json' || args.output === 'yaml';
+  const structured = opts.embedded !== true && (args.output === 'json' || args.output === 'yaml');
+  const none: FlowOutcome = { applied: false, result: undefined };
   if (plan.writes.length === 0) {
     // Nothing will happen, so nothing to warn about (`tags` reports the state).
     io.err(`tag ${plan.tag} already points at ${plan.to ?? '?'} (${plan.toVersion ?? '?'}) and its objects match the chart: nothing to do\n`);
     if (structured) io.out(asList([], args.output) ?? '');
-    return;
+    return none;
   }
   io.err(renderProblems(plan.warnings, io.colorErr));
   if (dryRun === 'client') {
     io.err(renderPlan(plan, io.colorErr));
     if (structured) io.out(asList(finals(plan), args.output) ?? '');
     io.err('dry run (client): nothing was sent to the cluster\n');
-    return;
+    return none;
   }
   // The server validates every write (RBAC, schema, admission) and its answers are the diff.
   const shown = await previewOnServer(cluster, plan).catch((e: unknown) => {
@@ -61,9 +79,9 @@ export async function executePlan(deps: Deps, args: FlowArgs, cluster: Cluster, 
   if (dryRun === 'server') {
     if (structured) io.out(asList(finals(shown), args.output) ?? '');
     io.err(`dry run (server): the API server accepted all ${shown.writes.length} write(s); nothing was persisted\n`);
-    return;
+    return none;
   }
-  if (!args.yes) {
+  if (!args.yes && opts.confirmed !== true) {
     if (!io.stdinIsTTY) {
       throw new AmbientError('usage', 'refusing to change the cluster without confirmation: stdin is not a terminal', 'pass --yes to confirm, or --dry-run to only look');
     }
@@ -73,7 +91,7 @@ export async function executePlan(deps: Deps, args: FlowArgs, cluster: Cluster, 
     });
     if (!/^y(es)?$/i.test(answer.trim())) {
       io.err('aborted: nothing was changed\n');
-      return;
+      return none;
     }
   }
   const wait = (args.wait ?? io.stderrIsTTY) && plan.followers.length > 0 && plan.to !== undefined;
@@ -102,8 +120,9 @@ export async function executePlan(deps: Deps, args: FlowArgs, cluster: Cluster, 
   io.err(`${paint(io.colorErr, 'green', '✔')} ${doneLine(plan)}\n`);
   io.err(`  read back: ${describeStates(result.states)}\n`);
   if (waiter !== undefined) await waiter.finish(args);
-  else if (plan.followers.length > 0 && plan.to !== undefined) io.err(`${plan.followers.length} gateway(s)/waypoint(s) follow ${plan.tag}; istiod rolls them to ${plan.to} now (check: kubectl ambient tags ${plan.tag})\n`);
-  if (plan.to !== undefined) io.err(`next: check with "kubectl ambient tags ${plan.tag}"; undo with "${undoCommand(plan)}"\n`);
+  else if (plan.followers.length > 0 && plan.to !== undefined && opts.embedded !== true) io.err(`${plan.followers.length} gateway(s)/waypoint(s) follow ${plan.tag}; istiod rolls them to ${plan.to} now (check: kubectl ambient tags ${plan.tag})\n`);
+  if (plan.to !== undefined && opts.embedded !== true) io.err(`next: check with "kubectl ambient tags ${plan.tag}"; undo with "${undoCommand(plan)}"\n`);
+  return { applied: true, result };
 }
 
 /** What undoes a completed plan: a rollback for a move, a move back for a rollback. */

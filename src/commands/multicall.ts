@@ -6,6 +6,7 @@ import { skewCommand } from './skew.ts';
 import { tagMoveCommand } from './tag-move.ts';
 import { tagRollbackCommand } from './tag-rollback.ts';
 import { tagsCommand } from './tags.ts';
+import { upgradeCommand } from './upgrade.ts';
 
 /**
  * The names one multi-call executable answers to. kubectl turns `kubectl ambient tag-move` into
@@ -21,6 +22,7 @@ export const SINGLE_COMMANDS: Record<string, { factory: CommandFactory; scriptNa
   'kubectl-ambient-tags': { factory: tagsCommand, scriptName: 'kubectl ambient tags' },
   'kubectl-ambient-tag_move': { factory: tagMoveCommand, scriptName: 'kubectl ambient tag-move' },
   'kubectl-ambient-tag_rollback': { factory: tagRollbackCommand, scriptName: 'kubectl ambient tag-rollback' },
+  'kubectl-ambient-upgrade': { factory: upgradeCommand, scriptName: 'kubectl ambient upgrade' },
   'kubectl-ambient-skew': { factory: skewCommand, scriptName: 'kubectl ambient skew' },
 };
 /**

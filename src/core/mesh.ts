@@ -20,7 +20,7 @@ import {
   tagServiceName,
   tagWebhookName,
 } from './labels.ts';
-import type { DaemonSet, Deployment, GatewayClass, KubeObject, Namespace, Pod, Service, WebhookConfiguration } from './model.ts';
+import type { DaemonSet, Deployment, Gateway, GatewayClass, KubeObject, Namespace, Pod, Service, WebhookConfiguration } from './model.ts';
 import type { Snapshot, Unavailable } from './snapshot.ts';
 import { resolveVersion, type VersionSource } from './version.ts';
 
@@ -97,6 +97,19 @@ export interface GatewayInfo {
   runningRevisions: string[];
   /** How many of its pods run (undefined when pods could not be read). */
   pods: number | undefined;
+  /** Its `Programmed` condition (Gateway API status, written by the istiod that owns it): undefined when it has none. */
+  programmed: GatewayCondition | undefined;
+}
+
+/** One condition of a Gateway's status (Gateway API `metav1.Condition`). */
+export interface GatewayCondition {
+  status: string;
+  reason: string | undefined;
+  message: string | undefined;
+  /** The Gateway generation it was written for; older than the Gateway's own means stale. */
+  observedGeneration: number | undefined;
+  /** Written for the Gateway's current generation (or without a generation). */
+  current: boolean;
 }
 
 /** The Deployment istiod rendered for a Gateway or waypoint. */
@@ -234,6 +247,17 @@ function proxyInfo(d: Deployment): ProxyInfo {
     rolledOut: observed && updated >= desired && available >= desired && (st.replicas ?? desired) <= desired,
     deployment: d,
   };
+}
+
+/** The `Programmed` condition of a Gateway's status, if any (Gateway API; istiod writes it for the Gateways it owns, §3.2). */
+export function programmedOf(g: Gateway): GatewayCondition | undefined {
+  const status = g['status'] as { conditions?: unknown } | undefined;
+  const conditions = Array.isArray(status?.conditions) ? (status.conditions as Record<string, unknown>[]) : [];
+  const c = conditions.find((x) => x['type'] === 'Programmed');
+  if (c === undefined) return undefined;
+  const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+  const observedGeneration = typeof c['observedGeneration'] === 'number' ? c['observedGeneration'] : undefined;
+  return { status: text(c['status']) ?? 'Unknown', reason: text(c['reason']), message: text(c['message']), observedGeneration, current: observedGeneration === undefined || observedGeneration >= (g.metadata.generation ?? 0) };
 }
 
 /** True when a Deployment's current generation is fully rolled out and ready. */
@@ -450,6 +474,7 @@ function joinGateways(
       proxy: info,
       runningRevisions: [...new Set(running.filter((r) => r !== undefined))].sort(),
       pods: pods === undefined ? undefined : mine.length,
+      programmed: programmedOf(g),
     });
   }
   return gateways.sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));

@@ -133,12 +133,58 @@ function rolledOut(o: KubeObject): boolean {
   return typeof st['readyReplicas'] === 'number' && st['readyReplicas'] >= replicas;
 }
 
+/** The status of a pod the kubelet runs: phase Running, Ready as given, each container running, no restart yet. */
+export function podStatus(spec: Record<string, unknown>, ready: boolean, startedAt = nowTimestamp()): Record<string, unknown> {
+  const containers = Array.isArray(spec['containers']) ? spec['containers'].filter(isObject) : [];
+  const flag = ready ? 'True' : 'False';
+  return {
+    phase: 'Running',
+    conditions: [
+      { type: 'Initialized', status: 'True', lastProbeTime: null, lastTransitionTime: startedAt },
+      { type: 'Ready', status: flag, lastProbeTime: null, lastTransitionTime: startedAt, ...(ready ? {} : { reason: 'ContainersNotReady', message: 'containers with unready status: [istio-proxy]' }) },
+      { type: 'ContainersReady', status: flag, lastProbeTime: null, lastTransitionTime: startedAt },
+      { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: startedAt },
+    ],
+    startTime: startedAt,
+    containerStatuses: containers.map((c) => ({
+      name: typeof c['name'] === 'string' ? c['name'] : '',
+      ready,
+      restartCount: 0,
+      started: true,
+      image: typeof c['image'] === 'string' ? c['image'] : '',
+      state: { running: { startedAt } },
+    })),
+  };
+}
+
+/** Sets a pod's Ready (and its containers' ready) in place; false when it already was. */
+function setPodReady(p: KubeObject, ready: boolean): boolean {
+  const st = isObject(p['status']) ? p['status'] : undefined;
+  if (st === undefined || !Array.isArray(st['conditions'])) return false;
+  const flag = ready ? 'True' : 'False';
+  const conditions = st['conditions'].filter(isObject);
+  const cond = conditions.find((c) => c['type'] === 'Ready');
+  if (cond === undefined || cond['status'] === flag) return false;
+  const now = nowTimestamp();
+  for (const c of conditions) {
+    if (c['type'] !== 'Ready' && c['type'] !== 'ContainersReady') continue;
+    c['status'] = flag;
+    c['lastTransitionTime'] = now;
+    delete c['reason'];
+    delete c['message'];
+  }
+  if (Array.isArray(st['containerStatuses'])) for (const c of st['containerStatuses'].filter(isObject)) c['ready'] = ready;
+  return true;
+}
+
 /**
  * Pods controller (the ReplicaSet and DaemonSet controllers plus kubelets, reduced to what the suite
  * reads): a Deployment or DaemonSet gets pods of its current template (`pod-template-hash`, phase
- * Running) as soon as the template changes; pods of older templates are deleted only once the
- * workload has rolled out, so a rollout in progress, or one that never becomes ready, shows pods of
- * both templates, as RollingUpdate does.
+ * Running, containers running) as soon as the template changes; they turn Ready when the workload
+ * has rolled out (never, for a revision that never becomes ready); pods of older templates are
+ * deleted only once the workload has rolled out, so a rollout in progress, or one that never becomes
+ * ready, shows pods of both templates, as RollingUpdate does. Restarts and crash loops are not
+ * simulated: a test plays the kubelet for those (it writes the pod's status).
  */
 export function podsController(opts: { nodes: number }): Controller {
   return (event: StoreEvent, sim: SimCluster) => {
@@ -156,9 +202,11 @@ export function podsController(opts: { nodes: number }): Controller {
     const hash = templateHash(template);
     const count = o.kind === 'DaemonSet' ? opts.nodes : typeof spec['replicas'] === 'number' ? spec['replicas'] : 1;
     const meta = isObject(template['metadata']) ? template['metadata'] : {};
+    const done = rolledOut(o);
     for (let i = 0; i < count; i++) {
       const name = `${owner}-${hash}-${i}`;
       if (mine.some((p) => p.metadata.name === name)) continue;
+      const podSpec = isObject(template['spec']) ? template['spec'] : { containers: [] };
       sim.upsert({
         apiVersion: 'v1',
         kind: 'Pod',
@@ -169,11 +217,13 @@ export function podsController(opts: { nodes: number }): Controller {
           annotations: { ...(isObject(meta['annotations']) ? (meta['annotations'] as Record<string, string>) : {}) },
           ownerReferences: [{ apiVersion: 'apps/v1', kind: o.kind, name: owner, uid: o.metadata.uid ?? '', controller: true }],
         },
-        spec: isObject(template['spec']) ? template['spec'] : { containers: [] },
-        status: { phase: 'Running' },
+        spec: podSpec,
+        status: podStatus(podSpec, done),
       });
     }
-    if (!rolledOut(o)) return;
+    // The kubelet reports the new pods Ready once the workload's controller counts them ready.
+    for (const p of mine) if (p.metadata.labels?.['pod-template-hash'] === hash && done && setPodReady(p, true)) sim.upsert(p);
+    if (!done) return;
     for (const p of mine) if (p.metadata.labels?.['pod-template-hash'] !== hash) sim.remove({ apiVersion: 'v1', kind: 'Pod', namespace: ns, name: p.metadata.name ?? '' });
   };
 }

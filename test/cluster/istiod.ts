@@ -4,11 +4,15 @@
  * that owns it (own `istio.io/rev`, else its namespace's, else the default; a tag resolves through
  * its webhook, else its 1.28+ Service) and its proxy Deployment is re-rendered for that revision:
  * pod-template `istio.io/rev`, the proxy image of that revision's version, `CA_ADDR`. The workloads
- * controller then rolls it out (ready after its delay). Written independently of src/core on
- * purpose: a shared bug must not make both sides agree.
+ * controller then rolls it out (ready after its delay). The owning istiod also writes the Gateway's
+ * status: `Accepted=True`, and `Programmed=True` once the proxy Deployment is rendered for the owning
+ * revision and rolled out (`False`, reason `Pending`, before). Real istiod bases Programmed on the
+ * address of the Gateway's Service; the gate of `upgrade` reads both, so the simulator ties it to the
+ * proxy (the brief of issue 18). Written independently of src/core on purpose: a shared bug must not
+ * make both sides agree.
  */
 import type { Controller, SimCluster } from './sim-types.ts';
-import type { KubeObject } from './types.ts';
+import type { KubeObject, StoreEvent } from './types.ts';
 
 const REV = 'istio.io/rev';
 const TAG = 'istio.io/tag';
@@ -20,10 +24,48 @@ export interface IstiodOptions {
 }
 
 interface PodTemplateDeployment extends KubeObject {
-  spec: { template: { metadata: { annotations?: Record<string, string> }; spec: { containers: { name: string; image?: string; env?: { name: string; value?: string }[] }[] } } };
+  spec: { replicas?: number; template: { metadata: { annotations?: Record<string, string> }; spec: { containers: { name: string; image?: string; env?: { name: string; value?: string }[] }[] } } };
+  status?: { observedGeneration?: number; readyReplicas?: number; updatedReplicas?: number; replicas?: number };
 }
 
-function reconcile(sim: SimCluster, ns: string): void {
+interface Condition {
+  type: string;
+  status: 'True' | 'False';
+  reason: string;
+  message: string;
+  observedGeneration: number;
+  lastTransitionTime: string;
+}
+
+/** Rendered for `rev` and rolled out: every replica updated and ready, the current generation observed. */
+function proxyReady(d: PodTemplateDeployment, rev: string): boolean {
+  const st = d.status ?? {};
+  const replicas = d.spec.replicas ?? 1;
+  return d.spec.template.metadata.annotations?.[REV] === rev && st.observedGeneration === d.metadata.generation && (st.readyReplicas ?? 0) >= replicas && (st.updatedReplicas ?? 0) >= replicas && (st.replicas ?? replicas) <= replicas;
+}
+
+/** Writes the Gateway's Accepted and Programmed conditions when they change (kept timestamps otherwise). */
+function writeStatus(sim: SimCluster, g: KubeObject, programmed: boolean, rev: string): void {
+  const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const status = (g['status'] ?? {}) as { conditions?: Condition[] };
+  const old = status.conditions ?? [];
+  const generation = g.metadata.generation ?? 1;
+  const cond = (type: string, ok: boolean, reason: string, message: string): Condition => {
+    const prev = old.find((c) => c.type === type);
+    const s = ok ? 'True' : 'False';
+    return { type, status: s, reason, message, observedGeneration: generation, lastTransitionTime: prev !== undefined && prev.status === s ? prev.lastTransitionTime : now };
+  };
+  const conditions = [
+    cond('Accepted', true, 'Accepted', 'Resource accepted'),
+    programmed
+      ? cond('Programmed', true, 'Programmed', `Resource programmed, proxy ready on revision ${rev}`)
+      : cond('Programmed', false, 'Pending', `Waiting for the proxy Deployment to be ready on revision ${rev}`),
+  ];
+  if (JSON.stringify(conditions) === JSON.stringify(old)) return;
+  sim.upsert({ ...structuredClone(g), status: { ...status, conditions } });
+}
+
+function reconcile(sim: SimCluster, ns: string, render = true): void {
   const tags = new Map<string, string>();
   for (const s of sim.list({ apiVersion: 'v1', kind: 'Service', namespace: ns, labelSelector: TAG })) {
     const t = s.metadata.labels?.[TAG];
@@ -55,7 +97,10 @@ function reconcile(sim: SimCluster, ns: string): void {
     if (rev === undefined || !versions.has(rev)) continue; // no istiod owns it: nothing re-renders it
     const version = versions.get(rev) ?? 'latest';
     const selector = `gateway.networking.k8s.io/gateway-name=${g.metadata.name ?? ''}`;
-    for (const d of sim.list({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: gns, labelSelector: selector }) as PodTemplateDeployment[]) {
+    const proxies = sim.list({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: gns, labelSelector: selector }) as PodTemplateDeployment[];
+    writeStatus(sim, g, proxies.length > 0 && proxies.every((d) => proxyReady(d, rev)), rev);
+    if (!render) continue;
+    for (const d of proxies) {
       const tpl = d.spec.template;
       if (tpl.metadata.annotations?.[REV] === rev) continue;
       const next = structuredClone(d);
@@ -70,17 +115,44 @@ function reconcile(sim: SimCluster, ns: string): void {
   }
 }
 
-/** The controller; register it with `sim.addController(istiodController(...))`. */
+/**
+ * What istiod does when it starts: writes the status of the Gateways it owns (it does not re-render
+ * their proxies here, so a scenario's half-done rollouts stay as built).
+ */
+export function istiodStartup(sim: SimCluster, opts: IstiodOptions = {}): void {
+  reconcile(sim, opts.istioNamespace ?? 'istio-system', false);
+}
+
+/** A MODIFIED event that changed only the object's status (istiod's own status writes, a rollout's progress). */
+function statusOnly(event: StoreEvent): boolean {
+  if (event.type !== 'MODIFIED' || event.oldObject === undefined) return false;
+  const strip = (o: KubeObject): string => {
+    const { status: _s, metadata, ...rest } = o;
+    const { resourceVersion: _rv, managedFields: _m, ...meta } = metadata;
+    return JSON.stringify({ ...rest, metadata: meta });
+  };
+  return strip(event.object) === strip(event.oldObject);
+}
+
+/** The controller; register it with `sim.addController(istiodController(...))`, then call istiodStartup. */
 export function istiodController(opts: IstiodOptions = {}): Controller {
   const ns = opts.istioNamespace ?? 'istio-system';
   let scheduled: ReturnType<typeof setTimeout> | undefined;
+  let render = false;
   return (event, sim) => {
     const k = event.object.kind;
-    const relevant = k === 'MutatingWebhookConfiguration' || k === 'ValidatingWebhookConfiguration' || k === 'Gateway' || k === 'Namespace' || (k === 'Service' && event.object.metadata.namespace === ns) || (k === 'Deployment' && event.object.metadata.labels?.['app'] === 'istiod');
-    if (!relevant || scheduled !== undefined) return;
+    const labels = event.object.metadata.labels ?? {};
+    const config = k === 'MutatingWebhookConfiguration' || k === 'ValidatingWebhookConfiguration' || k === 'Gateway' || k === 'Namespace' || (k === 'Service' && event.object.metadata.namespace === ns) || (k === 'Deployment' && labels['app'] === 'istiod');
+    // A proxy Deployment's rollout, or a status write, only updates the Gateways' status (Programmed).
+    const proxy = k === 'Deployment' && labels['gateway.istio.io/managed'] !== undefined;
+    if (!config && !proxy) return;
+    if (config && !(k === 'Gateway' && statusOnly(event))) render = true;
+    if (scheduled !== undefined) return;
     scheduled = setTimeout(() => {
       scheduled = undefined;
-      reconcile(sim, ns);
+      const full = render;
+      render = false;
+      reconcile(sim, ns, full);
     }, opts.renderDelayMs ?? 0);
     scheduled.unref?.();
   };

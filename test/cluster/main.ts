@@ -10,7 +10,7 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadYamlObjects } from './fixtures.ts';
-import { istiodController } from './istiod.ts';
+import { istiodController, istiodStartup } from './istiod.ts';
 import { startSimCluster } from './index.ts';
 import type { SimOptions } from './sim-types.ts';
 import type { KubeObject } from './types.ts';
@@ -88,6 +88,7 @@ async function main(): Promise<void> {
   });
   // Tags that move re-render the Gateways/waypoints that follow them, as istiod would.
   sim.addController(istiodController());
+  istiodStartup(sim);
   await sim.writeKubeconfig(args.kubeconfig, {
     ...(args.context !== undefined ? { context: args.context } : {}),
     ...(args.namespace !== undefined ? { namespace: args.namespace } : {}),

@@ -26,9 +26,9 @@ after(() => {
   if ('dir' in release && release.buildSeconds > 0) rmSync(release.dir, { recursive: true, force: true });
 });
 const version = packageVersion();
-const COMMANDS = ['completion', 'revisions', 'skew', 'tag-move', 'tag-rollback', 'tags'];
+const COMMANDS = ['completion', 'revisions', 'skew', 'tag-move', 'tag-rollback', 'tags', 'upgrade'];
 /** The executables of the archive kubectl finds as plugins: the dispatcher and a launcher per command. */
-const PLUGINS = ['kubectl-ambient', 'kubectl-ambient-revisions', 'kubectl-ambient-skew', 'kubectl-ambient-tag_move', 'kubectl-ambient-tag_rollback', 'kubectl-ambient-tags'];
+const PLUGINS = ['kubectl-ambient', 'kubectl-ambient-revisions', 'kubectl-ambient-skew', 'kubectl-ambient-tag_move', 'kubectl-ambient-tag_rollback', 'kubectl-ambient-tags', 'kubectl-ambient-upgrade'];
 /** kubectl's own bash completion needs bash-completion's _get_comp_words_by_ref (Debian: bash-completion). */
 const BASH_COMPLETION = '/usr/share/bash-completion/bash_completion';
 
@@ -101,7 +101,7 @@ describe('the linux-x64 release archive through kubectl', { skip: linuxSkip }, (
     const help = await k('ambient', '--help');
     assert.equal(help.code, 0);
     assert.match(help.stdout, /^kubectl ambient <command>\n/);
-    for (const cmd of ['revisions', 'tags', 'tag-move', 'tag-rollback', 'skew', 'completion']) assert.match(help.stdout, new RegExp(`kubectl ambient ${cmd}\\b`));
+    for (const cmd of ['revisions', 'tags', 'tag-move', 'tag-rollback', 'upgrade', 'skew', 'completion']) assert.match(help.stdout, new RegExp(`kubectl ambient ${cmd}\\b`));
     const tags = await k('ambient', 'tags', '--help');
     assert.match(tags.stdout, /^kubectl ambient tags \[tag\]\n/);
     assert.match(tags.stdout, /^ {2}kubectl ambient tags prod -o yaml +the tag prod as YAML$/m);
@@ -313,6 +313,25 @@ describe('the linux-x64 release archive through kubectl', { skip: linuxSkip }, (
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual((JSON.parse(r.stdout) as { tag: string }[]).map((t) => t.tag), ['default', 'canary', 'prod']);
   });
+
+  // Last: it moves every tag of the shared cluster.
+  it('upgrade through kubectl (kubectl-ambient-upgrade): --dry-run changes nothing, then every tag moves behind its gate', async () => {
+    const revOf = async (tag: string): Promise<string> => (await k('get', 'mutatingwebhookconfiguration', `istio-revision-tag-${tag}`, '-o', 'jsonpath={.metadata.labels.istio\\.io/rev}')).stdout;
+    const dry = await k('ambient', 'upgrade', '1-28-10', '--dry-run');
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stderr, /^ {3}2\. prod +1-27-9 -> 1-28-10: /m);
+    assert.match(dry.stderr, /^dry run: nothing was changed; run "kubectl ambient upgrade 1-28-10" to upgrade$/m);
+    assert.equal(await revOf('prod'), '1-27-9');
+    const noTty = await k('ambient', 'upgrade', '1-28-10');
+    assert.equal(noTty.code, 64, noTty.stderr);
+    const r = await k('ambient', 'upgrade', '1-28-10', '--yes', '--soak', '0s', '--timeout', '1m');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /^✔ gate prod passed: 2\/2 healthy on 1-28-10/m);
+    assert.match(r.stderr, /^upgrade to 1-28-10: done, every tag is on 1-28-10 \(2 moved, 0 rolled back, 1 skipped, 0 pending\)$/m);
+    for (const tag of ['default', 'prod', 'canary']) assert.equal(await revOf(tag), '1-28-10', tag);
+    const pods = await k('get', 'pods', '-A', '-l', 'gateway.networking.k8s.io/gateway-name', '-o', 'jsonpath={.items[*].metadata.annotations.istio\\.io/rev}');
+    assert.deepEqual([...new Set(pods.stdout.split(' '))], ['1-28-10'], 'every gateway/waypoint proxy pod runs the new revision');
+  });
 });
 
 describe('the krew manifest', { skip }, () => {
@@ -374,7 +393,8 @@ describe('the other platforms', { skip }, () => {
       assert.ok(exe.includes('NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2:1'), 'the SEA fuse is flipped');
       assert.ok(exe.includes('kubectl_complete-ambient'), 'the bundle is inside');
       const launchers = readdirSync(dir).filter((f) => f.startsWith('kubectl-ambient-') || f.startsWith('kubectl_complete-'));
-      assert.deepEqual(launchers, [`kubectl_complete-ambient${p.os === 'windows' ? '.cmd' : ''}`]);
+      assert.equal(launchers.length, 2 * (PLUGINS.length - 1) + 1, launchers.join(' '));
+      if (p.os === 'windows') assert.ok(launchers.every((f) => f.endsWith('.cmd')));
       if (p.os === 'darwin') t.diagnostic(`${p.name}: ${machoSigned(exe) ? 'signed' : 'NOT signed (no rcodesign/ldid/codesign on the build machine)'}`);
       if (which('file')) t.diagnostic(`file: ${spawnSync('file', ['-b', join(dir, `kubectl-ambient${p.exe}`)], { encoding: 'utf8' }).stdout.trim()}`);
     });

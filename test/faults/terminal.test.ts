@@ -83,6 +83,24 @@ describe('faults: a real terminal', () => {
     assert.match(t.pane(), /error: interrupted at the confirmation prompt: nothing was changed/);
     assert.equal(tagRevision(c, 'default'), before);
   });
+
+  it('upgrade: one question for the plan, a spinner line per gate with counts, Ctrl-C in the gate asks nothing (exit 130)', async () => {
+    // prod was moved above and istiod never re-renders here: its gate (gate only) waits, before default's move.
+    const t = await inTerminal(c, 'upgrade', ['upgrade', '1-28-10', '--soak', '0s']);
+    await until(() => /Upgrade to 1-28-10: move default one at a time and gate prod, rolling back a tag whose gate fails\? \[y\/N\]/.test(t.pane().replace(/\n/g, '')), 'prompt', t.pane);
+    t.keys('y', 'Enter');
+    await until(() => /gate prod: 0\/2 healthy on 1-28-10, pods 0\/2 \(waiting up to 5m\)/.test(t.pane()), 'gate spinner', t.pane);
+    t.keys('C-c');
+    assert.equal(await t.exit(), 130, t.pane());
+    const screen = t.pane().replace(/\n/g, '');
+    assert.match(screen, /error: stopped waiting for the gate of prod: it stays on 1-28-10 as it is/);
+    assert.match(screen, /roll it back with "kubectl ambient tag-rollback prod", or continue/);
+    assert.doesNotMatch(screen, /\[y\/N\].*\[y\/N\]/, 'asked once');
+    assert.equal(tagRevision(c, 'default'), '1-27-9');
+    t.keys('echo-check');
+    await until(() => t.pane().includes('echo-check'), 'echo of typed text', t.pane);
+    t.keys('Enter');
+  });
 });
 
 describe('a real terminal, 80 columns', () => {

@@ -20,6 +20,8 @@ export interface CaptureOptions {
   answers?: string[];
   /** Called when a prompt is shown (e.g. to press Ctrl-C at that moment). */
   onPrompt?: (question: string) => void;
+  /** Called after each write to stderr with everything written so far (to act on output, e.g. Ctrl-C once a line appears). */
+  onStderr?: (stderr: string) => void;
 }
 
 export function captureIo(o: CaptureOptions = {}): CapturedIo {
@@ -30,7 +32,10 @@ export function captureIo(o: CaptureOptions = {}): CapturedIo {
     prompts: [],
     spinnerLog: [],
     out: (t) => void (io.stdout += t),
-    err: (t) => void (io.stderr += t),
+    err: (t) => {
+      io.stderr += t;
+      o.onStderr?.(io.stderr);
+    },
     stdinIsTTY: o.stdinIsTTY ?? false,
     stderrIsTTY: o.stderrIsTTY ?? false,
     colorOut: o.color ?? false,
@@ -50,7 +55,7 @@ export function captureIo(o: CaptureOptions = {}): CapturedIo {
     spinner: (text): Spinner => {
       if (io.stderrIsTTY) io.spinnerLog.push(text);
       const log = (t: string): void => void (io.stderrIsTTY && io.spinnerLog.push(t));
-      return { update: log, succeed: (t) => (log(t), (io.stderr += `${t}\n`), undefined), fail: (t) => (log(t), (io.stderr += `${t}\n`), undefined), stop: () => undefined };
+      return { update: log, succeed: (t) => (log(t), io.err(`${t}\n`)), fail: (t) => (log(t), io.err(`${t}\n`)), stop: () => undefined };
     },
   };
   return io;

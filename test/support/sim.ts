@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSimCluster } from '../cluster/index.ts';
-import { istiodController, type IstiodOptions } from '../cluster/istiod.ts';
+import { istiodController, istiodStartup, type IstiodOptions } from '../cluster/istiod.ts';
 import { scenarios, type Scenario } from '../cluster/scenarios.ts';
 import type { SimCluster, SimOptions } from '../cluster/sim-types.ts';
 import type { KubeObject } from '../cluster/types.ts';
@@ -24,7 +24,10 @@ export async function startCluster(scenario: string | Scenario | KubeObject[], o
   const s: Scenario = typeof scenario === 'string' ? (scenarios[scenario]?.() ?? assertNever(scenario)) : Array.isArray(scenario) ? { objects: scenario } : scenario;
   const { istiod, ...simOpts } = opts;
   const sim = await startSimCluster({ ...(s.kubernetesVersion !== undefined ? { kubernetesVersion: s.kubernetesVersion } : {}), ...simOpts, objects: s.objects });
-  if (istiod !== false) sim.addController(istiodController(istiod ?? {}));
+  if (istiod !== false) {
+    sim.addController(istiodController(istiod ?? {}));
+    istiodStartup(sim, istiod ?? {});
+  }
   const dir = mkdtempSync(join(tmpdir(), 'ambient-test-'));
   const kubeconfig = join(dir, 'kubeconfig');
   await sim.writeKubeconfig(kubeconfig);

@@ -40,7 +40,7 @@ describe('multi-call: the name picks the command', () => {
     assert.deepEqual(invocation('/x/kubectl_complete-ambient', ['tags', '--help', ''], {}).argv, ['__complete', '--', 'tags', '--help', '']);
     assert.deepEqual(invocation('/x/kubectl_complete-ambient-tag_move', ['prod', ''], {}).argv, ['__complete', '--', 'tag-move', 'prod', '']);
     assert.deepEqual(invocation('/x/kubectl-ambient', ['__complete', 'tags', '-o', ''], {}).argv, ['__complete', '--', 'tags', '-o', '']);
-    assert.deepEqual(LINK_NAMES.filter((n) => n.startsWith('kubectl_complete-')).length, 6);
+    assert.deepEqual(LINK_NAMES.filter((n) => n.startsWith('kubectl_complete-')).length, 7);
     // The archives ship a launcher per single-purpose name and per completer.
     assert.deepEqual(ARCHIVE_LAUNCHERS, LINK_NAMES);
   });
@@ -54,7 +54,7 @@ describe('completion: what the last word completes to', () => {
   const values = (words: string[]): string[] => analyse(specs, global, words).candidates.map((c) => c.value);
 
   it('commands first (the hidden __complete is not offered), filtered by prefix', () => {
-    assert.deepEqual(values(['']), ['revisions', 'tags', 'tag-move', 'tag-rollback', 'skew', 'completion']);
+    assert.deepEqual(values(['']), ['revisions', 'tags', 'tag-move', 'tag-rollback', 'upgrade', 'skew', 'completion']);
     assert.deepEqual(values(['tag']), ['tags', 'tag-move', 'tag-rollback']);
     assert.deepEqual(values(['--kubeconfig', '/k', 'ta']), ['tags', 'tag-move', 'tag-rollback']);
   });
@@ -84,6 +84,10 @@ describe('completion: what the last word completes to', () => {
     assert.equal(analyse(specs, global, ['tag-move', 'prod', '--kubeconfig=/k', '']).fromCluster, 'revisions');
     assert.equal(analyse(specs, global, ['tag-rollback', 'prod', '--to', '']).fromCluster, 'revisions');
     assert.equal(analyse(specs, global, ['tag-move', 'prod', '1-28-10', '']).fromCluster, undefined);
+    // upgrade REVISION, and --tags from the tags.
+    assert.equal(analyse(specs, global, ['upgrade', '']).fromCluster, 'revisions');
+    assert.equal(analyse(specs, global, ['upgrade', '1-28-10', '--tags', '']).fromCluster, 'tags');
+    assert.ok(values(['upgrade', '1-28-10', '--']).includes('--soak'));
     assert.deepEqual(values(['frobnicate', '']), []);
   });
 });
