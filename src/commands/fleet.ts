@@ -208,7 +208,9 @@ export function fleetOutcome<T>(entries: FleetEntry<T>[], failing: string[] = []
   if (failed.length > 0) {
     const worst = WORST.find((k) => failed.some((e) => e.error?.kind === k)) ?? 'internal';
     const names = failed.map((e) => `${e.context} (${e.error?.kind ?? 'internal'})`).join(', ');
-    throw new AmbientError(worst, `${failed.length} of ${entries.length} cluster(s) could not be read: ${names}`, 'see their rows for the cause of each');
+    // Input one cluster refuses (a revision it does not have, a target behind it) is not a failure to read it.
+    const what = failed.every((e) => e.error?.kind === 'input') ? 'refused the request' : 'could not be read';
+    throw new AmbientError(worst, `${failed.length} of ${entries.length} cluster(s) ${what}: ${names}`, 'see their rows for the cause of each');
   }
   if (failing.length > 0) throw new AmbientError('problems', `${failing.length} of ${entries.length} cluster(s) ${gate}: ${failing.join(', ')}`, 'see their rows');
 }

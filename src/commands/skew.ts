@@ -1,13 +1,39 @@
 import type { Argv, CommandModule } from 'yargs';
 import type { Deps } from '../cli/deps.ts';
 import { withKubeOptions, withOutputOptions, type KubeArgs, type OutputArgs } from '../cli/options.ts';
-import { renderFindings, renderSkewSummary, renderUpgradePlan } from '../cli/render/skew.ts';
+import { findingColumns, findingRows, renderFindings, renderSkewSummary, renderUpgradePlan } from '../cli/render/skew.ts';
+import { renderStructured } from '../cli/render/structured.ts';
 import { crdState, readIstioCrds } from '../core/crds.ts';
 import { AmbientError } from '../core/errors.ts';
-import { evaluateSkew, planUpgrade, resolveTarget, type Finding, type SkewInput } from '../core/skew.ts';
+import type { Mesh } from '../core/mesh.ts';
+import type { Cluster } from '../core/ports.ts';
+import { evaluateSkew, planUpgrade, resolveTarget, type Finding, type SkewInput, type UpgradePlan } from '../core/skew.ts';
 import { loadMesh } from './common.ts';
+import { fleetDocument, fleetOutcome, fleetRequested, fleetSummary, fleetTable, meshFacts, readFleet, withFleetOptions, type FleetArgs, type FleetEntry } from './fleet.ts';
 
-export type SkewArgs = KubeArgs & OutputArgs & { target?: string; now?: string; 'fail-on': 'fail' | 'warn'; only?: 'problems' | 'fail' };
+export type SkewArgs = KubeArgs & OutputArgs & FleetArgs & { target?: string; now?: string; 'fail-on': 'fail' | 'warn'; only?: 'problems' | 'fail' };
+
+/** One cluster's skew: every finding, and with `--target` the plan and how the target was read. */
+interface SkewResult {
+  findings: Finding[];
+  plan: UpgradePlan | undefined;
+  note: string | undefined;
+}
+
+/** Reads what skew needs beyond the mesh (server version, Istio CRDs) and evaluates it, with `--target` as a plan. */
+async function skewOf(cluster: Cluster, mesh: Mesh, target: string | undefined, now: Date): Promise<SkewResult> {
+  const resolved = target !== undefined ? resolveTarget(mesh, target) : undefined;
+  const [server, crds] = await Promise.all([cluster.serverVersion(), readIstioCrds(cluster)]);
+  const input: SkewInput = { mesh, crds: crdState(crds.crds, crds.unreadable), kubernetesVersion: server.gitVersion, now };
+  if (resolved === undefined) return { findings: evaluateSkew(input), plan: undefined, note: undefined };
+  const plan = planUpgrade(input, resolved);
+  return { findings: plan.findings, plan, note: resolved.note };
+}
+
+/** The findings that fail `--fail-on`. */
+function failingFindings(findings: Finding[], failOn: SkewArgs['fail-on']): Finding[] {
+  return findings.filter((f) => f.status === 'fail' || (failOn === 'warn' && f.status === 'warn'));
+}
 
 /** `--only`: which findings to print (the exit code and the summary always count all of them). */
 const SHOWN: Record<'problems' | 'fail', (f: Finding) => boolean> = { problems: (f) => f.status !== 'ok', fail: (f) => f.status === 'fail' };
@@ -18,38 +44,75 @@ export function skewCommand(deps: Deps): CommandModule<object, SkewArgs> {
     command: 'skew',
     describe: 'Check version skew and support of control plane, CRDs, ztunnel, CNI, gateways, waypoints and Kubernetes; --target plans the next upgrade',
     builder: (y: Argv) =>
-      withOutputOptions(withKubeOptions(y))
+      withFleetOptions(withOutputOptions(withKubeOptions(y)))
         .option('target', { type: 'string', describe: 'Plan an upgrade to this Istio version (1.29.6), minor (1.29: its latest known patch) or installed revision' })
         .option('only', { choices: ['problems', 'fail'] as const, describe: 'Print only findings that are not OK (problems) or that fail' })
         .option('fail-on', { choices: ['fail', 'warn'] as const, default: 'fail' as const, describe: 'Exit 3 when any finding has this status or worse' })
         .option('now', { type: 'string', describe: 'Evaluate end-of-life dates as of this date (YYYY-MM-DD)', hidden: true })
         .example('$0 skew', 'every finding; exit 3 if any fails')
         .example('$0 skew --only problems', 'only what is not OK, and a one-line summary')
-        .example('$0 skew --target 1.29', 'what the upgrade meets, and the steps in order') as unknown as Argv<SkewArgs>,
+        .example('$0 skew --target 1.29', 'what the upgrade meets, and the steps in order')
+        .example('$0 skew --all-contexts --fail-on warn', 'every cluster of the kubeconfig; one exit code for CI') as unknown as Argv<SkewArgs>,
     handler: async (args) => {
       const now = args.now !== undefined ? new Date(`${args.now}T12:00:00Z`) : deps.now();
       if (Number.isNaN(now.getTime())) throw new AmbientError('usage', `invalid --now "${args.now ?? ''}"`, 'use YYYY-MM-DD');
-      const { cluster, mesh } = await loadMesh(deps, args);
-      const target = args.target !== undefined ? resolveTarget(mesh, args.target) : undefined;
-      const [server, crds] = await Promise.all([cluster.serverVersion(), readIstioCrds(cluster)]);
-      const input: SkewInput = { mesh, crds: crdState(crds.crds, crds.unreadable), kubernetesVersion: server.gitVersion, now };
-      const shown = args.only !== undefined ? SHOWN[args.only] : () => true;
-      let findings: Finding[];
-      if (target !== undefined) {
-        const plan = planUpgrade(input, target);
-        deps.io.out(renderUpgradePlan({ ...plan, findings: plan.findings.filter(shown) }, args.output, deps.io.colorOut, deps.io.columns));
-        findings = plan.findings;
-        deps.io.err(renderSkewSummary(findings, { plan, note: target.note }));
-      } else {
-        findings = evaluateSkew(input);
-        deps.io.out(renderFindings(findings.filter(shown), args.output, deps.io.colorOut, deps.io.columns));
-        deps.io.err(renderSkewSummary(findings, {}));
+      if (fleetRequested(args)) {
+        await fleet(deps, args, now);
+        return;
       }
-      const failing = findings.filter((f) => f.status === 'fail' || (args['fail-on'] === 'warn' && f.status === 'warn'));
+      const { cluster, mesh } = await loadMesh(deps, args);
+      const { findings, plan, note } = await skewOf(cluster, mesh, args.target, now);
+      const shown = args.only !== undefined ? SHOWN[args.only] : () => true;
+      if (plan !== undefined) deps.io.out(renderUpgradePlan({ ...plan, findings: plan.findings.filter(shown) }, args.output, deps.io.colorOut, deps.io.columns));
+      else deps.io.out(renderFindings(findings.filter(shown), args.output, deps.io.colorOut, deps.io.columns));
+      deps.io.err(renderSkewSummary(findings, plan !== undefined ? { plan, note } : {}));
+      const failing = failingFindings(findings, args['fail-on']);
       if (failing.length > 0) {
-        const names = failing.map((f) => `${f.component} ${f.name}`);
-        throw new AmbientError('problems', `${failing.length} finding(s) ${args['fail-on'] === 'warn' ? 'at warn or fail' : 'failed'}: ${[...new Set(names)].slice(0, 5).join(', ')}${new Set(names).size > 5 ? ` and ${new Set(names).size - 5} more` : ''}`, 'see the MESSAGE column for the fix');
+        const names = [...new Set(failing.map((f) => `${f.component} ${f.name}`))];
+        const more = names.length > 5 ? ` and ${names.length - 5} more` : '';
+        throw new AmbientError('problems', `${failing.length} finding(s) ${gateWords(args['fail-on'])}: ${names.slice(0, 5).join(', ')}${more}`, 'see the MESSAGE column for the fix');
       }
     },
   };
+}
+
+const gateWords = (failOn: SkewArgs['fail-on']): string => (failOn === 'warn' ? 'at warn or fail' : 'failed');
+
+/**
+ * `skew --contexts/--all-contexts`: one findings table with a CONTEXT column (or one document with
+ * each cluster's findings, and with `--target` its plan), a summary line per cluster and for the
+ * fleet on stderr, and one exit code: the worst failure to read, else 3 when any cluster fails `--fail-on`.
+ */
+async function fleet(deps: Deps, args: SkewArgs, now: Date): Promise<void> {
+  const shown = args.only !== undefined ? SHOWN[args.only] : () => true;
+  const entries = await readFleet(deps, args, (mesh, cluster) => skewOf(cluster, mesh, args.target, now), (mesh, r) => ({
+    ...meshFacts(mesh),
+    problems: failingFindings(r.findings, args['fail-on']).length,
+  }));
+  sameInputError(entries);
+  const structured = renderStructured(
+    fleetDocument(entries, (r) => ({
+      findings: r.findings.filter(shown),
+      ...(r.plan !== undefined ? { target: { version: r.plan.targetVersion, revision: r.plan.targetRevision }, steps: r.plan.steps } : {}),
+    })),
+    args.output,
+  );
+  const colour = deps.io.colorOut;
+  deps.io.out(structured ?? fleetTable(entries, findingColumns(args.output), (r) => findingRows(r.findings.filter(shown), args.output, colour)));
+  for (const e of entries) {
+    if (e.result === undefined) continue;
+    const { findings, plan, note } = e.result;
+    deps.io.err(renderSkewSummary(findings, plan !== undefined ? { plan, note } : {}).replace(/^(note|skew):/gm, `$1 [${e.context}]:`));
+  }
+  deps.io.err(fleetSummary(entries));
+  const failing = entries.filter((e) => e.result !== undefined && failingFindings(e.result.findings, args['fail-on']).length > 0).map((e) => e.context);
+  fleetOutcome(entries, failing, `have findings ${gateWords(args['fail-on'])}`);
+}
+
+/** A `--target` every cluster refuses for the same reason is one usage mistake: said once, not per cluster. */
+function sameInputError(entries: FleetEntry<SkewResult>[]): void {
+  const [first] = entries;
+  const message = first?.error?.kind === 'input' ? first.error.message : undefined;
+  if (message === undefined || !entries.every((e) => e.error?.kind === 'input' && e.error.message === message)) return;
+  throw new AmbientError('input', message, first?.error?.hint ?? undefined);
 }

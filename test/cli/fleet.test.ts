@@ -122,4 +122,65 @@ describe('fleet mode: --contexts and --all-contexts', () => {
     assert.equal(unknown.code, 78);
     assert.match(unknown.stdout, /^nope\s+(-\s+){7}error: context "nope" not found in /m);
   });
+
+  it('skew --contexts --only problems --fail-on warn: one table with CONTEXT, a summary per cluster and for the fleet, exit 3 naming the clusters', async () => {
+    for (const c of Object.values(clusters)) c.sim.clearRequests();
+    const r = await run(['skew', '--contexts', 'prod-*', '--only', 'problems', '--fail-on', 'warn', '--now', '2026-03-01']);
+    assert.equal(r.code, 3, r.stderr);
+    const lines = r.stdout.trimEnd().split('\n');
+    assert.match(lines[0] ?? '', /^CONTEXT\s+COMPONENT\s+NAMESPACE\s+NAME\s+VERSION\s+CONTROL PLANE\s+STATUS\s+MESSAGE$/);
+    const rows = lines.slice(1).map((l) => l.split(/\s{2,}/));
+    assert.ok(rows.length > 0 && rows.every((c) => c[0] === 'prod-eu' || c[0] === 'prod-us'), r.stdout);
+    // --only problems: no OK row is printed, though the summaries count them.
+    assert.ok(rows.every((c) => c[6] === 'WARN' || c[6] === 'FAIL'), r.stdout);
+    assert.match(r.stderr, /^skew \[prod-eu\]: \d+ finding\(s\): 0 fail, [1-9]\d* warn, [1-9]\d* ok$/m);
+    assert.match(r.stderr, /^skew \[prod-us\]: \d+ finding\(s\): 0 fail, [1-9]\d* warn, [1-9]\d* ok$/m);
+    assert.match(r.stderr, /^fleet: 2 cluster\(s\): 2 read$/m);
+    assert.match(r.stderr, /^ {2}with problems: 2 \(prod-eu, prod-us\)$/m);
+    assert.match(r.stderr, /^error: 2 of 2 cluster\(s\) have findings at warn or fail: prod-eu, prod-us; see their rows$/m);
+    // Each cluster got what a single-cluster skew asks: the same requests, once each.
+    const firstPages = (name: string): string[] =>
+      (clusters[name]?.sim.requests ?? []).filter((q) => q.query['continue'] === undefined).map((q) => `${q.method} ${q.path}`).sort();
+    const fleetRequests = firstPages('prod-us');
+    clusters['prod-us']?.sim.clearRequests();
+    const single = await ambient(['skew', '--now', '2026-03-01'], { kubeconfig: clusters['prod-us']?.kubeconfig ?? '' });
+    assert.equal(single.code, 0, single.stderr);
+    assert.deepEqual(fleetRequests, firstPages('prod-us'));
+    assert.equal(firstPages('prod-eu').length, fleetRequests.length);
+    // Without --fail-on warn the same fleet passes (nothing fails).
+    const pass = await run(['skew', '--contexts', 'prod-*', '--now', '2026-03-01']);
+    assert.equal(pass.code, 0, pass.stderr);
+    assert.doesNotMatch(pass.stderr, /with problems/);
+  });
+
+  it('skew --all-contexts: the unreachable and forbidden clusters are rows with their error, exit 77', async () => {
+    const r = await ambient(['skew', '--all-contexts', '--now', '2026-03-01'], { env: { KUBECONFIG: kubeconfigs }, stderrIsTTY: true });
+    assert.equal(r.code, 77, r.stderr);
+    // On a terminal a spinner counts the clusters read, up to all of them; off a terminal nothing (see the other tests).
+    assert.equal(r.io.spinnerLog[0], 'clusters read: 0/5');
+    assert.equal(r.io.spinnerLog.at(-1), 'clusters read: 5/5');
+    assert.deepEqual((await run(['tags', '--contexts', 'prod-eu'])).io.spinnerLog, []);
+    assert.match(r.stdout, /^dead\s+(-\s+){6}error: (cannot reach|lost the connection to) the API server at http:\/\/127\.0\.0\.1:\d+/m);
+    assert.match(r.stdout, /^locked\s+(-\s+){6}error: RBAC refused: /m);
+    assert.match(r.stdout, /^staging\s+kubernetes\s+/m);
+    assert.match(r.stderr, /^fleet: 5 cluster\(s\): 3 read, 2 failed /m);
+  });
+
+  it("skew --target across the fleet: -o json holds each cluster's findings and plan; a cluster the target does not fit is an entry (65)", async () => {
+    const r = await run(['skew', '--contexts', 'prod-*', '--target', '1-28-10', '--now', '2026-03-01', '-o', 'json']);
+    assert.equal(r.code, 65, r.stderr);
+    const doc = JSON.parse(r.stdout) as { context: string; ok: boolean; error?: { kind: string; message: string }; findings?: { rule: string }[]; target?: { version: string; revision: string }; steps?: { step: string; status: string }[] }[];
+    assert.deepEqual(doc.map((e) => [e.context, e.ok]), [['prod-eu', true], ['prod-us', false]]);
+    assert.deepEqual(doc[0]?.target, { version: '1.28.10', revision: '1-28-10' });
+    assert.ok((doc[0]?.steps ?? []).length > 0 && (doc[0]?.findings ?? []).length > 0);
+    assert.equal(doc[1]?.error?.kind, 'input');
+    assert.match(r.stderr, /^skew \[prod-eu\]: .*; next: step \d+ of \d+, /m);
+    assert.match(r.stderr, /^error: 1 of 2 cluster\(s\) refused the request: prod-us \(input\); see their rows for the cause of each$/m);
+    // A target no cluster can read is one usage line, not a row per cluster.
+    const bad = await run(['skew', '--contexts', 'prod-*', '--target', 'nope']);
+    assert.equal(bad.code, 65);
+    assert.equal(bad.stdout, '');
+    assert.match(bad.stderr, /^error: --target "nope" is not a version, a minor or an installed revision; /m);
+    assert.doesNotMatch(bad.stderr, /cluster\(s\)/);
+  });
 });

@@ -132,7 +132,7 @@ describe('the linux-x64 release archive through kubectl', { skip: linuxSkip }, (
     assert.deepEqual([view.revision, view.tags], ['1-28-10', ['canary']]);
   });
 
-  it('fleet: tags --all-contexts over two clusters and an unreachable one, through kubectl', async () => {
+  it('fleet: tags --all-contexts over two clusters and an unreachable one, revisions and skew over two, through kubectl', async () => {
     const second = await startCluster('fresh');
     try {
       const a = join(work, 'eu.kubeconfig');
@@ -150,6 +150,10 @@ describe('the linux-x64 release archive through kubectl', { skip: linuxSkip }, (
       const j = await exec(kubectl, ['ambient', 'revisions', '--contexts', 'prod-*', '-o', 'json'], { ...env, KUBECONFIG: [a, b, dead].join(':') });
       assert.equal(j.code, 0, j.stderr);
       assert.deepEqual((JSON.parse(j.stdout) as { context: string; ok: boolean }[]).map((e) => [e.context, e.ok]), [['prod-eu', true], ['prod-us', true]]);
+      const skew = await exec(kubectl, ['ambient', 'skew', '--contexts', 'prod-*', '--fail-on', 'warn', '--now', '2026-03-01'], { ...env, KUBECONFIG: [a, b, dead].join(':') });
+      assert.equal(skew.code, 3, skew.stderr);
+      assert.match(skew.stdout, /^CONTEXT\s+COMPONENT\s+NAMESPACE/);
+      assert.match(skew.stderr, /^error: 2 of 2 cluster\(s\) have findings at warn or fail: prod-eu, prod-us; see their rows$/m);
     } finally {
       await second.close();
     }

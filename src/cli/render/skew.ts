@@ -30,10 +30,15 @@ const COLUMNS: Column[] = [
 ];
 const WIDE_COLUMNS: Column[] = [...COLUMNS.slice(0, 5), { head: 'RULE' }, ...COLUMNS.slice(5)];
 
-function findingsTable(findings: Finding[], format: OutputFormat, color: boolean, width: number | undefined): string {
-  if (findings.length === 0) return '';
+/** The findings table's columns (`-o wide` adds RULE). */
+export function findingColumns(format: OutputFormat): Column[] {
+  return format === 'wide' ? WIDE_COLUMNS : COLUMNS;
+}
+
+/** The findings table's rows, in the order of findingColumns(format). */
+export function findingRows(findings: Finding[], format: OutputFormat, color: boolean): Cell[][] {
   const wide = format === 'wide';
-  const rows = findings.map((f): Cell[] => [
+  return findings.map((f): Cell[] => [
     f.component,
     f.namespace === '' ? '-' : f.namespace,
     f.name,
@@ -43,8 +48,12 @@ function findingsTable(findings: Finding[], format: OutputFormat, color: boolean
     paint(color, COLOR[f.status], f.status.toUpperCase()),
     f.message,
   ]);
+}
+
+function findingsTable(findings: Finding[], format: OutputFormat, color: boolean, width: number | undefined): string {
+  if (findings.length === 0) return '';
   // -o wide is everything on one line per finding, whatever the terminal (as in kubectl).
-  return renderFitted(wide ? WIDE_COLUMNS : COLUMNS, rows, wide ? undefined : width);
+  return renderFitted(findingColumns(format), findingRows(findings, format, color), format === 'wide' ? undefined : width);
 }
 
 const MARK = { done: 'done', todo: 'todo', unknown: '????' } as const;
