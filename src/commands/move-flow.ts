@@ -12,8 +12,8 @@ import { renderPlan } from '../cli/render/plan.ts';
 import { renderStructured } from '../cli/render/structured.ts';
 import { applyPlan, applySteps, describeStates, incompleteHint, previewOnServer, type ApplyResult } from '../core/apply.ts';
 import { AmbientError } from '../core/errors.ts';
-import { GATEWAY_MANAGED, GATEWAY_NAME, REV } from '../core/labels.ts';
-import { isReady } from '../core/mesh.ts';
+import { GATEWAY_MANAGED } from '../core/labels.ts';
+import { proxyGatewayKey, proxyOnRevision } from '../core/mesh.ts';
 import type { Deployment, KubeObject } from '../core/model.ts';
 import type { Cluster } from '../core/ports.ts';
 import { planQuestion, type Plan } from '../core/tag-plan.ts';
@@ -154,7 +154,7 @@ interface Waiter {
  * Opens the watch on the proxy Deployments (list + watch accepted) before anything is written, so
  * that RBAC refusing `watch deployments` stops with nothing changed. Events before the writes are
  * only kept; `finish` then waits (watching, not polling) until every Gateway/waypoint following the
- * tag runs the target revision with its rollout complete (issue #3 step 8).
+ * tag runs the target revision with its rollout complete (`proxyOnRevision`).
  */
 async function openWaiter(deps: Deps, cluster: Cluster, plan: Plan): Promise<Waiter> {
   const to = plan.to ?? '';
@@ -167,8 +167,8 @@ async function openWaiter(deps: Deps, cluster: Cluster, plan: Plan): Promise<Wai
   const check = (objects: Deployment[]): boolean => {
     const ok = new Set<string>();
     for (const d of objects) {
-      const key = `${d.metadata.namespace ?? ''}/${d.metadata.labels?.[GATEWAY_NAME] ?? ''}`;
-      if (wanted.has(key) && d.spec?.template?.metadata?.annotations?.[REV] === to && isReady(d)) ok.add(key);
+      const key = proxyGatewayKey(d);
+      if (wanted.has(key) && proxyOnRevision(d, to)) ok.add(key);
     }
     pending = [...wanted].filter((k) => !ok.has(k)).sort();
     onUpdate?.(ok.size);

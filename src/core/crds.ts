@@ -17,6 +17,7 @@ import {
 import type { CustomResourceDefinition } from './model.ts';
 import { AmbientError } from './errors.ts';
 import type { ClusterReader, ListQuery } from './ports.ts';
+import { crdsHave130Marker } from './istio-rules.ts';
 import { parseVersion } from './version.ts';
 
 /** The list calls behind `readIstioCrds`, as data (README request table, request-count tests). */
@@ -128,7 +129,7 @@ export function crdsAtLeast(state: CrdState, version: string): CrdVerdict {
   if (state.oldest !== undefined && semver.lt(state.oldest, version)) {
     return { status: 'todo', reason: `the Istio CRDs are at ${state.oldest}${state.newest !== state.oldest ? ` (some at ${state.newest ?? '?'})` : ''}` };
   }
-  if (semver.gte(version, CRD_MARKER_1_30.since) && !state.has130Marker) {
+  if (crdsHave130Marker(version) && !state.has130Marker) {
     return { status: 'todo', reason: `${CRD_MARKER_1_30.name} (new in ${CRD_MARKER_1_30.since}) is missing: the CRDs predate 1.30` };
   }
   if (state.unversioned.length > 0) {

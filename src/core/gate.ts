@@ -13,7 +13,7 @@
  * restart (restartCount growing) fails it too (`soakProblems`).
  */
 import { GATEWAY_MANAGED, GATEWAY_NAME, REV } from './labels.ts';
-import { isReady, programmedOf } from './mesh.ts';
+import { isReady, programmedOf, proxyRevision } from './mesh.ts';
 import type { Deployment, Gateway, Pod } from './model.ts';
 
 /** A Gateway or waypoint the gate looks at. */
@@ -112,7 +112,7 @@ export function followerHealth(f: GateFollower, revision: string, idx: GateIndex
   const deployments = idx.deployments.get(k) ?? [];
   if (deployments.length === 0) problems.push('no proxy Deployment');
   for (const d of deployments) {
-    const rev = d.spec?.template?.metadata?.annotations?.[REV];
+    const rev = proxyRevision(d);
     const st = d.status ?? {};
     if (rev !== revision) problems.push(`Deployment ${d.metadata.name} still rendered for ${rev ?? '(no revision)'}`);
     else if (!isReady(d)) problems.push(`Deployment ${d.metadata.name} not rolled out (${st.readyReplicas ?? 0}/${d.spec?.replicas ?? 1} ready)`);

@@ -14,7 +14,17 @@
  */
 import semver from 'semver';
 import { USE_WAYPOINT_CANARY } from './labels.ts';
-import { describeRanges, inRanges, isPrerelease, minorDistance, type VersionRange } from './version.ts';
+import {
+  EMPTY_CONFIG_ON_MOVE,
+  IGNORES_TAG_LABELLED_GATEWAYS,
+  MAX_AGENT_STEP,
+  describeRanges,
+  inRanges,
+  ztunnelHonoursDryRunAuthz,
+  ztunnelReadsWaypointCanary,
+  type VersionRange,
+} from './istio-rules.ts';
+import { isPrerelease, minorDistance } from './version.ts';
 
 /** When a row matters. */
 export type HazardTrigger =
@@ -157,13 +167,13 @@ export const HAZARDS: readonly Hazard[] = [
     source: '57734.yaml (#57734)', recorded: RECORDED,
   },
   {
-    id: 'empty-config-on-move', component: 'istiod', ranges: [{ from: '1.24.3', to: '1.29.5' }, { from: '1.30.0', to: '1.30.2' }], trigger: 'moving-from', condition: 'manages-gateways', severity: 'warn',
+    id: 'empty-config-on-move', component: 'istiod', ranges: EMPTY_CONFIG_ON_MOVE, trigger: 'moving-from', condition: 'manages-gateways', severity: 'warn',
     trap: 'moving a tag off this revision makes it push empty config to the gateways and waypoints still running on it, about 30 s of outage',
     advice: 'move tags in a quiet window, one at a time, or upgrade the old revision to 1.29.5/1.30.2 first',
     source: '§3.2 (#59959, fixed by #60158)', recorded: RECORDED,
   },
   {
-    id: 'tag-labelled-gateways', component: 'istiod', ranges: [{ to: '1.24.3' }], trigger: 'in-use', condition: 'tag-labelled-gateways', severity: 'fail',
+    id: 'tag-labelled-gateways', component: 'istiod', ranges: IGNORES_TAG_LABELLED_GATEWAYS, trigger: 'in-use', condition: 'tag-labelled-gateways', severity: 'fail',
     trap: 'Gateways and waypoints labelled with a tag are not programmed by istiod before 1.24.3',
     advice: 'label them with the revision itself, or use 1.24.3 or later',
     source: '§3.2 (#54465)', recorded: RECORDED,
@@ -215,7 +225,6 @@ export interface HazardHit {
 
 const DRY_RUN_ENV = 'AMBIENT_ENABLE_DRY_RUN_AUTHORIZATION_POLICY';
 const GRPC_LIMIT_ENV = 'ISTIO_GPRC_MAXRECVMSGSIZE';
-const lt = (v: string | undefined, than: string): boolean => v !== undefined && semver.valid(v) !== null && semver.lt(semver.coerce(v)?.version ?? v, than);
 
 function conditionHolds(h: Hazard, r: HazardRevision, input: HazardInput, planned: boolean): boolean {
   switch (h.condition) {
@@ -225,10 +234,10 @@ function conditionHolds(h: Hazard, r: HazardRevision, input: HazardInput, planne
       if (r.env[DRY_RUN_ENV] !== 'true') return false;
       const pinned = input.ztunnels.filter((z) => z.pin === r.name).map((z) => z.version);
       if (planned) pinned.push(...(input.target?.ztunnelVersionsPinned ?? []));
-      return pinned.some((v) => lt(v, '1.29.0'));
+      return pinned.some((v) => !ztunnelHonoursDryRunAuthz(v));
     }
     case 'canary-with-old-ztunnel':
-      return input.canaryNamespaces.length > 0 && input.ztunnels.some((z) => lt(z.version, '1.31.0'));
+      return input.canaryNamespaces.length > 0 && input.ztunnels.some((z) => !ztunnelReadsWaypointCanary(z.version));
     case 'no-working-validator':
       return !input.validatorWorks;
     case 'no-grpc-limit':
@@ -328,7 +337,7 @@ export function evaluateHazards(input: HazardInput): HazardHit[] {
 export function forwardMoveWarning(from: string | undefined, to: string): string | undefined {
   const notes: string[] = [];
   const d = from === undefined ? undefined : minorDistance(from, to);
-  if (from !== undefined && d !== undefined && d > 1) {
+  if (from !== undefined && d !== undefined && d > MAX_AGENT_STEP) {
     notes.push(`${from} -> ${to} moves ${d} minors forward: istiod revisions may jump two minors, but ztunnel and istio-cni must follow one minor at a time and the gateways and waypoints that follow it jump at once`);
   }
   if (isPrerelease(to)) notes.push(`${to} is a pre-release: not for production; its fixes and support data are those of ${semver.major(to)}.${semver.minor(to)}`);

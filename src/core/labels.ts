@@ -110,9 +110,9 @@ export const DEFAULT_TAG_WEBHOOK = 'istio-revision-tag-default';
 export function tagServiceName(tag: string): string {
   return `istiod-revision-tag-${tag}`;
 }
-/** Name of a revision's istiod Service and Deployment (§4.2 "Revision objects"). */
-export function istiodName(revision: string): string {
-  return revision === 'default' || revision === '' ? 'istiod' : `istiod-${revision}`;
+/** Name of a revision's istiod Service and Deployment (§4.2 "Revision objects"); none, `default` or `""` (§3.9): `istiod`. */
+export function istiodName(revision: string | undefined): string {
+  return revision === undefined || revision === 'default' || revision === '' ? 'istiod' : `istiod-${revision}`;
 }
 
 /** Our own annotation prefix: the history of a tag lives here, never under istio.io (issue #3 step 6). */

@@ -22,13 +22,12 @@ import {
 } from './labels.ts';
 import type { DaemonSet, Deployment, Gateway, GatewayClass, KubeObject, Namespace, Pod, Service, WebhookConfiguration } from './model.ts';
 import type { Snapshot, Unavailable } from './snapshot.ts';
-import { resolveVersion, type VersionSource } from './version.ts';
+import { resolveVersion } from './version.ts';
 
 /** A control-plane revision, as found from its canonical webhook, canonical Service and/or istiod Deployment. */
 export interface Revision {
   name: string;
   version: string | undefined;
-  versionSource: VersionSource;
   image: string | undefined;
   ready: number;
   desired: number;
@@ -52,8 +51,8 @@ export interface Tag {
   services: Service[];
   /** `istiod-default-validator` for the `default` tag only (§2.2 step 6). */
   validator: WebhookConfiguration | undefined;
-  /** The revision the tag resolves to: its webhook's, else its Service's (1.28+ Service-only tags, §3.1). */
-  revision: string;
+  /** The revision the tag resolves to: its webhook's, else its Service's (1.28+ Service-only tags, §3.1); undefined: none. */
+  revision: string | undefined;
   /** Every revision whose istiod counts the tag among its own (`GetMyTags`, §3.1): two for a split tag. */
   claimants: string[];
   history: HistoryEntry[];
@@ -228,6 +227,24 @@ function nodeAgent(ds: DaemonSet, container: string, pinned: boolean): NodeAgent
   };
 }
 
+/** The revision a Gateway/waypoint proxy Deployment is rendered for: its pod template's `istio.io/rev` (§3.2). */
+export function proxyRevision(d: Deployment): string | undefined {
+  return d.spec?.template?.metadata?.annotations?.[REV];
+}
+
+/** `<namespace>/<gateway>` of the Gateway or waypoint a proxy Deployment belongs to. */
+export function proxyGatewayKey(d: Deployment): string {
+  return `${d.metadata.namespace ?? ''}/${label(d, GATEWAY_NAME) ?? ''}`;
+}
+
+/**
+ * A proxy Deployment runs `revision` once the istiod of that revision has re-rendered it (§3.2) and
+ * its current generation is rolled out: what a tag move's `--wait` waits for.
+ */
+export function proxyOnRevision(d: Deployment, revision: string): boolean {
+  return proxyRevision(d) === revision && isReady(d);
+}
+
 function proxyInfo(d: Deployment): ProxyInfo {
   const image = mainImage(d, 'istio-proxy');
   const desired = d.spec?.replicas ?? 1;
@@ -238,7 +255,7 @@ function proxyInfo(d: Deployment): ProxyInfo {
   const observed = (st.observedGeneration ?? 0) >= (d.metadata.generation ?? 0);
   return {
     name: d.metadata.name,
-    runningRevision: d.spec?.template?.metadata?.annotations?.[REV],
+    runningRevision: proxyRevision(d),
     image,
     version: resolveVersion(image, undefined).version,
     desired,
@@ -301,7 +318,7 @@ function joinRevisions(mwcs: WebhookConfiguration[], services: Service[], istiod
   const revision = (name: string): Revision => {
     let r = revisions.get(name);
     if (r === undefined) {
-      r = { name, version: undefined, versionSource: 'unknown', image: undefined, ready: 0, desired: 0, deployment: undefined, canonicalWebhooks: [], canonicalServices: [], helmRelease: undefined, created: undefined };
+      r = { name, version: undefined, image: undefined, ready: 0, desired: 0, deployment: undefined, canonicalWebhooks: [], canonicalServices: [], helmRelease: undefined, created: undefined };
       revisions.set(name, r);
     }
     return r;
@@ -322,7 +339,6 @@ function joinRevisions(mwcs: WebhookConfiguration[], services: Service[], istiod
       deployment: d,
       image,
       version: v.version,
-      versionSource: v.source,
       desired: d.spec?.replicas ?? 1,
       ready: d.status?.readyReplicas ?? 0,
       helmRelease: d.metadata.annotations?.[HELM_RELEASE_NAME],
@@ -342,7 +358,7 @@ function joinTags(mwcs: WebhookConfiguration[], services: Service[], validator: 
   const tag = (name: string): Tag => {
     let t = tags.get(name);
     if (t === undefined) {
-      t = { name, webhook: undefined, service: undefined, webhooks: [], services: [], validator: undefined, revision: '', claimants: [], history: [], historyError: undefined, intent: undefined, intentError: undefined };
+      t = { name, webhook: undefined, service: undefined, webhooks: [], services: [], validator: undefined, revision: undefined, claimants: [], history: [], historyError: undefined, intent: undefined, intentError: undefined };
       tags.set(name, t);
     }
     return t;
@@ -358,7 +374,7 @@ function joinTags(mwcs: WebhookConfiguration[], services: Service[], validator: 
   for (const t of tags.values()) {
     t.webhook = t.webhooks.find((m) => m.metadata.name === tagWebhookName(t.name, ns)) ?? t.webhooks[0];
     t.service = t.services.find((v) => v.metadata.name === tagServiceName(t.name)) ?? t.services[0];
-    t.revision = label(t.webhook, REV) ?? label(t.service, REV) ?? '';
+    t.revision = (label(t.webhook, REV) ?? label(t.service, REV)) || undefined; // an empty label points nowhere
     // Our annotations live on the tag's first object: its webhook, or the Service of a Service-only tag.
     const h = readHistory(t.webhook ?? t.service);
     t.history = h.value;
@@ -397,7 +413,8 @@ function resolveDefault(
   const claimants = new Set(tagged?.claimants ?? (revisions.has(DEFAULT_TAG) ? [DEFAULT_TAG] : []));
   const otherDefaultTagExists = exactDefault !== undefined && label(exactDefault, REV) !== validatorRev;
   if (validatorClaims && !otherDefaultTagExists) claimants.add(validatorRev);
-  const shown = (tagged !== undefined && tagged.revision !== '' ? tagged.revision : undefined) ?? (validatorClaims ? validatorRev : undefined) ?? (revisions.has(DEFAULT_TAG) ? DEFAULT_TAG : undefined);
+  const revisionLess = revisions.has(DEFAULT_TAG) ? DEFAULT_TAG : undefined;
+  const shown = tagged?.revision ?? (validatorClaims ? validatorRev : undefined) ?? revisionLess;
   return { defaultRevision: shown, defaultClaimants: [...claimants].sort() };
 }
 
@@ -456,7 +473,7 @@ function joinGateways(
     const source: RevisionSource = own !== undefined ? 'gateway' : fromNs !== undefined ? 'namespace' : 'default';
     const followsDefault = requested === undefined || requested === '';
     const tag = followsDefault ? (tags.has(DEFAULT_TAG) ? DEFAULT_TAG : undefined) : tags.has(requested) ? requested : undefined;
-    const revision = followsDefault ? defaultRevision : tag !== undefined ? tags.get(tag)?.revision || undefined : revisions.has(requested) ? requested : undefined;
+    const revision = followsDefault ? defaultRevision : tag !== undefined ? tags.get(tag)?.revision : revisions.has(requested) ? requested : undefined;
     const info = proxy === undefined ? undefined : proxyInfo(proxy);
     const mine = podsOf.get(key) ?? [];
     const running = pods === undefined ? [info?.runningRevision] : mine.map((p) => p.runs);

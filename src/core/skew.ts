@@ -7,6 +7,7 @@ import semver from 'semver';
 import { crdsAtLeast, type CrdState } from './crds.ts';
 import { AmbientError } from './errors.ts';
 import { evaluateHazards, forwardMoveWarning, type HazardInput, type HazardRevision } from './hazards.ts';
+import { MAX_AGENT_STEP, MAX_DATA_PLANE_LAG, MAX_REVISION_JUMP, asRelease, baseChartTemplatesCrds } from './istio-rules.ts';
 import { BASE_RELEASE, DEFAULT_TAG, HELM_RELEASE_NAME, HELM_RELEASE_NAMESPACE, REV, USE_WAYPOINT_CANARY, istiodName } from './labels.ts';
 import { nameList, revisionFromAddress, type GatewayInfo, type Mesh, type NodeAgent, type Revision } from './mesh.ts';
 import { SUPPORT_DATA_AS_OF, SUPPORT_DATA_URL, SUPPORT_TABLE, supportRow } from './support-table.ts';
@@ -49,8 +50,8 @@ export interface SkewInput {
   now: Date;
 }
 
-const minor = (v: string): number => semver.minor(semver.coerce(v)?.version ?? v);
-const line = (v: string): string => minorLine(semver.coerce(v)?.version ?? v);
+const minor = (v: string): number => semver.minor(asRelease(v));
+const line = (v: string): string => minorLine(asRelease(v));
 const valid = (v: string | undefined): v is string => v !== undefined && semver.valid(v) !== null;
 const k8sMinor = (gitVersion: string): string | undefined => {
   const m = /^v?(\d+)\.(\d+)/.exec(gitVersion);
@@ -75,7 +76,7 @@ export function latestPatch(minorLineText: string): string | undefined {
  */
 export function nextAgentVersion(from: string, to: string): string {
   const d = minorDistance(from, to);
-  if (d === undefined || d <= 1) return to;
+  if (d === undefined || d <= MAX_AGENT_STEP) return to;
   const next = `${semver.major(to)}.${minor(from) + 1}`;
   return latestPatch(next) ?? `${next}.x`;
 }
@@ -96,7 +97,7 @@ export function dataPlaneSkew(component: Finding['component'], name: string, nam
   if (d < 0) {
     return { ...base, status: 'fail', message: `${what} (${version}) is ahead of its control plane ${cp.name} (${cp.version}): the control plane must be upgraded first; roll ${component} back to ${line(cp.version)} or upgrade the control plane` };
   }
-  if (d > 1) {
+  if (d > MAX_DATA_PLANE_LAG) {
     const agent = component === 'ztunnel' || component === 'istio-cni';
     const fix = agent ? `upgrade it one minor at a time (§5.3): next ${nextAgentVersion(version, cp.version)}` : `upgrade it to ${semver.major(cp.version)}.${minor(cp.version) - 1} or later`;
     return { ...base, status: 'fail', message: `${what} (${version}) is ${d} minors behind its control plane ${cp.name} (${cp.version}); at most 1 is supported: ${fix}` };
@@ -226,7 +227,7 @@ function hazardFindings(mesh: Mesh, input: HazardInput, target: { revision: stri
     const planned = target !== undefined && h.planned;
     return {
       component: h.hazard.component,
-      name: agent?.name ?? (r !== undefined ? istiodObject(r) : istiodName(first?.name ?? '')),
+      name: agent?.name ?? (r !== undefined ? istiodObject(r) : istiodName(first?.name)),
       namespace: agent?.namespace ?? mesh.istioNamespace,
       version: agent !== undefined ? (agent.version ?? null) : first?.version || null,
       controlPlane: planned ? target.revision : (first?.name ?? null),
@@ -428,7 +429,7 @@ export function planUpgrade(input: SkewInput, target: ResolvedTarget): UpgradePl
   }
   const existing = target.existing;
   const hypothetical: Revision = existing ?? {
-    name: tr, version: tv, versionSource: 'unknown', image: undefined, ready: 0, desired: 1, deployment: undefined, canonicalWebhooks: [], canonicalServices: [], helmRelease: undefined, created: undefined,
+    name: tr, version: tv, image: undefined, ready: 0, desired: 1, deployment: undefined, canonicalWebhooks: [], canonicalServices: [], helmRelease: undefined, created: undefined,
   };
   const findings: Finding[] = [];
   findings.push(...targetSupport(hypothetical, input));
@@ -439,10 +440,14 @@ export function planUpgrade(input: SkewInput, target: ResolvedTarget): UpgradePl
     const version = r.version ?? '';
     const jump = minor(tv) - minor(version);
     const forward = forwardMoveWarning(version, tv);
+    const tooFar = jump > MAX_REVISION_JUMP;
+    const skips =
+      `${version} -> ${tv} skips ${jump - 1} minors; revision-based upgrades may skip at most one: ` +
+      `upgrade to ${semver.major(tv)}.${minor(version) + MAX_REVISION_JUMP} first`;
     findings.push({
       component: 'istiod', name: istiodObject(r), namespace: ns, version, controlPlane: tr, controlPlaneVersion: tv, rule: 'upgrade-jump',
-      status: jump > 2 ? 'fail' : forward !== undefined ? 'warn' : 'ok',
-      message: jump > 2 ? `${version} -> ${tv} skips ${jump - 1} minors; revision-based upgrades may skip at most one: upgrade to ${semver.major(tv)}.${minor(version) + 2} first` : (forward ?? `${version} -> ${tv} is a supported revision-based step`),
+      status: tooFar ? 'fail' : forward !== undefined ? 'warn' : 'ok',
+      message: tooFar ? skips : (forward ?? `${version} -> ${tv} is a supported revision-based step`),
     });
   }
   if (from.length === 0 && forwardMoveWarning(undefined, tv) !== undefined) {
@@ -487,7 +492,7 @@ export function planUpgrade(input: SkewInput, target: ResolvedTarget): UpgradePl
   const baseRel = input.crds.helmRelease ?? BASE_RELEASE;
   const baseNs = input.crds.helmNamespace ?? ns;
   const crdNotes = [crd.reason, 'Helm 4: add --force-conflicts (server-side apply; Helm 3 has no such flag) (§1.5)'];
-  if (input.crds.count > 0 && input.crds.helmRelease === undefined && semver.gte(tv, '1.24.0')) {
+  if (input.crds.count > 0 && input.crds.helmRelease === undefined && baseChartTemplatesCrds(tv)) {
     crdNotes.push(`CRDs not installed by Helm: adopt them into ${baseRel} first: kubectl label crds -l chart=istio app.kubernetes.io/managed-by=Helm && kubectl annotate crds -l chart=istio meta.helm.sh/release-name=${baseRel} meta.helm.sh/release-namespace=${baseNs}`);
   }
   steps.push(step(`upgrade the Istio CRDs (istio/base chart) to ${tv}`, crd.status, `helm upgrade ${baseRel} istio/base -n ${baseNs} --version ${tv} --reuse-values`, crdNotes));

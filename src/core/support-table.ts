@@ -34,8 +34,6 @@ export const SUPPORT_DATA_AS_OF = '2026-10-15';
 /** Where an operator checks what the table does not know. */
 export { SUPPORT_DATA_URL } from './labels.ts';
 
-export const SUPPORT_TABLE_SOURCE = `istio.io supported releases (data/compatibility/supportStatus.yml) and release announcements, as of ${SUPPORT_DATA_AS_OF}`;
-
 export const SUPPORT_TABLE: readonly SupportRow[] = [
   { minor: '1.20', released: '2023-11-14', endOfLife: '2024-06-25', kubernetes: ['1.25', '1.29'] },
   { minor: '1.21', released: '2024-03-13', endOfLife: '2024-09-27', kubernetes: ['1.26', '1.29'], latestPatch: '1.21.6' },

@@ -8,18 +8,18 @@
  * earlier run left incomplete, re-run with the same target) and `undo` (the same, back to where it
  * started). The `upgrade` command can plan several tags in a row with these functions.
  */
-import semver from 'semver';
 import { serviceOver, serviceRepointed, validatorRepointed, webhookConfigOver, withAnnotation, type ForeignWebhook } from './chart-merge.ts';
 import { objectChanges, type Change } from './diff.ts';
 import { AmbientError } from './errors.ts';
 import { forwardMoveWarning } from './hazards.ts';
+import { TAG_LABELLED_GATEWAYS_FIX, emptiesConfigOnMove, movesBackSeveralMinors, programsTagLabelledGateways } from './istio-rules.ts';
 import { appended, operationCommands, operationValue, type HistoryEntry, type TagOperation, type TagRole } from './history.ts';
 import { DEFAULT_TAG, DEFAULT_VALIDATOR, HISTORY, OPERATION, REV, istiodName } from './labels.ts';
-import { ambientLabelled, helmOwner, nameList, namespacesLabelled, type GatewayInfo, type Mesh, type Revision, type Tag } from './mesh.ts';
+import { helmOwner, namespacesLabelled, type GatewayInfo, type Mesh, type Revision, type Tag } from './mesh.ts';
 import type { KubeObject, WebhookConfiguration } from './model.ts';
 import { revisionNameError, tagNameError } from './names.ts';
 import { AUTO_WEBHOOK, injectorOf, renderTag, templateShape } from './tag-render.ts';
-import type { Problem } from './views.ts';
+import { ambientSidecar, bothClaim, helmOwned, type Problem } from './views.ts';
 
 /** Which object of a tag a write is about. */
 export type WriteRole = TagRole | 'validator';
@@ -125,65 +125,72 @@ function usableTarget(mesh: Mesh, revision: string, force: boolean): { target: R
   return { target, version: target.version };
 }
 
-const WAYPOINT_TAG_FIX = '1.24.3';
-/** §3.2: tag moves pushed empty xDS to waypoints for ~30 s in [1.24.3, 1.29.5) and [1.30.0, 1.30.2). */
-function inEmptyConfigWindow(version: string | undefined): boolean {
-  if (version === undefined) return false;
-  const v = semver.coerce(version)?.version ?? version;
-  return (semver.gte(v, '1.24.3') && semver.lt(v, '1.29.5')) || (semver.gte(v, '1.30.0') && semver.lt(v, '1.30.2'));
+/** Followers labelled with the tag itself stay unprogrammed on an istiod before 1.24.3 (§3.2). */
+function tagLabelledWarning(tag: string, target: Revision, version: string, labelled: GatewayInfo[]): Problem | undefined {
+  if (labelled.length === 0 || programsTagLabelledGateways(version)) return undefined;
+  const message =
+    `${labelled.length} gateway(s)/waypoint(s) carry ${REV}=${tag}, but ${target.name} (${version}) predates ${TAG_LABELLED_GATEWAYS_FIX}: ` +
+    'they will not be programmed (istio#54465); label them with the revision or upgrade';
+  return { severity: 'warning', code: 'tag-labelled-gateways', message };
+}
+
+/** A move off or onto an istiod in the empty-config window empties its followers' config for ~30 s (§3.2). */
+function emptyConfigWarning(tag: string, oldVersion: string | undefined, version: string, followers: GatewayInfo[]): Problem | undefined {
+  if (followers.length === 0 || !(emptiesConfigOnMove(oldVersion) || emptiesConfigOnMove(version))) return undefined;
+  const which = emptiesConfigOnMove(oldVersion) ? `the old revision (${oldVersion ?? '?'})` : `the new revision (${version})`;
+  const message =
+    `${followers.length} gateway(s)/waypoint(s) follow ${tag} and ${which} is in 1.24.3-1.29.4 or 1.30.0-1.30.1: ` +
+    'expect about 30 s of empty config on them while they move (istio#59959, fixed in 1.29.5/1.30.2)';
+  return { severity: 'warning', code: 'empty-config-window', message };
+}
+
+/** Warnings about the default validator when the default tag moves (§2.2 step 6, §1.6). */
+function validatorWarnings(mesh: Mesh, target: Revision): Problem[] {
+  const w: Problem[] = [];
+  const baseRelease = helmOwner(mesh.defaultValidator);
+  if (baseRelease !== undefined) {
+    const message =
+      `${DEFAULT_VALIDATOR} is owned by Helm release "${baseRelease}": also run ` +
+      `"helm upgrade ${baseRelease} istio/base --set defaultRevision=${target.name}", or its next upgrade points validation back`;
+    w.push({ severity: 'warning', code: 'helm-owned', message });
+  }
+  if (mesh.defaultValidator === undefined) {
+    const message =
+      `there is no ${DEFAULT_VALIDATOR}: Istio config is validated by no default revision; ` +
+      `install it with the istio/base chart (--set defaultRevision=${target.name})`;
+    w.push({ severity: 'warning', code: 'no-validator', message });
+  }
+  return w;
+}
+
+/** A move more than one minor backwards: the followers' proxies jump back with it (§5.1). */
+function backwardsWarning(tag: string, oldVersion: string | undefined, version: string): Problem | undefined {
+  if (oldVersion === undefined || !movesBackSeveralMinors(oldVersion, version)) return undefined;
+  const message = `this moves ${tag} back more than one minor version (${oldVersion} -> ${version}): gateways and waypoints will run a much older proxy`;
+  return { severity: 'warning', code: 'backwards', message };
 }
 
 function warningsFor(mesh: Mesh, t: Tag | undefined, tag: string, target: Revision, version: string, followers: GatewayInfo[]): Problem[] {
-  const w: Problem[] = [];
+  const w: (Problem | undefined)[] = [];
   // The followers change istiod only when some istiod claiming the tag is not the target (§3.1: a
   // split tag has two claimants); a move that only repairs objects moves none of them.
   const followersMove = t === undefined || t.claimants.some((r) => r !== target.name) || !t.claimants.includes(target.name);
-  const labelled = followers.filter((g) => g.source === 'gateway' && g.requested === tag);
-  if (followersMove && semver.lt(semver.coerce(version)?.version ?? version, WAYPOINT_TAG_FIX) && labelled.length > 0) {
-    w.push({
-      severity: 'warning',
-      code: 'tag-labelled-gateways',
-      message: `${labelled.length} gateway(s)/waypoint(s) carry ${REV}=${tag}, but ${target.name} (${version}) predates ${WAYPOINT_TAG_FIX}: they will not be programmed (istio#54465); label them with the revision or upgrade`,
-    });
+  const oldVersion = t?.revision !== undefined ? mesh.revisions.get(t.revision)?.version : undefined;
+  if (followersMove) {
+    const labelled = followers.filter((g) => g.source === 'gateway' && g.requested === tag);
+    w.push(tagLabelledWarning(tag, target, version, labelled), emptyConfigWarning(tag, oldVersion, version, followers));
   }
-  const oldVersion = t !== undefined ? mesh.revisions.get(t.revision)?.version : undefined;
-  if (followersMove && followers.length > 0 && (inEmptyConfigWindow(oldVersion) || inEmptyConfigWindow(version))) {
-    w.push({
-      severity: 'warning',
-      code: 'empty-config-window',
-      message: `${followers.length} gateway(s)/waypoint(s) follow ${tag} and ${inEmptyConfigWindow(oldVersion) ? `the old revision (${oldVersion ?? '?'})` : `the new revision (${version})`} is in 1.24.3-1.29.4 or 1.30.0-1.30.1: expect about 30 s of empty config on them while they move (istio#59959, fixed in 1.29.5/1.30.2)`,
-    });
-  }
-  const release = helmOwner(t?.webhook) ?? helmOwner(t?.service);
-  if (release !== undefined) {
-    w.push({ severity: 'warning', code: 'helm-owned', message: `tag ${tag} is owned by Helm release "${release}": a later "helm upgrade ${release}" moves it back to that release's revisionTags` });
-  }
-  if (tag === DEFAULT_TAG) {
-    const baseRelease = helmOwner(mesh.defaultValidator);
-    if (baseRelease !== undefined) {
-      w.push({ severity: 'warning', code: 'helm-owned', message: `${DEFAULT_VALIDATOR} is owned by Helm release "${baseRelease}": also run "helm upgrade ${baseRelease} istio/base --set defaultRevision=${target.name}", or its next upgrade points validation back` });
-    }
-    if (mesh.defaultValidator === undefined) {
-      w.push({ severity: 'warning', code: 'no-validator', message: `there is no ${DEFAULT_VALIDATOR}: Istio config is validated by no default revision; install it with the istio/base chart (--set defaultRevision=${target.name})` });
-    }
-    if (mesh.revisions.has('default') && target.name !== 'default') {
-      // §3.1: a revision-less istiod always counts "default" among its tags; §2.2 step 6a.
-      w.push({ severity: 'warning', code: 'both-claim', message: `a revision-less istiod (revision "default") is still installed: it keeps claiming the default tag and its injector istio-sidecar-injector stays active next to ${target.name}; remove it (or deactivate that injector) after the move` });
-    }
-  }
-  const ambient = ambientLabelled(mesh, tag);
-  if (ambient.length > 0) {
-    w.push({ severity: 'warning', code: 'ambient-sidecar', message: `ambient namespace(s) ${nameList(ambient)} carry ${REV}=${tag}: new pods there get sidecars from ${target.name}` });
-  }
+  w.push(helmOwned(tag, t));
+  if (tag === DEFAULT_TAG) w.push(...validatorWarnings(mesh, target), bothClaim(mesh, tag, target.name, 'warning'));
+  w.push(ambientSidecar(mesh, tag));
   const forward = forwardMoveWarning(oldVersion, version); // §5.1, §5.3: more than one minor forward, or onto a pre-release
   if (forward !== undefined) w.push({ severity: 'warning', code: 'forward-jump', message: `tag ${tag}: ${forward}` });
-  if (oldVersion !== undefined && semver.minor(oldVersion) - semver.minor(semver.coerce(version)?.version ?? version) > 1) {
-    w.push({ severity: 'warning', code: 'backwards', message: `this moves ${tag} back more than one minor version (${oldVersion} -> ${version}): gateways and waypoints will run a much older proxy` });
-  }
+  w.push(backwardsWarning(tag, oldVersion, version));
   if (t?.historyError !== undefined) {
-    w.push({ severity: 'warning', code: 'bad-history', message: `the history annotation ${HISTORY} of tag ${tag} is malformed (${t.historyError}): it is replaced, the earlier revisions it held are lost` });
+    const message = `the history annotation ${HISTORY} of tag ${tag} is malformed (${t.historyError}): it is replaced, the earlier revisions it held are lost`;
+    w.push({ severity: 'warning', code: 'bad-history', message });
   }
-  return w;
+  return w.filter((p) => p !== undefined);
 }
 
 /** The objects a tag has now. */
@@ -244,7 +251,7 @@ function planChange(mesh: Mesh, tag: string, t: Tag | undefined, c: Change0): Pl
     let hook: PlannedWrite | undefined;
     if (c.toObjects.includes('webhook')) {
       if (t?.webhook !== undefined) {
-        const from = c.operation.from ?? (t.revision !== '' ? t.revision : undefined);
+        const from = c.operation.from ?? t.revision;
         const merged = webhookConfigOver(t.webhook, rendered.webhook, { istioNamespace: mesh.istioNamespace, fromRevision: from, helmOwned: helm });
         hook = write('webhook', t.webhook, merged.object);
         warnings.push(...foreignWarnings(tag, t.webhook, merged.foreign, from, target.name));
@@ -309,7 +316,7 @@ function foreignWarnings(tag: string, live: WebhookConfiguration, foreign: Forei
     .map((f) => ({
       severity: 'warning' as const,
       code: 'foreign-webhook',
-      message: `webhook ${f.name} of ${live.metadata.name} is not rendered by Istio's chart for tag ${tag} but called ${istiodName(from ?? '')}: it now calls ${istiodName(to)} too, the rest of it is kept`,
+      message: `webhook ${f.name} of ${live.metadata.name} is not rendered by Istio's chart for tag ${tag} but called ${istiodName(from)}: it now calls ${istiodName(to)} too, the rest of it is kept`,
     }));
 }
 
@@ -378,7 +385,7 @@ export function planTagMove(mesh: Mesh, o: MoveOptions): Plan {
     const known = [...mesh.tags.keys()].sort();
     throw new AmbientError('input', `tag "${o.tag}" does not exist in namespace ${mesh.istioNamespace}`, `pass --create to create it (existing tags: ${known.join(', ') || 'none'})`);
   }
-  const from = t !== undefined && t.revision !== '' ? t.revision : undefined;
+  const from = t?.revision;
   const history = from !== undefined && from !== target.name ? appended(t?.history ?? [], { revision: from, at: o.now.toISOString(), objects: rolesOf(t) }) : (t?.history ?? []);
   return planNew(mesh, o.tag, t, { op: 'move', id: o.id, now: o.now, from, target, version, history, toObjects: chartRoles(t, version) });
 }
@@ -419,7 +426,7 @@ export function planTagRollback(mesh: Mesh, o: RollbackOptions): Plan {
     throw pendingRefusal(t, p, `rolled back${o.to !== undefined ? ` to ${o.to}` : ''}`);
   }
   const installed = [...mesh.revisions.keys()].sort();
-  const from = t.revision !== '' ? t.revision : undefined;
+  const from = t.revision;
   let revision: string;
   let history: HistoryEntry[];
   let objects: TagRole[] | undefined;

@@ -4,7 +4,7 @@
  * `revision-tags-svc.yaml`), as data: §1.2 and §1.3 of istio-semantics.md, checked against the real
  * renders in test/fixtures/helm. The rules are version *ranges*; no version is looked up exactly.
  */
-import semver from 'semver';
+import { offersAdmissionReviewV1beta1, rendersHelmLabels, rendersTagService } from './istio-rules.ts';
 import {
   APP,
   APP_INSTANCE,
@@ -62,13 +62,12 @@ export interface TemplateShape {
   service: boolean;
 }
 
-/** The template shape of a chart version, by range. Prereleases count as their release (1.31.0-rc.0 → 1.31). */
+/** The template shape of a chart version (the rules: istio-rules.ts, §1.2). */
 export function templateShape(version: string): TemplateShape {
-  const v = semver.coerce(version)?.version ?? version;
   return {
-    admissionReviewVersions: semver.lt(v, '1.23.0') ? ['v1beta1', 'v1'] : ['v1'],
-    helmLabels: semver.gte(v, '1.24.0'),
-    service: semver.gte(v, '1.28.0'),
+    admissionReviewVersions: offersAdmissionReviewV1beta1(version) ? ['v1beta1', 'v1'] : ['v1'],
+    helmLabels: rendersHelmLabels(version),
+    service: rendersTagService(version),
   };
 }
 

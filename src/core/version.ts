@@ -52,38 +52,9 @@ export function resolveVersion(image: string | undefined, labels: Labels | undef
   return { version: undefined, source: 'unknown' };
 }
 
-/** `1.30.3` → 30 (all Istio releases are 1.x). */
-export function minorOf(version: string): number {
-  return semver.minor(version);
-}
-
 /** `1.30.3` → `1.30`. */
 export function minorLine(version: string): string {
   return `${semver.major(version)}.${semver.minor(version)}`;
-}
-
-/** True when `version` is in the half-open range [from, to) (prereleases count as their release: 1.31.0-rc.0 as 1.31.0). */
-export function inRange(version: string, from: string, to?: string): boolean {
-  const v = semver.coerce(version, { includePrerelease: false })?.version ?? version;
-  return semver.gte(v, from) && (to === undefined || semver.lt(v, to));
-}
-
-/** A half-open version range: `from` included (none = every older version), `to` excluded (none = no end). */
-export interface VersionRange {
-  from?: string;
-  to?: string;
-}
-
-/** True when `version` falls in any of `ranges` (see `inRange` for prereleases). */
-export function inRanges(version: string, ranges: readonly VersionRange[]): boolean {
-  return ranges.some((r) => inRange(version, r.from ?? '0.0.0', r.to));
-}
-
-/** `[{from:'1.24.3',to:'1.29.5'},{from:'1.30.0',to:'1.30.2'}]` → `1.24.3 to <1.29.5, 1.30.0 to <1.30.2` (for messages). */
-export function describeRanges(ranges: readonly VersionRange[]): string {
-  return ranges
-    .map((r) => (r.from === undefined ? `<${r.to ?? '?'}` : r.to === undefined ? `>=${r.from}` : `${r.from} to <${r.to}`))
-    .join(', ');
 }
 
 /**

@@ -1,6 +1,6 @@
-import semver from 'semver';
 import { AmbientError } from './errors.ts';
 import { DEFAULT_TAG, DEFAULT_TAG_WEBHOOK, HISTORY, ISTIO_SYSTEM, OPERATION, REV, SIDECAR_INJECT, TAG } from './labels.ts';
+import { rendersTagService } from './istio-rules.ts';
 import { ambientLabelled, helmOwner, nameList, namespacesLabelled, type GatewayInfo, type Mesh, type Revision, type Tag } from './mesh.ts';
 import { operationCommands, type HistoryEntry, type TagRole } from './history.ts';
 import { revisionForVersion } from './names.ts';
@@ -220,7 +220,7 @@ function operationProblems(t: Tag, objects: TagObjects): Problem[] {
 function tagProblems(mesh: Mesh, t: Tag, objects: TagObjects): Problem[] {
   const problems: Problem[] = operationProblems(t, objects);
   const explained = t.intent !== undefined;
-  if (t.revision !== '' && !mesh.revisions.has(t.revision)) {
+  if (t.revision !== undefined && !mesh.revisions.has(t.revision)) {
     problems.push({
       severity: 'error',
       code: 'dangling',
@@ -245,9 +245,8 @@ function tagProblems(mesh: Mesh, t: Tag, objects: TagObjects): Problem[] {
   }
   // §3.7, §7: a 1.28+ target renders a tag Service next to the webhook; a Service without a webhook
   // is what the 1.28+ istiod alone reads (sidecar injection does not follow it).
-  const version = mesh.revisions.get(objects.webhookRevision ?? '')?.version;
-  const v = version !== undefined ? semver.coerce(version)?.version : undefined;
-  if (!explained && objects.webhook !== null && objects.service === null && v !== undefined && semver.gte(v, '1.28.0')) {
+  const version = objects.webhookRevision !== null ? mesh.revisions.get(objects.webhookRevision)?.version : undefined;
+  if (!explained && objects.webhook !== null && objects.service === null && version !== undefined && rendersTagService(version)) {
     problems.push({
       severity: 'warning',
       code: 'no-service',
@@ -277,32 +276,42 @@ function tagProblems(mesh: Mesh, t: Tag, objects: TagObjects): Problem[] {
       message: `${objects.validator} points at ${objects.validatorRevision}, not at the default tag's ${t.revision}: re-run "kubectl ambient tag-move default ${t.revision}"`,
     });
   }
-  // §3.6 pitfall: the tag webhook's rev.namespace selector injects sidecars into ambient namespaces.
-  const ambient = ambientLabelled(mesh, t.name);
-  if (ambient.length > 0) {
-    problems.push({
-      severity: 'warning',
-      code: 'ambient-sidecar',
-      message: `ambient namespace(s) ${nameList(ambient)} carry ${REV}=${t.name}: new pods there get sidecars; label the Gateways/waypoints with ${REV} instead, or set ${SIDECAR_INJECT}=false on pods`,
-    });
-  }
-  if (t.name === DEFAULT_TAG && mesh.revisions.has('default') && t.revision !== 'default') {
-    // §3.1: a revision-less istiod always counts "default" among its tags.
-    problems.push({
-      severity: 'error',
-      code: 'both-claim',
-      message: `the default tag points at ${t.revision}, but a revision-less istiod (revision "default") is still installed and claims it too: remove that istiod once nothing follows it`,
-    });
-  }
-  const release = helmOwner(t.webhook) ?? helmOwner(t.service);
-  if (release !== undefined) {
-    problems.push({
-      severity: 'warning',
-      code: 'helm-owned',
-      message: `tag ${t.name} is owned by Helm release "${release}": a later "helm upgrade ${release}" sets it back to that release's revision`,
-    });
-  }
+  problems.push(...compact([ambientSidecar(mesh, t.name), bothClaim(mesh, t.name, t.revision, 'error'), helmOwned(t.name, t)]));
   return problems;
+}
+
+const compact = (list: (Problem | undefined)[]): Problem[] => list.filter((p) => p !== undefined);
+
+/**
+ * §3.6 pitfall: the tag webhook's `rev.namespace` selector injects sidecars into ambient namespaces
+ * labelled with the tag. Shown by `tags` and by `tag-move`/`tag-rollback`.
+ */
+export function ambientSidecar(mesh: Mesh, tag: string): Problem | undefined {
+  const ambient = ambientLabelled(mesh, tag);
+  if (ambient.length === 0) return undefined;
+  const fix = `label the Gateways/waypoints with ${REV} instead, or set ${SIDECAR_INJECT}=false on pods`;
+  const message = `ambient namespace(s) ${nameList(ambient)} carry ${REV}=${tag}: new pods there get sidecars; ${fix}`;
+  return { severity: 'warning', code: 'ambient-sidecar', message };
+}
+
+/**
+ * §3.1, §2.2 step 6a: a revision-less istiod always counts `default` among its tags, so with the
+ * default tag on another revision both claim it. `tags` reports it as an error, a move as a warning.
+ */
+export function bothClaim(mesh: Mesh, tag: string, revision: string | undefined, severity: Problem['severity']): Problem | undefined {
+  if (tag !== DEFAULT_TAG || !mesh.revisions.has(DEFAULT_TAG) || revision === DEFAULT_TAG) return undefined;
+  const message =
+    `a revision-less istiod (revision "default") is still installed: it claims the default tag too, next to ${revision ?? 'no revision'}, ` +
+    'and its injector istio-sidecar-injector stays active; remove it (or deactivate that injector) once nothing follows it';
+  return { severity, code: 'both-claim', message };
+}
+
+/** §1.6: tag objects of a Helm release are set back by its next `helm upgrade`. */
+export function helmOwned(tag: string, t: Tag | undefined): Problem | undefined {
+  const release = helmOwner(t?.webhook) ?? helmOwner(t?.service);
+  if (release === undefined) return undefined;
+  const message = `tag ${tag} is owned by Helm release "${release}": a later "helm upgrade ${release}" moves it back to that release's revisionTags`;
+  return { severity: 'warning', code: 'helm-owned', message };
 }
 
 function summariseTag(mesh: Mesh, t: Tag): TagView {
@@ -323,8 +332,8 @@ function summariseTag(mesh: Mesh, t: Tag): TagView {
   const previous = t.history.at(-1);
   return {
     tag: t.name,
-    revision: t.revision === '' ? null : t.revision,
-    version: mesh.revisions.get(t.revision)?.version ?? null,
+    revision: t.revision ?? null,
+    version: (t.revision !== undefined ? mesh.revisions.get(t.revision)?.version : undefined) ?? null,
     previousRevision: previous?.revision ?? null,
     history: t.history,
     namespaces,

@@ -4,7 +4,7 @@ import type { Revision } from '../../src/core/mesh.ts';
 import { dataPlaneSkew, endOfLife, kubernetesSupport, latestPatch, nextAgentVersion } from '../../src/core/skew.ts';
 
 function rev(version: string | undefined): Revision {
-  return { name: version?.replaceAll('.', '-') ?? 'x', version, versionSource: 'image', image: undefined, ready: 1, desired: 1, deployment: undefined, canonicalWebhooks: [], canonicalServices: [], helmRelease: undefined, created: undefined };
+  return { name: version?.replaceAll('.', '-') ?? 'x', version, image: undefined, ready: 1, desired: 1, deployment: undefined, canonicalWebhooks: [], canonicalServices: [], helmRelease: undefined, created: undefined };
 }
 
 describe('data-plane skew: 0 <= minor(control plane) - minor(component) <= 1', () => {
