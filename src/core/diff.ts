@@ -11,7 +11,7 @@ export interface Change {
 }
 
 /**
- * Fields only the API server sets (identity, bookkeeping, status). The one list (issue #12): they
+ * Fields only the API server sets (identity, bookkeeping, status). The one list: they
  * are never compared, never shown in a diff and never decide whether a write landed. Everything
  * else on an object is compared, removals included.
  */

@@ -1,5 +1,5 @@
 /**
- * The health gate of `upgrade` (issue 18), pure: from the proxy Deployments, pods and Gateways as a
+ * The health gate of `upgrade`, pure: from the proxy Deployments, pods and Gateways as a
  * watch sees them, whether each Gateway/waypoint that follows a tag runs the target revision and is
  * healthy. A follower passes when
  *  - its proxy Deployment (label `gateway.networking.k8s.io/gateway-name`) is rendered for the

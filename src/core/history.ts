@@ -18,7 +18,7 @@ export interface HistoryEntry {
   objects?: TagRole[];
 }
 
-/** How many earlier revisions a tag remembers (issue #3 step 6: bounded). */
+/** How many earlier revisions a tag remembers. */
 export const HISTORY_LIMIT = 10;
 
 /** A parsed annotation: the value, or why it could not be read. */

@@ -115,9 +115,9 @@ export function istiodName(revision: string | undefined): string {
   return revision === undefined || revision === 'default' || revision === '' ? 'istiod' : `istiod-${revision}`;
 }
 
-/** Our own annotation prefix: the history of a tag lives here, never under istio.io (issue #3 step 6). */
+/** Our own annotation prefix: the history of a tag lives here, never under istio.io. */
 export const HISTORY = 'kubectl-ambient.dev/tag-history';
-/** Our record of a tag move or rollback under way (issue #12): present only until the operation completes. */
+/** Our record of a tag move or rollback under way: present only until the operation completes. */
 export const OPERATION = 'kubectl-ambient.dev/tag-operation';
 /** The Kubernetes namespace-name label (1.21+), used by the chart's `auto.` webhook (§1.3 row 5). */
 export const NAMESPACE_NAME = 'kubernetes.io/metadata.name';

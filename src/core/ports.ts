@@ -68,7 +68,7 @@ export interface ListQuery<K extends KindName = KindName> {
   keep?: { labels: readonly string[]; annotations: readonly string[] };
 }
 
-/** What the domain needs to read from a cluster. Each call is one paginated list request. */
+/** What the domain needs to read from a cluster: `list` is one paginated list (a request per page), `serverVersion` one GET /version. */
 export interface ClusterReader {
   list<K extends KindName>(query: ListQuery<K>): Promise<KindTypes[K][]>;
   serverVersion(): Promise<ServerVersion>;
@@ -90,7 +90,7 @@ export interface ClusterWriter extends ClusterReader {
    */
   get<K extends KindName>(kind: K, name: string, namespace?: string, opts?: { ignoreAbort?: boolean }): Promise<KindTypes[K] | undefined>;
   /**
-   * Watches objects of a kind until `until` returns true for the current set or the signal aborts.
+   * Watches objects of a kind until `onChange` returns true for the current set or the signal aborts.
    * Calls `onChange` with the full current set after each event, and `onOpen` once the first watch
    * request is accepted (list and watch permitted: a caller can check that before changing anything).
    */

@@ -21,10 +21,11 @@ export interface Unavailable {
 }
 
 /**
- * Everything `revisions`, `tags`, `tag-move` and `skew` look at, gathered with a fixed set of list
- * calls (snapshotQueries), each with a server-side selector, run concurrently. The number of
- * requests does not depend on the size of the cluster (list pages aside): everything is joined in
- * memory, never fetched per tag or per namespace (istioctl's `tag list` N+1 is the counter-example).
+ * The cluster state every command joins into a Mesh (`skew` also reads the CRDs, crds.ts, and the
+ * server version), gathered with a fixed set of list calls (snapshotQueries), each with a
+ * server-side selector, run concurrently. The number of requests does not depend on the size of the
+ * cluster (list pages aside): everything is joined in memory, never fetched per tag or per namespace
+ * (istioctl's `tag list` N+1 is the counter-example).
  */
 export interface Snapshot {
   istioNamespace: string;

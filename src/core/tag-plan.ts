@@ -89,7 +89,7 @@ export interface RollbackOptions {
   id: string;
 }
 
-/** Validates names before any API call (issue #3 step 1). */
+/** Validates names before any API call. */
 export function validateNames(tag: string, revision?: string): void {
   const t = tagNameError(tag);
   if (t !== undefined) throw new AmbientError('input', `invalid tag name ${JSON.stringify(tag)}: ${t}`);
@@ -199,9 +199,10 @@ function rolesOf(t: Tag | undefined): TagRole[] {
 }
 
 /**
- * The objects the chart of `version` renders for the tag (§1.3): the webhook, except for a tag
- * defined by its 1.28+ Service alone (adding one would inject sidecars into namespaces labelled
- * with the tag, ambient ones included, §3.1, §3.6), and the Service from 1.28 on.
+ * The objects the tag has once moved to `version`: the webhook, and the Service when that chart
+ * renders one (1.28+, §1.2). A tag defined by its Service alone keeps only its Service (adding a
+ * webhook would inject sidecars into namespaces labelled with the tag, ambient ones included, §3.1,
+ * §3.6); `planNew` refuses such a tag on a chart before 1.28.
  */
 function chartRoles(t: Tag | undefined, version: string): TagRole[] {
   const serviceOnly = t !== undefined && t.webhook === undefined && t.service !== undefined;

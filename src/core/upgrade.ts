@@ -1,5 +1,5 @@
 /**
- * `upgrade REVISION` (issue 18), pure: which tags move to the revision and in which order, what
+ * `upgrade REVISION`, pure: which tags move to the revision and in which order, what
  * follows each, the preconditions, and the shape of the outcome. The runbook's data-plane step is
  * "move each tag, watch the applications that use it, roll back on a problem" (§1.5, §7); the
  * moves and rollbacks themselves go through tag-plan.ts/apply.ts like `tag-move`, the gate is

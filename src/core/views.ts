@@ -64,7 +64,7 @@ export interface TagObjects {
   consistent: boolean;
 }
 
-/** A tag-move or tag-rollback that started and has not completed (issue #12). */
+/** A tag-move or tag-rollback that started and has not completed. */
 export interface OperationView {
   id: string;
   /** `move` or `rollback`: what was run. */
@@ -163,7 +163,7 @@ function unknownRevisionHint(mesh: Mesh, word: string): string {
 }
 
 /**
- * `revisions [REVISION]`: one View per control-plane revision, sorted by version then name.
+ * `revisions [REVISION]`: one View per control-plane revision, sorted by name (numerically: 1-9-0 before 1-10-0).
  * Throws an `input` error naming the known revisions when `only` is unknown.
  */
 export function summariseRevisions(mesh: Mesh, only?: string): RevisionView[] {

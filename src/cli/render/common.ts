@@ -34,7 +34,7 @@ export function age(created: string | null, now: Date): string {
   return `${Math.floor(s / 86_400)}d`;
 }
 
-/** Problems as `warning: ...` / `error: ...` lines for stderr. */
+/** Problems as `warning: ...` / `problem: ...` (severity error) lines for stderr. */
 export function renderProblems(problems: Problem[], color: boolean): string {
   return problems
     .map((p) => `${paint(color, p.severity === 'error' ? 'red' : 'yellow', p.severity === 'error' ? 'problem:' : 'warning:')} ${p.message}\n`)
