@@ -69,7 +69,8 @@ export interface ApplyOptions {
   onProgress?: (note: string) => void;
 }
 
-const what = (o: KubeObject): string => `${o.kind} ${o.metadata.namespace !== undefined ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
+const what = (o: KubeObject): string =>
+  `${o.kind} ${o.metadata.namespace !== undefined ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
 
 /** The requests that apply a plan, in order (see the file comment). Empty: nothing to do. */
 export function applySteps(plan: Plan): Step[] {
@@ -88,7 +89,13 @@ export function applySteps(plan: Plan): Step[] {
     );
   }
   steps.push(...others.map((w) => step('change', w)));
-  if (holderWrite !== undefined) steps.push({ phase: 'complete', op: holderWrite.action === 'create' ? 'replace' : holderWrite.action, role: plan.holder, object: holderWrite.after });
+  if (holderWrite !== undefined)
+    steps.push({
+      phase: 'complete',
+      op: holderWrite.action === 'create' ? 'replace' : holderWrite.action,
+      role: plan.holder,
+      object: holderWrite.after,
+    });
   return steps;
 }
 
@@ -131,7 +138,10 @@ async function read(cluster: ClusterWriter, o: KubeObject): Promise<KubeObject |
   }
 }
 
-type Settled = { state: 'landed'; result: KubeObject | undefined } | { state: 'failed'; error: unknown } | { state: 'unknown'; error: unknown };
+type Settled =
+  | { state: 'landed'; result: KubeObject | undefined }
+  | { state: 'failed'; error: unknown }
+  | { state: 'unknown'; error: unknown };
 
 /** Whether the live object (or its absence) is what `sent` asked for. */
 function shows(live: KubeObject | undefined, op: Step['op'], sent: KubeObject): boolean {
@@ -149,7 +159,10 @@ async function settle(cluster: ClusterWriter, op: Step['op'], sent: KubeObject, 
   const live = await read(cluster, sent);
   if (live === 'unknown') return { state: 'unknown', error: cause };
   if (shows(live, op, sent)) return { state: 'landed', result: live };
-  const untouched = op === 'create' ? live === undefined : live !== undefined && live.metadata.resourceVersion === sent.metadata.resourceVersion;
+  const untouched =
+    op === 'create'
+      ? live === undefined
+      : live !== undefined && live.metadata.resourceVersion === sent.metadata.resourceVersion;
   if (!untouched) return { state: 'failed', error: changedMeanwhile(sent, cause) };
   const again = await send(cluster, op, sent);
   if (again.ok) return { state: 'landed', result: again.result };
@@ -164,7 +177,12 @@ async function settle(cluster: ClusterWriter, op: Step['op'], sent: KubeObject, 
 
 function changedMeanwhile(sent: KubeObject, cause: unknown): AmbientError {
   const why = cause instanceof Error ? cause.message : String(cause);
-  return new AmbientError('conflict', `the answer to the write of ${what(sent)} was lost (${why}), and someone else has changed it since`, 're-run the command to see the current state', { cause });
+  return new AmbientError(
+    'conflict',
+    `the answer to the write of ${what(sent)} was lost (${why}), and someone else has changed it since`,
+    're-run the command to see the current state',
+    { cause },
+  );
 }
 
 /** Sends one write and settles a lost answer. */
@@ -188,11 +206,19 @@ function stateOf(role: WriteRole, id: KubeObject, live: KubeObject | undefined |
 }
 
 /** Reads every object of the plan again (one GET each, concurrently): the states for the final message and the objects. */
-export async function readBack(cluster: ClusterWriter, plan: Plan, unconfirmed: Set<WriteRole> = new Set()): Promise<{ states: ObjectState[]; objects: KubeObject[] }> {
-  const read1 = await Promise.all(identities(plan).map(async ({ role, object }) => ({ role, object, live: await read(cluster, object) })));
+export async function readBack(
+  cluster: ClusterWriter,
+  plan: Plan,
+  unconfirmed: Set<WriteRole> = new Set(),
+): Promise<{ states: ObjectState[]; objects: KubeObject[] }> {
+  const read1 = await Promise.all(
+    identities(plan).map(async ({ role, object }) => ({ role, object, live: await read(cluster, object) })),
+  );
   return {
     states: read1.map(({ role, object, live }) => stateOf(role, object, live, unconfirmed.has(role))),
-    objects: read1.flatMap(({ live }) => (live === undefined || live === 'unknown' ? [] : [withoutManagedFields(live)])),
+    objects: read1.flatMap(({ live }) =>
+      live === undefined || live === 'unknown' ? [] : [withoutManagedFields(live)],
+    ),
   };
 }
 
@@ -206,7 +232,12 @@ export function describeStates(states: ObjectState[]): string {
   return states
     .map((s) => {
       const name = `${s.role === 'webhook' ? 'webhook' : s.role === 'service' ? 'Service' : 'validator'} ${s.name}`;
-      const now = s.state === 'unknown' ? 'unknown (reading it failed)' : s.state === 'absent' ? 'absent' : `-> ${s.revision ?? '(no revision label)'}`;
+      const now =
+        s.state === 'unknown'
+          ? 'unknown (reading it failed)'
+          : s.state === 'absent'
+            ? 'absent'
+            : `-> ${s.revision ?? '(no revision label)'}`;
       const op = s.operation !== undefined ? ` (operation ${s.operation} recorded)` : '';
       return `${name} ${now}${op}${s.unconfirmed ? ' (a write to it is unconfirmed: it may still change)' : ''}`;
     })
@@ -229,14 +260,19 @@ export function incompleteHint(plan: Plan): string {
 export async function applyPlan(cluster: ClusterWriter, plan: Plan, opts: ApplyOptions = {}): Promise<ApplyResult> {
   const steps = applySteps(plan);
   // What each object is now, as far as the answers tell: the precondition of the next write to it.
-  const current = new Map<WriteRole, KubeObject | undefined>([...plan.objects.map((o): [WriteRole, KubeObject | undefined] => [o.role, o.object]), ...plan.writes.map((w): [WriteRole, KubeObject | undefined] => [w.role, w.before])]);
+  const current = new Map<WriteRole, KubeObject | undefined>([
+    ...plan.objects.map((o): [WriteRole, KubeObject | undefined] => [o.role, o.object]),
+    ...plan.writes.map((w): [WriteRole, KubeObject | undefined] => [w.role, w.before]),
+  ]);
   const original = new Map(current);
   const touched: WriteRole[] = [];
   const unconfirmed = new Set<WriteRole>();
   let writes = 0;
   const note = (inFlight?: WriteRole): void => {
     if (opts.onProgress === undefined) return;
-    const known = identities(plan).map(({ role, object }) => stateOf(role, object, current.get(role), role === inFlight || unconfirmed.has(role)));
+    const known = identities(plan).map(({ role, object }) =>
+      stateOf(role, object, current.get(role), role === inFlight || unconfirmed.has(role)),
+    );
     opts.onProgress(`${plan.tag} from the last answers: ${describeStates(known)}`);
   };
   let failure: unknown;
@@ -264,9 +300,11 @@ export async function applyPlan(cluster: ClusterWriter, plan: Plan, opts: ApplyO
       const cause = r.error instanceof Error ? r.error.message : String(r.error);
       // With more than one step the operation record is (or may be) on the holder: the tag is incomplete.
       const recorded = plan.pending || steps.length > 1;
+      const writeOf = step.op === 'create' ? 'the creation of' : step.op === 'delete' ? 'the deletion of' : 'the update of';
       throw new AmbientError(
         'partial',
-        `${cause}; whether ${step.op === 'create' ? 'the creation of' : step.op === 'delete' ? 'the deletion of' : 'the update of'} ${what(sent)} landed is unknown and it may still land, so nothing was undone; now: ${describeStates(states)}`,
+        `${cause}; whether ${writeOf} ${what(sent)} landed is unknown and it may still land, so nothing was undone; ` +
+          `now: ${describeStates(states)}`,
         recorded ? incompleteHint(plan) : `check with "kubectl ambient tags ${plan.tag}" and re-run the command`,
         { cause: r.error },
       );
@@ -285,7 +323,14 @@ export async function applyPlan(cluster: ClusterWriter, plan: Plan, opts: ApplyO
 async function restore(
   cluster: ClusterWriter,
   plan: Plan,
-  s: { failure: unknown; touched: WriteRole[]; current: Map<WriteRole, KubeObject | undefined>; original: Map<WriteRole, KubeObject | undefined>; writes: number; note: (inFlight?: WriteRole) => void },
+  s: {
+    failure: unknown;
+    touched: WriteRole[];
+    current: Map<WriteRole, KubeObject | undefined>;
+    original: Map<WriteRole, KubeObject | undefined>;
+    writes: number;
+    note: (inFlight?: WriteRole) => void;
+  },
 ): Promise<never> {
   const cause = s.failure instanceof Error ? s.failure.message : String(s.failure);
   const kind = s.failure instanceof AmbientError ? s.failure.kind : 'internal';
@@ -298,7 +343,8 @@ async function restore(
     let object: KubeObject;
     if (was === undefined && now === undefined) continue;
     if (was === undefined && now !== undefined) [op, object] = ['delete', withPrecondition(now, 'delete', now)];
-    else if (was !== undefined && now === undefined) [op, object] = ['create', withPrecondition(was, 'create', undefined)];
+    else if (was !== undefined && now === undefined)
+      [op, object] = ['create', withPrecondition(was, 'create', undefined)];
     else if (was !== undefined && now !== undefined && objectChanges(now, was).length === 0) continue;
     else [op, object] = ['replace', withPrecondition(was as KubeObject, 'replace', now)];
     s.note(role);
@@ -315,10 +361,24 @@ async function restore(
   const now = describeStates(states);
   const hint = s.failure instanceof AmbientError ? s.failure.hint : undefined;
   if (stuck.length > 0) {
-    throw new AmbientError('partial', `${cause}; undoing the ${s.writes} write(s) already made failed for ${stuck.join('; ')}; now: ${now}`, incompleteHint(plan), { cause: s.failure });
+    throw new AmbientError(
+      'partial',
+      `${cause}; undoing the ${s.writes} write(s) already made failed for ${stuck.join('; ')}; now: ${now}`,
+      incompleteHint(plan),
+      { cause: s.failure },
+    );
   }
-  const undone = s.writes === 0 ? 'nothing was changed' : `the ${s.writes} write(s) already made were undone, ${plan.pending ? `the tag is incomplete as before (operation ${plan.operation.id})` : 'nothing changed'}`;
-  throw new AmbientError(kind, `${kind === 'interrupted' ? 'interrupted before all objects were written' : cause}; ${undone}; now: ${now}`, plan.pending ? incompleteHint(plan) : hint, { cause: s.failure });
+  const undone =
+    s.writes === 0
+      ? 'nothing was changed'
+      : `the ${s.writes} write(s) already made were undone, ` +
+        `${plan.pending ? `the tag is incomplete as before (operation ${plan.operation.id})` : 'nothing changed'}`;
+  throw new AmbientError(
+    kind,
+    `${kind === 'interrupted' ? 'interrupted before all objects were written' : cause}; ${undone}; ` + `now: ${now}`,
+    plan.pending ? incompleteHint(plan) : hint,
+    { cause: s.failure },
+  );
 }
 
 /**

@@ -73,7 +73,11 @@ export function webhookConfigOver(
       continue;
     }
     const svc = w.clientConfig.service;
-    const callsOld = o.fromRevision !== undefined && svc !== undefined && svc.namespace === o.istioNamespace && svc.name === istiodName(o.fromRevision);
+    const callsOld =
+      o.fromRevision !== undefined &&
+      svc !== undefined &&
+      svc.namespace === o.istioNamespace &&
+      svc.name === istiodName(o.fromRevision);
     if (callsOld && target !== undefined && target.name !== svc.name) {
       hooks.push({ ...w, clientConfig: { ...w.clientConfig, service: { ...svc, name: target.name, namespace: target.namespace } } });
       foreign.push({ name: w.name, repointed: true });
@@ -83,8 +87,12 @@ export function webhookConfigOver(
     }
   }
   hooks.push(...byName.values());
-  const metadata = { ...live.metadata, labels: mergeLabels(live.metadata.labels, rendered.metadata.labels, CHART_OWNED.webhookLabels, o.helmOwned) };
-  if (rendered.metadata.annotations !== undefined) metadata.annotations = { ...(live.metadata.annotations ?? {}), ...rendered.metadata.annotations };
+  const metadata = {
+    ...live.metadata,
+    labels: mergeLabels(live.metadata.labels, rendered.metadata.labels, CHART_OWNED.webhookLabels, o.helmOwned),
+  };
+  if (rendered.metadata.annotations !== undefined)
+    metadata.annotations = { ...(live.metadata.annotations ?? {}), ...rendered.metadata.annotations };
   return { object: { ...live, metadata, webhooks: hooks }, foreign };
 }
 
@@ -96,8 +104,12 @@ export function serviceOver(live: Service, rendered: Service, helmOwned: boolean
     const same = livePorts.find((l) => l.name === p.name) ?? livePorts.find((l) => l.port === p.port);
     return { ...(same ?? {}), ...p };
   });
-  const metadata = { ...live.metadata, labels: mergeLabels(live.metadata.labels, rendered.metadata.labels, CHART_OWNED.serviceLabels, helmOwned) };
-  if (rendered.metadata.annotations !== undefined) metadata.annotations = { ...(live.metadata.annotations ?? {}), ...rendered.metadata.annotations };
+  const metadata = {
+    ...live.metadata,
+    labels: mergeLabels(live.metadata.labels, rendered.metadata.labels, CHART_OWNED.serviceLabels, helmOwned),
+  };
+  if (rendered.metadata.annotations !== undefined)
+    metadata.annotations = { ...(live.metadata.annotations ?? {}), ...rendered.metadata.annotations };
   return { ...live, metadata, spec: { ...(live.spec ?? {}), ports, selector: rendered.spec?.selector ?? {} } };
 }
 
@@ -122,7 +134,12 @@ export function validatorRepointed(v: WebhookConfiguration, revision: string): W
     ...v,
     metadata: { ...v.metadata, labels: { ...(v.metadata.labels ?? {}), [REV]: revision } },
     webhooks: (v.webhooks ?? []).map((w) =>
-      w.clientConfig.service === undefined ? w : { ...w, clientConfig: { ...w.clientConfig, service: { ...w.clientConfig.service, name: istiodName(revision) } } },
+      w.clientConfig.service === undefined
+        ? w
+        : {
+            ...w,
+            clientConfig: { ...w.clientConfig, service: { ...w.clientConfig.service, name: istiodName(revision) } },
+          },
     ),
   };
 }

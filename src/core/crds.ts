@@ -40,7 +40,8 @@ export async function readIstioCrds(reader: ClusterReader): Promise<CrdRead> {
   try {
     lists = await Promise.all(crdQueries().map((q) => reader.list(q)));
   } catch (e) {
-    if (e instanceof AmbientError && e.status === 403) return { crds: [], unreadable: `${e.message}${e.hint !== undefined ? `; ${e.hint}` : ''}` };
+    if (e instanceof AmbientError && e.status === 403)
+      return { crds: [], unreadable: `${e.message}${e.hint !== undefined ? `; ${e.hint}` : ''}` };
     throw e;
   }
   const byName = new Map<string, CustomResourceDefinition>();
@@ -125,15 +126,25 @@ export interface CrdVerdict {
  */
 export function crdsAtLeast(state: CrdState, version: string): CrdVerdict {
   if (state.unreadable !== undefined) return { status: 'unknown', reason: `the CRDs could not be listed: ${state.unreadable}` };
-  if (state.count === 0) return { status: 'todo', reason: 'no Istio CRDs found (none labelled app.kubernetes.io/part-of=istio or chart=istio)' };
+  if (state.count === 0)
+    return {
+      status: 'todo',
+      reason: 'no Istio CRDs found (none labelled app.kubernetes.io/part-of=istio or chart=istio)',
+    };
   if (state.oldest !== undefined && semver.lt(state.oldest, version)) {
-    return { status: 'todo', reason: `the Istio CRDs are at ${state.oldest}${state.newest !== state.oldest ? ` (some at ${state.newest ?? '?'})` : ''}` };
+    return {
+      status: 'todo',
+      reason: `the Istio CRDs are at ${state.oldest}${state.newest !== state.oldest ? ` (some at ${state.newest ?? '?'})` : ''}`,
+    };
   }
   if (crdsHave130Marker(version) && !state.has130Marker) {
     return { status: 'todo', reason: `${CRD_MARKER_1_30.name} (new in ${CRD_MARKER_1_30.since}) is missing: the CRDs predate 1.30` };
   }
   if (state.unversioned.length > 0) {
-    const which = state.unversioned.length === state.count ? 'no Istio CRD carries a version label' : `${state.unversioned.length} of ${state.count} Istio CRDs carry no version label`;
+    const which =
+      state.unversioned.length === state.count
+        ? 'no Istio CRD carries a version label'
+        : `${state.unversioned.length} of ${state.count} Istio CRDs carry no version label`;
     return { status: 'unknown', reason: `${which} (installed by the <=1.23 chart or by hand): their version cannot be read` };
   }
   return { status: 'done', reason: `the Istio CRDs are at ${state.oldest ?? version}` };

@@ -16,7 +16,16 @@ export interface Change {
  * else on an object is compared, removals included.
  */
 export const SERVER_SET_FIELDS = {
-  metadata: ['resourceVersion', 'uid', 'generation', 'creationTimestamp', 'managedFields', 'selfLink', 'deletionTimestamp', 'deletionGracePeriodSeconds'],
+  metadata: [
+    'resourceVersion',
+    'uid',
+    'generation',
+    'creationTimestamp',
+    'managedFields',
+    'selfLink',
+    'deletionTimestamp',
+    'deletionGracePeriodSeconds',
+  ],
   object: ['status'],
 } as const;
 
@@ -47,7 +56,9 @@ export function projectOnto(before: unknown, after: unknown): unknown {
   }
   if (typeof after === 'object' && after !== null && typeof before === 'object' && before !== null && !Array.isArray(after)) {
     const out: Record<string, unknown> = {};
-    for (const k of Object.keys(after)) if (k in before) out[k] = projectOnto((before as Record<string, unknown>)[k], (after as Record<string, unknown>)[k]);
+    for (const k of Object.keys(after))
+      if (k in before)
+        out[k] = projectOnto((before as Record<string, unknown>)[k], (after as Record<string, unknown>)[k]);
     return out;
   }
   return before;
@@ -80,7 +91,10 @@ const show = (v: unknown): string | undefined => {
   if (v === undefined) return undefined;
   if (typeof v === 'string') return v;
   // A whole webhook added or removed: say what it calls, not 40 lines of JSON.
-  const cc = typeof v === 'object' && v !== null ? (v as { clientConfig?: { service?: { name?: string }; url?: string } }).clientConfig : undefined;
+  const cc =
+    typeof v === 'object' && v !== null
+      ? (v as { clientConfig?: { service?: { name?: string }; url?: string } }).clientConfig
+      : undefined;
   if (cc !== undefined) return `(webhook calling ${cc.service?.name ?? cc.url ?? '?'})`;
   return JSON.stringify(v);
 };
@@ -118,12 +132,14 @@ export function objectChanges(before: KubeObject, after: KubeObject): Change[] {
     const [head, ...rest] = d.path.map(String);
     let path: string;
     let hook = '';
-    if (head === 'labels' || head === 'annotations') path = `${head === 'labels' ? 'label' : 'annotation'} ${rest.join('.')}`;
+    if (head === 'labels' || head === 'annotations')
+      path = `${head === 'labels' ? 'label' : 'annotation'} ${rest.join('.')}`;
     else if (head === 'webhooks' && rest.length > 1) {
       hook = rest[0] ?? '';
       path = `webhooks[*].${rest.slice(1).join('.')}`;
     } else if (head === 'webhooks') path = `webhook ${rest[0] ?? ''}`;
-    else if (head === 'spec' && rest[0] === 'ports' && rest.length > 1) path = `spec.ports[${rest[1] ?? ''}]${rest.length > 2 ? `.${rest.slice(2).join('.')}` : ''}`;
+    else if (head === 'spec' && rest[0] === 'ports' && rest.length > 1)
+      path = `spec.ports[${rest[1] ?? ''}]${rest.length > 2 ? `.${rest.slice(2).join('.')}` : ''}`;
     else path = [head, ...rest].join('.');
     const before = d.type === 'CREATE' ? undefined : show(d.oldValue);
     const after = d.type === 'REMOVE' ? undefined : show(d.value);
@@ -146,7 +162,11 @@ export function carries(live: KubeObject, sent: KubeObject): boolean {
   const l = withoutServerFields(live);
   const s = withoutServerFields(sent);
   const same = (a: unknown, b: unknown): boolean => JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b));
-  if (!same(l.metadata.labels ?? {}, s.metadata.labels ?? {}) || !same(l.metadata.annotations ?? {}, s.metadata.annotations ?? {})) return false;
+  if (
+    !same(l.metadata.labels ?? {}, s.metadata.labels ?? {}) ||
+    !same(l.metadata.annotations ?? {}, s.metadata.annotations ?? {})
+  )
+    return false;
   const body = (o: KubeObject): Record<string, unknown> => {
     const { metadata: _m, ...rest } = o;
     return rest;
@@ -156,6 +176,11 @@ export function carries(live: KubeObject, sent: KubeObject): boolean {
 
 function sortKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sortKeys);
-  if (typeof v === 'object' && v !== null) return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]));
+  if (typeof v === 'object' && v !== null)
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]),
+    );
   return v;
 }

@@ -115,7 +115,10 @@ export function followerHealth(f: GateFollower, revision: string, idx: GateIndex
     const rev = proxyRevision(d);
     const st = d.status ?? {};
     if (rev !== revision) problems.push(`Deployment ${d.metadata.name} still rendered for ${rev ?? '(no revision)'}`);
-    else if (!isReady(d)) problems.push(`Deployment ${d.metadata.name} not rolled out (${st.readyReplicas ?? 0}/${d.spec?.replicas ?? 1} ready)`);
+    else if (!isReady(d))
+      problems.push(
+        `Deployment ${d.metadata.name} not rolled out (${st.readyReplicas ?? 0}/${d.spec?.replicas ?? 1} ready)`,
+      );
   }
   const pods = idx.pods.get(k) ?? [];
   const on = pods.filter((p) => p.metadata.annotations?.[REV] === revision);
@@ -128,7 +131,8 @@ export function followerHealth(f: GateFollower, revision: string, idx: GateIndex
     }
     const elsewhere = [...others].map(([r, n]) => `${n} on ${r}`);
     const unready = on.length - ok.length;
-    problems.push(`${ok.length}/${pods.length} pods on ${revision} and Ready (${[...elsewhere, ...(unready > 0 ? [`${unready} not Ready`] : [])].join(', ')})`);
+    problems.push(`${ok.length}/${pods.length} pods on ${revision} and Ready ` +
+      `(${[...elsewhere, ...(unready > 0 ? [`${unready} not Ready`] : [])].join(', ')})`);
   }
   const gw = idx.gateways.get(k);
   if (gw === undefined) problems.push('Gateway not found');
@@ -136,11 +140,20 @@ export function followerHealth(f: GateFollower, revision: string, idx: GateIndex
     const c = programmedOf(gw);
     if (c === undefined) problems.push('no Programmed condition');
     else if (c.status !== 'True') problems.push(`Programmed=${c.status}${c.reason !== undefined ? ` (${c.reason})` : ''}`);
-    else if (!c.current) problems.push(`Programmed=True is for generation ${c.observedGeneration ?? '?'}, the Gateway is at ${gw.metadata.generation ?? '?'}`);
+    else if (!c.current) problems.push(`Programmed=True is for generation ${c.observedGeneration ?? '?'}, the Gateway is at ` +
+      `${gw.metadata.generation ?? '?'}`);
   }
   const restarts: Record<string, number> = {};
   for (const p of pods) restarts[p.metadata.name] = restartCount(p);
-  return { follower: f, healthy: problems.length === 0, problems, pods: pods.length, podsOk: ok.length, crashLooping: on.flatMap(crashLoops), restarts };
+  return {
+    follower: f,
+    healthy: problems.length === 0,
+    problems,
+    pods: pods.length,
+    podsOk: ok.length,
+    crashLooping: on.flatMap(crashLoops),
+    restarts,
+  };
 }
 
 /** The health of every follower (one index for all of them). */
@@ -177,5 +190,7 @@ export function restartBaseline(health: FollowerHealth[]): Record<string, number
 
 /** `waypoint bookinfo/waypoint: pods on 1-28-10 and Ready: 0/1 (1 on 1-27-9); Programmed=False (...)`, one per unhealthy follower. */
 export function describeUnhealthy(health: FollowerHealth[]): string[] {
-  return health.filter((h) => !h.healthy).map((h) => `${h.follower.kind} ${h.follower.namespace}/${h.follower.name}: ${h.problems.join('; ')}`);
+  return health
+    .filter((h) => !h.healthy)
+    .map((h) => `${h.follower.kind} ${h.follower.namespace}/${h.follower.name}: ${h.problems.join('; ')}`);
 }

@@ -14,6 +14,7 @@
  */
 import semver from 'semver';
 import { USE_WAYPOINT_CANARY } from './labels.ts';
+import { nameList } from './mesh.ts';
 import {
   EMPTY_CONFIG_ON_MOVE,
   IGNORES_TAG_LABELLED_GATEWAYS,
@@ -83,100 +84,232 @@ const BEFORE_START_FIXES: readonly VersionRange[] = [{ to: '1.29.7' }, { from: '
 /** The table (§5.4), in the doc's order. */
 export const HAZARDS: readonly Hazard[] = [
   {
-    id: 'dry-run-authz-enforced', component: 'istiod', ranges: [{ from: '1.29.0' }], trigger: 'in-use', condition: 'dry-run-authz-with-old-ztunnel', severity: 'fail',
-    trap: 'a ztunnel older than 1.29 pinned to an istiod that sets AMBIENT_ENABLE_DRY_RUN_AUTHORIZATION_POLICY=true enforces dry-run AuthorizationPolicies',
+    id: 'dry-run-authz-enforced',
+    component: 'istiod',
+    ranges: [{ from: '1.29.0' }],
+    trigger: 'in-use',
+    condition: 'dry-run-authz-with-old-ztunnel',
+    severity: 'fail',
+    trap:
+      'a ztunnel older than 1.29 pinned to an istiod that sets ' +
+      'AMBIENT_ENABLE_DRY_RUN_AUTHORIZATION_POLICY=true enforces dry-run AuthorizationPolicies',
     advice: 'upgrade that ztunnel to 1.29 or later before pinning it there, or unset the variable on istiod',
-    source: 'releasenotes/notes/authz-dry-run-ambient.yaml (1.29.0 upgrade note)', recorded: RECORDED,
+    source: 'releasenotes/notes/authz-dry-run-ambient.yaml (1.29.0 upgrade note)',
+    recorded: RECORDED,
   },
   {
-    id: 'weighted-canary-ignored', component: 'istiod', ranges: [{ from: '1.31.0' }], trigger: 'in-use', condition: 'canary-with-old-ztunnel', severity: 'warn',
-    trap: `weighted waypoint canaries (${USE_WAYPOINT_CANARY}, 1.31 alpha) are ignored by ztunnel older than 1.31: 100 % goes to the primary`,
+    id: 'weighted-canary-ignored',
+    component: 'istiod',
+    ranges: [{ from: '1.31.0' }],
+    trigger: 'in-use',
+    condition: 'canary-with-old-ztunnel',
+    severity: 'warn',
+    trap:
+      `weighted waypoint canaries (${USE_WAYPOINT_CANARY}, 1.31 alpha) are ignored by ztunnel older ` +
+      `than 1.31: 100 % goes to the primary`,
     advice: 'upgrade every ztunnel to 1.31 before relying on the weights',
-    source: 'istio/ztunnel#1972; §3.10', recorded: RECORDED,
+    source: 'istio/ztunnel#1972; §3.10',
+    recorded: RECORDED,
   },
   {
-    id: 'gateway-api-grpcroute-minimum', component: 'istiod', ranges: [{ from: '1.22.0' }], trigger: 'crossing', condition: 'none', severity: 'warn',
+    id: 'gateway-api-grpcroute-minimum',
+    component: 'istiod',
+    ranges: [{ from: '1.22.0' }],
+    trigger: 'crossing',
+    condition: 'none',
+    severity: 'warn',
     trap: 'GRPCRoutes are silently ignored unless the GRPCRoute CRD bundle-version is 1.1.0 or later',
-    advice: 'check: kubectl get crd grpcroutes.gateway.networking.k8s.io -o jsonpath="{.metadata.annotations.gateway\\.networking\\.k8s\\.io/bundle-version}"; upgrade the Gateway API CRDs first if older',
-    source: 'pkg/kube/kclient/crdwatcher.go minimumCRDVersions', recorded: RECORDED,
+    advice:
+      'check: kubectl get crd grpcroutes.gateway.networking.k8s.io -o ' +
+      'jsonpath="{.metadata.annotations.gateway\\.networking\\.k8s\\.io/bundle-version}"; upgrade the ' +
+      'Gateway API CRDs first if older',
+    source: 'pkg/kube/kclient/crdwatcher.go minimumCRDVersions',
+    recorded: RECORDED,
   },
   {
-    id: 'gateway-api-backendtlspolicy-minimum', component: 'istiod', ranges: [{ from: '1.28.0' }], trigger: 'crossing', condition: 'none', severity: 'warn',
+    id: 'gateway-api-backendtlspolicy-minimum',
+    component: 'istiod',
+    ranges: [{ from: '1.28.0' }],
+    trigger: 'crossing',
+    condition: 'none',
+    severity: 'warn',
     trap: 'BackendTLSPolicies are silently ignored unless the BackendTLSPolicy CRD bundle-version is 1.4.0 or later',
-    advice: 'check: kubectl get crd backendtlspolicies.gateway.networking.k8s.io -o jsonpath="{.metadata.annotations.gateway\\.networking\\.k8s\\.io/bundle-version}"; upgrade the Gateway API CRDs first if older',
-    source: 'pkg/kube/kclient/crdwatcher.go minimumCRDVersions', recorded: RECORDED,
+    advice:
+      'check: kubectl get crd backendtlspolicies.gateway.networking.k8s.io -o ' +
+      'jsonpath="{.metadata.annotations.gateway\\.networking\\.k8s\\.io/bundle-version}"; upgrade the ' +
+      'Gateway API CRDs first if older',
+    source: 'pkg/kube/kclient/crdwatcher.go minimumCRDVersions',
+    recorded: RECORDED,
   },
   {
-    id: 'gateway-api-tlsroute-minimum', component: 'istiod', ranges: [{ from: '1.30.0' }], trigger: 'crossing', condition: 'none', severity: 'warn',
-    trap: 'TLSRoutes are silently ignored unless the TLSRoute CRD bundle-version is 1.5.0 or later (TLS passthrough breaks after the upgrade)',
-    advice: 'check: kubectl get crd tlsroutes.gateway.networking.k8s.io -o jsonpath="{.metadata.annotations.gateway\\.networking\\.k8s\\.io/bundle-version}"; upgrade the Gateway API CRDs first if older (istioctl analyze IST0176 from 1.30.1)',
-    source: 'pkg/config/schema/gatewayapi/minimumversions.go; gateway-api-crd-version-analyzer.yaml', recorded: RECORDED,
+    id: 'gateway-api-tlsroute-minimum',
+    component: 'istiod',
+    ranges: [{ from: '1.30.0' }],
+    trigger: 'crossing',
+    condition: 'none',
+    severity: 'warn',
+    trap:
+      'TLSRoutes are silently ignored unless the TLSRoute CRD bundle-version is 1.5.0 or later (TLS ' +
+      'passthrough breaks after the upgrade)',
+    advice:
+      'check: kubectl get crd tlsroutes.gateway.networking.k8s.io -o ' +
+      'jsonpath="{.metadata.annotations.gateway\\.networking\\.k8s\\.io/bundle-version}"; upgrade the ' +
+      'Gateway API CRDs first if older (istioctl analyze IST0176 from 1.30.1)',
+    source: 'pkg/config/schema/gatewayapi/minimumversions.go; gateway-api-crd-version-analyzer.yaml',
+    recorded: RECORDED,
   },
   {
-    id: 'gateway-api-tcproute-minimum', component: 'istiod', ranges: [{ from: '1.31.0' }], trigger: 'crossing', condition: 'none', severity: 'warn',
+    id: 'gateway-api-tcproute-minimum',
+    component: 'istiod',
+    ranges: [{ from: '1.31.0' }],
+    trigger: 'crossing',
+    condition: 'none',
+    severity: 'warn',
     trap: 'TCPRoutes are silently ignored unless the TCPRoute CRD bundle-version is 1.6.0 or later',
-    advice: 'check: kubectl get crd tcproutes.gateway.networking.k8s.io -o jsonpath="{.metadata.annotations.gateway\\.networking\\.k8s\\.io/bundle-version}"; upgrade the Gateway API CRDs first if older',
-    source: 'pkg/config/schema/gatewayapi/minimumversions.go', recorded: RECORDED,
+    advice:
+      'check: kubectl get crd tcproutes.gateway.networking.k8s.io -o ' +
+      'jsonpath="{.metadata.annotations.gateway\\.networking\\.k8s\\.io/bundle-version}"; upgrade the ' +
+      'Gateway API CRDs first if older',
+    source: 'pkg/config/schema/gatewayapi/minimumversions.go',
+    recorded: RECORDED,
   },
   {
-    id: 'gateway-api-tlsroute-windows', component: 'istiod', ranges: [{ from: '1.27.9', to: '1.28.0' }, { from: '1.28.6', to: '1.29.0' }, { from: '1.29.2', to: '1.30.0' }], conflictsWith: [{ from: '1.30.0' }], trigger: 'both-in-use', condition: 'none', severity: 'warn',
-    trap: 'istiod 1.27.9/1.28.6+/1.29.2+ accepts TLSRoute CRDs up to 1.4.x and 1.30+ only from 1.5.0: with both revisions in use, one of them ignores TLSRoutes whatever is installed',
+    id: 'gateway-api-tlsroute-windows',
+    component: 'istiod',
+    ranges: [
+      { from: '1.27.9', to: '1.28.0' },
+      { from: '1.28.6', to: '1.29.0' },
+      { from: '1.29.2', to: '1.30.0' },
+    ],
+    conflictsWith: [{ from: '1.30.0' }],
+    trigger: 'both-in-use',
+    condition: 'none',
+    severity: 'warn',
+    trap:
+      'istiod 1.27.9/1.28.6+/1.29.2+ accepts TLSRoute CRDs up to 1.4.x and 1.30+ only from 1.5.0: with ' +
+      'both revisions in use, one of them ignores TLSRoutes whatever is installed',
     advice: 'keep TLSRoutes off the revision that ignores them, and move all TLSRoute users in one step',
-    source: 'crdwatcher.go MaximumCRDVersions (#59500, #59982)', recorded: RECORDED,
+    source: 'crdwatcher.go MaximumCRDVersions (#59500, #59982)',
+    recorded: RECORDED,
   },
   {
-    id: 'cni-exclude-namespaces', component: 'istio-cni', ranges: [{ from: '1.30.0' }], trigger: 'crossing', condition: 'none', severity: 'warn',
+    id: 'cni-exclude-namespaces',
+    component: 'istio-cni',
+    ranges: [{ from: '1.30.0' }],
+    trigger: 'crossing',
+    condition: 'none',
+    severity: 'warn',
     trap: 'istio-cni 1.30 honours excludeNamespaces: ambient pods already enrolled in excluded namespaces are un-enrolled on upgrade',
-    advice: 'before the CNI reaches 1.30, check its values (helm get values istio-cni) for excludeNamespaces that hold ambient pods',
-    source: 'releasenotes/notes/59295.yaml', recorded: RECORDED,
+    advice:
+      'before the CNI reaches 1.30, check its values (helm get values istio-cni) for excludeNamespaces that hold ambient pods',
+    source: 'releasenotes/notes/59295.yaml',
+    recorded: RECORDED,
   },
   {
-    id: 'wds-reconnect-limit', component: 'istiod', ranges: [{ from: '1.29.7', to: '1.30.0' }, { from: '1.30.4' }], trigger: 'crossing', condition: 'no-grpc-limit', severity: 'warn',
-    trap: 'ztunnel reconnect requests exceed istiod\'s default 4 MiB gRPC limit at about 40,000 workloads, a ResourceExhausted reconnect loop',
-    advice: 'at that scale set ISTIO_GPRC_MAXRECVMSGSIZE on istiod (about 1 MiB per 10,000 workloads and services) before the upgrade',
-    source: 'wds-reconnect-version-skip.yaml (istio/ztunnel#1966)', recorded: RECORDED,
+    id: 'wds-reconnect-limit',
+    component: 'istiod',
+    ranges: [{ from: '1.29.7', to: '1.30.0' }, { from: '1.30.4' }],
+    trigger: 'crossing',
+    condition: 'no-grpc-limit',
+    severity: 'warn',
+    trap:
+      "ztunnel reconnect requests exceed istiod's default 4 MiB gRPC limit at about 40,000 workloads, " +
+      'a ResourceExhausted reconnect loop',
+    advice:
+      'at that scale set ISTIO_GPRC_MAXRECVMSGSIZE on istiod (about 1 MiB per 10,000 workloads and services) before the upgrade',
+    source: 'wds-reconnect-version-skip.yaml (istio/ztunnel#1966)',
+    recorded: RECORDED,
   },
   {
-    id: 'no-validator-panic', component: 'istiod', ranges: [{ to: '1.31.0' }], trigger: 'in-use', condition: 'no-working-validator', severity: 'warn',
-    trap: 'with no working istiod-default-validator, a VirtualService with TCP/TLS routes and no destinations makes istiod before 1.31 panic',
-    advice: 'point istiod-default-validator at a running revision: helm upgrade istio-base istio/base --reuse-values --set defaultRevision=<revision>, or tag-move default',
-    source: 'istiod-panic-vs-empty-routes.yaml (#60110)', recorded: RECORDED,
+    id: 'no-validator-panic',
+    component: 'istiod',
+    ranges: [{ to: '1.31.0' }],
+    trigger: 'in-use',
+    condition: 'no-working-validator',
+    severity: 'warn',
+    trap:
+      'with no working istiod-default-validator, a VirtualService with TCP/TLS routes and no ' +
+      'destinations makes istiod before 1.31 panic',
+    advice:
+      'point istiod-default-validator at a running revision: helm upgrade istio-base istio/base ' +
+      '--reuse-values --set defaultRevision=<revision>, or tag-move default',
+    source: 'istiod-panic-vs-empty-routes.yaml (#60110)',
+    recorded: RECORDED,
   },
   {
-    id: 'webhook-not-ready', component: 'istiod', ranges: BEFORE_START_FIXES, trigger: 'target', condition: 'none', severity: 'warn',
+    id: 'webhook-not-ready',
+    component: 'istiod',
+    ranges: BEFORE_START_FIXES,
+    trigger: 'target',
+    condition: 'none',
+    severity: 'warn',
     trap: 'istiod turns Ready before its webhook server (:15017) accepts: "failed calling webhook" right after install',
-    advice: 'after installing it, wait until Service istiod-<revision> port 443 answers, not only for pod Ready, before moving a tag',
-    source: '61049.yaml (#61049, #61119, #61121)', recorded: RECORDED,
+    advice:
+      'after installing it, wait until Service istiod-<revision> port 443 answers, not only for pod Ready, before moving a tag',
+    source: '61049.yaml (#61049, #61119, #61121)',
+    recorded: RECORDED,
   },
   {
-    id: 'gateway-deployment-at-start', component: 'istiod', ranges: BEFORE_START_FIXES, trigger: 'target', condition: 'none', severity: 'warn',
-    trap: 'a Gateway\'s proxy Deployment can permanently fail to be created while istiod starts',
+    id: 'gateway-deployment-at-start',
+    component: 'istiod',
+    ranges: BEFORE_START_FIXES,
+    trigger: 'target',
+    condition: 'none',
+    severity: 'warn',
+    trap: "a Gateway's proxy Deployment can permanently fail to be created while istiod starts",
     advice: 'if a --wait times out after the install, check the Gateways without a Deployment and restart that istiod',
-    source: '61095.yaml (#61095)', recorded: RECORDED,
+    source: '61095.yaml (#61095)',
+    recorded: RECORDED,
   },
   {
-    id: 'gateways-restart-with-istiod', component: 'istiod', ranges: [{ to: '1.27.9' }, { from: '1.28.0', to: '1.28.6' }, { from: '1.29.0', to: '1.29.2' }], trigger: 'in-use', condition: 'manages-gateways', severity: 'warn',
+    id: 'gateways-restart-with-istiod',
+    component: 'istiod',
+    ranges: [{ to: '1.27.9' }, { from: '1.28.0', to: '1.28.6' }, { from: '1.29.0', to: '1.29.2' }],
+    trigger: 'in-use',
+    condition: 'manages-gateways',
+    severity: 'warn',
     trap: 'restarting this istiod restarts every Gateway and waypoint it manages',
     advice: 'expect unrelated gateway rollouts during --wait; avoid restarting it mid-upgrade',
-    source: '59709.yaml (#59709)', recorded: RECORDED,
+    source: '59709.yaml (#59709)',
+    recorded: RECORDED,
   },
   {
-    id: 'route-status-conflict', component: 'istiod', ranges: [{ to: '1.27.4' }, { from: '1.28.0', to: '1.28.1' }], trigger: 'in-use', condition: 'several-revisions', severity: 'warn',
+    id: 'route-status-conflict',
+    component: 'istiod',
+    ranges: [{ to: '1.27.4' }, { from: '1.28.0', to: '1.28.1' }],
+    trigger: 'in-use',
+    condition: 'several-revisions',
+    severity: 'warn',
     trap: 'with several revisions installed, HTTPRoute status conflicts between them',
     advice: 'do not trust HTTPRoute status while both revisions run; check routing itself',
-    source: '57734.yaml (#57734)', recorded: RECORDED,
+    source: '57734.yaml (#57734)',
+    recorded: RECORDED,
   },
   {
-    id: 'empty-config-on-move', component: 'istiod', ranges: EMPTY_CONFIG_ON_MOVE, trigger: 'moving-from', condition: 'manages-gateways', severity: 'warn',
-    trap: 'moving a tag off this revision makes it push empty config to the gateways and waypoints still running on it, about 30 s of outage',
+    id: 'empty-config-on-move',
+    component: 'istiod',
+    ranges: EMPTY_CONFIG_ON_MOVE,
+    trigger: 'moving-from',
+    condition: 'manages-gateways',
+    severity: 'warn',
+    trap:
+      'moving a tag off this revision makes it push empty config to the gateways and waypoints still ' +
+      'running on it, about 30 s of outage',
     advice: 'move tags in a quiet window, one at a time, or upgrade the old revision to 1.29.5/1.30.2 first',
-    source: '§3.2 (#59959, fixed by #60158)', recorded: RECORDED,
+    source: '§3.2 (#59959, fixed by #60158)',
+    recorded: RECORDED,
   },
   {
-    id: 'tag-labelled-gateways', component: 'istiod', ranges: IGNORES_TAG_LABELLED_GATEWAYS, trigger: 'in-use', condition: 'tag-labelled-gateways', severity: 'fail',
+    id: 'tag-labelled-gateways',
+    component: 'istiod',
+    ranges: IGNORES_TAG_LABELLED_GATEWAYS,
+    trigger: 'in-use',
+    condition: 'tag-labelled-gateways',
+    severity: 'fail',
     trap: 'Gateways and waypoints labelled with a tag are not programmed by istiod before 1.24.3',
     advice: 'label them with the revision itself, or use 1.24.3 or later',
-    source: '§3.2 (#54465)', recorded: RECORDED,
+    source: '§3.2 (#54465)',
+    recorded: RECORDED,
   },
 ];
 
@@ -260,7 +393,7 @@ function detail(h: Hazard, rs: HazardRevision[], input: HazardInput): string {
     case 'tag-labelled-gateways':
       return ` (${sum((r) => r.tagLabelledGateways)} gateway(s)/waypoint(s))`;
     case 'canary-with-old-ztunnel':
-      return ` (namespaces ${input.canaryNamespaces.slice(0, 5).join(', ')}${input.canaryNamespaces.length > 5 ? ` and ${input.canaryNamespaces.length - 5} more` : ''})`;
+      return ` (namespaces ${nameList(input.canaryNamespaces)})`;
     default:
       return '';
   }
@@ -289,9 +422,18 @@ export function evaluateHazards(input: HazardInput): HazardHit[] {
       case 'in-use': {
         // One finding per row: the revisions in use now, and the target when it is new to the range.
         const now = input.inUse.filter((r) => known(r) && inRange(r.version) && conditionHolds(h, r, input, false));
-        const target = t !== undefined && !input.inUse.some((r) => r.name === t.revision.name) && inRange(t.revision.version) && conditionHolds(h, t.revision, input, true) ? [t.revision] : [];
+        const target =
+          t !== undefined &&
+          !input.inUse.some((r) => r.name === t.revision.name) &&
+          inRange(t.revision.version) &&
+          conditionHolds(h, t.revision, input, true)
+            ? [t.revision]
+            : [];
         if (now.length + target.length === 0) break;
-        const who = [...(now.length > 0 ? [`${now.length === 1 ? 'revision' : 'revisions'} ${named(now)}`] : []), ...(target.length > 0 ? [`target ${named(target)}`] : [])].join(' and ');
+        const who = [
+          ...(now.length > 0 ? [`${now.length === 1 ? 'revision' : 'revisions'} ${named(now)}`] : []),
+          ...(target.length > 0 ? [`target ${named(target)}`] : []),
+        ].join(' and ');
         hits.push(hit(h, [...now, ...target], input, now.length === 0, `${who} in ${ranges}`));
         break;
       }
@@ -300,12 +442,21 @@ export function evaluateHazards(input: HazardInput): HazardHit[] {
         const now = h.component === 'istio-cni' ? input.cnis.map((c) => c.version) : input.inUse.map((r) => r.version);
         const below = [...new Set(now.filter((v): v is string => v !== undefined && !inRange(v)))];
         if (below.length > 0 && conditionHolds(h, t.revision, input, true)) {
-          hits.push(hit(h, [t.revision], input, true, `${h.component === 'istio-cni' ? 'istio-cni' : 'the mesh'} moves from ${below.join(', ')} into ${ranges}`));
+          hits.push(
+            hit(
+              h,
+              [t.revision],
+              input,
+              true,
+              `${h.component === 'istio-cni' ? 'istio-cni' : 'the mesh'} moves from ${below.join(', ')} into ${ranges}`,
+            ),
+          );
         }
         break;
       }
       case 'target':
-        if (t !== undefined && !t.installed && inRange(t.revision.version)) hits.push(hit(h, [t.revision], input, true, `target ${named([t.revision])} in ${ranges}`));
+        if (t !== undefined && !t.installed && inRange(t.revision.version))
+          hits.push(hit(h, [t.revision], input, true, `target ${named([t.revision])} in ${ranges}`));
         break;
       case 'moving-from': {
         const leaving = (t?.movesFrom ?? []).filter((r) => known(r) && inRange(r.version) && conditionHolds(h, r, input, true));
@@ -314,12 +465,23 @@ export function evaluateHazards(input: HazardInput): HazardHit[] {
       }
       case 'both-in-use': {
         const conflicts = h.conflictsWith ?? [];
-        const together = [...input.inUse, ...(t !== undefined && !input.inUse.some((r) => r.name === t.revision.name) ? [t.revision] : [])].filter(known);
+        const together = [
+          ...input.inUse,
+          ...(t !== undefined && !input.inUse.some((r) => r.name === t.revision.name) ? [t.revision] : []),
+        ].filter(known);
         const a = together.filter((r) => inRange(r.version));
         const b = together.filter((r) => r.version !== undefined && inRanges(r.version, conflicts));
         if (a.length > 0 && b.length > 0) {
           const planned = t !== undefined && [...a, ...b].some((r) => r.name === t.revision.name);
-          hits.push(hit(h, [...a, ...b], input, planned, `${named(a)} and ${named(b)} in use together${planned ? ' during the upgrade' : ''}`));
+          hits.push(
+            hit(
+              h,
+              [...a, ...b],
+              input,
+              planned,
+              `${named(a)} and ${named(b)} in use together${planned ? ' during the upgrade' : ''}`,
+            ),
+          );
         }
         break;
       }
@@ -338,8 +500,11 @@ export function forwardMoveWarning(from: string | undefined, to: string): string
   const notes: string[] = [];
   const d = from === undefined ? undefined : minorDistance(from, to);
   if (from !== undefined && d !== undefined && d > MAX_AGENT_STEP) {
-    notes.push(`${from} -> ${to} moves ${d} minors forward: istiod revisions may jump two minors, but ztunnel and istio-cni must follow one minor at a time and the gateways and waypoints that follow it jump at once`);
+    notes.push(`${from} -> ${to} moves ${d} minors forward: istiod revisions may jump two minors, but ztunnel ` +
+      `and istio-cni must follow one minor at a time and the gateways and waypoints that follow it ` +
+      `jump at once`);
   }
-  if (isPrerelease(to)) notes.push(`${to} is a pre-release: not for production; its fixes and support data are those of ${semver.major(to)}.${semver.minor(to)}`);
+  if (isPrerelease(to)) notes.push(`${to} is a pre-release: not for production; its fixes and support data are those of ` +
+    `${semver.major(to)}.${semver.minor(to)}`);
   return notes.length === 0 ? undefined : notes.join('; ');
 }

@@ -33,7 +33,12 @@ const isRoleList = (v: unknown): v is TagRole[] => Array.isArray(v) && v.every((
 function isEntry(e: unknown): e is HistoryEntry {
   if (typeof e !== 'object' || e === null) return false;
   const h = e as Record<string, unknown>;
-  return typeof h['revision'] === 'string' && h['revision'] !== '' && typeof h['at'] === 'string' && (h['objects'] === undefined || isRoleList(h['objects']));
+  return (
+    typeof h['revision'] === 'string' &&
+    h['revision'] !== '' &&
+    typeof h['at'] === 'string' &&
+    (h['objects'] === undefined || isRoleList(h['objects']))
+  );
 }
 
 /** Parses a history annotation value (oldest first). Malformed: an empty history and the reason. */

@@ -64,7 +64,10 @@ export function rendersTagService(chartVersion: string): boolean {
 
 /** istiod falls back to `istiod-default-validator` to find the default revision (§3.1, #57467); unknown: yes. */
 export function readsDefaultValidator(version: string | undefined): boolean {
-  return version === undefined || inRanges(version, [{ from: '1.25.5', to: '1.26.0' }, { from: '1.26.4', to: '1.27.0' }, { from: '1.27.1' }]);
+  return (
+    version === undefined ||
+    inRanges(version, [{ from: '1.25.5', to: '1.26.0' }, { from: '1.26.4', to: '1.27.0' }, { from: '1.27.1' }])
+  );
 }
 
 /** istiod reads tag Services (`istio.io/tag` Services in its namespace) into its tags (§3.1, 1.28+); unknown: yes. */

@@ -158,7 +158,10 @@ export interface Mesh {
   tags: Map<string, Tag>;
   /** The revision that unlabelled Gateways, and `default`, resolve to (§2.5, §3.1). */
   defaultRevision: string | undefined;
-  /** Every revision that claims unlabelled Gateways (§3.1 `IsMine` with selected == ""): the default tag's and, when no `istio-revision-tag-default` webhook says otherwise, the validator's. */
+  /**
+   * Every revision that claims unlabelled Gateways (§3.1 `IsMine` with selected == ""): the default
+   * tag's and, when no `istio-revision-tag-default` webhook says otherwise, the validator's.
+   */
   defaultClaimants: string[];
   defaultValidator: WebhookConfiguration | undefined;
   /** The webhook istiod's leader election reads, by its exact name (§2.7), whichever namespace it serves. */
@@ -274,7 +277,13 @@ export function programmedOf(g: Gateway): GatewayCondition | undefined {
   if (c === undefined) return undefined;
   const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
   const observedGeneration = typeof c['observedGeneration'] === 'number' ? c['observedGeneration'] : undefined;
-  return { status: text(c['status']) ?? 'Unknown', reason: text(c['reason']), message: text(c['message']), observedGeneration, current: observedGeneration === undefined || observedGeneration >= (g.metadata.generation ?? 0) };
+  return {
+    status: text(c['status']) ?? 'Unknown',
+    reason: text(c['reason']),
+    message: text(c['message']),
+    observedGeneration,
+    current: observedGeneration === undefined || observedGeneration >= (g.metadata.generation ?? 0),
+  };
 }
 
 /** True when a Deployment's current generation is fully rolled out and ready. */
@@ -293,7 +302,8 @@ export function buildMesh(s: Snapshot): Mesh {
   const { defaultRevision, defaultClaimants } = resolveDefault(tags, revisions, defaultValidator, exactDefaultWebhook);
   const podsRead = !s.unavailable.some((u) => u.what === 'pods');
   const pods = s.pods.map(podInfo);
-  const claims = (requested: string | undefined): string[] => (requested === undefined || requested === '' ? defaultClaimants : claimantsOf(requested, tags, revisions));
+  const claims = (requested: string | undefined): string[] =>
+    requested === undefined || requested === '' ? defaultClaimants : claimantsOf(requested, tags, revisions);
   const gateways = joinGateways(s, tags, revisions, defaultRevision, claims, podsRead ? pods : undefined);
   return {
     istioNamespace: ns,
@@ -306,19 +316,37 @@ export function buildMesh(s: Snapshot): Mesh {
     namespaces: [...s.namespaces].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name)),
     gateways,
     pods,
-    ztunnels: s.daemonSets.filter((d) => d.metadata.name === ZTUNNEL_NAME || d.spec?.template?.metadata?.labels?.[APP] === ZTUNNEL_NAME).map((d) => nodeAgent(d, 'istio-proxy', true)),
-    cnis: s.daemonSets.filter((d) => d.metadata.name === CNI_NAME || d.spec?.template?.metadata?.labels?.[CNI_APP_LABEL] === CNI_NAME).map((d) => nodeAgent(d, 'install-cni', false)),
+    ztunnels: s.daemonSets
+      .filter((d) => d.metadata.name === ZTUNNEL_NAME || d.spec?.template?.metadata?.labels?.[APP] === ZTUNNEL_NAME)
+      .map((d) => nodeAgent(d, 'istio-proxy', true)),
+    cnis: s.daemonSets
+      .filter((d) => d.metadata.name === CNI_NAME || d.spec?.template?.metadata?.labels?.[CNI_APP_LABEL] === CNI_NAME)
+      .map((d) => nodeAgent(d, 'install-cni', false)),
     unavailable: s.unavailable,
   };
 }
 
-/** Revisions from their canonical injectors (`istio.io/rev`, `!istio.io/tag`, §2.1), 1.28+ canonical Services (§1.3b) and istiod Deployments (§4.2). */
+/**
+ * Revisions from their canonical injectors (`istio.io/rev`, `!istio.io/tag`, §2.1), canonical
+ * Services (§1.3b) and istiod Deployments (§4.2).
+ */
 function joinRevisions(mwcs: WebhookConfiguration[], services: Service[], istiods: Deployment[]): Map<string, Revision> {
   const revisions = new Map<string, Revision>();
   const revision = (name: string): Revision => {
     let r = revisions.get(name);
     if (r === undefined) {
-      r = { name, version: undefined, image: undefined, ready: 0, desired: 0, deployment: undefined, canonicalWebhooks: [], canonicalServices: [], helmRelease: undefined, created: undefined };
+      r = {
+        name,
+        version: undefined,
+        image: undefined,
+        ready: 0,
+        desired: 0,
+        deployment: undefined,
+        canonicalWebhooks: [],
+        canonicalServices: [],
+        helmRelease: undefined,
+        created: undefined,
+      };
       revisions.set(name, r);
     }
     return r;
@@ -353,12 +381,31 @@ function joinRevisions(mwcs: WebhookConfiguration[], services: Service[], istiod
  * are the revisions whose `GetMyTags` holds it (§3.1): its webhook's revision, its Service's when that
  * istiod reads Services (1.28+), and a revision of the same name.
  */
-function joinTags(mwcs: WebhookConfiguration[], services: Service[], validator: WebhookConfiguration | undefined, revisions: Map<string, Revision>, ns: string): Map<string, Tag> {
+function joinTags(
+  mwcs: WebhookConfiguration[],
+  services: Service[],
+  validator: WebhookConfiguration | undefined,
+  revisions: Map<string, Revision>,
+  ns: string,
+): Map<string, Tag> {
   const tags = new Map<string, Tag>();
   const tag = (name: string): Tag => {
     let t = tags.get(name);
     if (t === undefined) {
-      t = { name, webhook: undefined, service: undefined, webhooks: [], services: [], validator: undefined, revision: undefined, claimants: [], history: [], historyError: undefined, intent: undefined, intentError: undefined };
+      t = {
+        name,
+        webhook: undefined,
+        service: undefined,
+        webhooks: [],
+        services: [],
+        validator: undefined,
+        revision: undefined,
+        claimants: [],
+        history: [],
+        historyError: undefined,
+        intent: undefined,
+        intentError: undefined,
+      };
       tags.set(name, t);
     }
     return t;
@@ -408,7 +455,10 @@ function resolveDefault(
   exactDefault: WebhookConfiguration | undefined,
 ): { defaultRevision: string | undefined; defaultClaimants: string[] } {
   const validatorRev = label(validator, REV);
-  const validatorClaims = validatorRev !== undefined && revisions.has(validatorRev) && readsDefaultValidator(revisions.get(validatorRev)?.version);
+  const validatorClaims =
+    validatorRev !== undefined &&
+    revisions.has(validatorRev) &&
+    readsDefaultValidator(revisions.get(validatorRev)?.version);
   const tagged = tags.get(DEFAULT_TAG);
   const claimants = new Set(tagged?.claimants ?? (revisions.has(DEFAULT_TAG) ? [DEFAULT_TAG] : []));
   const otherDefaultTagExists = exactDefault !== undefined && label(exactDefault, REV) !== validatorRev;
@@ -473,7 +523,13 @@ function joinGateways(
     const source: RevisionSource = own !== undefined ? 'gateway' : fromNs !== undefined ? 'namespace' : 'default';
     const followsDefault = requested === undefined || requested === '';
     const tag = followsDefault ? (tags.has(DEFAULT_TAG) ? DEFAULT_TAG : undefined) : tags.has(requested) ? requested : undefined;
-    const revision = followsDefault ? defaultRevision : tag !== undefined ? tags.get(tag)?.revision : revisions.has(requested) ? requested : undefined;
+    const revision = followsDefault
+      ? defaultRevision
+      : tag !== undefined
+        ? tags.get(tag)?.revision
+        : revisions.has(requested)
+          ? requested
+          : undefined;
     const info = proxy === undefined ? undefined : proxyInfo(proxy);
     const mine = podsOf.get(key) ?? [];
     const running = pods === undefined ? [info?.runningRevision] : mine.map((p) => p.runs);

@@ -11,7 +11,8 @@ export function dns1123LabelError(value: string, maxLength = 63): string | undef
   if (value === '') return 'must not be empty';
   if (value.length > maxLength) return `must be at most ${maxLength} characters (is ${value.length})`;
   if (!DNS1123_LABEL.test(value)) {
-    return 'must consist of lower-case letters, digits and "-", and start and end with a letter or digit (a DNS-1123 label, e.g. "prod" or "1-22-1")';
+    return 'must consist of lower-case letters, digits and "-", and start and end with a letter or digit (a ' +
+      'DNS-1123 label, e.g. "prod" or "1-22-1")';
   }
   return undefined;
 }
@@ -40,11 +41,18 @@ export function isVersionLike(word: string): boolean {
  * Istio's docs give a revision of that version (dots become dashes, as `1-22-1` in §1.3), or undefined when
  * `word` is not version-like.
  */
-export function revisionForVersion(word: string, installed: Iterable<{ name: string; version?: string | undefined | null }>): { name: string; installed: boolean } | undefined {
+export function revisionForVersion(
+  word: string,
+  installed: Iterable<{ name: string; version?: string | undefined | null }>,
+): { name: string; installed: boolean } | undefined {
   if (!isVersionLike(word)) return undefined;
   const version = word.replace(/^v/, '');
   const conventional = version.replace(/\./g, '-');
   const matching = [...installed].filter((r) => r.version === version).map((r) => r.name);
-  if (matching.length > 0) return { name: matching.includes(conventional) ? conventional : (matching.sort()[0] ?? conventional), installed: true };
+  if (matching.length > 0)
+    return {
+      name: matching.includes(conventional) ? conventional : (matching.sort()[0] ?? conventional),
+      installed: true,
+    };
   return { name: conventional, installed: false };
 }

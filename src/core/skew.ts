@@ -86,56 +86,138 @@ export function nextAgentVersion(from: string, to: string): string {
  * of its control plane fails, two or more minors behind fails (with the next one-minor step, §5.3),
  * unknown versions warn.
  */
-export function dataPlaneSkew(component: Finding['component'], name: string, namespace: string, version: string | undefined, cp: Revision | undefined): Finding {
-  const base = { component, name, namespace, version: version ?? null, controlPlane: cp?.name ?? null, controlPlaneVersion: cp?.version ?? null, rule: 'data-plane-skew' as const };
+export function dataPlaneSkew(
+  component: Finding['component'],
+  name: string,
+  namespace: string,
+  version: string | undefined,
+  cp: Revision | undefined,
+): Finding {
+  const base = {
+    component,
+    name,
+    namespace,
+    version: version ?? null,
+    controlPlane: cp?.name ?? null,
+    controlPlaneVersion: cp?.version ?? null,
+    rule: 'data-plane-skew' as const,
+  };
   const what = `${component} ${namespace}/${name}`;
-  if (cp === undefined) return { ...base, status: 'fail', message: `${what} follows no installed control-plane revision: point it at one (or reinstall the revision it expects)` };
+  if (cp === undefined)
+    return {
+      ...base,
+      status: 'fail',
+      message:
+        `${what} follows no installed control-plane revision: point it at one (or reinstall the revision ` +
+        `it expects)`,
+    };
   if (version === undefined || cp.version === undefined) {
-    return { ...base, status: 'warn', message: `cannot tell the version of ${version === undefined ? what : `revision ${cp.name}`}: check the image tag` };
+    return {
+      ...base,
+      status: 'warn',
+      message: `cannot tell the version of ${version === undefined ? what : `revision ${cp.name}`}: check the image tag`,
+    };
   }
   const d = minor(cp.version) - minor(version);
   if (d < 0) {
-    return { ...base, status: 'fail', message: `${what} (${version}) is ahead of its control plane ${cp.name} (${cp.version}): the control plane must be upgraded first; roll ${component} back to ${line(cp.version)} or upgrade the control plane` };
+    return {
+      ...base,
+      status: 'fail',
+      message:
+        `${what} (${version}) is ahead of its control plane ${cp.name} (${cp.version}): the control ` +
+        `plane must be upgraded first; roll ${component} back to ${line(cp.version)} or upgrade the ` +
+        `control plane`,
+    };
   }
   if (d > MAX_DATA_PLANE_LAG) {
     const agent = component === 'ztunnel' || component === 'istio-cni';
-    const fix = agent ? `upgrade it one minor at a time (§5.3): next ${nextAgentVersion(version, cp.version)}` : `upgrade it to ${semver.major(cp.version)}.${minor(cp.version) - 1} or later`;
-    return { ...base, status: 'fail', message: `${what} (${version}) is ${d} minors behind its control plane ${cp.name} (${cp.version}); at most 1 is supported: ${fix}` };
+    const fix = agent
+      ? `upgrade it one minor at a time (§5.3): next ${nextAgentVersion(version, cp.version)}`
+      : `upgrade it to ${semver.major(cp.version)}.${minor(cp.version) - 1} or later`;
+    return {
+      ...base,
+      status: 'fail',
+      message:
+        `${what} (${version}) is ${d} minors behind its control plane ${cp.name} (${cp.version}); at ` +
+        `most 1 is supported: ${fix}`,
+    };
   }
-  return { ...base, status: 'ok', message: d === 0 ? `same minor as ${cp.name}` : `one minor behind ${cp.name} (allowed)` };
+  return {
+    ...base,
+    status: 'ok',
+    message: d === 0 ? `same minor as ${cp.name}` : `one minor behind ${cp.name} (allowed)`,
+  };
 }
 
 /** A revision whose minor is not in the support table: said once, with where to check (§5.2). */
 function outsideTable(r: Revision, ns = ''): Finding {
   return {
-    component: 'istiod', name: istiodObject(r), namespace: istiodNamespace(r, ns), version: r.version ?? null, controlPlane: r.name, controlPlaneVersion: r.version ?? null, rule: 'support-data', status: 'warn',
-    message: `Istio ${r.version !== undefined ? line(r.version) : '(unknown version)'} is not in the support table (data as of ${SUPPORT_DATA_AS_OF}): check its Kubernetes range and end of life at ${SUPPORT_DATA_URL}`,
+    component: 'istiod',
+    name: istiodObject(r),
+    namespace: istiodNamespace(r, ns),
+    version: r.version ?? null,
+    controlPlane: r.name,
+    controlPlaneVersion: r.version ?? null,
+    rule: 'support-data',
+    status: 'warn',
+    message:
+      `Istio ${r.version !== undefined ? line(r.version) : '(unknown version)'} is not in the support ` +
+      `table (data as of ${SUPPORT_DATA_AS_OF}): check its Kubernetes range and end of life at ` +
+      `${SUPPORT_DATA_URL}`,
   };
 }
 
 /** Kubernetes against a revision's supported (fail outside) and tested-only (warn) ranges (§5.2). */
 export function kubernetesSupport(gitVersion: string, r: Revision): Finding {
-  const base = { component: 'kubernetes' as const, name: 'kube-apiserver', namespace: '', version: gitVersion, controlPlane: r.name, controlPlaneVersion: r.version ?? null, rule: 'kubernetes-support' as const };
+  const base = {
+    component: 'kubernetes' as const,
+    name: 'kube-apiserver',
+    namespace: '',
+    version: gitVersion,
+    controlPlane: r.name,
+    controlPlaneVersion: r.version ?? null,
+    rule: 'kubernetes-support' as const,
+  };
   const k = k8sMinor(gitVersion);
   const support = r.version !== undefined ? supportRow(line(r.version)) : undefined;
   if (support === undefined) return { ...base, status: 'warn', message: outsideTable(r).message };
-  if (k === undefined) return { ...base, status: 'warn', message: `cannot read the Kubernetes version "${gitVersion}": check it against ${support.kubernetes[0]}-${support.kubernetes[1]}` };
+  if (k === undefined) return { ...base, status: 'warn', message: `cannot read the Kubernetes version "${gitVersion}": check it against ` +
+    `${support.kubernetes[0]}-${support.kubernetes[1]}` };
   const [lo, hi] = support.kubernetes;
-  if (cmpMinor(k, lo) >= 0 && cmpMinor(k, hi) <= 0) return { ...base, status: 'ok', message: `Kubernetes ${k} is supported by Istio ${support.minor} (${lo}-${hi})` };
+  if (cmpMinor(k, lo) >= 0 && cmpMinor(k, hi) <= 0)
+    return { ...base, status: 'ok', message: `Kubernetes ${k} is supported by Istio ${support.minor} (${lo}-${hi})` };
   if (support.tested !== undefined && cmpMinor(k, support.tested[0]) >= 0 && cmpMinor(k, support.tested[1]) <= 0) {
-    return { ...base, status: 'warn', message: `Kubernetes ${k} is tested but not supported by Istio ${support.minor} (supported: ${lo}-${hi})` };
+    return {
+      ...base,
+      status: 'warn',
+      message: `Kubernetes ${k} is tested but not supported by Istio ${support.minor} (supported: ${lo}-${hi})`,
+    };
   }
-  return { ...base, status: 'fail', message: `Kubernetes ${k} is outside the range Istio ${support.minor} supports (${lo}-${hi}): ${cmpMinor(k, lo) < 0 ? 'upgrade Kubernetes or use an older Istio' : 'upgrade Istio first'}` };
+  return { ...base, status: 'fail', message: `Kubernetes ${k} is outside the range Istio ${support.minor} supports (${lo}-${hi}): ` +
+    `${cmpMinor(k, lo) < 0 ? 'upgrade Kubernetes or use an older Istio' : 'upgrade Istio first'}` };
 }
 
 /** A revision's minor against its end-of-life date (§5.2); on the EOL day itself it is still supported. */
 export function endOfLife(r: Revision, now: Date, ns = ''): Finding {
-  const base = { component: 'istiod' as const, name: istiodObject(r), namespace: istiodNamespace(r, ns), version: r.version ?? null, controlPlane: r.name, controlPlaneVersion: r.version ?? null, rule: 'end-of-life' as const };
+  const base = {
+    component: 'istiod' as const,
+    name: istiodObject(r),
+    namespace: istiodNamespace(r, ns),
+    version: r.version ?? null,
+    controlPlane: r.name,
+    controlPlaneVersion: r.version ?? null,
+    rule: 'end-of-life' as const,
+  };
   const support = r.version !== undefined ? supportRow(line(r.version)) : undefined;
   if (support === undefined) return outsideTable(r, ns);
   const eol = new Date(`${support.endOfLife}T00:00:00Z`).getTime() + 86_400_000;
   const when = support.eolApproximate === true ? `about ${support.endOfLife.slice(0, 7)} (expected)` : support.endOfLife;
-  if (now.getTime() >= eol) return { ...base, status: 'warn', message: `Istio ${support.minor} reached end of life on ${when}: plan an upgrade` };
+  if (now.getTime() >= eol)
+    return {
+      ...base,
+      status: 'warn',
+      message: `Istio ${support.minor} reached end of life on ${when}: plan an upgrade`,
+    };
   return { ...base, status: 'ok', message: `Istio ${support.minor} is supported until ${when}` };
 }
 
@@ -155,8 +237,13 @@ function supportFindings(r: Revision, input: SkewInput, said: Set<string>): Find
 function targetSupport(r: Revision, input: SkewInput): Finding[] {
   return supportFindings(r, input, new Set()).map((f) => {
     if (f.rule !== 'end-of-life' || f.status !== 'warn') return f;
-    const newer = SUPPORT_TABLE.filter((row) => cmpMinor(row.minor, line(r.version ?? '0.0.0')) > 0 && input.now.getTime() < new Date(`${row.endOfLife}T00:00:00Z`).getTime() + 86_400_000).map((row) => row.minor);
-    return { ...f, message: `${f.message.replace(/: plan an upgrade$/, '')}: the target is past end of life${newer.length > 0 ? `; supported now: ${newer.join(', ')}` : ''}` };
+    const newer = SUPPORT_TABLE.filter(
+      (row) =>
+        cmpMinor(row.minor, line(r.version ?? '0.0.0')) > 0 &&
+        input.now.getTime() < new Date(`${row.endOfLife}T00:00:00Z`).getTime() + 86_400_000,
+    ).map((row) => row.minor);
+    return { ...f, message: `${f.message.replace(/: plan an upgrade$/, '')}: the target is past end of ` +
+      `life${newer.length > 0 ? `; supported now: ${newer.join(', ')}` : ''}` };
   });
 }
 
@@ -176,7 +263,16 @@ function inUseRevisions(mesh: Mesh, use: Map<string, RevisionUsage>): Revision[]
   return [...mesh.revisions.values()].filter((r) => names.has(r.name)).sort(byName);
 }
 
-const CODE_WORDS: Record<UsageCode, string> = { tags: 'tag objects', validator: 'the default validator', ns: 'namespaces', pods: 'pods', gw: 'gateways/waypoints', ztunnel: 'ztunnel', helm: 'Helm-owned objects', incomplete: 'an interrupted tag move' };
+const CODE_WORDS: Record<UsageCode, string> = {
+  tags: 'tag objects',
+  validator: 'the default validator',
+  ns: 'namespaces',
+  pods: 'pods',
+  gw: 'gateways/waypoints',
+  ztunnel: 'ztunnel',
+  helm: 'Helm-owned objects',
+  incomplete: 'an interrupted tag move',
+};
 
 /** The verdict of usage.ts for a revision as step notes: counts per kind of referrer, the first reasons and their fix. */
 function usageNotes(u: RevisionUsage | undefined): string[] {
@@ -185,7 +281,13 @@ function usageNotes(u: RevisionUsage | undefined): string[] {
   const counts = new Map<UsageCode, number>();
   for (const r of u.reasons) counts.set(r.code, (counts.get(r.code) ?? 0) + r.count);
   const first = u.reasons.slice(0, 3).map((r) => `${r.message} (fix: ${r.fix})`);
-  return [`still in use (§3.7): ${[...counts].map(([c, n]) => `${CODE_WORDS[c]} ${n}`).join(', ')}`, ...first, ...(u.reasons.length > 3 ? [`and ${u.reasons.length - 3} more reason(s): kubectl ambient revisions ${u.revision}`] : [])];
+  return [
+    `still in use (§3.7): ${[...counts].map(([c, n]) => `${CODE_WORDS[c]} ${n}`).join(', ')}`,
+    ...first,
+    ...(u.reasons.length > 3
+      ? [`and ${u.reasons.length - 3} more reason(s): kubectl ambient revisions ${u.revision}`]
+      : []),
+  ];
 }
 const byName = (a: { name: string }, b: { name: string }): number => a.name.localeCompare(b.name, 'en', { numeric: true });
 
@@ -242,16 +344,51 @@ function hazardFindings(mesh: Mesh, input: HazardInput, target: { revision: stri
 /** The CRDs against the newest revision in use (or installed): the base chart goes first (§1.5, §4.3). */
 function crdFinding(input: SkewInput, against: Revision | undefined): Finding {
   const { crds, mesh } = input;
-  const base = { component: 'crds' as const, name: 'istio-crds', namespace: '', version: crds.oldest ?? null, controlPlane: against?.name ?? null, controlPlaneVersion: against?.version ?? null, rule: 'crd-version' as const };
+  const base = {
+    component: 'crds' as const,
+    name: 'istio-crds',
+    namespace: '',
+    version: crds.oldest ?? null,
+    controlPlane: against?.name ?? null,
+    controlPlaneVersion: against?.version ?? null,
+    rule: 'crd-version' as const,
+  };
   const release = crds.helmRelease ?? BASE_RELEASE;
-  const upgrade = (v: string): string => `helm upgrade ${release} istio/base -n ${crds.helmNamespace ?? mesh.istioNamespace} --version ${v} --reuse-values`;
-  if (crds.unreadable !== undefined) return { ...base, status: 'warn', message: `cannot tell the version of the Istio CRDs: they could not be listed (${crds.unreadable})` };
-  if (crds.count === 0) return { ...base, status: 'warn', message: `no Istio CRDs found (none labelled app.kubernetes.io/part-of=istio or chart=istio): istiod needs them; install the istio/base chart${against?.version !== undefined ? ` (${upgrade(against.version).replace('helm upgrade', 'helm install').replace(' --reuse-values', '')})` : ''}` };
-  if (against?.version === undefined) return { ...base, status: 'ok', message: `${crds.count} Istio CRDs${crds.oldest !== undefined ? ` at ${crds.oldest}` : ''}` };
+  const baseNs = crds.helmNamespace ?? mesh.istioNamespace;
+  const upgrade = (v: string): string => `helm upgrade ${release} istio/base -n ${baseNs} --version ${v} --reuse-values`;
+  const install = (v: string): string => `helm install ${release} istio/base -n ${baseNs} --version ${v}`;
+  if (crds.unreadable !== undefined)
+    return {
+      ...base,
+      status: 'warn',
+      message: `cannot tell the version of the Istio CRDs: they could not be listed (${crds.unreadable})`,
+    };
+  if (crds.count === 0)
+    return {
+      ...base,
+      status: 'warn',
+      message:
+        `no Istio CRDs found (none labelled app.kubernetes.io/part-of=istio or chart=istio): istiod ` +
+        `needs them; install the istio/base chart${against?.version !== undefined ? ` (${install(against.version)})` : ''}`,
+    };
+  if (against?.version === undefined)
+    return {
+      ...base,
+      status: 'ok',
+      message: `${crds.count} Istio CRDs${crds.oldest !== undefined ? ` at ${crds.oldest}` : ''}`,
+    };
   const v = crdsAtLeast(crds, against.version);
   if (v.status === 'done') return { ...base, status: 'ok', message: `${v.reason}, not older than ${against.name} (${against.version})` };
-  if (v.status === 'unknown') return { ...base, status: 'warn', message: `cannot tell whether the CRDs match ${against.name} (${against.version}): ${v.reason}; upgrade them with the istio/base chart (${upgrade(against.version)})` };
-  return { ...base, status: 'warn', message: `${v.reason}, older than ${against.name} (${against.version}): upgrade them first (${upgrade(against.version)})` };
+  if (v.status === 'unknown')
+    return {
+      ...base,
+      status: 'warn',
+      message:
+        `cannot tell whether the CRDs match ${against.name} (${against.version}): ${v.reason}; upgrade ` +
+        `them with the istio/base chart (${upgrade(against.version)})`,
+    };
+  return { ...base, status: 'warn', message: `${v.reason}, older than ${against.name} (${against.version}): upgrade them first ` +
+    `(${upgrade(against.version)})` };
 }
 
 /** Every finding for the mesh as it is. */
@@ -263,12 +400,26 @@ export function evaluateSkew(input: SkewInput): Finding[] {
   const said = new Set<string>();
   for (const r of revisions) {
     if (r.version === undefined) {
-      findings.push({ component: 'istiod', name: istiodObject(r), namespace: mesh.istioNamespace, version: null, controlPlane: r.name, controlPlaneVersion: null, rule: 'version-known', status: 'warn', message: `cannot tell the version of revision ${r.name} (image ${r.image ?? 'none'}): skew cannot be checked against it` });
+      findings.push({
+        component: 'istiod',
+        name: istiodObject(r),
+        namespace: mesh.istioNamespace,
+        version: null,
+        controlPlane: r.name,
+        controlPlaneVersion: null,
+        rule: 'version-known',
+        status: 'warn',
+        message:
+          `cannot tell the version of revision ${r.name} (image ${r.image ?? 'none'}): skew cannot be ` +
+          `checked against it`,
+      });
     }
     findings.push(...supportFindings(r, input, said));
   }
   const inUse = inUseRevisions(mesh, use);
-  const newest = [...(inUse.length > 0 ? inUse : revisions)].filter((r) => valid(r.version)).sort((a, b) => compareVersionsDesc(a.version, b.version))[0];
+  const newest = [...(inUse.length > 0 ? inUse : revisions)]
+    .filter((r) => valid(r.version))
+    .sort((a, b) => compareVersionsDesc(a.version, b.version))[0];
   findings.push(crdFinding(input, newest));
   // ztunnel does not resolve tags: it is judged against the revision it is pinned to (§3.3).
   for (const z of mesh.ztunnels) {
@@ -282,14 +433,32 @@ export function evaluateSkew(input: SkewInput): Finding[] {
   if (inUse.length > 0) {
     for (const r of revisions.filter((x) => !inUse.includes(x))) {
       findings.push({
-        component: 'istiod', name: istiodObject(r), namespace: mesh.istioNamespace, version: r.version ?? null, controlPlane: r.name, controlPlaneVersion: r.version ?? null, rule: 'idle-revision', status: 'ok',
-        message: `note: nothing in the data plane uses revision ${r.name}${r.version !== undefined ? ` (${r.version})` : ''}: istio-cni is not judged against it; move tags to it or remove it`,
+        component: 'istiod',
+        name: istiodObject(r),
+        namespace: mesh.istioNamespace,
+        version: r.version ?? null,
+        controlPlane: r.name,
+        controlPlaneVersion: r.version ?? null,
+        rule: 'idle-revision',
+        status: 'ok',
+        message:
+          `note: nothing in the data plane uses revision ` +
+          `${r.name}${r.version !== undefined ? ` (${r.version})` : ''}: istio-cni is not judged against ` +
+          `it; move tags to it or remove it`,
       });
     }
   }
   for (const g of mesh.gateways) {
     if (g.proxy === undefined) continue;
-    findings.push(dataPlaneSkew(g.kind, g.name, g.namespace, g.proxy.version, g.revision !== undefined ? mesh.revisions.get(g.revision) : undefined));
+    findings.push(
+      dataPlaneSkew(
+        g.kind,
+        g.name,
+        g.namespace,
+        g.proxy.version,
+        g.revision !== undefined ? mesh.revisions.get(g.revision) : undefined,
+      ),
+    );
   }
   findings.push(...hazardFindings(mesh, hazardInput(mesh, use), undefined));
   return findings;
@@ -323,7 +492,12 @@ export function resolveTarget(mesh: Mesh, text: string): ResolvedTarget {
   if (input === '') throw new AmbientError('input', '--target is empty', accepted);
   const byName = mesh.revisions.get(input);
   if (byName !== undefined) {
-    if (byName.version === undefined) throw new AmbientError('input', `cannot tell the Istio version of revision ${input} (image ${byName.image ?? 'unknown'})`, 'fix its image tag or pass a version');
+    if (byName.version === undefined)
+      throw new AmbientError(
+        'input',
+        `cannot tell the Istio version of revision ${input} (image ${byName.image ?? 'unknown'})`,
+        'fix its image tag or pass a version',
+      );
     return { version: byName.version, revision: byName.name, existing: byName, form: 'revision', note: undefined };
   }
   const minorText = parseMinorLine(input);
@@ -331,20 +505,39 @@ export function resolveTarget(mesh: Mesh, text: string): ResolvedTarget {
   let note: string | undefined;
   if (version === undefined && minorText !== undefined) {
     const known = latestPatch(minorText);
-    const newestInstalled = [...mesh.revisions.values()].map((r) => r.version).filter((v): v is string => valid(v) && line(v) === minorText && semver.prerelease(v) === null).sort(compareVersionsDesc)[0];
+    const newestInstalled = [...mesh.revisions.values()]
+      .map((r) => r.version)
+      .filter((v): v is string => valid(v) && line(v) === minorText && semver.prerelease(v) === null)
+      .sort(compareVersionsDesc)[0];
     if (known === undefined && newestInstalled === undefined) {
-      throw new AmbientError('input', `no patch release of Istio ${minorText} is known (support data as of ${SUPPORT_DATA_AS_OF})`, `give the full version, e.g. ${minorText}.0 (see ${SUPPORT_DATA_URL})`);
+      throw new AmbientError(
+        'input',
+        `no patch release of Istio ${minorText} is known (support data as of ${SUPPORT_DATA_AS_OF})`,
+        `give the full version, e.g. ${minorText}.0 (see ${SUPPORT_DATA_URL})`,
+      );
     }
     version = known !== undefined && (newestInstalled === undefined || semver.gte(known, newestInstalled)) ? known : newestInstalled;
-    note = version === known ? `${minorText} means ${version}, its latest patch in the support table (as of ${SUPPORT_DATA_AS_OF})` : `${minorText} means ${version ?? '?'}, the newest installed ${minorText} patch (the support table knows ${known ?? 'none'})`;
+    note =
+      version === known
+        ? `${minorText} means ${version}, its latest patch in the support table (as of ${SUPPORT_DATA_AS_OF})`
+        : `${minorText} means ${version ?? '?'}, the newest installed ${minorText} patch (the support ` +
+          `table knows ${known ?? 'none'})`;
   }
-  if (version === undefined) throw new AmbientError('input', `--target "${text}" is not a version, a minor or an installed revision`, accepted);
+  if (version === undefined)
+    throw new AmbientError('input', `--target "${text}" is not a version, a minor or an installed revision`, accepted);
   if (semver.major(version) !== 1) {
-    throw new AmbientError('input', `--target ${version} is not an Istio 1.x release: the skew rules and support data cover Istio 1.x (newest known: ${newestKnown()})`, `check ${SUPPORT_DATA_URL}, then pass a 1.x version`);
+    throw new AmbientError('input', `--target ${version} is not an Istio 1.x release: the skew rules and support data cover Istio ` +
+      `1.x (newest known: ${newestKnown()})`, `check ${SUPPORT_DATA_URL}, then pass a 1.x version`);
   }
   const same = [...mesh.revisions.values()].filter((r) => r.version === version).sort(byName);
   const existing = same[0];
-  return { version, revision: existing?.name ?? version.replaceAll('.', '-'), existing, form: minorText !== undefined ? 'minor' : 'version', note };
+  return {
+    version,
+    revision: existing?.name ?? version.replaceAll('.', '-'),
+    existing,
+    form: minorText !== undefined ? 'minor' : 'version',
+    note,
+  };
 }
 /** The newest release the support table knows (its last row's latest patch). */
 function newestKnown(): string {
@@ -387,8 +580,12 @@ function release(o: NodeAgent | undefined, fallback: string, ns: string): { name
 function downgradeReason(mesh: Mesh, inUse: Revision[], version: string): string | undefined {
   const newer: string[] = [];
   for (const r of inUse) if (valid(r.version) && semver.lt(version, r.version)) newer.push(`revision ${r.name} (${r.version}, in use)`);
-  for (const z of mesh.ztunnels) if (valid(z.version) && semver.lt(version, z.version)) newer.push(`ztunnel ${z.namespace}/${z.name} (${z.version})`);
-  for (const c of mesh.cnis) if (valid(c.version) && semver.lt(version, c.version)) newer.push(`istio-cni ${c.namespace}/${c.name} (${c.version})`);
+  for (const z of mesh.ztunnels)
+    if (valid(z.version) && semver.lt(version, z.version))
+      newer.push(`ztunnel ${z.namespace}/${z.name} (${z.version})`);
+  for (const c of mesh.cnis)
+    if (valid(c.version) && semver.lt(version, c.version))
+      newer.push(`istio-cni ${c.namespace}/${c.name} (${c.version})`);
   return newer.length === 0 ? undefined : `${version} is older than ${newer.join(', ')}`;
 }
 
@@ -407,7 +604,14 @@ function agentPath(from: string, to: string): string[] {
 
 /** Gateways that name a revision other than the target directly (label or namespace): moving tags does not move them. */
 function pinnedGateways(mesh: Mesh, target: string): GatewayInfo[] {
-  return mesh.gateways.filter((g) => g.tag === undefined && g.requested !== undefined && g.requested !== '' && g.revision !== undefined && g.revision !== target);
+  return mesh.gateways.filter(
+    (g) =>
+      g.tag === undefined &&
+      g.requested !== undefined &&
+      g.requested !== '' &&
+      g.revision !== undefined &&
+      g.revision !== target,
+  );
 }
 
 /**
@@ -425,11 +629,24 @@ export function planUpgrade(input: SkewInput, target: ResolvedTarget): UpgradePl
   const tr = target.revision;
   const down = downgradeReason(mesh, inUse, tv);
   if (down !== undefined) {
-    throw new AmbientError('input', `--target ${target.form === 'revision' ? `${tr} (${tv})` : tv} is a downgrade: ${down}`, 'skew plans upgrades only; to go back, move tags with "kubectl ambient tag-rollback <tag>"');
+    throw new AmbientError(
+      'input',
+      `--target ${target.form === 'revision' ? `${tr} (${tv})` : tv} is a downgrade: ${down}`,
+      'skew plans upgrades only; to go back, move tags with "kubectl ambient tag-rollback <tag>"',
+    );
   }
   const existing = target.existing;
   const hypothetical: Revision = existing ?? {
-    name: tr, version: tv, image: undefined, ready: 0, desired: 1, deployment: undefined, canonicalWebhooks: [], canonicalServices: [], helmRelease: undefined, created: undefined,
+    name: tr,
+    version: tv,
+    image: undefined,
+    ready: 0,
+    desired: 1,
+    deployment: undefined,
+    canonicalWebhooks: [],
+    canonicalServices: [],
+    helmRelease: undefined,
+    created: undefined,
   };
   const findings: Finding[] = [];
   findings.push(...targetSupport(hypothetical, input));
@@ -451,11 +668,35 @@ export function planUpgrade(input: SkewInput, target: ResolvedTarget): UpgradePl
     });
   }
   if (from.length === 0 && forwardMoveWarning(undefined, tv) !== undefined) {
-    findings.push({ component: 'istiod', name: istiodObject(hypothetical), namespace: ns, version: tv, controlPlane: tr, controlPlaneVersion: tv, rule: 'forward-move', status: 'warn', message: forwardMoveWarning(undefined, tv) ?? '' });
+    findings.push({
+      component: 'istiod',
+      name: istiodObject(hypothetical),
+      namespace: ns,
+      version: tv,
+      controlPlane: tr,
+      controlPlaneVersion: tv,
+      rule: 'forward-move',
+      status: 'warn',
+      message: forwardMoveWarning(undefined, tv) ?? '',
+    });
   }
   // Newer revisions nothing uses are no part of the plan.
-  for (const r of [...mesh.revisions.values()].filter((x) => x.name !== tr && !inUse.includes(x) && valid(x.version) && semver.gt(x.version, tv)).sort(byName)) {
-    findings.push({ component: 'istiod', name: istiodObject(r), namespace: ns, version: r.version ?? null, controlPlane: r.name, controlPlaneVersion: r.version ?? null, rule: 'idle-revision', status: 'ok', message: `note: revision ${r.name} (${r.version ?? '?'}) is newer than the target and nothing uses it: not part of this plan` });
+  for (const r of [...mesh.revisions.values()]
+    .filter((x) => x.name !== tr && !inUse.includes(x) && valid(x.version) && semver.gt(x.version, tv))
+    .sort(byName)) {
+    findings.push({
+      component: 'istiod',
+      name: istiodObject(r),
+      namespace: ns,
+      version: r.version ?? null,
+      controlPlane: r.name,
+      controlPlaneVersion: r.version ?? null,
+      rule: 'idle-revision',
+      status: 'ok',
+      message:
+        `note: revision ${r.name} (${r.version ?? '?'}) is newer than the target and nothing uses it: ` +
+        `not part of this plan`,
+    });
   }
 
   // Node agents: where each starts, and the one-minor path to the target (§5.3).
@@ -472,18 +713,45 @@ export function planUpgrade(input: SkewInput, target: ResolvedTarget): UpgradePl
   if (spread.length > 0 && mesh.cnis.length > 0) {
     const olds = spread.map((r) => `${r.name} (${r.version ?? '?'})`).join(', ');
     findings.push({
-      component: 'istio-cni', name: mesh.cnis[0]?.name ?? 'istio-cni-node', namespace: mesh.cnis[0]?.namespace ?? ns, version: cniFrom ?? null, controlPlane: tr, controlPlaneVersion: tv, rule: 'plan-window', status: 'warn',
-      message: `until every tag, namespace and gateway has left ${olds}, revisions two minors apart are in use and no istio-cni version is within one minor of both (§5.3): for a plan without that window, upgrade to ${semver.major(tv)}.${minor(tv) - 1} first (skew --target ${semver.major(tv)}.${minor(tv) - 1})`,
+      component: 'istio-cni',
+      name: mesh.cnis[0]?.name ?? 'istio-cni-node',
+      namespace: mesh.cnis[0]?.namespace ?? ns,
+      version: cniFrom ?? null,
+      controlPlane: tr,
+      controlPlaneVersion: tv,
+      rule: 'plan-window',
+      status: 'warn',
+      message:
+        `until every tag, namespace and gateway has left ${olds}, revisions two minors apart are in use ` +
+        `and no istio-cni version is within one minor of both (§5.3): for a plan without that window, ` +
+        `upgrade to ${semver.major(tv)}.${minor(tv) - 1} first (skew --target ` +
+        `${semver.major(tv)}.${minor(tv) - 1})`,
     });
   }
   for (const g of pinnedGateways(mesh, tr)) {
     findings.push({
-      component: g.kind, name: g.name, namespace: g.namespace, version: g.proxy?.version ?? null, controlPlane: g.revision ?? null, controlPlaneVersion: mesh.revisions.get(g.revision ?? '')?.version ?? null, rule: 'follows-old-revision', status: 'warn',
-      message: `${g.kind} ${g.namespace}/${g.name} is labelled ${g.source === 'namespace' ? 'through its namespace ' : ''}with revision ${g.revision ?? '?'} itself, so moving tags will not move it: relabel it (see the gateway step) before removing ${g.revision ?? '?'}`,
+      component: g.kind,
+      name: g.name,
+      namespace: g.namespace,
+      version: g.proxy?.version ?? null,
+      controlPlane: g.revision ?? null,
+      controlPlaneVersion: mesh.revisions.get(g.revision ?? '')?.version ?? null,
+      rule: 'follows-old-revision',
+      status: 'warn',
+      message:
+        `${g.kind} ${g.namespace}/${g.name} is labelled ` +
+        `${g.source === 'namespace' ? 'through its namespace ' : ''}with revision ${g.revision ?? '?'} ` +
+        `itself, so moving tags will not move it: relabel it (see the gateway step) before removing ` +
+        `${g.revision ?? '?'}`,
     });
   }
   const hz = hazardInput(mesh, use);
-  hz.target = { revision: { ...hazardRevision(mesh, hypothetical), env: existing !== undefined ? istiodEnv(existing) : {} }, installed: existing !== undefined, movesFrom: from.map((r) => hazardRevision(mesh, r)), ztunnelVersionsPinned: pinnedOnTheWay };
+  hz.target = {
+    revision: { ...hazardRevision(mesh, hypothetical), env: existing !== undefined ? istiodEnv(existing) : {} },
+    installed: existing !== undefined,
+    movesFrom: from.map((r) => hazardRevision(mesh, r)),
+    ztunnelVersionsPinned: pinnedOnTheWay,
+  };
   findings.push(...hazardFindings(mesh, hz, { revision: tr, version: tv }));
 
   // The steps (§1.5 order). Every status is read from the cluster, never from another step.
@@ -493,19 +761,53 @@ export function planUpgrade(input: SkewInput, target: ResolvedTarget): UpgradePl
   const baseNs = input.crds.helmNamespace ?? ns;
   const crdNotes = [crd.reason, 'Helm 4: add --force-conflicts (server-side apply; Helm 3 has no such flag) (§1.5)'];
   if (input.crds.count > 0 && input.crds.helmRelease === undefined && baseChartTemplatesCrds(tv)) {
-    crdNotes.push(`CRDs not installed by Helm: adopt them into ${baseRel} first: kubectl label crds -l chart=istio app.kubernetes.io/managed-by=Helm && kubectl annotate crds -l chart=istio meta.helm.sh/release-name=${baseRel} meta.helm.sh/release-namespace=${baseNs}`);
+    crdNotes.push(`CRDs not installed by Helm: adopt them into ${baseRel} first: kubectl label crds -l chart=istio ` +
+      `app.kubernetes.io/managed-by=Helm && kubectl annotate crds -l chart=istio ` +
+      `meta.helm.sh/release-name=${baseRel} meta.helm.sh/release-namespace=${baseNs}`);
   }
-  steps.push(step(`upgrade the Istio CRDs (istio/base chart) to ${tv}`, crd.status, `helm upgrade ${baseRel} istio/base -n ${baseNs} --version ${tv} --reuse-values`, crdNotes));
+  steps.push(
+    step(
+      `upgrade the Istio CRDs (istio/base chart) to ${tv}`,
+      crd.status,
+      `helm upgrade ${baseRel} istio/base -n ${baseNs} --version ${tv} --reuse-values`,
+      crdNotes,
+    ),
+  );
 
   const valuesFrom = from.find((r) => r.helmRelease !== undefined)?.helmRelease;
+  const getValues = (release: string): string => `helm get values ${release} -n ${ns} -o yaml > istiod-values.yaml`;
   if (existing === undefined) {
-    steps.push(step(`install control-plane revision ${tr}`, 'todo', `helm install istiod-${tr} istio/istiod -n ${ns} --version ${tv} -f istiod-values.yaml --set revision=${tr} --set profile=ambient --wait`, [
-      `istiod-values.yaml: your istiod values${valuesFrom !== undefined ? ` (helm get values ${valuesFrom} -n ${ns} -o yaml > istiod-values.yaml)` : ''}, without revisionTags (§1.6)`,
-    ]));
+    steps.push(
+      step(
+        `install control-plane revision ${tr}`,
+        'todo',
+        `helm install istiod-${tr} istio/istiod -n ${ns} --version ${tv} -f istiod-values.yaml --set ` +
+          `revision=${tr} --set profile=ambient --wait`,
+        [
+          `istiod-values.yaml: your istiod values${valuesFrom !== undefined ? ` (${getValues(valuesFrom)})` : ''}, ` +
+            'without revisionTags (§1.6)',
+        ],
+      ),
+    );
   } else if (existing.ready === 0 || existing.ready < existing.desired) {
-    steps.push(step(`wait for ${istiodObject(existing)} to become ready (${existing.ready}/${existing.desired})`, 'todo', `kubectl rollout status deployment/${istiodObject(existing)} -n ${ns}`, ['the revision is installed but not ready: do not move tags or pin ztunnel to it yet']));
+    steps.push(
+      step(
+        `wait for ${istiodObject(existing)} to become ready (${existing.ready}/${existing.desired})`,
+        'todo',
+        `kubectl rollout status deployment/${istiodObject(existing)} -n ${ns}`,
+        ['the revision is installed but not ready: do not move tags or pin ztunnel to it yet'],
+      ),
+    );
   } else {
-    steps.push(step(`install control-plane revision ${tr}`, 'done', `helm install istiod-${tr} istio/istiod -n ${ns} --version ${tv} -f istiod-values.yaml --set revision=${tr} --set profile=ambient --wait`, [`${istiodObject(existing)} is ready (${existing.ready}/${existing.desired})`]));
+    steps.push(
+      step(
+        `install control-plane revision ${tr}`,
+        'done',
+        `helm install istiod-${tr} istio/istiod -n ${ns} --version ${tv} -f istiod-values.yaml --set ` +
+          `revision=${tr} --set profile=ambient --wait`,
+        [`${istiodObject(existing)} is ready (${existing.ready}/${existing.desired})`],
+      ),
+    );
   }
 
   const cniRel = release(mesh.cnis[0], 'istio-cni', ns);
@@ -513,28 +815,63 @@ export function planUpgrade(input: SkewInput, target: ResolvedTarget): UpgradePl
   for (const v of path) {
     const last = v === tv;
     const concrete = !v.endsWith('.x');
-    const reached = (agentVersion: string | undefined): boolean => valid(agentVersion) && (last ? semver.gte(agentVersion, tv) : minor(agentVersion) >= minor(v.replace(/\.x$/, '.0')));
-    const unknownPatch = concrete ? [] : [`no ${v.slice(0, -2)} patch in the support table (as of ${SUPPORT_DATA_AS_OF}): use its latest from ${SUPPORT_DATA_URL}`];
+    const reached = (agentVersion: string | undefined): boolean =>
+      valid(agentVersion) &&
+      (last ? semver.gte(agentVersion, tv) : minor(agentVersion) >= minor(v.replace(/\.x$/, '.0')));
+    const unknownPatch = concrete ? [] : [`no ${v.slice(0, -2)} patch in the support table (as of ${SUPPORT_DATA_AS_OF}): use its latest ` +
+      `from ${SUPPORT_DATA_URL}`];
     const oneMinor = last ? [] : [`one minor per step (§5.3): ${v} on the way to ${tv}`];
     if (mesh.cnis.length > 0) {
       const done = mesh.cnis.every((c) => reached(c.version));
-      steps.push(step(`upgrade istio-cni to ${v}`, done ? 'done' : 'todo', `helm upgrade ${cniRel.name} istio/cni -n ${cniRel.namespace} --version ${v} --reuse-values --set profile=ambient --wait`, [...oneMinor, ...unknownPatch, `istio-cni now: ${mesh.cnis.map((c) => c.version ?? 'unknown').join(', ')}`]));
+      steps.push(
+        step(
+          `upgrade istio-cni to ${v}`,
+          done ? 'done' : 'todo',
+          `helm upgrade ${cniRel.name} istio/cni -n ${cniRel.namespace} --version ${v} --reuse-values ` +
+            `--set profile=ambient --wait`,
+          [...oneMinor, ...unknownPatch, `istio-cni now: ${mesh.cnis.map((c) => c.version ?? 'unknown').join(', ')}`],
+        ),
+      );
     }
     if (mesh.ztunnels.length > 0) {
       const done = mesh.ztunnels.every((z) => reached(z.version) && (!last || z.pinnedRevision === tr));
-      steps.push(step(`upgrade ztunnel to ${v}, pinned to ${tr}`, done ? 'done' : 'todo', `helm upgrade ${ztRel.name} istio/ztunnel -n ${ztRel.namespace} --version ${v} --reuse-values --set revision=${tr} --wait`, [
-        ...oneMinor, ...unknownPatch, `ztunnel now: ${mesh.ztunnels.map((z) => `${z.version ?? 'unknown'} pinned to ${z.pinnedRevision ?? 'nothing'}`).join(', ')}`, 'restarts ztunnel on every node: long-lived TCP connections are reset (§3.3)',
-      ]));
+      steps.push(
+        step(
+          `upgrade ztunnel to ${v}, pinned to ${tr}`,
+          done ? 'done' : 'todo',
+          `helm upgrade ${ztRel.name} istio/ztunnel -n ${ztRel.namespace} --version ${v} --reuse-values ` +
+            `--set revision=${tr} --wait`,
+          [
+            ...oneMinor,
+            ...unknownPatch,
+            `ztunnel now: ${mesh.ztunnels.map((z) => `${z.version ?? 'unknown'} pinned to ${z.pinnedRevision ?? 'nothing'}`).join(', ')}`,
+            'restarts ztunnel on every node: long-lived TCP connections are reset (§3.3)',
+          ],
+        ),
+      );
     }
   }
 
-  const tags = [...mesh.tags.values()].sort((a, b) => (a.name === DEFAULT_TAG ? 1 : b.name === DEFAULT_TAG ? -1 : a.name.localeCompare(b.name)));
-  for (const t of tags) steps.push(step(`move tag ${t.name} to ${tr}`, t.revision === tr ? 'done' : 'todo', `kubectl ambient tag-move ${t.name} ${tr}`, t.revision === tr ? [] : [`now on ${t.revision || 'nothing'}`]));
+  const tags = [...mesh.tags.values()].sort((a, b) =>
+    a.name === DEFAULT_TAG ? 1 : b.name === DEFAULT_TAG ? -1 : a.name.localeCompare(b.name),
+  );
+  for (const t of tags)
+    steps.push(
+      step(
+        `move tag ${t.name} to ${tr}`,
+        t.revision === tr ? 'done' : 'todo',
+        `kubectl ambient tag-move ${t.name} ${tr}`,
+        t.revision === tr ? [] : [`now on ${t.revision || 'nothing'}`],
+      ),
+    );
 
   if (mesh.gateways.length > 0) {
     const pinned = pinnedGateways(mesh, tr);
     // Done when every one is managed by the target and its pods run it (pods, not the template: §3.7 row 9).
-    const behind = mesh.gateways.filter((g) => g.revision !== tr || g.runningRevisions.some((x) => x !== tr) || (g.proxy !== undefined && !g.proxy.rolledOut));
+    const behind = mesh.gateways.filter(
+      (g) =>
+        g.revision !== tr || g.runningRevisions.some((x) => x !== tr) || (g.proxy !== undefined && !g.proxy.rolledOut),
+    );
     const first = pinned[0];
     const command = first === undefined
       ? `kubectl ambient revisions ${tr}`
@@ -542,9 +879,13 @@ export function planUpgrade(input: SkewInput, target: ResolvedTarget): UpgradePl
         ? `kubectl label namespace ${first.namespace} ${REV}=${tr} --overwrite`
         : `kubectl label gateway -n ${first.namespace} ${first.name} ${REV}=${tr} --overwrite`;
     const notes = [
-      ...(pinned.length > 0 ? [`${pinned.length} gateway(s)/waypoint(s) name an old revision directly: ${nameList(pinned.map((g) => `${g.namespace}/${g.name}`))}; relabel each (a tag instead of ${tr} follows later moves)`] : []),
-      ...(behind.length > 0 ? [`${behind.length} of ${mesh.gateways.length} gateway(s)/waypoint(s) do not run ${tr} yet: ${nameList(behind.map((g) => `${g.namespace}/${g.name}`))}`] : []),
-      'gateways installed with the istio/gateway chart: helm upgrade <release> istio/gateway --reuse-values --set revision=<tag>, then restart them (§1.5)',
+      ...(pinned.length > 0 ? [`${pinned.length} gateway(s)/waypoint(s) name an old revision directly: ` +
+        `${nameList(pinned.map((g) => `${g.namespace}/${g.name}`))}; relabel each (a tag instead of ` +
+        `${tr} follows later moves)`] : []),
+      ...(behind.length > 0 ? [`${behind.length} of ${mesh.gateways.length} gateway(s)/waypoint(s) do not run ${tr} yet: ` +
+        `${nameList(behind.map((g) => `${g.namespace}/${g.name}`))}`] : []),
+      'gateways installed with the istio/gateway chart: helm upgrade <release> istio/gateway ' +
+        '--reuse-values --set revision=<tag>, then restart them (§1.5)',
     ];
     steps.push(step(`gateways and waypoints run ${tr}`, pinned.length === 0 && behind.length === 0 ? 'done' : 'todo', command, notes));
   }
@@ -554,9 +895,21 @@ export function planUpgrade(input: SkewInput, target: ResolvedTarget): UpgradePl
   for (const r of older) {
     const notes = usageNotes(use.get(r.name));
     if (!valid(r.version)) notes.push('its version is unknown: check it is older than the target');
-    steps.push(step(`remove control-plane revision ${r.name}`, 'todo', `helm uninstall ${r.helmRelease ?? `istiod-${r.name}`} -n ${ns}`, notes));
+    steps.push(
+      step(
+        `remove control-plane revision ${r.name}`,
+        'todo',
+        `helm uninstall ${r.helmRelease ?? `istiod-${r.name}`} -n ${ns}`,
+        notes,
+      ),
+    );
   }
-  if (older.length === 0) steps.push(step('remove the old control-plane revisions', 'done', `kubectl ambient revisions`, ['no revision older than the target is installed']));
+  if (older.length === 0)
+    steps.push(
+      step('remove the old control-plane revisions', 'done', `kubectl ambient revisions`, [
+        'no revision older than the target is installed',
+      ]),
+    );
 
   return { targetVersion: tv, targetRevision: tr, findings, steps };
 }

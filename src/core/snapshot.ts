@@ -75,8 +75,22 @@ export function snapshotQueries(istioNamespace: string) {
     gateways: query({ kind: 'Gateway', summary: true }),
     gatewayClasses: query({ kind: 'GatewayClass' }),
     proxies: query({ kind: 'Deployment', labelSelector: GATEWAY_MANAGED, summary: true }),
-    proxyPods: query({ kind: 'Pod', labelSelector: CANONICAL_NAME, fieldSelector: RUNNING_PODS, metadataOnly: true, summary: true, keep: POD_KEYS }),
-    revPods: query({ kind: 'Pod', labelSelector: REV, fieldSelector: RUNNING_PODS, metadataOnly: true, summary: true, keep: POD_KEYS }),
+    proxyPods: query({
+      kind: 'Pod',
+      labelSelector: CANONICAL_NAME,
+      fieldSelector: RUNNING_PODS,
+      metadataOnly: true,
+      summary: true,
+      keep: POD_KEYS,
+    }),
+    revPods: query({
+      kind: 'Pod',
+      labelSelector: REV,
+      fieldSelector: RUNNING_PODS,
+      metadataOnly: true,
+      summary: true,
+      keep: POD_KEYS,
+    }),
   };
 }
 
@@ -93,12 +107,18 @@ type Listed<K extends KindName> = { items: KindTypes[K][]; unavailable?: Unavail
  * A list RBAC may refuse: 403 gives no items and an Unavailable naming what is missing; 404 (API not
  * served) gives none, or what `notServed` lists instead.
  */
-async function tolerant<K extends KindName>(reader: ClusterReader, q: ListQuery<K>, what: string, notServed?: () => Promise<Listed<K>>): Promise<Listed<K>> {
+async function tolerant<K extends KindName>(
+  reader: ClusterReader,
+  q: ListQuery<K>,
+  what: string,
+  notServed?: () => Promise<Listed<K>>,
+): Promise<Listed<K>> {
   try {
     return { items: await reader.list(q) };
   } catch (e) {
     if (e instanceof AmbientError && e.status === 404) return notServed !== undefined ? notServed() : { items: [] };
-    if (e instanceof AmbientError && e.status === 403) return { items: [], unavailable: { what, reason: `${e.message}${e.hint !== undefined ? `; ${e.hint}` : ''}` } };
+    if (e instanceof AmbientError && e.status === 403)
+      return { items: [], unavailable: { what, reason: `${e.message}${e.hint !== undefined ? `; ${e.hint}` : ''}` } };
     throw e;
   }
 }
@@ -111,22 +131,35 @@ function listGateways(reader: ClusterReader, q: ListQuery<'Gateway'>): Promise<L
 /** Runs the snapshot's list calls concurrently and assembles the Snapshot. */
 export async function gatherSnapshot(reader: ClusterReader, istioNamespace: string): Promise<Snapshot> {
   const q = snapshotQueries(istioNamespace);
-  const [mutatingWebhooks, validatingWebhooks, services, istiods, daemonSets, revNs, ambientNs, injectionNs, gateways, classes, proxies, proxyPods, revPods] =
-    await Promise.all([
-      reader.list(q.mutatingWebhooks),
-      reader.list(q.validatingWebhooks),
-      reader.list(q.services),
-      reader.list(q.istiods),
-      reader.list(q.daemonSets),
-      reader.list(q.revNamespaces),
-      reader.list(q.ambientNamespaces),
-      reader.list(q.injectionNamespaces),
-      listGateways(reader, q.gateways),
-      tolerant(reader, q.gatewayClasses, 'gateway classes'),
-      reader.list(q.proxies),
-      tolerant(reader, q.proxyPods, 'pods'),
-      tolerant(reader, q.revPods, 'pods'),
-    ]);
+  const [
+    mutatingWebhooks,
+    validatingWebhooks,
+    services,
+    istiods,
+    daemonSets,
+    revNs,
+    ambientNs,
+    injectionNs,
+    gateways,
+    classes,
+    proxies,
+    proxyPods,
+    revPods,
+  ] = await Promise.all([
+    reader.list(q.mutatingWebhooks),
+    reader.list(q.validatingWebhooks),
+    reader.list(q.services),
+    reader.list(q.istiods),
+    reader.list(q.daemonSets),
+    reader.list(q.revNamespaces),
+    reader.list(q.ambientNamespaces),
+    reader.list(q.injectionNamespaces),
+    listGateways(reader, q.gateways),
+    tolerant(reader, q.gatewayClasses, 'gateway classes'),
+    reader.list(q.proxies),
+    tolerant(reader, q.proxyPods, 'pods'),
+    tolerant(reader, q.revPods, 'pods'),
+  ]);
   return {
     istioNamespace,
     mutatingWebhooks,

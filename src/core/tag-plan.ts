@@ -8,7 +8,14 @@
  * earlier run left incomplete, re-run with the same target) and `undo` (the same, back to where it
  * started). The `upgrade` command can plan several tags in a row with these functions.
  */
-import { serviceOver, serviceRepointed, validatorRepointed, webhookConfigOver, withAnnotation, type ForeignWebhook } from './chart-merge.ts';
+import {
+  serviceOver,
+  serviceRepointed,
+  validatorRepointed,
+  webhookConfigOver,
+  withAnnotation,
+  type ForeignWebhook,
+} from './chart-merge.ts';
 import { objectChanges, type Change } from './diff.ts';
 import { AmbientError } from './errors.ts';
 import { forwardMoveWarning } from './hazards.ts';
@@ -104,11 +111,16 @@ function targetRevision(mesh: Mesh, revision: string): Revision {
   const canonical = r === undefined ? 0 : r.canonicalWebhooks.length;
   const services = r === undefined ? 0 : r.canonicalServices.length;
   if (r === undefined || canonical + services === 0) {
-    const known = [...mesh.revisions.values()].filter((x) => x.canonicalWebhooks.length + x.canonicalServices.length > 0).map((x) => x.name).sort();
-    throw new AmbientError('input', `revision "${revision}" not found in namespace ${mesh.istioNamespace} (no injector webhook or Service labelled ${REV}=${revision})`, `installed revisions: ${known.join(', ') || 'none'}`);
+    const known = [...mesh.revisions.values()]
+      .filter((x) => x.canonicalWebhooks.length + x.canonicalServices.length > 0)
+      .map((x) => x.name)
+      .sort();
+    throw new AmbientError('input', `revision "${revision}" not found in namespace ${mesh.istioNamespace} (no injector webhook or ` +
+      `Service labelled ${REV}=${revision})`, `installed revisions: ${known.join(', ') || 'none'}`);
   }
   if (canonical > 1 || services > 1) {
-    throw new AmbientError('input', `found several canonical ${canonical > 1 ? 'webhooks' : 'Services'} for revision "${revision}"; the tag would be ambiguous`, 'remove the stray copies first');
+    throw new AmbientError('input', `found several canonical ${canonical > 1 ? 'webhooks' : 'Services'} for revision "${revision}"; ` +
+      `the tag would be ambiguous`, 'remove the stray copies first');
   }
   return r;
 }
@@ -117,10 +129,15 @@ function targetRevision(mesh: Mesh, revision: string): Revision {
 function usableTarget(mesh: Mesh, revision: string, force: boolean): { target: Revision; version: string } {
   const target = targetRevision(mesh, revision);
   if (target.version === undefined) {
-    throw new AmbientError('input', `cannot tell the Istio version of revision ${target.name} (image ${target.image ?? 'unknown'} has no version tag and no version label)`, 'the tag objects depend on the chart version; fix the istiod image or labels');
+    throw new AmbientError('input', `cannot tell the Istio version of revision ${target.name} (image ${target.image ?? 'unknown'} ` +
+      `has no version tag and no version label)`, 'the tag objects depend on the chart version; fix the istiod image or labels');
   }
   if (!force && (target.ready === 0 || target.ready < target.desired)) {
-    throw new AmbientError('problems', `istiod of revision ${target.name} is not ready (${target.ready}/${target.desired})`, 'wait for it, or pass --force to move the tag anyway');
+    throw new AmbientError(
+      'problems',
+      `istiod of revision ${target.name} is not ready (${target.ready}/${target.desired})`,
+      'wait for it, or pass --force to move the tag anyway',
+    );
   }
   return { target, version: target.version };
 }
@@ -129,7 +146,8 @@ function usableTarget(mesh: Mesh, revision: string, force: boolean): { target: R
 function tagLabelledWarning(tag: string, target: Revision, version: string, labelled: GatewayInfo[]): Problem | undefined {
   if (labelled.length === 0 || programsTagLabelledGateways(version)) return undefined;
   const message =
-    `${labelled.length} gateway(s)/waypoint(s) carry ${REV}=${tag}, but ${target.name} (${version}) predates ${TAG_LABELLED_GATEWAYS_FIX}: ` +
+    `${labelled.length} gateway(s)/waypoint(s) carry ${REV}=${tag}, but ${target.name} (${version}) ` +
+      `predates ${TAG_LABELLED_GATEWAYS_FIX}: ` +
     'they will not be programmed (istio#54465); label them with the revision or upgrade';
   return { severity: 'warning', code: 'tag-labelled-gateways', message };
 }
@@ -166,7 +184,8 @@ function validatorWarnings(mesh: Mesh, target: Revision): Problem[] {
 /** A move more than one minor backwards: the followers' proxies jump back with it (§5.1). */
 function backwardsWarning(tag: string, oldVersion: string | undefined, version: string): Problem | undefined {
   if (oldVersion === undefined || !movesBackSeveralMinors(oldVersion, version)) return undefined;
-  const message = `this moves ${tag} back more than one minor version (${oldVersion} -> ${version}): gateways and waypoints will run a much older proxy`;
+  const message = `this moves ${tag} back more than one minor version (${oldVersion} -> ${version}): gateways and ` +
+    `waypoints will run a much older proxy`;
   return { severity: 'warning', code: 'backwards', message };
 }
 
@@ -187,7 +206,8 @@ function warningsFor(mesh: Mesh, t: Tag | undefined, tag: string, target: Revisi
   if (forward !== undefined) w.push({ severity: 'warning', code: 'forward-jump', message: `tag ${tag}: ${forward}` });
   w.push(backwardsWarning(tag, oldVersion, version));
   if (t?.historyError !== undefined) {
-    const message = `the history annotation ${HISTORY} of tag ${tag} is malformed (${t.historyError}): it is replaced, the earlier revisions it held are lost`;
+    const message = `the history annotation ${HISTORY} of tag ${tag} is malformed (${t.historyError}): it is ` +
+      `replaced, the earlier revisions it held are lost`;
     w.push({ severity: 'warning', code: 'bad-history', message });
   }
   return w.filter((p) => p !== undefined);
@@ -210,7 +230,13 @@ function chartRoles(t: Tag | undefined, version: string): TagRole[] {
 }
 
 function write(role: WriteRole, before: KubeObject | undefined, after: KubeObject): PlannedWrite {
-  return { action: before === undefined ? 'create' : 'replace', role, before, after, changes: before === undefined ? [] : objectChanges(before, after) };
+  return {
+    action: before === undefined ? 'create' : 'replace',
+    role,
+    before,
+    after,
+    changes: before === undefined ? [] : objectChanges(before, after),
+  };
 }
 
 /** What to write, given where the tag goes. The core of every mode. */
@@ -238,13 +264,36 @@ function planChange(mesh: Mesh, tag: string, t: Tag | undefined, c: Change0): Pl
 
   if (c.target === undefined) {
     // Undoing a creation: the objects the interrupted tag-move --create made are deleted, the holder last.
-    if (t?.service !== undefined && holder !== 'service') writes.push({ action: 'delete', role: 'service', before: t.service, after: t.service, changes: [], reason: 'created by the interrupted tag-move --create' });
+    if (t?.service !== undefined && holder !== 'service')
+      writes.push({
+        action: 'delete',
+        role: 'service',
+        before: t.service,
+        after: t.service,
+        changes: [],
+        reason: 'created by the interrupted tag-move --create',
+      });
     const h = holder === 'webhook' ? t?.webhook : t?.service;
-    if (h !== undefined) writes.push({ action: 'delete', role: holder, before: h, after: h, changes: [], reason: 'created by the interrupted tag-move --create' });
+    if (h !== undefined)
+      writes.push({
+        action: 'delete',
+        role: holder,
+        before: h,
+        after: h,
+        changes: [],
+        reason: 'created by the interrupted tag-move --create',
+      });
   } else {
     const { revision: target, version } = c.target;
     const enableNamespacesByDefault = tag === DEFAULT_TAG && (t?.webhook?.webhooks ?? []).some((w) => w.name === AUTO_WEBHOOK);
-    const rendered = renderTag({ tag, revision: target.name, version, istioNamespace: mesh.istioNamespace, canonical: injectorOf(target.canonicalWebhooks[0]), enableNamespacesByDefault });
+    const rendered = renderTag({
+      tag,
+      revision: target.name,
+      version,
+      istioNamespace: mesh.istioNamespace,
+      canonical: injectorOf(target.canonicalWebhooks[0]),
+      enableNamespacesByDefault,
+    });
     // Keep the caBundle a live webhook already has when the canonical one has none yet (§3.5).
     const liveCa = t?.webhook?.webhooks?.find((w) => w.clientConfig.caBundle !== undefined)?.clientConfig.caBundle;
     if (liveCa !== undefined) for (const w of rendered.webhook.webhooks ?? []) w.clientConfig.caBundle ??= liveCa;
@@ -253,7 +302,11 @@ function planChange(mesh: Mesh, tag: string, t: Tag | undefined, c: Change0): Pl
     if (c.toObjects.includes('webhook')) {
       if (t?.webhook !== undefined) {
         const from = c.operation.from ?? t.revision;
-        const merged = webhookConfigOver(t.webhook, rendered.webhook, { istioNamespace: mesh.istioNamespace, fromRevision: from, helmOwned: helm });
+        const merged = webhookConfigOver(t.webhook, rendered.webhook, {
+          istioNamespace: mesh.istioNamespace,
+          fromRevision: from,
+          helmOwned: helm,
+        });
         hook = write('webhook', t.webhook, merged.object);
         warnings.push(...foreignWarnings(tag, t.webhook, merged.foreign, from, target.name));
       } else {
@@ -261,15 +314,24 @@ function planChange(mesh: Mesh, tag: string, t: Tag | undefined, c: Change0): Pl
       }
     }
     if (c.toObjects.includes('service')) {
-      if (rendered.service !== undefined) writes.push(t?.service !== undefined ? write('service', t.service, serviceOver(t.service, rendered.service, helm)) : write('service', undefined, rendered.service));
-      else if (t?.service !== undefined) writes.push(write('service', t.service, serviceRepointed(t.service, target.name)));
+      if (rendered.service !== undefined)
+        writes.push(
+          t?.service !== undefined
+            ? write('service', t.service, serviceOver(t.service, rendered.service, helm))
+            : write('service', undefined, rendered.service),
+        );
+      else if (t?.service !== undefined)
+        writes.push(write('service', t.service, serviceRepointed(t.service, target.name)));
     } else if (t?.service !== undefined && holder !== 'service') {
       // §7: left, a tag Service keeps the 1.28+ istiod claiming the tag (§3.1).
-      const reason = templateShape(version).service ? `the tag had no Service at ${target.name}` : `the ${version} chart renders no tag Service; left, it would keep the newer istiod claiming ${tag}`;
+      const reason = templateShape(version).service
+        ? `the tag had no Service at ${target.name}`
+        : `the ${version} chart renders no tag Service; left, it would keep the newer istiod claiming ${tag}`;
       writes.push({ action: 'delete', role: 'service', before: t.service, after: t.service, changes: [], reason });
     }
     const validator = tag === DEFAULT_TAG ? mesh.defaultValidator : undefined;
-    if (validator !== undefined && validator.metadata.name === DEFAULT_VALIDATOR) writes.push(write('validator', validator, validatorRepointed(validator, target.name)));
+    if (validator !== undefined && validator.metadata.name === DEFAULT_VALIDATOR)
+      writes.push(write('validator', validator, validatorRepointed(validator, target.name)));
     if (hook !== undefined) writes.push(hook);
     // The holder's final write carries the history and drops the operation record (even when
     // nothing else of it changes).
@@ -285,7 +347,11 @@ function planChange(mesh: Mesh, tag: string, t: Tag | undefined, c: Change0): Pl
   // The holder last: its final write completes the operation.
   kept.sort((a, b) => Number(a.role === holder) - Number(b.role === holder));
   const objects = kept.map((w) => ({ role: w.role, object: w.before ?? w.after }));
-  const unchanged: [WriteRole, KubeObject | undefined][] = [['service', t?.service], ['validator', tag === DEFAULT_TAG ? mesh.defaultValidator : undefined], ['webhook', t?.webhook]];
+  const unchanged: [WriteRole, KubeObject | undefined][] = [
+    ['service', t?.service],
+    ['validator', tag === DEFAULT_TAG ? mesh.defaultValidator : undefined],
+    ['webhook', t?.webhook],
+  ];
   for (const [role, o] of unchanged) if (o !== undefined && !objects.some((x) => x.role === role)) objects.push({ role, object: o });
   // Always in one order (the write order): Service, validator, webhook.
   const rank: Record<WriteRole, number> = { service: 0, validator: 1, webhook: 2 };
@@ -311,13 +377,21 @@ function planChange(mesh: Mesh, tag: string, t: Tag | undefined, c: Change0): Pl
   };
 }
 
-function foreignWarnings(tag: string, live: WebhookConfiguration, foreign: ForeignWebhook[], from: string | undefined, to: string): Problem[] {
+function foreignWarnings(
+  tag: string,
+  live: WebhookConfiguration,
+  foreign: ForeignWebhook[],
+  from: string | undefined,
+  to: string,
+): Problem[] {
   return foreign
     .filter((f) => f.repointed)
     .map((f) => ({
       severity: 'warning' as const,
       code: 'foreign-webhook',
-      message: `webhook ${f.name} of ${live.metadata.name} is not rendered by Istio's chart for tag ${tag} but called ${istiodName(from)}: it now calls ${istiodName(to)} too, the rest of it is kept`,
+      message:
+        `webhook ${f.name} of ${live.metadata.name} is not rendered by Istio's chart for tag ${tag} but ` +
+        `called ${istiodName(from)}: it now calls ${istiodName(to)} too, the rest of it is kept`,
     }));
 }
 
@@ -329,7 +403,8 @@ function refuseUnreadable(t: Tag): void {
   throw new AmbientError(
     'problems',
     `the operation record (annotation ${OPERATION}) on ${o?.metadata.name ?? t.name} is unreadable: ${t.intentError}`,
-    `check the tag's objects with "kubectl ambient tags ${t.name}", then remove the record: kubectl annotate ${kind} ${o?.metadata.name ?? ''} ${OPERATION}-`,
+    `check the tag's objects with "kubectl ambient tags ${t.name}", then remove the record: kubectl ` +
+      `annotate ${kind} ${o?.metadata.name ?? ''} ${OPERATION}-`,
   );
 }
 
@@ -337,7 +412,8 @@ function pendingRefusal(t: Tag, p: TagOperation, asked: string): AmbientError {
   const { finish, undo } = operationCommands(t.name, p);
   return new AmbientError(
     'problems',
-    `tag ${t.name} has an unfinished tag-${p.op} from ${p.from ?? '(new)'} to ${p.to} (operation ${p.id}, started ${p.at}), so it cannot be ${asked}`,
+    `tag ${t.name} has an unfinished tag-${p.op} from ${p.from ?? '(new)'} to ${p.to} (operation ` +
+      `${p.id}, started ${p.at}), so it cannot be ${asked}`,
     `finish it with "${finish}" or undo it with "${undo}" first`,
   );
 }
@@ -379,15 +455,30 @@ export function planTagMove(mesh: Mesh, o: MoveOptions): Plan {
   }
   const { target, version } = usableTarget(mesh, o.revision, o.force);
   const existingRevision = mesh.revisions.get(o.tag);
-  if (o.tag !== DEFAULT_TAG && existingRevision !== undefined && existingRevision.canonicalWebhooks.length + existingRevision.canonicalServices.length > 0) {
-    throw new AmbientError('input', `cannot use "${o.tag}" as a tag: a control-plane revision has that name`, 'pick another tag name');
+  if (
+    o.tag !== DEFAULT_TAG &&
+    existingRevision !== undefined &&
+    existingRevision.canonicalWebhooks.length + existingRevision.canonicalServices.length > 0
+  ) {
+    throw new AmbientError(
+      'input',
+      `cannot use "${o.tag}" as a tag: a control-plane revision has that name`,
+      'pick another tag name',
+    );
   }
   if (t === undefined && !o.create) {
     const known = [...mesh.tags.keys()].sort();
-    throw new AmbientError('input', `tag "${o.tag}" does not exist in namespace ${mesh.istioNamespace}`, `pass --create to create it (existing tags: ${known.join(', ') || 'none'})`);
+    throw new AmbientError(
+      'input',
+      `tag "${o.tag}" does not exist in namespace ${mesh.istioNamespace}`,
+      `pass --create to create it (existing tags: ${known.join(', ') || 'none'})`,
+    );
   }
   const from = t?.revision;
-  const history = from !== undefined && from !== target.name ? appended(t?.history ?? [], { revision: from, at: o.now.toISOString(), objects: rolesOf(t) }) : (t?.history ?? []);
+  const history =
+    from !== undefined && from !== target.name
+      ? appended(t?.history ?? [], { revision: from, at: o.now.toISOString(), objects: rolesOf(t) })
+      : (t?.history ?? []);
   return planNew(mesh, o.tag, t, { op: 'move', id: o.id, now: o.now, from, target, version, history, toObjects: chartRoles(t, version) });
 }
 
@@ -395,7 +486,16 @@ function planNew(
   mesh: Mesh,
   tag: string,
   t: Tag | undefined,
-  n: { op: 'move' | 'rollback'; id: string; now: Date; from: string | undefined; target: Revision; version: string; history: HistoryEntry[]; toObjects: TagRole[] },
+  n: {
+    op: 'move' | 'rollback';
+    id: string;
+    now: Date;
+    from: string | undefined;
+    target: Revision;
+    version: string;
+    history: HistoryEntry[];
+    toObjects: TagRole[];
+  },
 ): Plan {
   if (t !== undefined && t.webhook === undefined && t.service !== undefined && !templateShape(n.version).service) {
     throw new AmbientError(
@@ -404,8 +504,24 @@ function planNew(
       'move it to a 1.28+ revision, or recreate it with a webhook (delete the Service, then tag-move --create)',
     );
   }
-  const operation: TagOperation = { id: n.id, op: n.op, from: n.from ?? null, to: n.target.name, at: n.now.toISOString(), history: n.history, fromObjects: rolesOf(t), toObjects: n.toObjects };
-  return planChange(mesh, tag, t, { mode: 'new', operation, pending: false, target: { revision: n.target, version: n.version }, toObjects: n.toObjects, history: n.history });
+  const operation: TagOperation = {
+    id: n.id,
+    op: n.op,
+    from: n.from ?? null,
+    to: n.target.name,
+    at: n.now.toISOString(),
+    history: n.history,
+    fromObjects: rolesOf(t),
+    toObjects: n.toObjects,
+  };
+  return planChange(mesh, tag, t, {
+    mode: 'new',
+    operation,
+    pending: false,
+    target: { revision: n.target, version: n.version },
+    toObjects: n.toObjects,
+    history: n.history,
+  });
 }
 
 /**
@@ -418,7 +534,12 @@ function planNew(
 export function planTagRollback(mesh: Mesh, o: RollbackOptions): Plan {
   validateNames(o.tag, o.to);
   const t = mesh.tags.get(o.tag);
-  if (t === undefined) throw new AmbientError('input', `tag "${o.tag}" does not exist in namespace ${mesh.istioNamespace}`, `existing tags: ${[...mesh.tags.keys()].sort().join(', ') || 'none'}`);
+  if (t === undefined)
+    throw new AmbientError(
+      'input',
+      `tag "${o.tag}" does not exist in namespace ${mesh.istioNamespace}`,
+      `existing tags: ${[...mesh.tags.keys()].sort().join(', ') || 'none'}`,
+    );
   refuseUnreadable(t);
   const p = t.intent;
   if (p !== undefined) {
@@ -433,7 +554,11 @@ export function planTagRollback(mesh: Mesh, o: RollbackOptions): Plan {
   let objects: TagRole[] | undefined;
   if (o.to === undefined) {
     if (t.historyError !== undefined) {
-      throw new AmbientError('input', `the history of tag "${o.tag}" (annotation ${HISTORY}) is malformed: ${t.historyError}`, `pick the revision with --to (installed revisions: ${installed.join(', ') || 'none'})`);
+      throw new AmbientError(
+        'input',
+        `the history of tag "${o.tag}" (annotation ${HISTORY}) is malformed: ${t.historyError}`,
+        `pick the revision with --to (installed revisions: ${installed.join(', ') || 'none'})`,
+      );
     }
     const last = t.history.at(-1);
     if (last === undefined) {
@@ -444,7 +569,11 @@ export function planTagRollback(mesh: Mesh, o: RollbackOptions): Plan {
       );
     }
     if (!mesh.revisions.has(last.revision)) {
-      throw new AmbientError('input', `the previous revision of "${o.tag}", ${last.revision}, is no longer installed`, `pick one with --to (installed: ${installed.join(', ') || 'none'})`);
+      throw new AmbientError(
+        'input',
+        `the previous revision of "${o.tag}", ${last.revision}, is no longer installed`,
+        `pick one with --to (installed: ${installed.join(', ') || 'none'})`,
+      );
     }
     revision = last.revision;
     history = t.history.slice(0, -1);
@@ -454,22 +583,38 @@ export function planTagRollback(mesh: Mesh, o: RollbackOptions): Plan {
     revision = o.to;
     if (idx === -1) {
       // A --to outside the history is a plain move: where the tag was is recorded.
-      history = from !== undefined && from !== o.to ? appended(t.history, { revision: from, at: o.now.toISOString(), objects: rolesOf(t) }) : t.history;
+      history =
+        from !== undefined && from !== o.to
+          ? appended(t.history, { revision: from, at: o.now.toISOString(), objects: rolesOf(t) })
+          : t.history;
     } else {
       history = t.history.slice(0, idx);
       objects = t.history[idx]?.objects;
     }
   }
   const { target, version } = usableTarget(mesh, revision, o.force);
-  return planNew(mesh, o.tag, t, { op: 'rollback', id: o.id, now: o.now, from, target, version, history, toObjects: objects ?? chartRoles(t, version) });
+  return planNew(mesh, o.tag, t, {
+    op: 'rollback',
+    id: o.id,
+    now: o.now,
+    from,
+    target,
+    version,
+    history,
+    toObjects: objects ?? chartRoles(t, version),
+  });
 }
 
 /** One line for the top of the diff: what the plan does. */
 export function planTitle(plan: Plan): string {
   const arrow = `${plan.from ?? '(new)'} -> ${plan.to ?? '(removed)'}${plan.toVersion !== undefined ? ` (${plan.toVersion})` : ''}`;
-  const interrupted = `the interrupted tag-${plan.op} ${plan.operation.from ?? '(new)'} -> ${plan.operation.to} (operation ${plan.operation.id})`;
+  const interrupted = `the interrupted tag-${plan.op} ${plan.operation.from ?? '(new)'} -> ${plan.operation.to} ` +
+    `(operation ${plan.operation.id})`;
   if (plan.mode === 'finish') return `tag ${plan.tag}: finishing ${interrupted}`;
-  if (plan.mode === 'undo') return `tag ${plan.tag}: undoing ${interrupted}: ${plan.to !== undefined ? `back to ${plan.to}${plan.toVersion !== undefined ? ` (${plan.toVersion})` : ''}` : 'its objects are deleted'}`;
+  if (plan.mode === 'undo') {
+    const back = plan.to !== undefined ? `back to ${plan.to}${plan.toVersion !== undefined ? ` (${plan.toVersion})` : ''}` : undefined;
+    return `tag ${plan.tag}: undoing ${interrupted}: ${back ?? 'its objects are deleted'}`;
+  }
   return `tag ${plan.tag}: ${arrow}`;
 }
 
@@ -480,7 +625,8 @@ export function planTitle(plan: Plan): string {
 export function planQuestion(plan: Plan, verb: string, where: { context: string; server: string }): string {
   const on = `on context ${where.context} (${where.server})`;
   if (plan.mode === 'finish') return `Finish the tag-${plan.op} of ${plan.tag} ${on} to ${plan.to ?? '?'}? [y/N] `;
-  if (plan.mode === 'undo') return `Undo the tag-${plan.op} of ${plan.tag} ${on}${plan.to !== undefined ? ` (back to ${plan.to})` : ' (delete its objects)'}? [y/N] `;
+  if (plan.mode === 'undo') return `Undo the tag-${plan.op} of ${plan.tag} ` +
+    `${on}${plan.to !== undefined ? ` (back to ${plan.to})` : ' (delete its objects)'}? [y/N] `;
   return `${verb} tag ${plan.tag} ${on} from ${plan.from ?? '(new)'} to ${plan.to ?? '?'}? [y/N] `;
 }
 

@@ -94,7 +94,10 @@ const AUTO_EXCLUDED_NAMESPACES = ['kube-system', 'kube-public', 'kube-node-lease
 export const AUTO_WEBHOOK = 'auto.sidecar-injector.istio.io';
 
 /** The webhooks of a tag in template order: 2, or 4 (5 with enableNamespacesByDefault) for `default` (§1.3 tables). */
-function webhookSelectors(tag: string, enableNamespacesByDefault: boolean): { name: string; namespaceSelector: LabelSelector; objectSelector: LabelSelector }[] {
+function webhookSelectors(
+  tag: string,
+  enableNamespacesByDefault: boolean,
+): { name: string; namespaceSelector: LabelSelector; objectSelector: LabelSelector }[] {
   const hooks = [
     {
       name: 'rev.namespace.sidecar-injector.istio.io',
@@ -123,7 +126,11 @@ function webhookSelectors(tag: string, enableNamespacesByDefault: boolean): { na
     if (enableNamespacesByDefault) {
       hooks.push({
         name: AUTO_WEBHOOK,
-        namespaceSelector: exprs([ISTIO_INJECTION, 'DoesNotExist'], [REV, 'DoesNotExist'], [NAMESPACE_NAME, 'NotIn', AUTO_EXCLUDED_NAMESPACES]),
+        namespaceSelector: exprs(
+          [ISTIO_INJECTION, 'DoesNotExist'],
+          [REV, 'DoesNotExist'],
+          [NAMESPACE_NAME, 'NotIn', AUTO_EXCLUDED_NAMESPACES],
+        ),
         objectSelector: exprs([SIDECAR_INJECT, 'DoesNotExist'], [REV, 'DoesNotExist']),
       });
     }
@@ -229,8 +236,44 @@ export function renderTag(input: TagRenderInput): { webhook: WebhookConfiguratio
  * but its labels, `ports` and `selector`.
  */
 export const CHART_OWNED = {
-  webhookLabels: [TAG, REV, OWNING_RESOURCE, OPERATOR_COMPONENT, APP, RELEASE, APP_NAME, MANAGED_BY, APP_INSTANCE, APP_PART_OF, APP_VERSION, HELM_CHART],
-  serviceLabels: [REV, TAG, OWNING_RESOURCE, OPERATOR_COMPONENT, APP, ISTIO, RELEASE, APP_NAME, MANAGED_BY, APP_INSTANCE, APP_PART_OF, APP_VERSION, HELM_CHART],
-  webhookFields: ['clientConfig', 'sideEffects', 'rules', 'failurePolicy', 'reinvocationPolicy', 'admissionReviewVersions', 'namespaceSelector', 'objectSelector'],
+  webhookLabels: [
+    TAG,
+    REV,
+    OWNING_RESOURCE,
+    OPERATOR_COMPONENT,
+    APP,
+    RELEASE,
+    APP_NAME,
+    MANAGED_BY,
+    APP_INSTANCE,
+    APP_PART_OF,
+    APP_VERSION,
+    HELM_CHART,
+  ],
+  serviceLabels: [
+    REV,
+    TAG,
+    OWNING_RESOURCE,
+    OPERATOR_COMPONENT,
+    APP,
+    ISTIO,
+    RELEASE,
+    APP_NAME,
+    MANAGED_BY,
+    APP_INSTANCE,
+    APP_PART_OF,
+    APP_VERSION,
+    HELM_CHART,
+  ],
+  webhookFields: [
+    'clientConfig',
+    'sideEffects',
+    'rules',
+    'failurePolicy',
+    'reinvocationPolicy',
+    'admissionReviewVersions',
+    'namespaceSelector',
+    'objectSelector',
+  ],
   serviceFields: ['ports', 'selector'],
 } as const;

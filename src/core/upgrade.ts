@@ -12,7 +12,10 @@ import type { GatewayInfo, Mesh } from './mesh.ts';
 import { planTagMove, validateNames } from './tag-plan.ts';
 import { summariseTags, type TagView } from './views.ts';
 
-/** What happens to a tag: `move` (then its gate), `verify` (already on the revision, but its followers are not seen healthy yet: gate only), `skip`. */
+/**
+ * What happens to a tag: `move` (then its gate), `verify` (already on the revision, but its
+ * followers are not seen healthy yet: gate only), `skip`.
+ */
 export type TagAction = 'move' | 'verify' | 'skip';
 
 /** A Gateway or waypoint that follows a tag, as the plan shows it. */
@@ -144,9 +147,19 @@ function onRevision(v: TagView, revision: string): boolean {
 /** Parses `--tags a,b,c`: names in order, no duplicates. */
 export function parseTagList(text: string): string[] {
   const names = text.split(',').map((s) => s.trim());
-  if (names.some((n) => n === '')) throw new AmbientError('usage', `invalid --tags "${text}": an empty name`, 'give tag names separated by commas, e.g. --tags canary,prod,default');
+  if (names.some((n) => n === ''))
+    throw new AmbientError(
+      'usage',
+      `invalid --tags "${text}": an empty name`,
+      'give tag names separated by commas, e.g. --tags canary,prod,default',
+    );
   const dup = names.find((n, i) => names.indexOf(n) !== i);
-  if (dup !== undefined) throw new AmbientError('usage', `invalid --tags "${text}": ${dup} is listed twice`, 'list each tag once, in the order to move them');
+  if (dup !== undefined)
+    throw new AmbientError(
+      'usage',
+      `invalid --tags "${text}": ${dup} is listed twice`,
+      'list each tag once, in the order to move them',
+    );
   for (const n of names) validateNames(n);
   return names;
 }
@@ -161,13 +174,26 @@ export function planUpgradeTags(mesh: Mesh, o: UpgradeOptions): UpgradePlan {
   validateNames(DEFAULT_TAG, o.revision);
   const target = mesh.revisions.get(o.revision);
   if (target === undefined || target.canonicalWebhooks.length + target.canonicalServices.length === 0) {
-    const known = [...mesh.revisions.values()].filter((r) => r.canonicalWebhooks.length + r.canonicalServices.length > 0).map((r) => r.name).sort();
-    throw new AmbientError('input', `revision "${o.revision}" not found in namespace ${mesh.istioNamespace}`, `upgrade moves tags to an installed revision (installed: ${known.join(', ') || 'none'}); install it first (kubectl ambient skew --target <version> gives the steps)`);
+    const known = [...mesh.revisions.values()]
+      .filter((r) => r.canonicalWebhooks.length + r.canonicalServices.length > 0)
+      .map((r) => r.name)
+      .sort();
+    throw new AmbientError(
+      'input',
+      `revision "${o.revision}" not found in namespace ${mesh.istioNamespace}`,
+      `upgrade moves tags to an installed revision (installed: ${known.join(', ') || 'none'}); install ` +
+        `it first (kubectl ambient skew --target <version> gives the steps)`,
+    );
   }
   const views = new Map(summariseTags(mesh).map((v) => [v.tag, v]));
   if (o.tags !== undefined) {
     const unknown = o.tags.filter((t) => !views.has(t));
-    if (unknown.length > 0) throw new AmbientError('input', `tag(s) ${unknown.join(', ')} not found in namespace ${mesh.istioNamespace}`, `existing tags: ${[...views.keys()].sort().join(', ') || 'none'}`);
+    if (unknown.length > 0)
+      throw new AmbientError(
+        'input',
+        `tag(s) ${unknown.join(', ')} not found in namespace ${mesh.istioNamespace}`,
+        `existing tags: ${[...views.keys()].sort().join(', ') || 'none'}`,
+      );
   }
   const names = o.tags ?? [...views.keys()];
   const tags: PlannedTag[] = names.map((name) => {
@@ -176,8 +202,19 @@ export function planUpgradeTags(mesh: Mesh, o: UpgradeOptions): UpgradePlan {
     const base = { tag: name, from: v.revision, followers: followers.map(followerRef), namespaces: v.namespaces };
     if (!onRevision(v, o.revision)) return { ...base, action: 'move' as const, reason: `points at ${v.revision ?? 'no revision'}` };
     const unhealthy = followers.filter((g) => !seenHealthy(g, o.revision));
-    if (unhealthy.length === 0) return { ...base, action: 'skip' as const, reason: `already on ${o.revision}${followers.length > 0 ? `, ${followers.length} gateway(s)/waypoint(s) healthy` : ''}` };
-    return { ...base, action: 'verify' as const, reason: `already on ${o.revision}, but ${unhealthy.map((g) => `${g.namespace}/${g.name}`).join(', ')} not seen healthy yet: gated before the next tag` };
+    if (unhealthy.length === 0)
+      return {
+        ...base,
+        action: 'skip' as const,
+        reason: `already on ${o.revision}${followers.length > 0 ? `, ${followers.length} gateway(s)/waypoint(s) healthy` : ''}`,
+      };
+    return {
+      ...base,
+      action: 'verify' as const,
+      reason:
+        `already on ${o.revision}, but ${unhealthy.map((g) => `${g.namespace}/${g.name}`).join(', ')} ` +
+        `not seen healthy yet: gated before the next tag`,
+    };
   });
   if (o.tags === undefined) tags.sort(byOrder);
 
@@ -186,15 +223,26 @@ export function planUpgradeTags(mesh: Mesh, o: UpgradeOptions): UpgradePlan {
   preconditions.push({
     check: 'istiod-ready',
     ok: ready,
-    message: ready ? `istiod of ${o.revision} is ready (${target.ready}/${target.desired})` : `istiod of ${o.revision} is not ready (${target.ready}/${target.desired})`,
-    details: ready ? [] : [`wait for it: kubectl rollout status deployment/${target.deployment?.metadata.name ?? `istiod-${o.revision}`} -n ${mesh.istioNamespace}`],
+    message: ready
+      ? `istiod of ${o.revision} is ready (${target.ready}/${target.desired})`
+      : `istiod of ${o.revision} is not ready (${target.ready}/${target.desired})`,
+    details: ready
+      ? []
+      : [
+          `wait for it: kubectl rollout status ` +
+            `deployment/${target.deployment?.metadata.name ?? `istiod-${o.revision}`} -n ` +
+            `${mesh.istioNamespace}`,
+        ],
   });
   const failing = o.skew.filter((f) => f.status === 'fail');
   const warns = o.skew.filter((f) => f.status === 'warn').length;
   preconditions.push({
     check: 'skew',
     ok: failing.length === 0,
-    message: failing.length === 0 ? `skew --target ${o.revision}: no failing finding (${warns} warning(s))` : `skew --target ${o.revision}: ${failing.length} failing finding(s)`,
+    message:
+      failing.length === 0
+        ? `skew --target ${o.revision}: no failing finding (${warns} warning(s))`
+        : `skew --target ${o.revision}: ${failing.length} failing finding(s)`,
     details: failing.map((f) => `${f.component} ${f.namespace !== '' ? `${f.namespace}/` : ''}${f.name}: ${f.message}`),
   });
   const tagProblems: string[] = [];
@@ -213,7 +261,10 @@ export function planUpgradeTags(mesh: Mesh, o: UpgradeOptions): UpgradePlan {
   preconditions.push({
     check: 'tags',
     ok: tagProblems.length === 0,
-    message: tagProblems.length === 0 ? 'no tag to move is incomplete, split or refused by tag-move' : `${tagProblems.length} tag problem(s)`,
+    message:
+      tagProblems.length === 0
+        ? 'no tag to move is incomplete, split or refused by tag-move'
+        : `${tagProblems.length} tag problem(s)`,
     details: tagProblems,
   });
   return {
@@ -233,5 +284,11 @@ export function planUpgradeTags(mesh: Mesh, o: UpgradeOptions): UpgradePlan {
 function byOrder(a: PlannedTag, b: PlannedTag): number {
   const done = (t: PlannedTag): number => (t.action === 'move' ? 1 : 0);
   const isDefault = (t: PlannedTag): number => (t.tag === DEFAULT_TAG ? 1 : 0);
-  return done(a) - done(b) || isDefault(a) - isDefault(b) || a.followers.length - b.followers.length || a.namespaces.length - b.namespaces.length || a.tag.localeCompare(b.tag);
+  return (
+    done(a) - done(b) ||
+    isDefault(a) - isDefault(b) ||
+    a.followers.length - b.followers.length ||
+    a.namespaces.length - b.namespaces.length ||
+    a.tag.localeCompare(b.tag)
+  );
 }

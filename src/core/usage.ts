@@ -45,7 +45,11 @@ export interface RevisionUsage {
   pods: number;
 }
 
-const ref = (o: KubeObject): ObjectRef => ({ kind: o.kind, ...(o.metadata.namespace !== undefined ? { namespace: o.metadata.namespace } : {}), name: o.metadata.name });
+const ref = (o: KubeObject): ObjectRef => ({
+  kind: o.kind,
+  ...(o.metadata.namespace !== undefined ? { namespace: o.metadata.namespace } : {}),
+  name: o.metadata.name,
+});
 const label = (o: KubeObject | undefined, key: string): string | undefined => o?.metadata.labels?.[key];
 
 /** The Helm release of a revision: its istiod's `meta.helm.sh/release-name`, else the runbook's `istiod-<rev>`. */
@@ -97,7 +101,8 @@ function tagObjects(mesh: Mesh, out: Reasons): void {
         object: ref(v),
         count: 1,
         message: split
-          ? `tag ${t.name} is split: its Service ${v.metadata.name} still points at it while its webhook points at ${label(t.webhook, REV) ?? '?'}, so this istiod still claims the tag (§3.1)`
+          ? `tag ${t.name} is split: its Service ${v.metadata.name} still points at it while its webhook ` +
+            `points at ${label(t.webhook, REV) ?? '?'}, so this istiod still claims the tag (§3.1)`
           : `tag ${t.name}: Service ${v.metadata.name} points at it, so its istiod claims the tag`,
         fix: `move the whole tag: kubectl ambient tag-move ${t.name} <revision>`,
       });
@@ -133,15 +138,25 @@ function validator(mesh: Mesh, out: Reasons): void {
   const labelled = label(v, REV);
   if (labelled !== undefined) revs.add(labelled);
   for (const r of mesh.revisions.values()) {
-    if ((v.webhooks ?? []).some((w) => w.clientConfig.service?.name === istiodName(r.name) && w.clientConfig.service.namespace === mesh.istioNamespace)) revs.add(r.name);
+    if (
+      (v.webhooks ?? []).some(
+        (w) =>
+          w.clientConfig.service?.name === istiodName(r.name) &&
+          w.clientConfig.service.namespace === mesh.istioNamespace,
+      )
+    )
+      revs.add(r.name);
   }
   out.add([...revs].filter((r) => mesh.revisions.has(r)), {
     code: 'validator',
     row: 3,
     object: ref(v),
     count: 1,
-    message: `${DEFAULT_VALIDATOR} is served by it (failurePolicy Fail once its istiod ran): removing it rejects every write of Istio config`,
-    fix: `point the validator at another revision: helm upgrade istio-base istio/base -n ${mesh.istioNamespace} --reuse-values --set defaultRevision=<revision> (or kubectl ambient tag-move ${DEFAULT_TAG} <revision>)`,
+    message: `${DEFAULT_VALIDATOR} is served by it (failurePolicy Fail once its istiod ran): removing it ` +
+      `rejects every write of Istio config`,
+    fix: `point the validator at another revision: helm upgrade istio-base istio/base -n ` +
+      `${mesh.istioNamespace} --reuse-values --set defaultRevision=<revision> (or kubectl ambient ` +
+      `tag-move ${DEFAULT_TAG} <revision>)`,
   });
 }
 
@@ -160,7 +175,8 @@ function namespaces(mesh: Mesh, out: Reasons): void {
         row: 5,
         object: ref(n),
         count: 1,
-        message: `namespace ${n.metadata.name} is labelled ${ISTIO_INJECTION}=enabled: the default injector (this revision) injects its new pods`,
+        message: `namespace ${n.metadata.name} is labelled ${ISTIO_INJECTION}=enabled: the default injector (this ` +
+          `revision) injects its new pods`,
         fix: `move the ${DEFAULT_TAG} tag, or relabel the namespace`,
       });
       continue; // istio-injection wins over istio.io/rev for injection (§3.7 row 5)
@@ -173,8 +189,14 @@ function namespaces(mesh: Mesh, out: Reasons): void {
       row: 4,
       object: ref(n),
       count: 1,
-      message: `namespace ${n.metadata.name} is labelled ${REV}=${requested}${requested !== rev ? ` (tag ${requested} -> ${rev})` : ''}: its new pods are injected by it`,
-      fix: requested === rev ? `relabel it: kubectl label namespace ${n.metadata.name} ${REV}=<tag> --overwrite` : `move the tag: kubectl ambient tag-move ${requested} <revision>`,
+      message:
+        `namespace ${n.metadata.name} is labelled ` +
+        `${REV}=${requested}${requested !== rev ? ` (tag ${requested} -> ${rev})` : ''}: its new pods ` +
+        `are injected by it`,
+      fix:
+        requested === rev
+          ? `relabel it: kubectl label namespace ${n.metadata.name} ${REV}=<tag> --overwrite`
+          : `move the tag: kubectl ambient tag-move ${requested} <revision>`,
     });
   }
 }
@@ -204,7 +226,14 @@ function pods(mesh: Mesh, out: Reasons, proxies: Map<string, number>): void {
   }
   for (const p of mesh.pods) {
     const ns = nsLabels.get(p.namespace) ?? {};
-    if (p.requests === undefined || p.requests === '' || p.injectionOff || ns[REV] !== undefined || ns[ISTIO_INJECTION] !== undefined) continue;
+    if (
+      p.requests === undefined ||
+      p.requests === '' ||
+      p.injectionOff ||
+      ns[REV] !== undefined ||
+      ns[ISTIO_INJECTION] !== undefined
+    )
+      continue;
     const rev = injectorOf(mesh, p.requests);
     if (rev !== undefined && rev !== p.runs) push(requesting, rev, p.namespace, p.name);
   }
@@ -237,15 +266,24 @@ function pods(mesh: Mesh, out: Reasons, proxies: Map<string, number>): void {
 /** Row 8: Gateways and waypoints of every Istio class whose `IsMine` it is (§3.1, §3.9, §3.11), even without pods. */
 function gateways(mesh: Mesh, out: Reasons): void {
   for (const g of mesh.gateways) {
-    const via = g.source === 'default' || g.requested === '' ? 'the default' : `${REV}=${g.requested ?? ''}${g.source === 'namespace' ? ' on its namespace' : ''}`;
-    out.add(g.claimants.filter((r) => mesh.revisions.has(r)), {
-      code: 'gw',
-      row: 8,
-      object: { kind: 'Gateway', namespace: g.namespace, name: g.name },
-      count: 1,
-      message: `${g.kind} ${g.namespace}/${g.name} follows it through ${via}: its istiod renders the proxy`,
-      fix: g.tag !== undefined ? `move the tag: kubectl ambient tag-move ${g.tag} <revision>` : `relabel it: kubectl label gateway -n ${g.namespace} ${g.name} ${REV}=<tag> --overwrite`,
-    });
+    const via =
+      g.source === 'default' || g.requested === ''
+        ? 'the default'
+        : `${REV}=${g.requested ?? ''}${g.source === 'namespace' ? ' on its namespace' : ''}`;
+    out.add(
+      g.claimants.filter((r) => mesh.revisions.has(r)),
+      {
+        code: 'gw',
+        row: 8,
+        object: { kind: 'Gateway', namespace: g.namespace, name: g.name },
+        count: 1,
+        message: `${g.kind} ${g.namespace}/${g.name} follows it through ${via}: its istiod renders the proxy`,
+        fix:
+          g.tag !== undefined
+            ? `move the tag: kubectl ambient tag-move ${g.tag} <revision>`
+            : `relabel it: kubectl label gateway -n ${g.namespace} ${g.name} ${REV}=<tag> --overwrite`,
+      },
+    );
   }
 }
 
@@ -277,8 +315,13 @@ function helmOwned(mesh: Mesh, out: Reasons): void {
         row: 11,
         object: ref(o),
         count: 1,
-        message: `${o.kind} ${o.metadata.name} belongs to Helm release ${release}${label(o, REV) !== r.name ? ` although it points at ${label(o, REV) ?? '?'}` : ''}: "helm uninstall ${release}" deletes it`,
-        fix: `re-home it first: kubectl annotate ${o.kind.toLowerCase()} ${o.metadata.namespace !== undefined ? `-n ${o.metadata.namespace} ` : ''}${o.metadata.name} helm.sh/resource-policy=keep, then helm upgrade ${release} istio/istiod -n ${mesh.istioNamespace} --reuse-values --set revisionTags=null`,
+        message: `${o.kind} ${o.metadata.name} belongs to Helm release ` +
+          `${release}${label(o, REV) !== r.name ? ` although it points at ${label(o, REV) ?? '?'}` : ''}: ` +
+          `"helm uninstall ${release}" deletes it`,
+        fix: `re-home it first: kubectl annotate ${o.kind.toLowerCase()} ` +
+          `${o.metadata.namespace !== undefined ? `-n ${o.metadata.namespace} ` : ''}${o.metadata.name} ` +
+          `helm.sh/resource-policy=keep, then helm upgrade ${release} istio/istiod -n ` +
+          `${mesh.istioNamespace} --reuse-values --set revisionTags=null`,
       });
     }
   }
@@ -303,7 +346,13 @@ export function revisionUsage(mesh: Mesh): Map<string, RevisionUsage> {
   const usage = new Map<string, RevisionUsage>();
   for (const r of [...mesh.revisions.keys()].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))) {
     const reasons = out.byRevision.get(r) ?? [];
-    usage.set(r, { revision: r, status: reasons.length > 0 ? 'in-use' : unknown.length > 0 ? 'unknown' : 'safe', reasons, unknown, pods: proxies.get(r) ?? 0 });
+    usage.set(r, {
+      revision: r,
+      status: reasons.length > 0 ? 'in-use' : unknown.length > 0 ? 'unknown' : 'safe',
+      reasons,
+      unknown,
+      pods: proxies.get(r) ?? 0,
+    });
   }
   return usage;
 }

@@ -151,9 +151,13 @@ function known(names: Iterable<string>): string {
 export function versionHint(mesh: Mesh, word: string): string | undefined {
   const guess = revisionForVersion(word, mesh.revisions.values());
   if (guess === undefined) return undefined;
-  const installed = [...mesh.revisions.values()].sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true })).map((r) => `${r.name} (${r.version ?? 'unknown'})`);
+  const installed = [...mesh.revisions.values()]
+    .sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }))
+    .map((r) => `${r.name} (${r.version ?? 'unknown'})`);
   const list = `installed: ${installed.join(', ') || 'none'}`;
-  return guess.installed ? `did you mean revision "${guess.name}"? (${list})` : `no installed revision runs ${word.replace(/^v/, '')} (${list})`;
+  return guess.installed
+    ? `did you mean revision "${guess.name}"? (${list})`
+    : `no installed revision runs ${word.replace(/^v/, '')} (${list})`;
 }
 
 /** The hint for a revision that is not installed: the known ones, or `did you mean` for a version. */
@@ -197,21 +201,26 @@ function operationProblems(t: Tag, objects: TagObjects): Problem[] {
     problems.push({
       severity: 'error',
       code: 'incomplete',
-      message: `tag ${t.name}: a tag-${p.op} from ${p.from ?? '(new)'} to ${p.to} (operation ${p.id}, started ${p.at}) did not complete (${pointing(objects)}): finish it with "${finish}", or undo it with "${undo}"`,
+      message: `tag ${t.name}: a tag-${p.op} from ${p.from ?? '(new)'} to ${p.to} (operation ${p.id}, started ` +
+        `${p.at}) did not complete (${pointing(objects)}): finish it with "${finish}", or undo it with ` +
+        `"${undo}"`,
     });
   }
   if (t.intentError !== undefined) {
     problems.push({
       severity: 'error',
       code: 'bad-operation',
-      message: `tag ${t.name}: the operation record (annotation ${OPERATION}) on ${holder?.metadata.name ?? '?'} is unreadable (${t.intentError}); check its objects (${pointing(objects)}), then remove the annotation`,
+      message: `tag ${t.name}: the operation record (annotation ${OPERATION}) on ` +
+        `${holder?.metadata.name ?? '?'} is unreadable (${t.intentError}); check its objects ` +
+        `(${pointing(objects)}), then remove the annotation`,
     });
   }
   if (t.historyError !== undefined) {
     problems.push({
       severity: 'warning',
       code: 'bad-history',
-      message: `tag ${t.name}: the history annotation ${HISTORY} on ${holder?.metadata.name ?? '?'} is malformed (${t.historyError}): tag-rollback needs --to; the next tag-move replaces it`,
+      message: `tag ${t.name}: the history annotation ${HISTORY} on ${holder?.metadata.name ?? '?'} is ` +
+        `malformed (${t.historyError}): tag-rollback needs --to; the next tag-move replaces it`,
     });
   }
   return problems;
@@ -224,15 +233,24 @@ function tagProblems(mesh: Mesh, t: Tag, objects: TagObjects): Problem[] {
     problems.push({
       severity: 'error',
       code: 'dangling',
-      message: `tag ${t.name} points at revision ${t.revision}, which is not installed: move it with "kubectl ambient tag-move ${t.name} <revision>"`,
+      message: `tag ${t.name} points at revision ${t.revision}, which is not installed: move it with ` +
+        `"kubectl ambient tag-move ${t.name} <revision>"`,
     });
   }
-  if (!explained && objects.webhookRevision !== null && objects.serviceRevision !== null && objects.webhookRevision !== objects.serviceRevision) {
+  if (
+    !explained &&
+    objects.webhookRevision !== null &&
+    objects.serviceRevision !== null &&
+    objects.webhookRevision !== objects.serviceRevision
+  ) {
     // §3.1 (1.28+): both istiods then consider the tag theirs.
     problems.push({
       severity: 'error',
       code: 'split',
-      message: `tag ${t.name}: webhook points at ${objects.webhookRevision} but Service ${objects.service} at ${objects.serviceRevision}, so both istiods claim it: re-run "kubectl ambient tag-move ${t.name} <revision>"`,
+      message:
+        `tag ${t.name}: webhook points at ${objects.webhookRevision} but Service ${objects.service} at ` +
+        `${objects.serviceRevision}, so both istiods claim it: re-run ` +
+        `"kubectl ambient tag-move ${t.name} <revision>"`,
     });
   }
   for (const [kind, list] of [['webhooks', t.webhooks], ['Services', t.services]] as const) {
@@ -240,7 +258,9 @@ function tagProblems(mesh: Mesh, t: Tag, objects: TagObjects): Problem[] {
     problems.push({
       severity: 'error',
       code: 'duplicate',
-      message: `tag ${t.name} is defined by ${list.length} ${kind} (${list.map((o) => `${o.metadata.name} -> ${o.metadata.labels?.[REV] ?? '?'}`).join(', ')}): every one of them counts; delete the stray copies`,
+      message: `tag ${t.name} is defined by ${list.length} ${kind} ` +
+        `(${list.map((o) => `${o.metadata.name} -> ${o.metadata.labels?.[REV] ?? '?'}`).join(', ')}): ` +
+        `every one of them counts; delete the stray copies`,
     });
   }
   // §3.7, §7: a 1.28+ target renders a tag Service next to the webhook; a Service without a webhook
@@ -250,30 +270,40 @@ function tagProblems(mesh: Mesh, t: Tag, objects: TagObjects): Problem[] {
     problems.push({
       severity: 'warning',
       code: 'no-service',
-      message: `tag ${t.name} points at ${objects.webhookRevision ?? '?'} (${version ?? '?'}) but has no tag Service (its chart renders istiod-revision-tag-${t.name}): re-run "kubectl ambient tag-move ${t.name} ${objects.webhookRevision ?? '<revision>'}" to create it`,
+      message: `tag ${t.name} points at ${objects.webhookRevision ?? '?'} (${version ?? '?'}) but has no tag ` +
+        `Service (its chart renders istiod-revision-tag-${t.name}): re-run ` +
+        `"kubectl ambient tag-move ${t.name} ${objects.webhookRevision ?? '<revision>'}" to create it`,
     });
   }
   if (!explained && objects.webhook === null && objects.service !== null) {
     problems.push({
       severity: 'warning',
       code: 'service-only',
-      message: `tag ${t.name} has a Service (-> ${objects.serviceRevision ?? '?'}) but no webhook: only istiod >= 1.28 reads it and sidecar injection does not follow the tag; if a tool left it half-made, re-create the webhook with "kubectl ambient tag-move ${t.name} <revision> --create" after deleting the Service`,
+      message: `tag ${t.name} has a Service (-> ${objects.serviceRevision ?? '?'}) but no webhook: only istiod ` +
+        `>= 1.28 reads it and sidecar injection does not follow the tag; if a tool left it half-made, ` +
+        `re-create the webhook with "kubectl ambient tag-move ${t.name} <revision> --create" after ` +
+        `deleting the Service`,
     });
   }
   if (t.name === DEFAULT_TAG && mesh.istioNamespace !== ISTIO_SYSTEM && t.webhook !== undefined) {
     // §2.7: istiod's leader election and otherDefaultTagExists read the unsuffixed name only.
     const other = mesh.exactDefaultWebhook;
+    const exact = other !== undefined ? ` (which exists and points at ${other.metadata.labels?.[REV] ?? '?'})` : ' (absent)';
     problems.push({
       severity: 'warning',
       code: 'default-name',
-      message: `outside ${ISTIO_SYSTEM} the default tag's webhook is ${t.webhook.metadata.name}, but istiod's leader election and istioctl 1.28-1.30 read ${DEFAULT_TAG_WEBHOOK}${other !== undefined ? ` (which exists and points at ${other.metadata.labels?.[REV] ?? '?'})` : ' (absent)'}; unlabelled Gateways are claimed by ${nameList(mesh.defaultClaimants) || 'no revision'}`,
+      message:
+        `outside ${ISTIO_SYSTEM} the default tag's webhook is ${t.webhook.metadata.name}, but istiod's ` +
+        `leader election and istioctl 1.28-1.30 read ${DEFAULT_TAG_WEBHOOK}${exact}; ` +
+        `unlabelled Gateways are claimed by ${nameList(mesh.defaultClaimants) || 'no revision'}`,
     });
   }
   if (!explained && objects.validatorRevision !== null && objects.validatorRevision !== t.revision) {
     problems.push({
       severity: 'error',
       code: 'validator',
-      message: `${objects.validator} points at ${objects.validatorRevision}, not at the default tag's ${t.revision}: re-run "kubectl ambient tag-move default ${t.revision}"`,
+      message: `${objects.validator} points at ${objects.validatorRevision}, not at the default tag's ` +
+        `${t.revision}: re-run "kubectl ambient tag-move default ${t.revision}"`,
     });
   }
   problems.push(...compact([ambientSidecar(mesh, t.name), bothClaim(mesh, t.name, t.revision, 'error'), helmOwned(t.name, t)]));
@@ -301,8 +331,9 @@ export function ambientSidecar(mesh: Mesh, tag: string): Problem | undefined {
 export function bothClaim(mesh: Mesh, tag: string, revision: string | undefined, severity: Problem['severity']): Problem | undefined {
   if (tag !== DEFAULT_TAG || !mesh.revisions.has(DEFAULT_TAG) || revision === DEFAULT_TAG) return undefined;
   const message =
-    `a revision-less istiod (revision "default") is still installed: it claims the default tag too, next to ${revision ?? 'no revision'}, ` +
-    'and its injector istio-sidecar-injector stays active; remove it (or deactivate that injector) once nothing follows it';
+    'a revision-less istiod (revision "default") is still installed: it claims the default tag too, ' +
+    `next to ${revision ?? 'no revision'}, and its injector istio-sidecar-injector stays active; ` +
+    'remove it (or deactivate that injector) once nothing follows it';
   return { severity, code: 'both-claim', message };
 }
 
@@ -310,7 +341,8 @@ export function bothClaim(mesh: Mesh, tag: string, revision: string | undefined,
 export function helmOwned(tag: string, t: Tag | undefined): Problem | undefined {
   const release = helmOwner(t?.webhook) ?? helmOwner(t?.service);
   if (release === undefined) return undefined;
-  const message = `tag ${tag} is owned by Helm release "${release}": a later "helm upgrade ${release}" moves it back to that release's revisionTags`;
+  const message = `tag ${tag} is owned by Helm release "${release}": a later "helm upgrade ${release}" moves it ` +
+    `back to that release's revisionTags`;
   return { severity: 'warning', code: 'helm-owned', message };
 }
 
@@ -340,7 +372,18 @@ function summariseTag(mesh: Mesh, t: Tag): TagView {
     gateways: mesh.gateways.filter((g) => g.tag === t.name).map(gatewayRef),
     objects,
     helmRelease: helmOwner(t.webhook) ?? helmOwner(t.service) ?? null,
-    operation: t.intent === undefined ? null : { id: t.intent.id, op: t.intent.op, from: t.intent.from, to: t.intent.to, at: t.intent.at, toObjects: t.intent.toObjects, ...operationCommands(t.name, t.intent) },
+    operation:
+      t.intent === undefined
+        ? null
+        : {
+            id: t.intent.id,
+            op: t.intent.op,
+            from: t.intent.from,
+            to: t.intent.to,
+            at: t.intent.at,
+            toObjects: t.intent.toObjects,
+            ...operationCommands(t.name, t.intent),
+          },
     problems: tagProblems(mesh, t, objects),
   };
 }

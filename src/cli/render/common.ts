@@ -37,7 +37,10 @@ export function age(created: string | null, now: Date): string {
 /** Problems as `warning: ...` / `problem: ...` (severity error) lines for stderr. */
 export function renderProblems(problems: Problem[], color: boolean): string {
   return problems
-    .map((p) => `${paint(color, p.severity === 'error' ? 'red' : 'yellow', p.severity === 'error' ? 'problem:' : 'warning:')} ${p.message}\n`)
+    .map(
+      (p) =>
+        `${paint(color, p.severity === 'error' ? 'red' : 'yellow', p.severity === 'error' ? 'problem:' : 'warning:')} ${p.message}\n`,
+    )
     .join('');
 }
 
@@ -75,7 +78,8 @@ export function listLines(items: readonly string[], indent: number, width: numbe
       break;
     }
     let line = items[i++] ?? '';
-    while (i < items.length && line.length + 2 + (items[i] ?? '').length + (i + 1 < items.length ? 1 : 0) <= room) line += `, ${items[i++] ?? ''}`;
+    while (i < items.length && line.length + 2 + (items[i] ?? '').length + (i + 1 < items.length ? 1 : 0) <= room)
+      line += `, ${items[i++] ?? ''}`;
     lines.push(i < items.length ? `${line},` : line);
   }
   return lines.join(`\n${' '.repeat(indent)}`);

@@ -21,16 +21,26 @@ export function renderPlan(plan: Plan, color: boolean): string {
     }
     lines.push(paint(color, 'yellow', `  ~ ${name}`));
     for (const c of w.changes) {
-      const text = c.before === undefined ? `${c.path}: + ${c.after ?? ''}` : c.after === undefined ? `${c.path}: - ${c.before}` : `${c.path}: ${c.before} -> ${c.after}`;
+      const text =
+        c.before === undefined
+          ? `${c.path}: + ${c.after ?? ''}`
+          : c.after === undefined
+            ? `${c.path}: - ${c.before}`
+            : `${c.path}: ${c.before} -> ${c.after}`;
       lines.push(`      ${text}`);
     }
   }
   if (applySteps(plan).some((s) => s.phase === 'record')) {
     const holder = plan.writes.find((w) => w.role === plan.holder)?.after.metadata.name ?? plan.holder;
-    lines.push(`  until the last write, ${holder} records the operation (${plan.operation.id}): if interrupted, "kubectl ambient tags" shows it incomplete`);
+    lines.push(`  until the last write, ${holder} records the operation (${plan.operation.id}): if interrupted, ` +
+      `"kubectl ambient tags" shows it incomplete`);
   }
   const followers = plan.followers.length;
-  if (followers > 0 && plan.to !== undefined) lines.push(`  ${followers} gateway(s)/waypoint(s) follow ${plan.tag}: istiod of ${plan.to} re-renders their proxies`);
-  if (plan.namespaces.length > 0 && plan.to !== undefined) lines.push(`  ${plan.namespaces.length} namespace(s) labelled ${plan.tag}: new pods get ${plan.to}'s injector`);
+  if (followers > 0 && plan.to !== undefined)
+    lines.push(
+      `  ${followers} gateway(s)/waypoint(s) follow ${plan.tag}: istiod of ${plan.to} re-renders their proxies`,
+    );
+  if (plan.namespaces.length > 0 && plan.to !== undefined)
+    lines.push(`  ${plan.namespaces.length} namespace(s) labelled ${plan.tag}: new pods get ${plan.to}'s injector`);
   return `${lines.join('\n')}\n`;
 }

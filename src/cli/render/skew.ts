@@ -43,7 +43,12 @@ export function findingRows(findings: Finding[], format: OutputFormat, color: bo
     f.namespace === '' ? '-' : f.namespace,
     f.name,
     f.version ?? 'unknown',
-    f.controlPlane === null ? '-' : { text: `${f.controlPlane}${f.controlPlaneVersion !== null ? ` (${f.controlPlaneVersion})` : ''}`, short: f.controlPlane },
+    f.controlPlane === null
+      ? '-'
+      : {
+          text: `${f.controlPlane}${f.controlPlaneVersion !== null ? ` (${f.controlPlaneVersion})` : ''}`,
+          short: f.controlPlane,
+        },
     ...(wide ? [f.rule] : []),
     paint(color, COLOR[f.status], f.status.toUpperCase()),
     f.message,
@@ -60,19 +65,36 @@ const MARK = { done: 'done', todo: 'todo', unknown: '????' } as const;
 
 /** A step: its command on one line whatever the terminal (to copy), its notes wrapped on a terminal. */
 function renderStep(s: UpgradeStep, i: number, color: boolean, width: number | undefined): string {
-  const mark = s.status === 'done' ? paint(color, 'green', MARK.done) : s.status === 'unknown' ? paint(color, 'yellow', 'unknown') : MARK.todo;
+  const mark =
+    s.status === 'done'
+      ? paint(color, 'green', MARK.done)
+      : s.status === 'unknown'
+        ? paint(color, 'yellow', 'unknown')
+        : MARK.todo;
   const head = `${String(i + 1).padStart(2)}. [${mark}] ${s.step}`;
   if (s.status === 'done') return head;
-  return [head, `      ${paint(color, 'dim', s.command)}`, ...s.notes.map((n) => `      ${paint(color, 'dim', wrapIndented(`- ${n}`, 8, width))}`)].join('\n');
+  return [
+    head,
+    `      ${paint(color, 'dim', s.command)}`,
+    ...s.notes.map((n) => `      ${paint(color, 'dim', wrapIndented(`- ${n}`, 8, width))}`),
+  ].join('\n');
 }
 
 /** `skew --target`: the findings, then the steps in order; done steps on one line, others with their command and notes. */
 export function renderUpgradePlan(plan: UpgradePlan, format: OutputFormat, color: boolean, width?: number): string {
-  const structured = renderStructured({ target: { version: plan.targetVersion, revision: plan.targetRevision }, findings: plan.findings, steps: plan.steps }, format);
+  const structured = renderStructured(
+    {
+      target: { version: plan.targetVersion, revision: plan.targetRevision },
+      findings: plan.findings,
+      steps: plan.steps,
+    },
+    format,
+  );
   if (structured !== undefined) return structured;
   const table = findingsTable(plan.findings, format, color, width);
   const steps = plan.steps.map((s, i) => renderStep(s, i, color, format === 'wide' ? undefined : width));
-  return `${table}${table === '' ? '' : '\n'}Upgrade to ${plan.targetVersion} (revision ${plan.targetRevision}), in this order:\n${steps.join('\n')}\n`;
+  return `${table}${table === '' ? '' : '\n'}Upgrade to ${plan.targetVersion} (revision ` +
+    `${plan.targetRevision}), in this order:\n${steps.join('\n')}\n`;
 }
 
 /**
@@ -84,7 +106,10 @@ export function renderSkewSummary(findings: Finding[], o: { plan?: UpgradePlan; 
   let line = `skew: ${findings.length} finding(s): ${c.fail} fail, ${c.warn} warn, ${c.ok} ok`;
   if (o.plan !== undefined) {
     const next = nextStep(o.plan);
-    line += next === undefined ? `; all ${o.plan.steps.length} steps done` : `; next: step ${next.index} of ${o.plan.steps.length}, ${next.step.step}`;
+    line +=
+      next === undefined
+        ? `; all ${o.plan.steps.length} steps done`
+        : `; next: step ${next.index} of ${o.plan.steps.length}, ${next.step.step}`;
   }
   return `${o.note !== undefined ? `note: ${o.note}\n` : ''}${line}\n`;
 }

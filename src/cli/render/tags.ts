@@ -8,10 +8,17 @@ import { renderFitted, type Cell, type Column } from './table.ts';
 
 /** `webhook+service ok`; on a narrow terminal only the verdict (`ok`, `MISMATCH`). */
 function objectsCell(v: TagView, color: boolean): Cell {
-  const parts = [v.objects.webhook !== null ? 'webhook' : null, v.objects.service !== null ? 'service' : null, v.objects.validator !== null ? 'validator' : null].filter(
-    (p) => p !== null,
-  );
-  const state = v.operation !== null ? paint(color, 'red', 'INCOMPLETE') : v.objects.consistent ? paint(color, 'green', 'ok') : paint(color, 'red', 'MISMATCH');
+  const parts = [
+    v.objects.webhook !== null ? 'webhook' : null,
+    v.objects.service !== null ? 'service' : null,
+    v.objects.validator !== null ? 'validator' : null,
+  ].filter((p) => p !== null);
+  const state =
+    v.operation !== null
+      ? paint(color, 'red', 'INCOMPLETE')
+      : v.objects.consistent
+        ? paint(color, 'green', 'ok')
+        : paint(color, 'red', 'MISMATCH');
   return { text: `${parts.join('+') || 'none'} ${state}`, short: state };
 }
 
@@ -26,7 +33,13 @@ const COLUMNS: Column[] = [
   { head: 'WAYPOINTS' },
   { head: 'OBJECTS', shrink: 'short' },
 ];
-const WIDE_COLUMNS: Column[] = [...COLUMNS, { head: 'WEBHOOK' }, { head: 'SERVICE' }, { head: 'HELM RELEASE' }, { head: 'HISTORY', shrink: 'list' }];
+const WIDE_COLUMNS: Column[] = [
+  ...COLUMNS,
+  { head: 'WEBHOOK' },
+  { head: 'SERVICE' },
+  { head: 'HELM RELEASE' },
+  { head: 'HISTORY', shrink: 'list' },
+];
 
 /** The columns and rows of the `tags` table (`wide` adds columns): the fleet table prefixes a CONTEXT column. */
 export function tagsTable(views: TagView[], wide: boolean, rc: RenderContext): { columns: Column[]; rows: Cell[][] } {
@@ -45,7 +58,12 @@ export function tagsTable(views: TagView[], wide: boolean, rc: RenderContext): {
       objectsCell(v, rc.color),
     ];
     // Oldest first, as before; a cut keeps the newest: `+3 more > 1-26-1 > 1-27-9`.
-    if (wide) row.push(v.objects.webhook ?? '-', v.objects.service ?? '-', v.helmRelease ?? '-', { items: v.history.map((h) => h.revision), sep: ' > ', keep: 'end' });
+    if (wide)
+      row.push(v.objects.webhook ?? '-', v.objects.service ?? '-', v.helmRelease ?? '-', {
+        items: v.history.map((h) => h.revision),
+        sep: ' > ',
+        keep: 'end',
+      });
     return row;
   });
   return { columns: wide ? WIDE_COLUMNS : COLUMNS, rows };
@@ -74,7 +92,9 @@ export function renderTagDetail(v: TagView, format: OutputFormat, rc: RenderCont
     ['Validator', obj(v.objects.validator, v.objects.validatorRevision)],
     ['Consistent', v.objects.consistent ? paint(rc.color, 'green', 'yes') : paint(rc.color, 'red', 'NO')],
     ...(v.operation !== null
-      ? ([['Incomplete', paint(rc.color, 'red', `tag-${v.operation.op} ${v.operation.from ?? '(new)'} -> ${v.operation.to} (operation ${v.operation.id}, started ${v.operation.at}); finish: ${v.operation.finish}; undo: ${v.operation.undo}`)]] as [string, DetailValue][])
+      ? ([['Incomplete', paint(rc.color, 'red', `tag-${v.operation.op} ${v.operation.from ?? '(new)'} -> ${v.operation.to} (operation ` +
+        `${v.operation.id}, started ${v.operation.at}); finish: ${v.operation.finish}; undo: ` +
+        `${v.operation.undo}`)]] as [string, DetailValue][])
       : []),
     ['Helm release', v.helmRelease ?? '-'],
     ['History', { items: v.history.map((h) => `${h.revision} (until ${h.at})`) }],
