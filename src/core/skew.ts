@@ -149,22 +149,28 @@ export function dataPlaneSkew(
   };
 }
 
-/** A revision whose minor is not in the support table: said once, with where to check (§5.2). */
-function outsideTable(r: Revision, ns = ''): Finding {
+/** A finding about a revision's istiod, checked against itself. */
+function revisionFinding(r: Revision, namespace: string, rule: Finding['rule'], status: FindingStatus, message: string): Finding {
+  const version = r.version ?? null;
   return {
     component: 'istiod',
     name: istiodObject(r),
-    namespace: istiodNamespace(r, ns),
-    version: r.version ?? null,
+    namespace,
+    version,
     controlPlane: r.name,
-    controlPlaneVersion: r.version ?? null,
-    rule: 'support-data',
-    status: 'warn',
-    message:
-      `Istio ${r.version !== undefined ? line(r.version) : '(unknown version)'} is not in the support ` +
-      `table (data as of ${SUPPORT_DATA_AS_OF}): check its Kubernetes range and end of life at ` +
-      `${SUPPORT_DATA_URL}`,
+    controlPlaneVersion: version,
+    rule,
+    status,
+    message,
   };
+}
+
+/** A revision whose minor is not in the support table: said once, with where to check (§5.2). */
+function outsideTable(r: Revision, ns = ''): Finding {
+  const message =
+    `Istio ${r.version !== undefined ? line(r.version) : '(unknown version)'} is not in the support ` +
+    `table (data as of ${SUPPORT_DATA_AS_OF}): check its Kubernetes range and end of life at ${SUPPORT_DATA_URL}`;
+  return revisionFinding(r, istiodNamespace(r, ns), 'support-data', 'warn', message);
 }
 
 /** Kubernetes against a revision's supported (fail outside) and tested-only (warn) ranges (§5.2). */
@@ -199,26 +205,14 @@ export function kubernetesSupport(gitVersion: string, r: Revision): Finding {
 
 /** A revision's minor against its end-of-life date (§5.2); on the EOL day itself it is still supported. */
 export function endOfLife(r: Revision, now: Date, ns = ''): Finding {
-  const base = {
-    component: 'istiod' as const,
-    name: istiodObject(r),
-    namespace: istiodNamespace(r, ns),
-    version: r.version ?? null,
-    controlPlane: r.name,
-    controlPlaneVersion: r.version ?? null,
-    rule: 'end-of-life' as const,
-  };
+  const finding = (status: FindingStatus, message: string): Finding =>
+    revisionFinding(r, istiodNamespace(r, ns), 'end-of-life', status, message);
   const support = r.version !== undefined ? supportRow(line(r.version)) : undefined;
   if (support === undefined) return outsideTable(r, ns);
   const eol = new Date(`${support.endOfLife}T00:00:00Z`).getTime() + 86_400_000;
   const when = support.eolApproximate === true ? `about ${support.endOfLife.slice(0, 7)} (expected)` : support.endOfLife;
-  if (now.getTime() >= eol)
-    return {
-      ...base,
-      status: 'warn',
-      message: `Istio ${support.minor} reached end of life on ${when}: plan an upgrade`,
-    };
-  return { ...base, status: 'ok', message: `Istio ${support.minor} is supported until ${when}` };
+  if (now.getTime() >= eol) return finding('warn', `Istio ${support.minor} reached end of life on ${when}: plan an upgrade`);
+  return finding('ok', `Istio ${support.minor} is supported until ${when}`);
 }
 
 /** Support findings of a revision: Kubernetes range and end of life, or one "not in the table" (once per minor). */
@@ -400,19 +394,8 @@ export function evaluateSkew(input: SkewInput): Finding[] {
   const said = new Set<string>();
   for (const r of revisions) {
     if (r.version === undefined) {
-      findings.push({
-        component: 'istiod',
-        name: istiodObject(r),
-        namespace: mesh.istioNamespace,
-        version: null,
-        controlPlane: r.name,
-        controlPlaneVersion: null,
-        rule: 'version-known',
-        status: 'warn',
-        message:
-          `cannot tell the version of revision ${r.name} (image ${r.image ?? 'none'}): skew cannot be ` +
-          `checked against it`,
-      });
+      const message = `cannot tell the version of revision ${r.name} (image ${r.image ?? 'none'}): skew cannot be checked against it`;
+      findings.push(revisionFinding(r, mesh.istioNamespace, 'version-known', 'warn', message));
     }
     findings.push(...supportFindings(r, input, said));
   }
@@ -432,20 +415,10 @@ export function evaluateSkew(input: SkewInput): Finding[] {
   for (const c of mesh.cnis) for (const r of judgedAgainst) findings.push(dataPlaneSkew('istio-cni', c.name, c.namespace, c.version, r));
   if (inUse.length > 0) {
     for (const r of revisions.filter((x) => !inUse.includes(x))) {
-      findings.push({
-        component: 'istiod',
-        name: istiodObject(r),
-        namespace: mesh.istioNamespace,
-        version: r.version ?? null,
-        controlPlane: r.name,
-        controlPlaneVersion: r.version ?? null,
-        rule: 'idle-revision',
-        status: 'ok',
-        message:
-          `note: nothing in the data plane uses revision ` +
-          `${r.name}${r.version !== undefined ? ` (${r.version})` : ''}: istio-cni is not judged against ` +
-          `it; move tags to it or remove it`,
-      });
+      const message =
+        `note: nothing in the data plane uses revision ${r.name}${r.version !== undefined ? ` (${r.version})` : ''}: ` +
+        'istio-cni is not judged against it; move tags to it or remove it';
+      findings.push(revisionFinding(r, mesh.istioNamespace, 'idle-revision', 'ok', message));
     }
   }
   for (const g of mesh.gateways) {
@@ -668,35 +641,14 @@ export function planUpgrade(input: SkewInput, target: ResolvedTarget): UpgradePl
     });
   }
   if (from.length === 0 && forwardMoveWarning(undefined, tv) !== undefined) {
-    findings.push({
-      component: 'istiod',
-      name: istiodObject(hypothetical),
-      namespace: ns,
-      version: tv,
-      controlPlane: tr,
-      controlPlaneVersion: tv,
-      rule: 'forward-move',
-      status: 'warn',
-      message: forwardMoveWarning(undefined, tv) ?? '',
-    });
+    findings.push(revisionFinding(hypothetical, ns, 'forward-move', 'warn', forwardMoveWarning(undefined, tv) ?? ''));
   }
   // Newer revisions nothing uses are no part of the plan.
   for (const r of [...mesh.revisions.values()]
     .filter((x) => x.name !== tr && !inUse.includes(x) && valid(x.version) && semver.gt(x.version, tv))
     .sort(byName)) {
-    findings.push({
-      component: 'istiod',
-      name: istiodObject(r),
-      namespace: ns,
-      version: r.version ?? null,
-      controlPlane: r.name,
-      controlPlaneVersion: r.version ?? null,
-      rule: 'idle-revision',
-      status: 'ok',
-      message:
-        `note: revision ${r.name} (${r.version ?? '?'}) is newer than the target and nothing uses it: ` +
-        `not part of this plan`,
-    });
+    const message = `note: revision ${r.name} (${r.version ?? '?'}) is newer than the target and nothing uses it: not part of this plan`;
+    findings.push(revisionFinding(r, ns, 'idle-revision', 'ok', message));
   }
 
   // Node agents: where each starts, and the one-minor path to the target (§5.3).
@@ -776,19 +728,14 @@ export function planUpgrade(input: SkewInput, target: ResolvedTarget): UpgradePl
 
   const valuesFrom = from.find((r) => r.helmRelease !== undefined)?.helmRelease;
   const getValues = (release: string): string => `helm get values ${release} -n ${ns} -o yaml > istiod-values.yaml`;
+  const install = `install control-plane revision ${tr}`;
+  const installCommand =
+    `helm install istiod-${tr} istio/istiod -n ${ns} --version ${tv} -f istiod-values.yaml ` +
+    `--set revision=${tr} --set profile=ambient --wait`;
   if (existing === undefined) {
-    steps.push(
-      step(
-        `install control-plane revision ${tr}`,
-        'todo',
-        `helm install istiod-${tr} istio/istiod -n ${ns} --version ${tv} -f istiod-values.yaml --set ` +
-          `revision=${tr} --set profile=ambient --wait`,
-        [
-          `istiod-values.yaml: your istiod values${valuesFrom !== undefined ? ` (${getValues(valuesFrom)})` : ''}, ` +
-            'without revisionTags (§1.6)',
-        ],
-      ),
-    );
+    const saved = valuesFrom !== undefined ? ` (${getValues(valuesFrom)})` : '';
+    const values = `istiod-values.yaml: your istiod values${saved}, without revisionTags (§1.6)`;
+    steps.push(step(install, 'todo', installCommand, [values]));
   } else if (existing.ready === 0 || existing.ready < existing.desired) {
     steps.push(
       step(
@@ -799,15 +746,7 @@ export function planUpgrade(input: SkewInput, target: ResolvedTarget): UpgradePl
       ),
     );
   } else {
-    steps.push(
-      step(
-        `install control-plane revision ${tr}`,
-        'done',
-        `helm install istiod-${tr} istio/istiod -n ${ns} --version ${tv} -f istiod-values.yaml --set ` +
-          `revision=${tr} --set profile=ambient --wait`,
-        [`${istiodObject(existing)} is ready (${existing.ready}/${existing.desired})`],
-      ),
-    );
+    steps.push(step(install, 'done', installCommand, [`${istiodObject(existing)} is ready (${existing.ready}/${existing.desired})`]));
   }
 
   const cniRel = release(mesh.cnis[0], 'istio-cni', ns);

@@ -235,36 +235,12 @@ export function renderTag(input: TagRenderInput): { webhook: WebhookConfiguratio
  * `matchPolicy`, `matchConditions`, `caBundle` (istiod's, §3.5), and on the Service everything
  * but its labels, `ports` and `selector`.
  */
+/** The labels of `istio.labels` plus `app.kubernetes.io/name`, on tag objects from 1.24 (§1.2). */
+const HELM_LABEL_KEYS = [APP_NAME, MANAGED_BY, APP_INSTANCE, APP_PART_OF, APP_VERSION, HELM_CHART] as const;
+
 export const CHART_OWNED = {
-  webhookLabels: [
-    TAG,
-    REV,
-    OWNING_RESOURCE,
-    OPERATOR_COMPONENT,
-    APP,
-    RELEASE,
-    APP_NAME,
-    MANAGED_BY,
-    APP_INSTANCE,
-    APP_PART_OF,
-    APP_VERSION,
-    HELM_CHART,
-  ],
-  serviceLabels: [
-    REV,
-    TAG,
-    OWNING_RESOURCE,
-    OPERATOR_COMPONENT,
-    APP,
-    ISTIO,
-    RELEASE,
-    APP_NAME,
-    MANAGED_BY,
-    APP_INSTANCE,
-    APP_PART_OF,
-    APP_VERSION,
-    HELM_CHART,
-  ],
+  webhookLabels: [TAG, REV, OWNING_RESOURCE, OPERATOR_COMPONENT, APP, RELEASE, ...HELM_LABEL_KEYS],
+  serviceLabels: [REV, TAG, OWNING_RESOURCE, OPERATOR_COMPONENT, APP, ISTIO, RELEASE, ...HELM_LABEL_KEYS],
   webhookFields: [
     'clientConfig',
     'sideEffects',
