@@ -350,7 +350,7 @@ export interface HazardInput {
 export interface HazardHit {
   hazard: Hazard;
   /** The revisions it fires for (the target, with `planned`); for istio-cni rows, the target too. */
-  subjects: { name: string; version: string }[];
+  subjects: { name: string; version: string | undefined }[];
   /** It fires because of `--target` (not the mesh as it is). */
   planned: boolean;
   message: string;
@@ -404,7 +404,7 @@ const named = (rs: HazardRevision[]): string => rs.map((r) => `${r.name} (${r.ve
 function hit(h: Hazard, rs: HazardRevision[], input: HazardInput, planned: boolean, lead: string): HazardHit {
   return {
     hazard: h,
-    subjects: rs.map((r) => ({ name: r.name, version: r.version ?? '' })),
+    subjects: rs.map((r) => ({ name: r.name, version: r.version })),
     planned,
     message: `${lead}: ${h.trap}${detail(h, rs, input)}; ${h.advice} [${h.source}]`,
   };

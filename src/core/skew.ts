@@ -318,16 +318,16 @@ function hazardInput(mesh: Mesh, use: Map<string, RevisionUsage>): HazardInput {
 function hazardFindings(mesh: Mesh, input: HazardInput, target: { revision: string; version: string } | undefined): Finding[] {
   return evaluateHazards(input).map((h) => {
     const first = h.subjects[0];
-    const r = mesh.revisions.get(first?.name ?? '');
+    const r = first !== undefined ? mesh.revisions.get(first.name) : undefined;
     const agent = h.hazard.component === 'istio-cni' ? mesh.cnis[0] : h.hazard.component === 'ztunnel' ? mesh.ztunnels[0] : undefined;
     const planned = target !== undefined && h.planned;
     return {
       component: h.hazard.component,
       name: agent?.name ?? (r !== undefined ? istiodObject(r) : istiodName(first?.name)),
       namespace: agent?.namespace ?? mesh.istioNamespace,
-      version: agent !== undefined ? (agent.version ?? null) : first?.version || null,
+      version: agent !== undefined ? (agent.version ?? null) : (first?.version ?? null),
       controlPlane: planned ? target.revision : (first?.name ?? null),
-      controlPlaneVersion: planned ? target.version : first?.version || null,
+      controlPlaneVersion: planned ? target.version : (first?.version ?? null),
       rule: `hazard:${h.hazard.id}` as const,
       status: h.hazard.severity,
       message: h.message,
@@ -625,9 +625,9 @@ export function planUpgrade(input: SkewInput, target: ResolvedTarget): UpgradePl
   findings.push(...targetSupport(hypothetical, input));
 
   // istiod jumps (§5.1): two minors allowed (a warning: ztunnel and CNI follow one at a time), more is a failure.
-  const from = inUse.filter((r) => r.name !== tr && valid(r.version));
+  const from = inUse.filter((r): r is Revision & { version: string } => r.name !== tr && valid(r.version));
   for (const r of from) {
-    const version = r.version ?? '';
+    const version = r.version;
     const jump = minor(tv) - minor(version);
     const forward = forwardMoveWarning(version, tv);
     const tooFar = jump > MAX_REVISION_JUMP;
@@ -655,15 +655,15 @@ export function planUpgrade(input: SkewInput, target: ResolvedTarget): UpgradePl
   const agentsFrom = (agents: NodeAgent[]): string | undefined => agents.map((a) => a.version).filter(valid).sort(semver.compare)[0];
   const cniFrom = agentsFrom(mesh.cnis);
   const ztFrom = agentsFrom(mesh.ztunnels);
-  const oldestInUse = from.map((r) => r.version ?? '').sort(semver.compare)[0];
+  const oldestInUse = from.map((r) => r.version).sort(semver.compare)[0];
   const baseline = [cniFrom, ztFrom, oldestInUse].filter(valid).sort(semver.compare)[0] ?? tv;
   const path = agentPath(baseline, tv);
   const pinnedOnTheWay = path.filter((v) => v !== tv && (ztFrom === undefined || semver.gt(v.replace(/\.x$/, '.0'), ztFrom)));
 
   // A plan window (§5.3 last bullet): the revisions in use while tags move are two minors apart.
-  const spread = from.filter((r) => (minorDistance(r.version ?? '', tv) ?? 0) >= 2);
+  const spread = from.filter((r) => (minorDistance(r.version, tv) ?? 0) > MAX_DATA_PLANE_LAG);
   if (spread.length > 0 && mesh.cnis.length > 0) {
-    const olds = spread.map((r) => `${r.name} (${r.version ?? '?'})`).join(', ');
+    const olds = spread.map((r) => `${r.name} (${r.version})`).join(', ');
     findings.push({
       component: 'istio-cni',
       name: mesh.cnis[0]?.name ?? 'istio-cni-node',
@@ -687,7 +687,7 @@ export function planUpgrade(input: SkewInput, target: ResolvedTarget): UpgradePl
       namespace: g.namespace,
       version: g.proxy?.version ?? null,
       controlPlane: g.revision ?? null,
-      controlPlaneVersion: mesh.revisions.get(g.revision ?? '')?.version ?? null,
+      controlPlaneVersion: (g.revision !== undefined ? mesh.revisions.get(g.revision)?.version : undefined) ?? null,
       rule: 'follows-old-revision',
       status: 'warn',
       message:
