@@ -291,7 +291,10 @@ export function isReady(d: Deployment): boolean {
   return proxyInfo(d).rolledOut;
 }
 
-/** Joins a Snapshot into a Mesh: revisions, tags, gateways, pods and node agents, every cross-reference resolved. */
+/**
+ * Joins a Snapshot into a Mesh, one named join each: revisions, tags, the default revision, gateways
+ * (with their pods) and node agents, every cross-reference resolved.
+ */
 export function buildMesh(s: Snapshot): Mesh {
   const ns = s.istioNamespace;
   const mwcs = s.mutatingWebhooks.filter((m) => servesNamespace(m, ns));
@@ -316,13 +319,21 @@ export function buildMesh(s: Snapshot): Mesh {
     namespaces: [...s.namespaces].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name)),
     gateways,
     pods,
-    ztunnels: s.daemonSets
-      .filter((d) => d.metadata.name === ZTUNNEL_NAME || d.spec?.template?.metadata?.labels?.[APP] === ZTUNNEL_NAME)
-      .map((d) => nodeAgent(d, 'istio-proxy', true)),
-    cnis: s.daemonSets
-      .filter((d) => d.metadata.name === CNI_NAME || d.spec?.template?.metadata?.labels?.[CNI_APP_LABEL] === CNI_NAME)
-      .map((d) => nodeAgent(d, 'install-cni', false)),
+    ...joinNodeAgents(s.daemonSets),
     unavailable: s.unavailable,
+  };
+}
+
+/** ztunnel (pinned to a revision, §3.3) and istio-cni (§3.4) DaemonSets, by name or app label, in any namespace. */
+function joinNodeAgents(daemonSets: DaemonSet[]): { ztunnels: NodeAgent[]; cnis: NodeAgent[] } {
+  const app = (d: DaemonSet, key: string): string | undefined => d.spec?.template?.metadata?.labels?.[key];
+  return {
+    ztunnels: daemonSets
+      .filter((d) => d.metadata.name === ZTUNNEL_NAME || app(d, APP) === ZTUNNEL_NAME)
+      .map((d) => nodeAgent(d, 'istio-proxy', true)),
+    cnis: daemonSets
+      .filter((d) => d.metadata.name === CNI_NAME || app(d, CNI_APP_LABEL) === CNI_NAME)
+      .map((d) => nodeAgent(d, 'install-cni', false)),
   };
 }
 

@@ -53,7 +53,7 @@ const ref = (o: KubeObject): ObjectRef => ({
 const label = (o: KubeObject | undefined, key: string): string | undefined => o?.metadata.labels?.[key];
 
 /** The Helm release of a revision: its istiod's `meta.helm.sh/release-name`, else the runbook's `istiod-<rev>`. */
-function releaseOf(r: Revision): string {
+function helmReleaseOf(r: Revision): string {
   return r.helmRelease ?? `istiod-${r.name}`;
 }
 
@@ -307,7 +307,7 @@ function helmOwned(mesh: Mesh, out: Reasons): void {
   const objects: KubeObject[] = [...mesh.tags.values()].flatMap((t) => [...t.webhooks, ...t.services]);
   if (mesh.defaultValidator !== undefined) objects.push(mesh.defaultValidator);
   for (const r of mesh.revisions.values()) {
-    const release = releaseOf(r);
+    const release = helmReleaseOf(r);
     for (const o of objects) {
       if (helmOwner(o) !== release) continue;
       out.add([r.name], {
