@@ -47,11 +47,18 @@ describe('workloads controller', () => {
   });
 
   it(`honours ${NEVER_READY_ANNOTATION} and readyDelayMs`, async () => {
+    const ref = { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'ns', name: 'stuck' };
+    // A delay no test run reaches: whatever the machine's speed, nothing is written before it.
+    const later = await startSimCluster({ controllers: { workloads: { readyDelayMs: 3_600_000 } }, objects: [deployment('stuck', 'ns', 2)] });
+    try {
+      // One turn of the timers (a timer the sim set with a shorter delay, had it ignored readyDelayMs, fires first).
+      await new Promise((r) => setTimeout(r, 1));
+      assert.deepEqual(status(later.get(ref)), {}, 'nothing before the delay');
+    } finally {
+      await later.close();
+    }
     const sim = await startSimCluster({ controllers: { workloads: { readyDelayMs: 80 } }, objects: [deployment('stuck', 'ns', 2, { [NEVER_READY_ANNOTATION]: 'true' })] });
     try {
-      const ref = { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'ns', name: 'stuck' };
-      await new Promise((r) => setTimeout(r, 30));
-      assert.deepEqual(status(sim.get(ref)), {}, 'nothing before the delay');
       await eventually(() => status(sim.get(ref))['observedGeneration'] === 1);
       const s = status(sim.get(ref));
       assert.equal(s['updatedReplicas'], 2);
@@ -78,7 +85,6 @@ describe('workloads controller', () => {
       sim.upsert({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'trigger', namespace: 'ns' } });
       const res = await call(sim.url, 'DELETE', '/api/v1/namespaces/ns/configmaps/trigger');
       assert.equal(res.status, 200);
-      await new Promise((r) => setTimeout(r, 20));
       assert.deepEqual(seen, ['ADDED ConfigMap/trigger', 'ADDED ConfigMap/reaction', 'DELETED ConfigMap/trigger (had old)']);
       assert.equal(status(sim.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'ns', name: 'd' }))['observedGeneration'], undefined);
     } finally {

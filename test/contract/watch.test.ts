@@ -100,13 +100,16 @@ forEachBackend('watch', () => [namespace(NSN)], (backend) => {
     await w.ended;
   });
 
-  it('timeoutSeconds ends the stream', async () => {
+  // The test timeout only turns a stream that never ends into a failure; the end is not timed from above.
+  it('timeoutSeconds ends the stream', { timeout: 60_000 }, async () => {
     const b = backend();
     const started = Date.now();
     const w = await b.watch(CM, { timeoutSeconds: '1', labelSelector: 'set=none' });
     await w.ended;
-    const ms = Date.now() - started;
-    assert.ok(ms >= 900 && ms < 5000, `${ms} ms`);
+    assert.equal(w.status, 200);
+    assert.deepEqual(w.events.filter((e) => e.type !== 'BOOKMARK'), [], 'ended by itself, not with an error');
+    // A lower bound only (not before the timeout; a slow machine makes it longer, never shorter).
+    assert.ok(Date.now() - started >= 900, 'not before timeoutSeconds');
   });
 
   it('a watch on a missing namespace is fine; on a kind that is not served it is 404', async () => {

@@ -20,7 +20,12 @@ import { buildRelease } from './release.ts';
 
 const release = buildRelease();
 const skip = 'unavailable' in release ? release.unavailable : false;
-if (skip !== false) process.stderr.write(`# e2e skipped: ${skip}\n`);
+/** E2E_REQUIRE_RELEASE=1 (CI): a release that cannot be built fails the suite instead of skipping it. */
+const required = process.env['E2E_REQUIRE_RELEASE'] === '1';
+if (skip !== false) process.stderr.write(`# e2e ${required ? 'FAILS' : 'skipped'}: ${skip}\n`);
+it('the release is built (E2E_REQUIRE_RELEASE=1 makes a failed build a failure)', { skip: skip !== false && !required ? skip : false }, () => {
+  if (skip !== false) assert.fail(`E2E_REQUIRE_RELEASE=1 but ${skip}`);
+});
 // A release built for this run is ~750 MB: remove it afterwards (a reused E2E_RELEASE_DIR stays).
 after(() => {
   if ('dir' in release && release.buildSeconds > 0) rmSync(release.dir, { recursive: true, force: true });

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ambient } from '../support/cli.ts';
+import { barrier, isWrite, startProxy } from '../support/proxy.ts';
 import { startCluster } from '../support/sim.ts';
-import { assertFails, state, tagRevision } from './support.ts';
+import { assertFails, kubeconfigVia, state, tagRevision } from './support.ts';
 
 describe('faults: Ctrl-C', () => {
   it('before confirmation: nothing changed, exit 130', async () => {
@@ -59,13 +60,18 @@ describe('faults: Ctrl-C', () => {
 });
 
 describe('faults: races', () => {
-  it('two tag-moves of the same tag at once: exactly one wins, the other reports the conflict, history intact', async () => {
+  it('two tag-moves of the same tag at once (a barrier holds both first writes): exactly one wins, the other reports the conflict, history intact', async () => {
     const c = await startCluster('mid-upgrade', { istiod: false });
+    const proxy = await startProxy({ url: c.sim.url, ca: c.sim.ca });
     try {
+      const kubeconfig = kubeconfigVia(c, proxy);
+      // Both moves have read the webhook when their writes are let through together: a real race, every time.
+      const raced = barrier(proxy, 2, (r) => isWrite(r) && r.method === 'PUT' && r.path === '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/istio-revision-tag-prod');
       const [a, b] = await Promise.all([
-        ambient(['tag-move', 'prod', '1-28-10', '--yes', '--no-wait'], { kubeconfig: c.kubeconfig }),
-        ambient(['tag-move', 'prod', '1-28-10', '--yes', '--no-wait'], { kubeconfig: c.kubeconfig }),
+        ambient(['tag-move', 'prod', '1-28-10', '--yes', '--no-wait'], { kubeconfig }),
+        ambient(['tag-move', 'prod', '1-28-10', '--yes', '--no-wait'], { kubeconfig }),
       ]);
+      assert.deepEqual((await raced).map((u) => u.status).sort(), [200, 409]);
       const codes = [a.code, b.code].sort();
       assert.deepEqual(codes, [0, 75], `${a.stderr}\n${b.stderr}`);
       assert.match((a.code === 75 ? a : b).stderr, /^error: conflict on update/m);
@@ -73,6 +79,7 @@ describe('faults: races', () => {
       const history = c.sim.get({ apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingWebhookConfiguration', name: 'istio-revision-tag-prod' })?.metadata.annotations?.['kubectl-ambient.dev/tag-history'];
       assert.deepEqual((JSON.parse(history ?? '[]') as { revision: string }[]).map((h) => h.revision), ['1-27-9']);
     } finally {
+      await proxy.close();
       await c.close();
     }
   });

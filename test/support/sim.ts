@@ -2,6 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { deploymentStatus } from '../cluster/controllers.ts';
 import { startSimCluster } from '../cluster/index.ts';
 import { istiodController, istiodStartup, type IstiodOptions } from '../cluster/istiod.ts';
 import { scenarios, type Scenario } from '../cluster/scenarios.ts';
@@ -31,7 +32,13 @@ export async function startCluster(scenario: string | Scenario | KubeObject[], o
   const dir = mkdtempSync(join(tmpdir(), 'ambient-test-'));
   const kubeconfig = join(dir, 'kubeconfig');
   await sim.writeKubeconfig(kubeconfig);
-  await settled(sim);
+  try {
+    await settled(sim, simOpts);
+  } catch (e) {
+    await sim.close();
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
   return {
     sim,
     kubeconfig,
@@ -47,14 +54,44 @@ function assertNever(name: string): never {
   throw new Error(`unknown scenario ${name}; known: ${Object.keys(scenarios).join(', ')}`);
 }
 
-/** Waits (bounded) until the workloads controller has made every Deployment it will make ready, ready. */
-async function settled(sim: SimCluster): Promise<void> {
-  const deadline = Date.now() + 5000;
-  const pending = (): boolean =>
-    sim.list({ apiVersion: 'apps/v1', kind: 'Deployment' }).some((d) => {
-      const st = d['status'] as { observedGeneration?: number; readyReplicas?: number } | undefined;
-      const neverReady = d.metadata.annotations?.['sim.kubectl-ambient.dev/never-ready'] === 'true';
-      return !neverReady && ((st?.observedGeneration ?? 0) < (d.metadata.generation ?? 1) || (st?.readyReplicas ?? 0) < 1);
+/**
+ * Waits until the workloads controller has observed every Deployment and made ready those it will
+ * (not those never ready by annotation or unhealthy revision, see deploymentStatus). Fails loudly, naming
+ * the Deployments, if they have not within 30 s (a safety net: it waits on store changes, not on time).
+ */
+async function settled(sim: SimCluster, opts: StartOptions): Promise<void> {
+  if (opts.controllers?.workloads === false) return; // nothing would make them ready
+  const unhealthy = new Set(opts.unhealthyRevisions ?? []);
+  const key = (d: KubeObject): string => `${d.metadata.namespace ?? ''}/${d.metadata.name ?? ''}`;
+  const why = (d: KubeObject): string | undefined => {
+    const st = (d['status'] ?? {}) as { observedGeneration?: number; readyReplicas?: number };
+    // Never ready by design (annotation, unhealthy revision, no replicas): observed is enough.
+    const readies = ((deploymentStatus(d, unhealthy) as { readyReplicas?: number }).readyReplicas ?? 0) > 0;
+    if ((st.observedGeneration ?? 0) >= (d.metadata.generation ?? 1) && (!readies || (st.readyReplicas ?? 0) >= 1)) return undefined;
+    return `${key(d)} (observedGeneration ${st.observedGeneration ?? 0} of ${d.metadata.generation ?? 1}, ready ${st.readyReplicas ?? 0}${readies ? ', want 1' : ''})`;
+  };
+  const pending = new Map<string, string>();
+  for (const d of sim.list({ apiVersion: 'apps/v1', kind: 'Deployment' })) {
+    const w = why(d);
+    if (w !== undefined) pending.set(key(d), w);
+  }
+  if (pending.size === 0) return;
+  // Re-checked on each Deployment change (a controller sees every store event), not by polling.
+  await new Promise<void>((resolve, reject) => {
+    let done = false;
+    const t = setTimeout(() => {
+      done = true;
+      reject(new Error(`startCluster: the simulated cluster did not settle within 30 s; Deployments not at their converged status: ${[...pending.values()].join(', ')}`));
+    }, 30_000);
+    sim.addController((e) => {
+      if (done || e.object.kind !== 'Deployment') return;
+      const w = e.type === 'DELETED' ? undefined : why(e.object);
+      if (w === undefined) pending.delete(key(e.object));
+      else pending.set(key(e.object), w);
+      if (pending.size > 0) return;
+      done = true;
+      clearTimeout(t);
+      resolve();
     });
-  while (pending() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  });
 }
