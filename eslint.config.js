@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint';
 const restrict = (paths, patterns = []) => ['error', { paths, patterns }];
 const noClientNode = { name: '@kubernetes/client-node', message: 'Only src/kube/ talks to client-node (architecture rule 1).' };
 const noClientNodeDeep = { group: ['@kubernetes/client-node/*'], message: 'Only src/kube/ talks to client-node (architecture rule 1).' };
-const cliLibs = ['yargs', 'cli-table3', 'ora'].map((name) => ({ name, message: 'CLI libraries belong in src/cli/ and src/commands/ (rule 2).' }));
+const cliLibs = ['yargs', 'string-width', 'ora'].map((name) => ({ name, message: 'CLI libraries belong in src/cli/ and src/commands/ (rule 2).' }));
 
 export default tseslint.config(
   { ignores: ['dist/', 'out/', 'node_modules/', 'coverage/', '.bench/', '.scratch/'] },

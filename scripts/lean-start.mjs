@@ -28,9 +28,9 @@ function packageOf(file) {
  *    Node 22); that bundle is embedded as a lazily required CommonJS module. What remains is
  *    `KubeConfig` and what it reaches.
  * 2. Modules most runs never use are evaluated on first use instead of at load (LAZY, lazyModule).
- * 3. string-width (four copies, pulled in by yargs' cliui, wrap-ansi, cli-table3 and ora) builds
+ * 3. string-width (several copies: yargs' cliui, wrap-ansi, ora and src/cli/render/table.ts) builds
  *    Unicode regexes and an Intl.Segmenter when loaded; our output is ASCII. Each copy is wrapped:
- *    printable ASCII (after colour codes, plus cli-table3's "…") is measured as its length,
+ *    printable ASCII (after colour codes, plus the "…" of cut cells) is measured as its length,
  *    anything else goes to the real copy, loaded on first need (a test compares both).
  */
 export function startupPlugin(prebuilt, off = new Set(), clientNodeInline = false) {
@@ -86,7 +86,7 @@ export function startupPlugin(prebuilt, off = new Set(), clientNodeInline = fals
  */
 export function asciiWidthShim(realPath, esm) {
   return `
-// Printable ASCII, and the ellipsis cli-table3 measures for every table (width 1 in every copy
+// Printable ASCII, and the ellipsis of cut table cells (width 1 in every copy
 // unless ambiguous characters are asked to be wide).
 const narrow = /^[\\x20-\\x7e\\u2026]*$/;
 const sgr = /\\x1b\\[[0-9;]*m/g;
