@@ -1,13 +1,22 @@
 import type { Argv, CommandModule } from 'yargs';
 import { operationId, type Deps } from '../cli/deps.ts';
-import { validateMutationArgs, withKubeOptions, withMutationOptions, withOutputOptions } from '../cli/options.ts';
+import { validateMutationArgs, withKubeOptions, withMutationOptions, withOutputOptions, type OutputFormat } from '../cli/options.ts';
 import { renderStructured } from '../cli/render/structured.ts';
 import { planTagRollback, validateNames } from '../core/tag-plan.ts';
-import { summariseTags } from '../core/views.ts';
+import { summariseTags, type TagView } from '../core/views.ts';
 import { loadMesh, refuseVersionAsRevision } from './common.ts';
 import { executePlan, type FlowArgs } from './move-flow.ts';
 
 export type TagRollbackArgs = FlowArgs & { tag: string; to?: string; list: boolean };
+
+/** `--list`: the recorded history of a tag, numbered, or as -o json|yaml. */
+function renderHistory(view: TagView, output: OutputFormat): string {
+  const structured = renderStructured({ tag: view.tag, revision: view.revision, history: view.history }, output);
+  if (structured !== undefined) return structured;
+  if (view.history.length === 0) return `no recorded history for ${view.tag}\n`;
+  const lines = view.history.map((h, i) => `${view.history.length - i}. ${h.revision}  (moved away ${h.at})`);
+  return `${lines.reverse().join('\n')}\n`;
+}
 
 /** `kubectl ambient tag-rollback TAG [--to REVISION]`: move a tag back to where it was, from its recorded history. */
 export function tagRollbackCommand(deps: Deps): CommandModule<object, TagRollbackArgs> {
@@ -27,11 +36,8 @@ export function tagRollbackCommand(deps: Deps): CommandModule<object, TagRollbac
       validateNames(args.tag, args.to);
       const { cluster, mesh } = await loadMesh(deps, args);
       if (args.list) {
-        const [view] = summariseTags(mesh, args.tag);
-        if (view === undefined) return;
-        const structured = renderStructured({ tag: view.tag, revision: view.revision, history: view.history }, args.output);
-        if (structured !== undefined) deps.io.out(structured);
-        else deps.io.out(view.history.length === 0 ? `no recorded history for ${args.tag}\n` : `${view.history.map((h, i) => `${view.history.length - i}. ${h.revision}  (moved away ${h.at})`).reverse().join('\n')}\n`);
+        // One view: summariseTags refuses a tag that does not exist.
+        deps.io.out(summariseTags(mesh, args.tag).map((view) => renderHistory(view, args.output)).join(''));
         return;
       }
       const plan = planTagRollback(mesh, { tag: args.tag, to: args.to, force: args.force, now: deps.now(), id: operationId(deps) });
