@@ -1,13 +1,13 @@
-import type { Argv, CommandModule } from 'yargs';
+import type { Argv } from 'yargs';
+import type { AmbientCommand, BuiltArgs, PositionalTable } from '../cli/command.ts';
 import { operationId, type Deps } from '../cli/deps.ts';
-import { validateMutationArgs, withKubeOptions, withMutationOptions, withOutputOptions, type OutputFormat } from '../cli/options.ts';
+import { KUBE_FLAGS, MUTATION_FLAGS, OUTPUT_FLAGS, validateMutationArgs, type OutputFormat, type FlagTable } from '../cli/options.ts';
 import { renderStructured } from '../cli/render/structured.ts';
 import { planTagRollback, validateNames } from '../core/tag-plan.ts';
 import { summariseTags, type TagView } from '../core/views.ts';
 import { loadMesh, refuseVersionAsRevision } from './common.ts';
-import { executePlan, type FlowArgs } from './move-flow.ts';
+import { executePlan } from './move-flow.ts';
 
-export type TagRollbackArgs = FlowArgs & { tag: string; to?: string; list: boolean };
 
 /** `--list`: the recorded history of a tag, numbered, or as -o json|yaml. */
 function renderHistory(view: TagView, output: OutputFormat): string {
@@ -18,18 +18,34 @@ function renderHistory(view: TagView, output: OutputFormat): string {
   return `${lines.reverse().join('\n')}\n`;
 }
 
+const FLAGS = {
+  ...KUBE_FLAGS,
+  ...OUTPUT_FLAGS,
+  ...MUTATION_FLAGS,
+  to: { type: 'string', describe: 'Roll back to this revision instead of the previous one' },
+  list: { type: 'boolean', default: false, describe: 'Only print the recorded history' },
+} as const satisfies FlagTable;
+const POSITIONALS = {
+  tag: { type: 'string', describe: 'The tag to roll back', demandOption: true },
+} as const satisfies PositionalTable;
+
+const builder = (y: Argv) =>
+  y
+    .options(FLAGS)
+    .positional('tag', POSITIONALS.tag)
+    .example('$0 tag-rollback prod', 'back to the revision prod pointed at before the last move')
+    .example('$0 tag-rollback prod --list', 'the recorded history of prod');
+
+export type TagRollbackArgs = BuiltArgs<typeof builder>;
+
 /** `kubectl ambient tag-rollback TAG [--to REVISION]`: move a tag back to where it was, from its recorded history. */
-export function tagRollbackCommand(deps: Deps): CommandModule<object, TagRollbackArgs> {
+export function tagRollbackCommand(deps: Deps): AmbientCommand<TagRollbackArgs> {
   return {
     command: 'tag-rollback <tag>',
     describe: 'Point a revision tag back at its previous revision (recorded by tag-move), or --to an earlier one',
-    builder: (y: Argv) =>
-      withMutationOptions(withOutputOptions(withKubeOptions(y)))
-        .positional('tag', { type: 'string', describe: 'The tag to roll back' })
-        .option('to', { type: 'string', describe: 'Roll back to this revision instead of the previous one' })
-        .option('list', { type: 'boolean', default: false, describe: 'Only print the recorded history' })
-        .example('$0 tag-rollback prod', 'back to the revision prod pointed at before the last move')
-        .example('$0 tag-rollback prod --list', 'the recorded history of prod') as unknown as Argv<TagRollbackArgs>,
+    flags: FLAGS,
+    positionals: POSITIONALS,
+    builder,
     handler: async (args) => {
       validateMutationArgs(args);
       await refuseVersionAsRevision(deps, args, args.to);

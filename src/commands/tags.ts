@@ -1,6 +1,7 @@
-import type { Argv, CommandModule } from 'yargs';
+import type { Argv } from 'yargs';
+import type { AmbientCommand, BuiltArgs } from '../cli/command.ts';
 import type { Deps } from '../cli/deps.ts';
-import { withKubeOptions, withOutputOptions, type KubeArgs, type OutputArgs } from '../cli/options.ts';
+import { KUBE_FLAGS, OUTPUT_FLAGS, type FlagTable } from '../cli/options.ts';
 import { renderProblems } from '../cli/render/common.ts';
 import type { RenderContext } from '../cli/render/revisions.ts';
 import { renderStructured } from '../cli/render/structured.ts';
@@ -8,9 +9,29 @@ import { renderTagDetail, renderTags, tagsTable } from '../cli/render/tags.ts';
 import { AmbientError } from '../core/errors.ts';
 import { summariseTags, type Problem } from '../core/views.ts';
 import { loadMesh } from './common.ts';
-import { fleetDocument, fleetOutcome, fleetRequested, fleetSummary, fleetTable, meshFacts, readFleet, withFleetOptions, type FleetArgs } from './fleet.ts';
+import { fleetDocument, fleetOutcome, fleetRequested, fleetSummary, fleetTable, meshFacts, readFleet, FLEET_FLAGS } from './fleet.ts';
 
-export type TagsArgs = KubeArgs & OutputArgs & FleetArgs & { tag?: string; 'fail-on'?: 'problem' | 'warning' };
+const FLAGS = {
+  ...KUBE_FLAGS,
+  ...OUTPUT_FLAGS,
+  ...FLEET_FLAGS,
+  'fail-on': {
+    choices: ['problem', 'warning'],
+    describe: 'Exit 3 when a tag has a problem (split, dangling, duplicate, validator mismatch, incomplete), or also a warning',
+  },
+} as const satisfies FlagTable;
+const POSITIONALS = { tag: { type: 'string', describe: 'Show one tag in detail' } } as const;
+
+const builder = (y: Argv) =>
+  y
+    .options(FLAGS)
+    .positional('tag', POSITIONALS.tag)
+    .example('$0 tags', 'one row per tag')
+    .example('$0 tags prod -o yaml', 'the tag prod as YAML')
+    .example('$0 tags --fail-on problem', 'exit 3 when any tag is inconsistent (for scripts)')
+    .example('$0 tags --all-contexts', 'every tag of every cluster of the kubeconfig');
+
+export type TagsArgs = BuiltArgs<typeof builder>;
 
 /** The problems `--fail-on` fails on: errors, and warnings too with `--fail-on warning`. */
 function failingProblems(problems: Problem[], failOn: TagsArgs['fail-on']): Problem[] {
@@ -18,18 +39,13 @@ function failingProblems(problems: Problem[], failOn: TagsArgs['fail-on']): Prob
 }
 
 /** `kubectl ambient tags [TAG]`: each revision tag, its revision and history, and what follows it. */
-export function tagsCommand(deps: Deps): CommandModule<object, TagsArgs> {
+export function tagsCommand(deps: Deps): AmbientCommand<TagsArgs> {
   return {
     command: 'tags [tag]',
     describe: 'List revision tags: revision, previous revision, namespaces, gateways and waypoints',
-    builder: (y: Argv) =>
-      withFleetOptions(withOutputOptions(withKubeOptions(y)))
-        .positional('tag', { type: 'string', describe: 'Show one tag in detail' })
-        .option('fail-on', { choices: ['problem', 'warning'] as const, describe: 'Exit 3 when a tag has a problem (split, dangling, duplicate, validator mismatch, incomplete), or also a warning' })
-        .example('$0 tags', 'one row per tag')
-        .example('$0 tags prod -o yaml', 'the tag prod as YAML')
-        .example('$0 tags --fail-on problem', 'exit 3 when any tag is inconsistent (for scripts)')
-        .example('$0 tags --all-contexts', 'every tag of every cluster of the kubeconfig') as unknown as Argv<TagsArgs>,
+    flags: FLAGS,
+    positionals: POSITIONALS,
+    builder,
     handler: async (args) => {
       const rc = { color: deps.io.colorOut, now: deps.now(), width: deps.io.columns };
       if (fleetRequested(args)) {

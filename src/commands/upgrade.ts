@@ -1,7 +1,8 @@
-import type { Argv, CommandModule } from 'yargs';
+import type { Argv } from 'yargs';
+import type { AmbientCommand, BuiltArgs, PositionalTable } from '../cli/command.ts';
 import { operationId, type Deps } from '../cli/deps.ts';
 import { paint } from '../cli/io.ts';
-import { DRY_RUN_OPTION, parseDuration, withKubeOptions, withOutputOptions, type KubeArgs, type OutputArgs } from '../cli/options.ts';
+import { DRY_RUN_OPTION, KUBE_FLAGS, OUTPUT_FLAGS, parseDuration, type FlagTable } from '../cli/options.ts';
 import { renderStructured } from '../cli/render/structured.ts';
 import { renderUpgradePlan, renderUpgradeSummary } from '../cli/render/upgrade.ts';
 import { crdState, readIstioCrds } from '../core/crds.ts';
@@ -17,38 +18,43 @@ import { loadMesh, readMesh } from './common.ts';
 import { gateOpenError, openGateWatch, type GateTimes, type GateWatch } from './gate-watch.ts';
 import { executePlan, type FlowArgs } from './move-flow.ts';
 
-export type UpgradeArgs = KubeArgs &
-  OutputArgs & {
-    revision: string;
-    tags?: string | undefined;
-    'dry-run'?: 'none' | 'client' | 'server' | undefined;
-    yes: boolean;
-    timeout: string;
-    soak: string;
-    force: boolean;
-  };
+
+const FLAGS = {
+  ...KUBE_FLAGS,
+  ...OUTPUT_FLAGS,
+  tags: { type: 'string', describe: 'Only these tags, in this order (comma-separated; default: every tag, fewest gateways/waypoints first, default last)' },
+  'dry-run': { ...DRY_RUN_OPTION, describe: 'Only print the plan and each move\'s diff: "client" renders locally, "server" also has the API server validate every write' },
+  yes: { alias: 'y', type: 'boolean', default: false, describe: 'Do not ask for confirmation of the plan' },
+  timeout: { type: 'string', default: '5m', describe: 'How long each gate waits for the gateways and waypoints to be healthy (0 = no limit)' },
+  soak: { type: 'string', default: '2m', describe: 'How long each gate then watches for restarts and crash loops (0s = none)' },
+  force: { type: 'boolean', default: false, describe: 'Upgrade even when a precondition fails' },
+} as const satisfies FlagTable;
+const POSITIONALS = {
+  revision: { type: 'string', describe: 'The installed revision to move the tags to, e.g. 1-28-10', demandOption: true },
+} as const satisfies PositionalTable;
+
+const builder = (y: Argv) =>
+  y
+    .options(FLAGS)
+    .positional('revision', POSITIONALS.revision)
+    .example('$0 upgrade 1-28-10', 'print the plan, ask once, then move, gate and soak each tag')
+    .example('$0 upgrade 1-28-10 --dry-run', 'only the plan and the diff of each move')
+    .example('$0 upgrade 1-28-10 --tags canary,prod --soak 5m', 'two tags, in this order, five minutes of soak each');
+
+export type UpgradeArgs = BuiltArgs<typeof builder>;
 
 /**
  * `kubectl ambient upgrade REVISION` (issue 18): move every tag to REVISION one at a time, each
  * behind a health gate; a tag whose gate fails is rolled back and the upgrade stops. Every move and
  * rollback goes through the flow of `tag-move` (move-flow.ts, the only write path: apply.ts).
  */
-export function upgradeCommand(deps: Deps): CommandModule<object, UpgradeArgs> {
+export function upgradeCommand(deps: Deps): AmbientCommand<UpgradeArgs> {
   return {
     command: 'upgrade <revision>',
     describe: 'Move every tag to a revision, one at a time, each behind a health gate that rolls it back by itself',
-    builder: (y: Argv) =>
-      withOutputOptions(withKubeOptions(y))
-        .positional('revision', { type: 'string', describe: 'The installed revision to move the tags to, e.g. 1-28-10' })
-        .option('tags', { type: 'string', describe: 'Only these tags, in this order (comma-separated; default: every tag, fewest gateways/waypoints first, default last)' })
-        .option('dry-run', { ...DRY_RUN_OPTION, describe: 'Only print the plan and each move\'s diff: "client" renders locally, "server" also has the API server validate every write' })
-        .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Do not ask for confirmation of the plan' })
-        .option('timeout', { type: 'string', default: '5m', describe: 'How long each gate waits for the gateways and waypoints to be healthy (0 = no limit)' })
-        .option('soak', { type: 'string', default: '2m', describe: 'How long each gate then watches for restarts and crash loops (0s = none)' })
-        .option('force', { type: 'boolean', default: false, describe: 'Upgrade even when a precondition fails' })
-        .example('$0 upgrade 1-28-10', 'print the plan, ask once, then move, gate and soak each tag')
-        .example('$0 upgrade 1-28-10 --dry-run', 'only the plan and the diff of each move')
-        .example('$0 upgrade 1-28-10 --tags canary,prod --soak 5m', 'two tags, in this order, five minutes of soak each') as unknown as Argv<UpgradeArgs>,
+    flags: FLAGS,
+    positionals: POSITIONALS,
+    builder,
     handler: async (args) => {
       const times: GateTimes = { timeoutMs: parseDuration(args.timeout, '--timeout'), soakMs: parseDuration(args.soak, '--soak'), timeout: args.timeout, soak: args.soak };
       validateNames('default', args.revision); // the revision's name, before any API call
