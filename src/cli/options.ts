@@ -3,7 +3,7 @@ import { AmbientError } from '../core/errors.ts';
 
 /**
  * A command's flags, declared once: yargs option declarations by long name, in help order. The same
- * table feeds yargs (`.options(table)`), completion (src/commands/complete.ts) and, through
+ * table feeds yargs (`.options(table)`), completion (src/commands/shared/complete.ts) and, through
  * yargs' own inference (`FlagArgs`), the type of the handler's arguments.
  */
 export type FlagTable = Record<string, Options>;

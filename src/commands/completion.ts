@@ -6,7 +6,7 @@ import { COMPLETION_SHELLS, completionScript } from '../cli/completion-scripts.t
 import type { Deps } from '../cli/deps.ts';
 import { KUBE_FLAGS, type KubeArgs } from '../cli/options.ts';
 import { clusterCandidates } from '../cli/candidates.ts';
-import { analyse, commandSpecs, completionKubeArgs, DIRECTIVE, formatCompletion, globalFlags } from './complete.ts';
+import { analyse, commandSpecs, completionKubeArgs, DIRECTIVE, formatCompletion, globalFlags } from './shared/complete.ts';
 
 /** The hidden command of cobra's completion protocol (what `kubectl_complete-ambient` runs). */
 export const COMPLETE_COMMAND = '__complete';

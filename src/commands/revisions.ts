@@ -6,8 +6,8 @@ import { renderStructured } from '../cli/render/structured.ts';
 import { renderRevisionDetail, renderRevisions, revisionsTable, type RenderContext } from '../cli/render/revisions.ts';
 import { AmbientError } from '../core/errors.ts';
 import { summariseRevisions, type RevisionView } from '../core/views.ts';
-import { loadMesh } from './common.ts';
-import { fleetDocument, fleetOutcome, fleetRequested, fleetSummary, fleetTable, meshFacts, readFleet, FLEET_FLAGS } from './fleet.ts';
+import { loadMesh } from './shared/common.ts';
+import { fleetDocument, fleetOutcome, fleetRequested, fleetSummary, fleetTable, meshFacts, readFleet, FLEET_FLAGS } from './shared/fleet.ts';
 
 
 /** The one-line refusal of `--fail-on in-use` (the view itself, with every reason, is on stdout). */

@@ -9,8 +9,8 @@ import { AmbientError } from '../core/errors.ts';
 import type { Mesh } from '../core/mesh.ts';
 import type { Cluster } from '../core/ports.ts';
 import { evaluateSkew, planUpgrade, resolveTarget, type Finding, type SkewInput, type UpgradePlan } from '../core/skew.ts';
-import { loadMesh } from './common.ts';
-import { fleetDocument, fleetOutcome, fleetRequested, fleetSummary, fleetTable, meshFacts, readFleet, FLEET_FLAGS, type FleetEntry } from './fleet.ts';
+import { loadMesh } from './shared/common.ts';
+import { fleetDocument, fleetOutcome, fleetRequested, fleetSummary, fleetTable, meshFacts, readFleet, FLEET_FLAGS, type FleetEntry } from './shared/fleet.ts';
 
 
 /** One cluster's skew: every finding, and with `--target` the plan and how the target was read. */

@@ -3,8 +3,8 @@ import type { AmbientCommand, BuiltArgs, PositionalTable } from '../cli/command.
 import { operationId, type Deps } from '../cli/deps.ts';
 import { KUBE_FLAGS, MUTATION_FLAGS, OUTPUT_FLAGS, validateMutationArgs, type FlagTable } from '../cli/options.ts';
 import { planTagMove, validateNames } from '../core/tag-plan.ts';
-import { loadMesh, refuseVersionAsRevision } from './common.ts';
-import { executePlan } from './move-flow.ts';
+import { loadMesh, refuseVersionAsRevision } from './shared/common.ts';
+import { executePlan } from './shared/move-flow.ts';
 
 
 const FLAGS = {

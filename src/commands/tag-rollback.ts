@@ -5,8 +5,8 @@ import { KUBE_FLAGS, MUTATION_FLAGS, OUTPUT_FLAGS, validateMutationArgs, type Ou
 import { renderStructured } from '../cli/render/structured.ts';
 import { planTagRollback, validateNames } from '../core/tag-plan.ts';
 import { summariseTags, type TagView } from '../core/views.ts';
-import { loadMesh, refuseVersionAsRevision } from './common.ts';
-import { executePlan } from './move-flow.ts';
+import { loadMesh, refuseVersionAsRevision } from './shared/common.ts';
+import { executePlan } from './shared/move-flow.ts';
 
 
 /** `--list`: the recorded history of a tag, numbered, or as -o json|yaml. */

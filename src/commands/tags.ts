@@ -8,8 +8,8 @@ import { renderStructured } from '../cli/render/structured.ts';
 import { renderTagDetail, renderTags, tagsTable } from '../cli/render/tags.ts';
 import { AmbientError } from '../core/errors.ts';
 import { summariseTags, type Problem } from '../core/views.ts';
-import { loadMesh } from './common.ts';
-import { fleetDocument, fleetOutcome, fleetRequested, fleetSummary, fleetTable, meshFacts, readFleet, FLEET_FLAGS } from './fleet.ts';
+import { loadMesh } from './shared/common.ts';
+import { fleetDocument, fleetOutcome, fleetRequested, fleetSummary, fleetTable, meshFacts, readFleet, FLEET_FLAGS } from './shared/fleet.ts';
 
 const FLAGS = {
   ...KUBE_FLAGS,

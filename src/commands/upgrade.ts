@@ -14,9 +14,9 @@ import type { Cluster } from '../core/ports.ts';
 import { planUpgrade, resolveTarget } from '../core/skew.ts';
 import { planTagMove, planTagRollback, validateNames } from '../core/tag-plan.ts';
 import { parseTagList, planUpgradeTags, type GateReport, type PlannedTag, type TagResult, type UpgradePlan, type UpgradeResult } from '../core/upgrade.ts';
-import { loadMesh, readMesh } from './common.ts';
-import { gateOpenError, openGateWatch, type GateTimes, type GateWatch } from './gate-watch.ts';
-import { executePlan, type FlowArgs } from './move-flow.ts';
+import { loadMesh, readMesh } from './shared/common.ts';
+import { gateOpenError, openGateWatch, type GateTimes, type GateWatch } from './shared/gate-watch.ts';
+import { executePlan, type FlowArgs } from './shared/move-flow.ts';
 
 
 const FLAGS = {

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { COMPLETION_SHELLS, completionScript } from '../../src/cli/completion-scripts.ts';
 import { KUBE_FLAGS } from '../../src/cli/options.ts';
-import { analyse, commandSpecs, globalFlags } from '../../src/commands/complete.ts';
+import { analyse, commandSpecs, globalFlags } from '../../src/commands/shared/complete.ts';
 import { commands } from '../../src/commands/index.ts';
 import { ARCHIVE_LAUNCHERS, invocation, invokedName, LINK_NAMES } from '../../src/commands/multicall.ts';
 import { captureIo } from '../support/io.ts';

@@ -4,19 +4,19 @@
  * only write path: core/apply.ts), report each object from a fresh read, then wait for the gateways
  * and waypoints to follow.
  */
-import type { Deps } from '../cli/deps.ts';
-import { paint } from '../cli/io.ts';
-import { parseDuration, type KubeArgs, type MutationArgs, type OutputFormat } from '../cli/options.ts';
-import { renderProblems } from '../cli/render/common.ts';
-import { renderPlan } from '../cli/render/plan.ts';
-import { renderStructured } from '../cli/render/structured.ts';
-import { applyPlan, applySteps, describeStates, incompleteHint, previewOnServer, type ApplyResult } from '../core/apply.ts';
-import { AmbientError } from '../core/errors.ts';
-import { GATEWAY_MANAGED, GATEWAY_NAME, REV } from '../core/labels.ts';
-import { isReady } from '../core/mesh.ts';
-import type { Deployment, KubeObject } from '../core/model.ts';
-import type { Cluster } from '../core/ports.ts';
-import { planQuestion, type Plan } from '../core/tag-plan.ts';
+import type { Deps } from '../../cli/deps.ts';
+import { paint } from '../../cli/io.ts';
+import { parseDuration, type KubeArgs, type MutationArgs, type OutputFormat } from '../../cli/options.ts';
+import { renderProblems } from '../../cli/render/common.ts';
+import { renderPlan } from '../../cli/render/plan.ts';
+import { renderStructured } from '../../cli/render/structured.ts';
+import { applyPlan, applySteps, describeStates, incompleteHint, previewOnServer, type ApplyResult } from '../../core/apply.ts';
+import { AmbientError } from '../../core/errors.ts';
+import { GATEWAY_MANAGED, GATEWAY_NAME, REV } from '../../core/labels.ts';
+import { isReady } from '../../core/mesh.ts';
+import type { Deployment, KubeObject } from '../../core/model.ts';
+import type { Cluster } from '../../core/ports.ts';
+import { planQuestion, type Plan } from '../../core/tag-plan.ts';
 
 export type FlowArgs = KubeArgs & MutationArgs & { output: OutputFormat };
 

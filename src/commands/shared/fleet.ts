@@ -4,14 +4,14 @@
  * connection, credentials, snapshot and `--request-timeout`; a failing cluster becomes one entry
  * with its error and never stops the others.
  */
-import type { Deps, KubeContextInfo } from '../cli/deps.ts';
-import { exitCode } from '../cli/errors.ts';
-import type { FlagArgs, FlagTable, KubeArgs } from '../cli/options.ts';
-import { renderFitted, type Cell, type Column } from '../cli/render/table.ts';
-import { AmbientError, type ErrorKind } from '../core/errors.ts';
-import type { Mesh } from '../core/mesh.ts';
-import { summariseTags } from '../core/views.ts';
-import type { Cluster } from '../core/ports.ts';
+import type { Deps, KubeContextInfo } from '../../cli/deps.ts';
+import { exitCode } from '../../cli/errors.ts';
+import type { FlagArgs, FlagTable, KubeArgs } from '../../cli/options.ts';
+import { renderFitted, type Cell, type Column } from '../../cli/render/table.ts';
+import { AmbientError, type ErrorKind } from '../../core/errors.ts';
+import type { Mesh } from '../../core/mesh.ts';
+import { summariseTags } from '../../core/views.ts';
+import type { Cluster } from '../../core/ports.ts';
 import { readMesh, unavailableWarnings } from './common.ts';
 
 /** `--contexts`, `--all-contexts`, `--parallel` (read-only commands only). */

@@ -4,13 +4,13 @@
  * on every event. Nothing polls: a gate resolves on the event that decides it, on its --timeout, at
  * the end of its --soak, or on Ctrl-C.
  */
-import type { Deps } from '../cli/deps.ts';
-import { paint } from '../cli/io.ts';
-import { GATEWAY_MANAGED, GATEWAY_NAME } from '../core/labels.ts';
-import { AmbientError } from '../core/errors.ts';
-import { describeUnhealthy, gateHealth, restartBaseline, soakProblems, type FollowerHealth, type GateFollower, type GateObjects } from '../core/gate.ts';
-import type { Cluster, KindName, KindTypes, ListQuery } from '../core/ports.ts';
-import type { GateReport } from '../core/upgrade.ts';
+import type { Deps } from '../../cli/deps.ts';
+import { paint } from '../../cli/io.ts';
+import { GATEWAY_MANAGED, GATEWAY_NAME } from '../../core/labels.ts';
+import { AmbientError } from '../../core/errors.ts';
+import { describeUnhealthy, gateHealth, restartBaseline, soakProblems, type FollowerHealth, type GateFollower, type GateObjects } from '../../core/gate.ts';
+import type { Cluster, KindName, KindTypes, ListQuery } from '../../core/ports.ts';
+import type { GateReport } from '../../core/upgrade.ts';
 
 /** How long a gate may wait and soak (milliseconds; timeout 0 = no limit), and the flags' text for messages. */
 export interface GateTimes {

@@ -5,15 +5,15 @@
  * then `:<directive>`. The flags and positionals are read from the tables each command's builder
  * hands to yargs, so completion cannot drift from the parser.
  */
-import type { CommandFactory, PositionalTable } from '../cli/command.ts';
-import type { Deps } from '../cli/deps.ts';
-import type { FlagTable, KubeArgs } from '../cli/options.ts';
-import { POSITIONAL_LISTS, type Candidate, type ClusterList } from '../cli/candidates.ts';
+import type { CommandFactory, PositionalTable } from '../../cli/command.ts';
+import type { Deps } from '../../cli/deps.ts';
+import type { FlagTable, KubeArgs } from '../../cli/options.ts';
+import { POSITIONAL_LISTS, type Candidate, type ClusterList } from '../../cli/candidates.ts';
 
 /** cobra's ShellCompDirective bits. */
 export const DIRECTIVE = { default: 0, error: 1, noSpace: 2, noFileComp: 4 } as const;
 
-export type { Candidate } from '../cli/candidates.ts';
+export type { Candidate } from '../../cli/candidates.ts';
 
 interface FlagSpec {
   names: string[];
