@@ -1,5 +1,6 @@
 // The start-up plugins of the esbuild build (scripts/build.mjs), in a module of their own so that
 // test/unit/lean-start.test.ts can check the string-width wrapper against the real copies.
+import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
@@ -13,6 +14,20 @@ function packageOf(file) {
     }
   }
   return {};
+}
+
+/** The esbuild options every bundle of the build shares. */
+export const COMMON_OPTIONS = { bundle: true, platform: 'node', format: 'cjs', target: 'node22', minify: true, legalComments: 'none', logLevel: 'warning' };
+
+/**
+ * Stage 1 of the build (see startupPlugin, point 1): src/kube/credentials.ts and what it reaches of
+ * client-node, as CommonJS source. test/unit/client-node-bundle.test.ts runs this very bundle
+ * against the unbundled module, since marking client-node's modules side-effect free relies on its
+ * internals (hence the exact version pin in package.json).
+ */
+export async function buildCredentials(entry, off = new Set()) {
+  const result = await build({ ...COMMON_OPTIONS, entryPoints: [entry], write: false, outfile: 'credentials.cjs', metafile: true, plugins: [startupPlugin(undefined, off)] });
+  return { code: result.outputFiles[0].text, metafile: result.metafile };
 }
 
 /**
