@@ -153,22 +153,30 @@ async function lazyModule(realPath, { omit, wrap }) {
   try {
     mod = await import(realPath);
   } catch (e) {
-    throw new Error(`lean-start: cannot read the exports of ${realPath} (${e.message}); build with the project's Node 22: npm run build`, { cause: e });
+    const fix = "build with the project's Node 22: npm run build";
+    throw new Error(`lean-start: cannot read the exports of ${realPath} (${e.message}); ${fix}`, { cause: e });
   }
   // A Node built-in's default export is the module itself: the stand-in stands for it too.
   const builtin = realPath.startsWith('node:');
   const names = Object.keys(mod).filter((k) => k !== 'module.exports' && k !== '__esModule' && !(builtin && k === 'default'));
   const callable = typeof mod.default === 'function' && !('module.exports' in mod);
+  const why = 'kubectl-ambient never sends requests through client-node';
+  const omitted = `${realPath.replace(/^.*node_modules\//, '')} is not part of this build (${why})`;
   const load = omit
-    ? `const load = () => { throw new Error(${JSON.stringify(`${realPath.replace(/^.*node_modules\//, '')} is not part of this build (kubectl-ambient never sends requests through client-node)`)}); };`
+    ? `const load = () => { throw new Error(${JSON.stringify(omitted)}); };`
     : `let real;\nconst load = () => (real ??= require(${JSON.stringify(realPath)}));`;
+  const getters = JSON.stringify(names.filter((k) => !(wrap && typeof mod[k] === 'function')));
+  const wrappers = JSON.stringify(wrap ? names.filter((k) => typeof mod[k] === 'function') : []);
   return `${load}
 ${callable ? 'module.exports = function (...a) { const d = load().default; return new.target ? new d(...a) : d(...a); };' : ''}
 Object.defineProperty(module.exports, '__esModule', { value: true });
 // A CommonJS module (a Node built-in) read through import() has its exports as \`default\`.
 const pick = (m, k) => (k === 'default' && m.default === undefined ? m : m[k]);
-for (const k of ${JSON.stringify(names.filter((k) => !(wrap && typeof mod[k] === 'function')))}) Object.defineProperty(module.exports, k, { enumerable: true, get: () => pick(load(), k) });
-for (const k of ${JSON.stringify(wrap ? names.filter((k) => typeof mod[k] === 'function') : [])}) Object.defineProperty(module.exports, k, { enumerable: true, value: function (...a) { const f = load()[k]; return new.target ? Reflect.construct(f, a, new.target) : f.apply(this, a); } });
+for (const k of ${getters}) Object.defineProperty(module.exports, k, { enumerable: true, get: () => pick(load(), k) });
+for (const k of ${wrappers}) {
+  const value = function (...a) { const f = load()[k]; return new.target ? Reflect.construct(f, a, new.target) : f.apply(this, a); };
+  Object.defineProperty(module.exports, k, { enumerable: true, value });
+}
 ${builtin ? "Object.defineProperty(module.exports, 'default', { enumerable: true, value: module.exports });" : ''}
 `;
 }

@@ -13,7 +13,7 @@ export type FlagArgs<F extends FlagTable> = InferredOptionTypes<F>;
 /** A flag given once is a string, repeated an array (yargs' duplicate-arguments-array): always an array here. */
 const repeated = (v: string | string[] | undefined): string[] | undefined => (v === undefined ? undefined : [v].flat().map(String));
 
-/** `--kubeconfig`, `--context`, `--request-timeout`, `-i/--istio-namespace`, `-v/--verbose`, `--as`, `--as-group`, `--as-uid` (kubectl's names). */
+/** kubectl's names: `--kubeconfig`, `--context`, `--request-timeout`, `-i/--istio-namespace`, `-v/--verbose`, `--as*`. */
 export const KUBE_FLAGS = {
   kubeconfig: { type: 'string', describe: 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' },
   context: { type: 'string', describe: 'The kubeconfig context to use' },
@@ -82,7 +82,7 @@ export const DRY_RUN_OPTION = {
   },
 } as const;
 
-/** `--dry-run[=client|server]`, `-y/--yes`, `--wait/--no-wait`, `--timeout`, `--force`: the flags of the commands that change the cluster. */
+/** The flags of the commands that change the cluster: `--dry-run`, `-y/--yes`, `--wait/--no-wait`, `--timeout`, `--force`. */
 export const MUTATION_FLAGS = {
   'dry-run': DRY_RUN_OPTION,
   yes: { alias: 'y', type: 'boolean', default: false, describe: 'Do not ask for confirmation' },

@@ -33,6 +33,8 @@ function knownFlags(command: AmbientCommand<object> | undefined): string[] {
 const DISPATCHER_FLAGS: FlagTable = Object.fromEntries(Object.entries(KUBE_FLAGS).map(([k, v]) => [k, { ...v, global: false }]));
 
 /** kubectl's namespace flag: here the Istio control plane's namespace is `-i`. */
+const NAMESPACE_HINT =
+  "-n/--namespace is kubectl's namespace flag: the Istio control plane's namespace is -i/--istio-namespace (default istio-system)";
 const NAMESPACE_FLAGS = ['n', 'namespace'];
 
 async function usageError(message: string, args: Record<string, unknown>, modules: AmbientCommand<object>[], argv: string[], opts: RunOptions, deps: Deps): Promise<AmbientError> {
@@ -47,7 +49,7 @@ async function usageError(message: string, args: Record<string, unknown>, module
     const word = words[0] ?? '';
     const guess = closest(word, [...commands, ...flags]);
     if (words.some((w) => NAMESPACE_FLAGS.includes(w))) {
-      hint = `-n/--namespace is kubectl's namespace flag: the Istio control plane's namespace is -i/--istio-namespace (default istio-system); ${hint}`;
+      hint = `${NAMESPACE_HINT}; ${hint}`;
     } else if (guess !== undefined) {
       hint = `did you mean "${commands.includes(guess) ? guess : `--${guess}`}"? ${hint}`;
     }

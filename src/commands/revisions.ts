@@ -10,13 +10,15 @@ import { loadMesh } from './shared/common.ts';
 import { fleetDocument, fleetOutcome, fleetRequested, fleetSummary, fleetTable, meshFacts, readFleet, FLEET_FLAGS } from './shared/fleet.ts';
 
 
+const andMore = (more: number): string => (more > 0 ? `; and ${more} more` : '');
+
 /** The one-line refusal of `--fail-on in-use` (the view itself, with every reason, is on stdout). */
 function notSafe(v: RevisionView): AmbientError {
   const first = v.status === 'unknown' ? v.unknown[0] : v.reasons[0] !== undefined ? `[${v.reasons[0].code}] ${v.reasons[0].message}` : undefined;
   const more = (v.status === 'unknown' ? v.unknown.length : v.reasons.length) - 1;
   return new AmbientError(
     'problems',
-    `revision ${v.revision} is not safe to remove (${v.status === 'unknown' ? 'UNKNOWN' : 'IN USE'}): ${first ?? ''}${more > 0 ? `; and ${more} more` : ''}`,
+    `revision ${v.revision} is not safe to remove (${v.status === 'unknown' ? 'UNKNOWN' : 'IN USE'}): ${first ?? ''}${andMore(more)}`,
     v.status === 'unknown' ? 'grant the missing read permissions and re-run' : 'each reason above says what to do first',
   );
 }

@@ -63,7 +63,9 @@ export type SkewArgs = BuiltArgs<typeof builder>;
 export function skewCommand(deps: Deps): AmbientCommand<SkewArgs> {
   return {
     command: 'skew',
-    describe: 'Check version skew and support of control plane, CRDs, ztunnel, CNI, gateways, waypoints and Kubernetes; --target plans the next upgrade',
+    describe:
+      'Check version skew and support of control plane, CRDs, ztunnel, CNI, gateways, waypoints and Kubernetes; ' +
+      '--target plans the next upgrade',
     flags: FLAGS,
     positionals: POSITIONALS,
     builder,

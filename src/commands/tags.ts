@@ -33,6 +33,8 @@ const builder = (y: Argv) =>
 
 export type TagsArgs = BuiltArgs<typeof builder>;
 
+const CREATE_ONE = 'Create one with "kubectl ambient tag-move <tag> <revision> --create".';
+
 /** The problems `--fail-on` fails on: errors, and warnings too with `--fail-on warning`. */
 function failingProblems(problems: Problem[], failOn: TagsArgs['fail-on']): Problem[] {
   return failOn === undefined ? [] : problems.filter((p) => p.severity === 'error' || failOn === 'warning');
@@ -59,7 +61,7 @@ export function tagsCommand(deps: Deps): AmbientCommand<TagsArgs> {
         deps.io.out(renderTagDetail(only, args.output, rc));
       } else if (views.length === 0) {
         if (args.output === 'json' || args.output === 'yaml') deps.io.out('[]\n');
-        deps.io.err(`No revision tags found in namespace ${mesh.istioNamespace}. Create one with "kubectl ambient tag-move <tag> <revision> --create".\n`);
+        deps.io.err(`No revision tags found in namespace ${mesh.istioNamespace}. ${CREATE_ONE}\n`);
         return;
       } else {
         deps.io.out(renderTags(views, args.output, rc));
@@ -75,7 +77,10 @@ export function tagsCommand(deps: Deps): AmbientCommand<TagsArgs> {
   };
 }
 
-/** `tags --contexts/--all-contexts`: one table with a CONTEXT column (or one document), each cluster's problems, the summary, one exit code. */
+/**
+ * `tags --contexts/--all-contexts`: one table with a CONTEXT column (or one document), each
+ * cluster's problems, the summary, one exit code.
+ */
 async function fleet(deps: Deps, args: TagsArgs, rc: RenderContext): Promise<void> {
   const only = args.tag;
   const entries = await readFleet(deps, args, (mesh) => summariseTags(mesh).filter((v) => only === undefined || v.tag === only), meshFacts);

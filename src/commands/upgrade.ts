@@ -13,7 +13,7 @@ import type { Mesh } from '../core/mesh.ts';
 import type { Cluster } from '../core/ports.ts';
 import { planUpgrade, resolveTarget } from '../core/skew.ts';
 import { planTagMove, planTagRollback, validateNames } from '../core/tag-plan.ts';
-import { parseTagList, planUpgradeTags, type GateReport, type PlannedTag, type TagResult, type UpgradePlan, type UpgradeResult } from '../core/upgrade.ts';
+import { parseTagList, planUpgradeTags, type GateReport, type PlannedTag, type TagResult, type Precondition, type UpgradePlan, type UpgradeResult } from '../core/upgrade.ts';
 import { loadMesh, readMesh } from './shared/common.ts';
 import { gateOpenError, openGateWatch, type GateTimes, type GateWatch } from './shared/gate-watch.ts';
 import { executePlan, type FlowArgs } from './shared/move-flow.ts';
@@ -44,7 +44,7 @@ const builder = (y: Argv) =>
 export type UpgradeArgs = BuiltArgs<typeof builder>;
 
 /**
- * `kubectl ambient upgrade REVISION` (issue 18): move every tag to REVISION one at a time, each
+ * `kubectl ambient upgrade REVISION`: move every tag to REVISION one at a time, each
  * behind a health gate; a tag whose gate fails is rolled back and the upgrade stops. Every move and
  * rollback goes through the flow of `tag-move` (move-flow.ts, the only write path: apply.ts).
  */
@@ -85,7 +85,15 @@ async function makePlan(deps: Deps, args: UpgradeArgs, cluster: Cluster, mesh: M
 
 /** ` --context X -i ns`: what the printed commands need to reach the same mesh. */
 function scope(args: UpgradeArgs): string {
-  return `${args.context !== undefined ? ` --context ${args.context}` : ''}${args['istio-namespace'] !== ISTIO_SYSTEM ? ` -i ${args['istio-namespace']}` : ''}`;
+  const context = args.context !== undefined ? ` --context ${args.context}` : '';
+  return `${context}${args['istio-namespace'] !== ISTIO_SYSTEM ? ` -i ${args['istio-namespace']}` : ''}`;
+}
+
+/** A failed precondition with its first detail: `skew fails (ztunnel 1.26.0 ..., +2 more)`. */
+function preconditionLine(p: Precondition): string {
+  const [first] = p.details;
+  if (first === undefined) return p.message;
+  return `${p.message} (${first}${p.details.length > 1 ? `, +${p.details.length - 1} more` : ''})`;
 }
 
 async function runPlan(deps: Deps, args: UpgradeArgs, cluster: Cluster, mesh: Mesh, plan: UpgradePlan, times: GateTimes): Promise<void> {
@@ -98,7 +106,11 @@ async function runPlan(deps: Deps, args: UpgradeArgs, cluster: Cluster, mesh: Me
   if (!plan.ok) {
     const failed = plan.preconditions.filter((p) => !p.ok);
     if (!args.force) {
-      throw new AmbientError('problems', `refusing to upgrade: ${failed.map((p) => p.message + (p.details[0] !== undefined ? ` (${p.details[0]}${p.details.length > 1 ? `, +${p.details.length - 1} more` : ''})` : '')).join('; ')}; nothing was changed`, 'fix the failed precondition(s), or pass --force to upgrade anyway');
+      throw new AmbientError(
+        'problems',
+        `refusing to upgrade: ${failed.map(preconditionLine).join('; ')}; nothing was changed`,
+        'fix the failed precondition(s), or pass --force to upgrade anyway',
+      );
     }
     io.err(`${paint(io.colorErr, 'yellow', 'warning:')} --force: going on although ${failed.length} precondition(s) failed\n`);
   }
@@ -158,7 +170,9 @@ async function confirm(deps: Deps, args: UpgradeArgs, plan: UpgradePlan, work: P
   if (!io.stdinIsTTY) throw new AmbientError('usage', 'refusing to upgrade without confirmation: stdin is not a terminal', 'pass --yes to confirm, or --dry-run to only look');
   const moves = work.filter((t) => t.action === 'move').map((t) => t.tag);
   const verify = work.filter((t) => t.action === 'verify').map((t) => t.tag);
-  const question = `Upgrade to ${plan.revision}: ${[moves.length > 0 ? `move ${moves.join(', ')} one at a time` : '', verify.length > 0 ? `gate ${verify.join(', ')}` : ''].filter((x) => x !== '').join(' and ')}, rolling back a tag whose gate fails? [y/N] `;
+  const steps = [moves.length > 0 ? `move ${moves.join(', ')} one at a time` : '', verify.length > 0 ? `gate ${verify.join(', ')}` : ''];
+  const what = steps.filter((x) => x !== '').join(' and ');
+  const question = `Upgrade to ${plan.revision}: ${what}, rolling back a tag whose gate fails? [y/N] `;
   const answer = await io.prompt(question, deps.signal).catch((e: unknown) => {
     io.err('\n');
     throw new AmbientError('interrupted', 'interrupted at the confirmation prompt: nothing was changed', undefined, { cause: e });
@@ -182,7 +196,8 @@ async function upgradeTags(deps: Deps, args: UpgradeArgs, flow: FlowArgs, cluste
     if (r === undefined || t.action === 'skip') continue;
     n++;
     if (deps.signal.aborted) return new AmbientError('interrupted', `interrupted before tag ${t.tag}: it and the tags after it were not moved`, `continue with "kubectl ambient upgrade ${plan.revision}${scope(args)}"`);
-    io.err(`\n${paint(io.colorErr, 'bold', `[${n}/${total}] tag ${t.tag}`)}: ${t.action === 'move' ? `${t.from ?? '(none)'} -> ${plan.revision}, then its gate` : `already on ${plan.revision}: its gate only`}\n`);
+    const what = t.action === 'move' ? `${t.from ?? '(none)'} -> ${plan.revision}, then its gate` : `already on ${plan.revision}: its gate only`;
+    io.err(`\n${paint(io.colorErr, 'bold', `[${n}/${total}] tag ${t.tag}`)}: ${what}\n`);
     let followers: GateFollower[];
     let back: string | undefined;
     try {
@@ -209,7 +224,8 @@ async function upgradeTags(deps: Deps, args: UpgradeArgs, flow: FlowArgs, cluste
     const report = await gate.run(t.tag, followers, plan.revision, times);
     r.gate = report;
     if (report.status === 'passed') {
-      r.message = `${t.action === 'move' ? `moved from ${r.from ?? '(none)'}` : `already on ${plan.revision}`}; gate passed: ${report.message}`;
+      const how = t.action === 'move' ? `moved from ${r.from ?? '(none)'}` : `already on ${plan.revision}`;
+      r.message = `${how}; gate passed: ${report.message}`;
       continue;
     }
     const rollback = `kubectl ambient tag-rollback ${t.tag}${scope(args)}`;
