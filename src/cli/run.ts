@@ -165,9 +165,10 @@ export async function run(argv: string[], factories: CommandFactory[], deps: Dep
 /**
  * yargs lays out a subcommand's whole help text every time it runs the subcommand, only to have it
  * ready should the handler call showHelp() (none does; our errors are one line): cliui and
- * string-width work on every `kubectl ambient <command>` run. This turns that cache off (an
- * internal of yargs 18, hence the guard: if it moves, runs are just slower); --help renders as
- * before. Measured in the README's performance section.
+ * string-width work on every `kubectl ambient <command>` run (krew links only `kubectl-ambient`, so
+ * that is every run under krew). This turns that cache off: the one use of a yargs internal, hence
+ * the guard (if it moves, runs are just slower). No public API avoids it: running the command as
+ * yargs' default command instead drops `[required]` from its positionals in --help.
  */
 function skipHelpCache(y: Argv): void {
   const internal = (y as unknown as { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } }).getInternalMethods?.();
