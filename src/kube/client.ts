@@ -306,7 +306,7 @@ export class KubeClient implements Cluster {
         return (await this.request('PUT', resourcePath(kind, namespace, name), describe('update', kind, namespace, name), { query, body: op.object })) as KubeObject;
       case 'delete': {
         // With a body, the server reads the options from the body only and ignores the query: dryRun
-        // must be in the body too, or a dry-run delete really deletes (found by the contract suite).
+        // must be in the body too, or a dry-run delete really deletes (test/contract checks it on kube-apiserver).
         const body = { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { resourceVersion: op.object.metadata.resourceVersion }, ...(opts.dryRun ? { dryRun: ['All'] } : {}) };
         delete query['fieldManager'];
         return (await this.request('DELETE', resourcePath(kind, namespace, name), describe('delete', kind, namespace, name), { query, body })) as KubeObject;
