@@ -6,7 +6,8 @@ import tseslint from 'typescript-eslint';
 const restrict = (paths, patterns = []) => ['error', { paths, patterns }];
 const noClientNode = { name: '@kubernetes/client-node', message: 'Only src/kube/ talks to client-node (architecture rule 1).' };
 const noClientNodeDeep = { group: ['@kubernetes/client-node/*'], message: 'Only src/kube/ talks to client-node (architecture rule 1).' };
-const cliLibs = ['yargs', 'cli-table3', 'ora'].map((name) => ({ name, message: 'CLI libraries belong in src/cli/ and src/commands/ (rule 2).' }));
+const noCommandImport = 'A command imports no other command (only the registry, src/commands/index.ts and multicall.ts, does): move what is shared to src/commands/shared/.';
+const cliLibs = ['yargs', 'string-width', 'ora'].map((name) => ({ name, message: 'CLI libraries belong in src/cli/ and src/commands/ (rule 2).' }));
 
 export default tseslint.config(
   { ignores: ['dist/', 'out/', 'node_modules/', 'coverage/', '.bench/', '.scratch/'] },
@@ -25,6 +26,13 @@ export default tseslint.config(
   { files: ['src/core/**/*.ts'], rules: { 'no-restricted-imports': restrict([noClientNode, ...cliLibs], [noClientNodeDeep, { group: ['../cli/*', '../kube/*', '../commands/*', 'node:*'], message: 'core is pure: semver and core only.' }]) } },
   { files: ['src/kube/**/*.ts'], rules: { 'no-restricted-imports': restrict(cliLibs, [{ group: ['../cli/*', '../commands/*'], message: 'kube implements core ports only.' }]) } },
   { files: ['src/cli/**/*.ts', 'src/commands/**/*.ts'], rules: { 'no-restricted-imports': restrict([noClientNode], [noClientNodeDeep]) } },
+  // A command never imports another command; only the registry does. What several commands share lives in src/commands/shared/.
+  {
+    files: ['src/commands/*.ts'],
+    ignores: ['src/commands/index.ts', 'src/commands/multicall.ts'],
+    rules: { 'no-restricted-imports': restrict([noClientNode], [noClientNodeDeep, { regex: '^\\./(?!shared/)', message: noCommandImport }]) },
+  },
+  { files: ['src/commands/shared/**/*.ts'], rules: { 'no-restricted-imports': restrict([noClientNode], [noClientNodeDeep, { regex: '^\\.\\./[^./]', message: noCommandImport }]) } },
   { files: ['src/bin/**/*.ts'], rules: { 'no-restricted-imports': restrict([noClientNode, ...cliLibs], [noClientNodeDeep, { group: ['../core/*', '../kube/*'], message: 'bin wires run + commands only.' }]) } },
   {
     files: ['test/**/*.ts', 'scripts/**'],

@@ -6,7 +6,7 @@
 import { build } from 'esbuild';
 import { chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { startupPlugin } from './lean-start.mjs';
+import { buildCredentials, COMMON_OPTIONS, startupPlugin } from './lean-start.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -17,26 +17,19 @@ const outRoot = process.env.BUILD_OUTDIR ?? join(root, 'dist');
 const off = new Set((process.env.LEAN_START_OFF ?? '').split(',').filter((x) => x !== ''));
 rmSync(outRoot, { recursive: true, force: true });
 const started = Date.now();
-const common = { bundle: true, platform: 'node', format: 'cjs', target: 'node22', minify: true, legalComments: 'none', logLevel: 'warning' };
 // Stage 1: the credentials module and client-node on their own (see startupPlugin).
 const credentialsEntry = join(root, 'src/kube/credentials.ts');
-const stage1 = await build({ ...common, entryPoints: [credentialsEntry], write: false, outfile: 'credentials.cjs', metafile: true, plugins: [startupPlugin(undefined, off)] });
+const stage1 = await buildCredentials(credentialsEntry, off);
 console.error(`stage 1 (credentials.ts + client-node) in ${Date.now() - started} ms`);
 if (process.env.BUILD_METAFILE) writeFileSync(`${process.env.BUILD_METAFILE}.stage1`, JSON.stringify(stage1.metafile));
-const prebuilt = off.has('client-node') ? undefined : { entry: credentialsEntry, code: stage1.outputFiles[0].text };
+const prebuilt = off.has('client-node') ? undefined : { entry: credentialsEntry, code: stage1.code };
 const result = await build({
   entryPoints: Object.fromEntries(entries.map((f) => [basename(f, '.ts'), join(root, 'src/bin', f)])),
   outdir: join(outRoot, 'lib'),
   outExtension: { '.js': '.cjs' },
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node22',
-  minify: true,
-  legalComments: 'none',
+  ...COMMON_OPTIONS,
   metafile: true,
   plugins: [startupPlugin(prebuilt, off, prebuilt === undefined)],
-  logLevel: 'warning',
   define: { __VERSION__: JSON.stringify(pkg.version), 'import.meta.url': 'importMetaUrl' },
   banner: { js: '#!/usr/bin/env node\nconst importMetaUrl = require("url").pathToFileURL(__filename).href;' },
 });

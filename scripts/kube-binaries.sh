@@ -28,7 +28,11 @@ NEED_GB=3
 log() { echo "kube-binaries: $*" >&2; }
 step() { STEP="$1"; log "[$(date +%H:%M:%S)] $1"; }
 STEP=start
-trap 'rc=$?; if [ $rc -ne 0 ] && [ "${DIED:-}" != 1 ]; then echo "kube-binaries: error: step \"$STEP\" failed (exit $rc); see the output above" >&2; fi' EXIT
+on_exit() {
+  rc=$?
+  if [ $rc -ne 0 ] && [ "${DIED:-}" != 1 ]; then echo "kube-binaries: error: step \"$STEP\" failed (exit $rc); see the output above" >&2; fi
+}
+trap on_exit EXIT
 die() { DIED=1; echo "kube-binaries: error: $*" >&2; exit 1; }
 
 emit() { # apiserver etcd
@@ -73,8 +77,10 @@ fi
 
 START=$(date +%s)
 log "no cached binaries in $BIN: building kube-apiserver $KUBE_VERSION from Debian's source package (about 10 min on 2 cores)"
-[ "$(id -u)" = 0 ] || die "the build installs Debian packages and needs root; run as root, or set KUBEBUILDER_ASSETS (or KUBE_APISERVER and ETCD)"
-command -v apt-get >/dev/null || die "apt-get not found: the build needs Debian bookworm; set KUBEBUILDER_ASSETS (or KUBE_APISERVER and ETCD) instead"
+[ "$(id -u)" = 0 ] || die "the build installs Debian packages and needs root;" \
+  "run as root, or set KUBEBUILDER_ASSETS (or KUBE_APISERVER and ETCD)"
+command -v apt-get >/dev/null || die "apt-get not found: the build needs Debian bookworm;" \
+  "set KUBEBUILDER_ASSETS (or KUBE_APISERVER and ETCD) instead"
 
 step "checking free disk space in $CACHE (need ${NEED_GB} GB)"
 avail_kb=$(df -Pk "$CACHE" | awk 'NR==2 {print $4}')
@@ -112,7 +118,8 @@ if [ ! -f "$SRC_LIST" ]; then
 fi
 
 step "apt-get update"
-apt-get update -q >&2 || die "apt-get update failed (no network, the Debian archive unreachable, or a bad sources list: see above); check and retry"
+apt-get update -q >&2 || die "apt-get update failed (no network, the Debian archive unreachable, or a bad sources list: see above);" \
+  "check and retry"
 
 step "installing ${APT_PACKAGES[*]}"
 apt-get install "${APT_OPTS[@]}" --no-install-recommends "${APT_PACKAGES[@]}" >&2 ||

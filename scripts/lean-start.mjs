@@ -1,5 +1,6 @@
 // The start-up plugins of the esbuild build (scripts/build.mjs), in a module of their own so that
 // test/unit/lean-start.test.ts can check the string-width wrapper against the real copies.
+import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
@@ -15,6 +16,20 @@ function packageOf(file) {
   return {};
 }
 
+/** The esbuild options every bundle of the build shares. */
+export const COMMON_OPTIONS = { bundle: true, platform: 'node', format: 'cjs', target: 'node22', minify: true, legalComments: 'none', logLevel: 'warning' };
+
+/**
+ * Stage 1 of the build (see startupPlugin, point 1): src/kube/credentials.ts and what it reaches of
+ * client-node, as CommonJS source. test/unit/client-node-bundle.test.ts runs this very bundle
+ * against the unbundled module, since marking client-node's modules side-effect free relies on its
+ * internals (hence the exact version pin in package.json).
+ */
+export async function buildCredentials(entry, off = new Set()) {
+  const result = await build({ ...COMMON_OPTIONS, entryPoints: [entry], write: false, outfile: 'credentials.cjs', metafile: true, plugins: [startupPlugin(undefined, off)] });
+  return { code: result.outputFiles[0].text, metafile: result.metafile };
+}
+
 /**
  * Start-up plugins (README "Performance": each measured; `off` leaves measures out for the
  * benchmark's ablation: string-width, lazy, undici, client-node, help-cache). Nothing here changes behaviour; they
@@ -28,9 +43,9 @@ function packageOf(file) {
  *    Node 22); that bundle is embedded as a lazily required CommonJS module. What remains is
  *    `KubeConfig` and what it reaches.
  * 2. Modules most runs never use are evaluated on first use instead of at load (LAZY, lazyModule).
- * 3. string-width (four copies, pulled in by yargs' cliui, wrap-ansi, cli-table3 and ora) builds
+ * 3. string-width (several copies: yargs' cliui, wrap-ansi, ora and src/cli/render/table.ts) builds
  *    Unicode regexes and an Intl.Segmenter when loaded; our output is ASCII. Each copy is wrapped:
- *    printable ASCII (after colour codes, plus cli-table3's "…") is measured as its length,
+ *    printable ASCII (after colour codes, plus the "…" of cut cells) is measured as its length,
  *    anything else goes to the real copy, loaded on first need (a test compares both).
  */
 export function startupPlugin(prebuilt, off = new Set(), clientNodeInline = false) {
@@ -86,7 +101,7 @@ export function startupPlugin(prebuilt, off = new Set(), clientNodeInline = fals
  */
 export function asciiWidthShim(realPath, esm) {
   return `
-// Printable ASCII, and the ellipsis cli-table3 measures for every table (width 1 in every copy
+// Printable ASCII, and the ellipsis of cut table cells (width 1 in every copy
 // unless ambiguous characters are asked to be wide).
 const narrow = /^[\\x20-\\x7e\\u2026]*$/;
 const sgr = /\\x1b\\[[0-9;]*m/g;
@@ -138,22 +153,30 @@ async function lazyModule(realPath, { omit, wrap }) {
   try {
     mod = await import(realPath);
   } catch (e) {
-    throw new Error(`lean-start: cannot read the exports of ${realPath} (${e.message}); build with the project's Node 22: npm run build`, { cause: e });
+    const fix = "build with the project's Node 22: npm run build";
+    throw new Error(`lean-start: cannot read the exports of ${realPath} (${e.message}); ${fix}`, { cause: e });
   }
   // A Node built-in's default export is the module itself: the stand-in stands for it too.
   const builtin = realPath.startsWith('node:');
   const names = Object.keys(mod).filter((k) => k !== 'module.exports' && k !== '__esModule' && !(builtin && k === 'default'));
   const callable = typeof mod.default === 'function' && !('module.exports' in mod);
+  const why = 'kubectl-ambient never sends requests through client-node';
+  const omitted = `${realPath.replace(/^.*node_modules\//, '')} is not part of this build (${why})`;
   const load = omit
-    ? `const load = () => { throw new Error(${JSON.stringify(`${realPath.replace(/^.*node_modules\//, '')} is not part of this build (kubectl-ambient never sends requests through client-node)`)}); };`
+    ? `const load = () => { throw new Error(${JSON.stringify(omitted)}); };`
     : `let real;\nconst load = () => (real ??= require(${JSON.stringify(realPath)}));`;
+  const getters = JSON.stringify(names.filter((k) => !(wrap && typeof mod[k] === 'function')));
+  const wrappers = JSON.stringify(wrap ? names.filter((k) => typeof mod[k] === 'function') : []);
   return `${load}
 ${callable ? 'module.exports = function (...a) { const d = load().default; return new.target ? new d(...a) : d(...a); };' : ''}
 Object.defineProperty(module.exports, '__esModule', { value: true });
 // A CommonJS module (a Node built-in) read through import() has its exports as \`default\`.
 const pick = (m, k) => (k === 'default' && m.default === undefined ? m : m[k]);
-for (const k of ${JSON.stringify(names.filter((k) => !(wrap && typeof mod[k] === 'function')))}) Object.defineProperty(module.exports, k, { enumerable: true, get: () => pick(load(), k) });
-for (const k of ${JSON.stringify(wrap ? names.filter((k) => typeof mod[k] === 'function') : [])}) Object.defineProperty(module.exports, k, { enumerable: true, value: function (...a) { const f = load()[k]; return new.target ? Reflect.construct(f, a, new.target) : f.apply(this, a); } });
+for (const k of ${getters}) Object.defineProperty(module.exports, k, { enumerable: true, get: () => pick(load(), k) });
+for (const k of ${wrappers}) {
+  const value = function (...a) { const f = load()[k]; return new.target ? Reflect.construct(f, a, new.target) : f.apply(this, a); };
+  Object.defineProperty(module.exports, k, { enumerable: true, value });
+}
 ${builtin ? "Object.defineProperty(module.exports, 'default', { enumerable: true, value: module.exports });" : ''}
 `;
 }

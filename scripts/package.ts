@@ -296,7 +296,8 @@ export function packageRelease(o: Options): void {
       const data = gzipReproducible(writeTar(archiveFiles(p, readFileSync(executables.get(p) ?? '')), mtime));
       writeFileSync(join(out, file), data);
       sums.push(`${sha256(data)}  ${file}`);
-      log(`  ${file}  ${humanSize(data.length)} (executable ${humanSize(statSync(executables.get(p) ?? '').size)}, built with ${p === viaSea ? 'Node SEA' : 'pkg'})`);
+      const executable = humanSize(statSync(executables.get(p) ?? '').size);
+      log(`  ${file}  ${humanSize(data.length)} (executable ${executable}, built with ${p === viaSea ? 'Node SEA' : 'pkg'})`);
     }
   });
   writeFileSync(join(out, 'SHA256SUMS'), `${sums.join('\n')}\n`);

@@ -226,7 +226,8 @@ export function validate(manifestPath: string, archives: string): { passed: numb
       roots.push(root);
       try {
         const link = installLikeKrew(m, os, arch, readFileSync(file), root, text);
-        check(true, `${os}/${arch}: sha256 matches, installs like krew (LICENSE present, ${relative(root, link)} -> ${relative(root, readlinkSync(link))})`);
+        const installed = `${relative(root, link)} -> ${relative(root, readlinkSync(link))}`;
+        check(true, `${os}/${arch}: sha256 matches, installs like krew (LICENSE present, ${installed})`);
         if (os === 'linux' && arch === 'amd64' && process.platform === 'linux' && process.arch === 'x64') kubectlChecks(root, check);
       } catch (e) {
         check(false, `${os}/${arch}: installs like krew`, e instanceof Error ? e.message : String(e));

@@ -1,7 +1,7 @@
 /**
  * Shell completion scripts for `kubectl ambient ...` (and `kubectl-ambient ...` typed directly).
  * Each asks the executable for candidates through the `__complete` protocol (see
- * src/commands/complete.ts) and hands every other `kubectl ...` line to the completion that was
+ * src/commands/shared/complete.ts) and hands every other `kubectl ...` line to the completion that was
  * registered for kubectl before (kubectl's own `kubectl completion <shell>`), so load it after that.
  * kubectl 1.26+ users with `kubectl_complete-ambient` on their PATH (the release archives ship it)
  * get `kubectl ambient <TAB>` from kubectl's own completion without any of these.

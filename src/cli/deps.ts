@@ -6,6 +6,7 @@ export interface KubeContextInfo {
   cluster: string | undefined;
   server: string | undefined;
 }
+import type { ConnectionInfo } from '../kube/transport.ts';
 import type { Io } from './io.ts';
 import { parseDuration, validateKubeArgs, type KubeArgs } from './options.ts';
 
@@ -59,11 +60,17 @@ export function kubeConnector(env: Record<string, string | undefined>, signal: A
       ...(args.verbose
         ? {
             onRequest: (r) => log(`${r.method} ${r.path} ${r.status} ${r.bytes}B ${r.ms.toFixed(0)}ms`),
-            onConnection: (c) => log(`connected: ${c.tls ? 'TLS' : 'plain'}, ${c.protocol === 'h2' ? 'HTTP/2' : 'HTTP/1.1'}${c.proxy !== undefined ? `, through the proxy ${c.proxy}` : ''}`),
+            onConnection: (c) => log(connectionLine(c)),
           }
         : {}),
     });
   };
+}
+
+/** The -v line of a new connection: `connected: TLS, HTTP/2, through the proxy http://proxy:3128`. */
+function connectionLine(c: ConnectionInfo): string {
+  const proxy = c.proxy !== undefined ? `, through the proxy ${c.proxy}` : '';
+  return `connected: ${c.tls ? 'TLS' : 'plain'}, ${c.protocol === 'h2' ? 'HTTP/2' : 'HTTP/1.1'}${proxy}`;
 }
 
 /** The production `contexts`: kubectl's kubeconfig merge, loaded lazily like `connect`. */

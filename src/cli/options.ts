@@ -1,49 +1,43 @@
-import type { Argv } from 'yargs';
+import type { InferredOptionTypes, Options } from 'yargs';
 import { AmbientError } from '../core/errors.ts';
 
-/** Flags every command takes to reach the cluster (kubectl's names). */
-export interface KubeArgs {
-  kubeconfig?: string | undefined;
-  context?: string | undefined;
-  'request-timeout': string;
-  'istio-namespace': string;
-  verbose: boolean;
-  /** kubectl's impersonation: the user (`--as`), groups (`--as-group`, repeated) and UID (`--as-uid`) to act as. */
-  as?: string | undefined;
-  'as-group'?: string[] | undefined;
-  'as-uid'?: string | undefined;
-}
-
-export const OUTPUT_FORMATS = ['table', 'wide', 'json', 'yaml'] as const;
-export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
-
-export interface OutputArgs {
-  output: OutputFormat;
-}
+/**
+ * A command's flags, declared once: yargs option declarations by long name, in help order. The same
+ * table feeds yargs (`.options(table)`), completion (src/commands/shared/complete.ts) and, through
+ * yargs' own inference (`FlagArgs`), the type of the handler's arguments.
+ */
+export type FlagTable = Record<string, Options>;
+/** The arguments a flag table parses to. */
+export type FlagArgs<F extends FlagTable> = InferredOptionTypes<F>;
 
 /** A flag given once is a string, repeated an array (yargs' duplicate-arguments-array): always an array here. */
 const repeated = (v: string | string[] | undefined): string[] | undefined => (v === undefined ? undefined : [v].flat().map(String));
 
-/** `--kubeconfig`, `--context`, `--request-timeout`, `-i/--istio-namespace`, `-v/--verbose`, `--as`, `--as-group`, `--as-uid`. */
-export function withKubeOptions<T>(y: Argv<T>): Argv<T & KubeArgs> {
-  // The dispatcher declares them globally; declaring them again in a command would double the aliases in --help.
-  const declared = (y as unknown as { getOptions(): { key: Record<string, unknown> } }).getOptions().key;
-  if ('kubeconfig' in declared) return y as unknown as Argv<T & KubeArgs>;
-  return y
-    .option('kubeconfig', { type: 'string', describe: 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' })
-    .option('context', { type: 'string', describe: 'The kubeconfig context to use' })
-    .option('request-timeout', {
-      type: 'string',
-      default: '30s',
-      describe: 'How long to wait for each API request (e.g. 10s, 1m; 0 = no limit)',
-    })
-    .option('istio-namespace', { alias: 'i', type: 'string', default: 'istio-system', describe: 'The namespace of the Istio control plane' })
-    .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'Log API requests and show stack traces' })
-    // Not `array: true`: that would swallow the positionals after `--as-group sre` (kubectl repeats the flag instead).
-    .option('as', { type: 'string', describe: 'Username to impersonate for the operation (kubectl --as); needs RBAC "impersonate" on users' })
-    .option('as-group', { type: 'string', describe: 'Group to impersonate; repeat the flag for several groups (needs --as)', coerce: repeated })
-    .option('as-uid', { type: 'string', describe: 'UID to impersonate (needs --as)' });
-}
+/** kubectl's names: `--kubeconfig`, `--context`, `--request-timeout`, `-i/--istio-namespace`, `-v/--verbose`, `--as*`. */
+export const KUBE_FLAGS = {
+  kubeconfig: { type: 'string', describe: 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' },
+  context: { type: 'string', describe: 'The kubeconfig context to use' },
+  'request-timeout': { type: 'string', default: '30s', describe: 'How long to wait for each API request (e.g. 10s, 1m; 0 = no limit)' },
+  'istio-namespace': { alias: 'i', type: 'string', default: 'istio-system', describe: 'The namespace of the Istio control plane' },
+  verbose: { alias: 'v', type: 'boolean', default: false, describe: 'Log API requests and show stack traces' },
+  // Not `array: true`: that would swallow the positionals after `--as-group sre` (kubectl repeats the flag instead).
+  as: { type: 'string', describe: 'Username to impersonate for the operation (kubectl --as); needs RBAC "impersonate" on users' },
+  'as-group': { type: 'string', describe: 'Group to impersonate; repeat the flag for several groups (needs --as)', coerce: repeated },
+  'as-uid': { type: 'string', describe: 'UID to impersonate (needs --as)' },
+} as const satisfies FlagTable;
+
+/** Flags every command takes to reach the cluster; `as-group` is always an array (see `repeated`). */
+export type KubeArgs = FlagArgs<typeof KUBE_FLAGS>;
+
+export const OUTPUT_FORMATS = ['table', 'wide', 'json', 'yaml'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
+/** `-o table|wide|json|yaml`. */
+export const OUTPUT_FLAGS = {
+  output: { alias: 'o', choices: OUTPUT_FORMATS, default: 'table', describe: 'Output format' },
+} as const satisfies FlagTable;
+
+export type OutputArgs = FlagArgs<typeof OUTPUT_FLAGS>;
 
 /**
  * kubectl's rule for impersonation: groups or a UID without a user is refused before any request
@@ -53,16 +47,6 @@ export function validateKubeArgs(args: KubeArgs): void {
   if ((args.as === undefined || args.as === '') && ((args['as-group'] ?? []).length > 0 || (args['as-uid'] ?? '') !== '')) {
     throw new AmbientError('usage', `${(args['as-group'] ?? []).length > 0 ? '--as-group' : '--as-uid'} needs --as: groups and a UID are impersonated along with a user`, 'add --as <user> (as kubectl requires)');
   }
-}
-
-/** `-o table|wide|json|yaml`. */
-export function withOutputOptions<T>(y: Argv<T>): Argv<T & OutputArgs> {
-  return y.option('output', {
-    alias: 'o',
-    choices: OUTPUT_FORMATS,
-    default: 'table',
-    describe: 'Output format',
-  }) as unknown as Argv<T & OutputArgs>;
 }
 
 /**
@@ -85,20 +69,11 @@ export function parseDuration(v: string, flag: string): number {
   return total;
 }
 
-/** Flags of the commands that change the cluster. */
-export interface MutationArgs {
-  /** Absent when not given (a yargs default would swallow a bare `--dry-run`: it must mean client). */
-  'dry-run'?: 'none' | 'client' | 'server' | undefined;
-  yes: boolean;
-  wait: boolean | undefined;
-  timeout: string;
-  force: boolean;
-}
-
 /** `--dry-run[=client|server]` (a bare `--dry-run` means client), shared by every changing command. */
 export const DRY_RUN_OPTION = {
   type: 'string',
   describe: 'Only show the change: "client" renders it locally, "server" also has the API server validate it (dryRun=All)',
+  // Absent when not given: a yargs default would swallow a bare `--dry-run`, which must mean client.
   coerce: (v: string | boolean | undefined): 'none' | 'client' | 'server' => {
     if (v === undefined || v === false || v === 'none') return 'none';
     if (v === true || v === '' || v === 'client') return 'client';
@@ -107,19 +82,16 @@ export const DRY_RUN_OPTION = {
   },
 } as const;
 
-/** `--dry-run[=client|server]`, `-y/--yes`, `--wait/--no-wait`, `--timeout`, `--force`. */
-export function withMutationOptions<T>(y: Argv<T>): Argv<T & MutationArgs> {
-  return y
-    .option('dry-run', DRY_RUN_OPTION)
-    .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Do not ask for confirmation' })
-    .option('wait', { type: 'boolean', describe: 'Wait until every gateway and waypoint following the tag runs the new revision (default: on a terminal)' })
-    .option('timeout', {
-      type: 'string',
-      default: '5m',
-      describe: 'How long --wait waits',
-    })
-    .option('force', { type: 'boolean', default: false, describe: 'Move even when the target istiod is not ready' });
-}
+/** The flags of the commands that change the cluster: `--dry-run`, `-y/--yes`, `--wait/--no-wait`, `--timeout`, `--force`. */
+export const MUTATION_FLAGS = {
+  'dry-run': DRY_RUN_OPTION,
+  yes: { alias: 'y', type: 'boolean', default: false, describe: 'Do not ask for confirmation' },
+  wait: { type: 'boolean', describe: 'Wait until every gateway and waypoint following the tag runs the new revision (default: on a terminal)' },
+  timeout: { type: 'string', default: '5m', describe: 'How long --wait waits' },
+  force: { type: 'boolean', default: false, describe: 'Move even when the target istiod is not ready' },
+} as const satisfies FlagTable;
+
+export type MutationArgs = FlagArgs<typeof MUTATION_FLAGS>;
 
 /**
  * Flag combinations that make no sense, checked first thing in the handler (a yargs `.check` does

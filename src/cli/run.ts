@@ -1,18 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import yargs, { type Argv, type CommandModule } from 'yargs';
+import yargs, { type Argv } from 'yargs';
 import { AmbientError } from '../core/errors.ts';
 import { kubeConnector, kubeContexts, type Deps } from './deps.ts';
 import { exitCode } from './errors.ts';
-import { withKubeOptions } from './options.ts';
+import type { AmbientCommand, CommandFactory } from './command.ts';
+import { KUBE_FLAGS, type FlagTable } from './options.ts';
 import { processIo } from './io.ts';
 import { clusterCandidates, POSITIONAL_LISTS } from './candidates.ts';
 import { cutList } from './render/table.ts';
 import { closest } from './suggest.ts';
 
-/** A command is a factory over the injected dependencies (no flag state at module level). */
-// Each command has its own argument type; the registry only needs to hand them to yargs.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type CommandFactory = (deps: Deps) => CommandModule<object, any>;
+export type { CommandFactory } from './command.ts';
 
 export interface RunOptions {
   /** The name shown in help and hints, e.g. `kubectl ambient` or `kubectl ambient tags`. */
@@ -23,17 +21,27 @@ export interface RunOptions {
 }
 
 /** The flags known where parsing stopped (the command's own too); used for "did you mean" on unknown flags. */
-function knownFlags(y: Argv): string[] {
-  const opts = (y as unknown as { getOptions(): { key: Record<string, unknown> } }).getOptions().key;
-  return Object.keys(opts).filter((k) => k.length > 1);
+function knownFlags(command: AmbientCommand<object> | undefined): string[] {
+  return ['help', 'version', ...Object.keys(command?.flags ?? KUBE_FLAGS)];
 }
 
+/**
+ * The dispatcher's kube flags: known before a command is named (`kubectl ambient tgas --context x`
+ * is about `tgas`), not global, so that the command's own declaration of them takes over (a global
+ * one would be listed twice in the command's help).
+ */
+const DISPATCHER_FLAGS: FlagTable = Object.fromEntries(Object.entries(KUBE_FLAGS).map(([k, v]) => [k, { ...v, global: false }]));
+
 /** kubectl's namespace flag: here the Istio control plane's namespace is `-i`. */
+const NAMESPACE_HINT =
+  "-n/--namespace is kubectl's namespace flag: the Istio control plane's namespace is -i/--istio-namespace (default istio-system)";
 const NAMESPACE_FLAGS = ['n', 'namespace'];
 
-async function usageError(message: string, args: Record<string, unknown>, flags: string[], modules: ReturnType<CommandFactory>[], argv: string[], opts: RunOptions, deps: Deps): Promise<AmbientError> {
+async function usageError(message: string, args: Record<string, unknown>, modules: AmbientCommand<object>[], argv: string[], opts: RunOptions, deps: Deps): Promise<AmbientError> {
   const lines = message.split('\n').map((l) => l.trim()).filter((l) => l !== '');
   const commands = modules.map(commandName);
+  const module = opts.single ? modules[0] : modules.find((m) => commandName(m) === String(args['_'] instanceof Array ? args['_'][0] : ''));
+  const flags = knownFlags(module);
   let hint = `run "${opts.scriptName} --help"`;
   const unknown = /^Unknown arguments?: (.+)$/.exec(lines[0] ?? '');
   if (unknown !== null) {
@@ -41,18 +49,17 @@ async function usageError(message: string, args: Record<string, unknown>, flags:
     const word = words[0] ?? '';
     const guess = closest(word, [...commands, ...flags]);
     if (words.some((w) => NAMESPACE_FLAGS.includes(w))) {
-      hint = `-n/--namespace is kubectl's namespace flag: the Istio control plane's namespace is -i/--istio-namespace (default istio-system); ${hint}`;
+      hint = `${NAMESPACE_HINT}; ${hint}`;
     } else if (guess !== undefined) {
       hint = `did you mean "${commands.includes(guess) ? guess : `--${guess}`}"? ${hint}`;
     }
   }
   const missing = /^Not enough non-option arguments: got (\d+), need at least \d+$/.exec(lines[0] ?? '');
-  const module = opts.single ? modules[0] : modules.find((m) => commandName(m) === String(args['_'] instanceof Array ? args['_'][0] : ''));
   if (missing !== null && module !== undefined) return missingPositional(module, Number(missing[1]), args, argv, opts, deps);
   return new AmbientError('usage', lines.join(' '), hint);
 }
 
-function commandName(m: ReturnType<CommandFactory>): string {
+function commandName(m: AmbientCommand<object>): string {
   return String(m.command).split(' ')[0] ?? '';
 }
 
@@ -61,7 +68,7 @@ function commandName(m: ReturnType<CommandFactory>): string {
  * candidates (tags, revisions) from one read of the cluster, with the kube flags given (5 s unless
  * --request-timeout says otherwise); when the cluster cannot be read, says why instead.
  */
-async function missingPositional(m: ReturnType<CommandFactory>, given: number, args: Record<string, unknown>, argv: string[], opts: RunOptions, deps: Deps): Promise<AmbientError> {
+async function missingPositional(m: AmbientCommand<object>, given: number, args: Record<string, unknown>, argv: string[], opts: RunOptions, deps: Deps): Promise<AmbientError> {
   const [name = '', ...positionals] = String(m.command).split(' ');
   const required = positionals.filter((p) => p.startsWith('<')).map((p) => p.replace(/^<|\.*>$/g, ''));
   const what = required[given] ?? required.at(-1) ?? '';
@@ -79,6 +86,9 @@ async function missingPositional(m: ReturnType<CommandFactory>, given: number, a
       'istio-namespace': str('istio-namespace') ?? 'istio-system',
       'request-timeout': timeoutGiven ? (str('request-timeout') ?? '5s') : '5s',
       verbose: false,
+      as: undefined,
+      'as-group': undefined,
+      'as-uid': undefined,
     });
     const items = candidates.sort((a, b) => a.value.localeCompare(b.value, 'en', { numeric: true })).map((c) => (c.description !== undefined && c.description !== '' ? `${c.value} (${c.description})` : c.value));
     const label = list === 'tags' ? 'existing tags' : 'installed revisions';
@@ -133,17 +143,17 @@ export async function run(argv: string[], factories: CommandFactory[], deps: Dep
   }
   skipHelpCache(y);
   // The dispatcher knows the kube flags globally, so `kubectl ambient tgas --context x` is about `tgas`.
-  if (!opts.single) y = withKubeOptions(y).demandCommand(1, 'a command is required');
+  if (!opts.single) y = y.options(DISPATCHER_FLAGS).demandCommand(1, 'a command is required');
   let usage: AmbientError | undefined;
-  let failure: { message: string; args: Record<string, unknown>; flags: string[] } | undefined;
+  let failure: { message: string; args: Record<string, unknown> } | undefined;
   let output = '';
   try {
     await y.parseAsync(argv, {}, (err: Error | undefined, args: Record<string, unknown>, out: string) => {
       output = out;
       // yargs reports its own validation failures (YError) here: those are usage errors.
-      if (err !== undefined && err !== null && err.name === 'YError') failure = { message: err.message, args, flags: knownFlags(y) };
+      if (err !== undefined && err !== null && err.name === 'YError') failure = { message: err.message, args };
     });
-    if (failure !== undefined) usage = await usageError(failure.message, failure.args, failure.flags, modules, argv, opts, deps);
+    if (failure !== undefined) usage = await usageError(failure.message, failure.args, modules, argv, opts, deps);
     if (usage !== undefined) throw usage;
     if (output !== '') deps.io.out(output.endsWith('\n') ? output : `${output}\n`); // --help, --version
     return 0;
@@ -155,9 +165,10 @@ export async function run(argv: string[], factories: CommandFactory[], deps: Dep
 /**
  * yargs lays out a subcommand's whole help text every time it runs the subcommand, only to have it
  * ready should the handler call showHelp() (none does; our errors are one line): cliui and
- * string-width work on every `kubectl ambient <command>` run. This turns that cache off (an
- * internal of yargs 18, hence the guard: if it moves, runs are just slower); --help renders as
- * before. Measured in the README's performance section.
+ * string-width work on every `kubectl ambient <command>` run (krew links only `kubectl-ambient`, so
+ * that is every run under krew). This turns that cache off: the one use of a yargs internal, hence
+ * the guard (if it moves, runs are just slower). No public API avoids it: running the command as
+ * yargs' default command instead drops `[required]` from its positionals in --help.
  */
 function skipHelpCache(y: Argv): void {
   const internal = (y as unknown as { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } }).getInternalMethods?.();

@@ -1,26 +1,34 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Argv, CommandModule } from 'yargs';
-import { COMPLETION_SHELLS, completionScript, type CompletionShell } from '../cli/completion-scripts.ts';
+import type { Argv } from 'yargs';
+import type { AmbientCommand, BuiltArgs, CommandFactory } from '../cli/command.ts';
+import { COMPLETION_SHELLS, completionScript } from '../cli/completion-scripts.ts';
 import type { Deps } from '../cli/deps.ts';
-import { withKubeOptions } from '../cli/options.ts';
-import type { CommandFactory } from '../cli/run.ts';
+import { KUBE_FLAGS, type KubeArgs } from '../cli/options.ts';
 import { clusterCandidates } from '../cli/candidates.ts';
-import { analyse, commandSpecs, completionKubeArgs, DIRECTIVE, formatCompletion, globalFlags } from './complete.ts';
+import { analyse, commandSpecs, completionKubeArgs, DIRECTIVE, formatCompletion, globalFlags } from './shared/complete.ts';
 
 /** The hidden command of cobra's completion protocol (what `kubectl_complete-ambient` runs). */
 export const COMPLETE_COMMAND = '__complete';
 
+// The kube flags are accepted (and listed in help) as by every command, though the script needs none.
+const POSITIONALS = { shell: { choices: COMPLETION_SHELLS, describe: 'The shell', demandOption: true } } as const;
+
+const builder = (y: Argv) =>
+  y
+    .options(KUBE_FLAGS)
+    .positional('shell', POSITIONALS.shell)
+    .example('source <(kubectl ambient completion bash)', 'in ~/.bashrc, after kubectl\'s own "source <(kubectl completion bash)"')
+    .example('kubectl ambient completion fish | source', 'in ~/.config/fish/config.fish');
+
 /** `kubectl ambient completion bash|zsh|fish`: the script that completes `kubectl ambient ...` in that shell. */
-export function completionCommand(deps: Deps): CommandModule<object, { shell: CompletionShell }> {
+export function completionCommand(deps: Deps): AmbientCommand<BuiltArgs<typeof builder>> {
   return {
     command: 'completion <shell>',
     describe: 'Print the shell completion script for "kubectl ambient" (bash, zsh or fish)',
-    builder: (y: Argv) =>
-      y
-        .positional('shell', { choices: COMPLETION_SHELLS, describe: 'The shell' })
-        .example('source <(kubectl ambient completion bash)', 'in ~/.bashrc, after kubectl\'s own "source <(kubectl completion bash)"')
-        .example('kubectl ambient completion fish | source', 'in ~/.config/fish/config.fish') as unknown as Argv<{ shell: CompletionShell }>,
+    flags: KUBE_FLAGS,
+    positionals: POSITIONALS,
+    builder,
     handler: (args) => {
       deps.io.out(completionScript(args.shell));
     },
@@ -33,14 +41,16 @@ export function completionCommand(deps: Deps): CommandModule<object, { shell: Co
  * read gives no candidates (directive "error", the reason on stderr) and exit 0, as cobra does.
  */
 export function completeCommandFor(factories: CommandFactory[]): CommandFactory {
-  return (deps: Deps): CommandModule<object, { _: (string | number)[] }> => ({
+  return (deps: Deps): AmbientCommand<KubeArgs> => ({
     command: `${COMPLETE_COMMAND} [words..]`,
     describe: false,
-    builder: (y: Argv) => y,
+    flags: KUBE_FLAGS,
+    positionals: {},
+    builder: (y: Argv) => y.options(KUBE_FLAGS),
     handler: async (args) => {
       // The words come after `--` (see src/commands/multicall.ts), so yargs leaves them in `_`.
       const words = args._.slice(1).map(String);
-      const result = analyse(commandSpecs(factories, deps), globalFlags(withKubeOptions), words.length === 0 ? [''] : words, (command) => pluginOnPath(deps.env, command));
+      const result = analyse(commandSpecs(factories, deps), globalFlags(KUBE_FLAGS), words.length === 0 ? [''] : words, (command) => pluginOnPath(deps.env, command));
       if (result.fromCluster === undefined) {
         deps.io.out(formatCompletion(result.candidates, result.directive));
         return;

@@ -1,14 +1,16 @@
-import type { Argv, CommandModule } from 'yargs';
+import type { Argv } from 'yargs';
+import type { AmbientCommand, BuiltArgs, PositionalTable } from '../cli/command.ts';
 import type { Deps } from '../cli/deps.ts';
-import { withKubeOptions, withOutputOptions, type KubeArgs, type OutputArgs } from '../cli/options.ts';
+import { KUBE_FLAGS, OUTPUT_FLAGS, type FlagTable } from '../cli/options.ts';
 import { renderStructured } from '../cli/render/structured.ts';
 import { renderRevisionDetail, renderRevisions, revisionsTable, type RenderContext } from '../cli/render/revisions.ts';
 import { AmbientError } from '../core/errors.ts';
 import { summariseRevisions, type RevisionView } from '../core/views.ts';
-import { loadMesh } from './common.ts';
-import { fleetDocument, fleetOutcome, fleetRequested, fleetSummary, fleetTable, meshFacts, readFleet, withFleetOptions, type FleetArgs } from './fleet.ts';
+import { loadMesh } from './shared/common.ts';
+import { fleetDocument, fleetOutcome, fleetRequested, fleetSummary, fleetTable, meshFacts, readFleet, FLEET_FLAGS } from './shared/fleet.ts';
 
-export type RevisionsArgs = KubeArgs & OutputArgs & FleetArgs & { revision?: string; 'fail-on'?: 'in-use' };
+
+const andMore = (more: number): string => (more > 0 ? `; and ${more} more` : '');
 
 /** The one-line refusal of `--fail-on in-use` (the view itself, with every reason, is on stdout). */
 function notSafe(v: RevisionView): AmbientError {
@@ -16,24 +18,40 @@ function notSafe(v: RevisionView): AmbientError {
   const more = (v.status === 'unknown' ? v.unknown.length : v.reasons.length) - 1;
   return new AmbientError(
     'problems',
-    `revision ${v.revision} is not safe to remove (${v.status === 'unknown' ? 'UNKNOWN' : 'IN USE'}): ${first ?? ''}${more > 0 ? `; and ${more} more` : ''}`,
+    `revision ${v.revision} is not safe to remove (${v.status === 'unknown' ? 'UNKNOWN' : 'IN USE'}): ${first ?? ''}${andMore(more)}`,
     v.status === 'unknown' ? 'grant the missing read permissions and re-run' : 'each reason above says what to do first',
   );
 }
 
+const FLAGS = {
+  ...KUBE_FLAGS,
+  ...OUTPUT_FLAGS,
+  ...FLEET_FLAGS,
+  'fail-on': { choices: ['in-use'], describe: 'With REVISION: exit 3 unless it is SAFE TO REMOVE (IN USE or UNKNOWN)' },
+} as const satisfies FlagTable;
+const POSITIONALS = {
+  revision: { type: 'string', describe: 'Show everything that depends on this revision' },
+} as const satisfies PositionalTable;
+
+const builder = (y: Argv) =>
+  y
+    .options(FLAGS)
+    .positional('revision', POSITIONALS.revision)
+    .example('$0 revisions', 'one row per revision')
+    .example('$0 revisions 1-22-1', 'everything that still depends on revision 1-22-1')
+    .example('$0 revisions 1-22-1 --fail-on in-use && helm uninstall istiod-1-22-1 -n istio-system', 'remove it only when nothing depends on it')
+    .example("$0 revisions --contexts 'prod-*'", 'every revision of every prod cluster, with a CONTEXT column');
+
+export type RevisionsArgs = BuiltArgs<typeof builder>;
+
 /** `kubectl ambient revisions [REVISION]`: control-plane revisions, what follows each, and whether it is safe to remove. */
-export function revisionsCommand(deps: Deps): CommandModule<object, RevisionsArgs> {
+export function revisionsCommand(deps: Deps): AmbientCommand<RevisionsArgs> {
   return {
     command: 'revisions [revision]',
     describe: 'List control-plane revisions: version, health, tags, what follows each, and whether it is safe to remove',
-    builder: (y: Argv) =>
-      withFleetOptions(withOutputOptions(withKubeOptions(y)))
-        .positional('revision', { type: 'string', describe: 'Show everything that depends on this revision' })
-        .option('fail-on', { choices: ['in-use'] as const, describe: 'With REVISION: exit 3 unless it is SAFE TO REMOVE (IN USE or UNKNOWN)' })
-        .example('$0 revisions', 'one row per revision')
-        .example('$0 revisions 1-22-1', 'everything that still depends on revision 1-22-1')
-        .example('$0 revisions 1-22-1 --fail-on in-use && helm uninstall istiod-1-22-1 -n istio-system', 'remove it only when nothing depends on it')
-        .example("$0 revisions --contexts 'prod-*'", 'every revision of every prod cluster, with a CONTEXT column') as unknown as Argv<RevisionsArgs>,
+    flags: FLAGS,
+    positionals: POSITIONALS,
+    builder,
     handler: async (args) => {
       if (args['fail-on'] !== undefined && args.revision === undefined) {
         throw new AmbientError('usage', '--fail-on in-use needs a REVISION', 'e.g. kubectl ambient revisions 1-22-1 --fail-on in-use');

@@ -1,6 +1,7 @@
-import type { Argv, CommandModule } from 'yargs';
+import type { Argv } from 'yargs';
+import type { AmbientCommand, BuiltArgs, PositionalTable } from '../cli/command.ts';
 import type { Deps } from '../cli/deps.ts';
-import { withKubeOptions, withOutputOptions, type KubeArgs, type OutputArgs } from '../cli/options.ts';
+import { KUBE_FLAGS, OUTPUT_FLAGS, type FlagTable } from '../cli/options.ts';
 import { findingColumns, findingRows, renderFindings, renderSkewSummary, renderUpgradePlan } from '../cli/render/skew.ts';
 import { renderStructured } from '../cli/render/structured.ts';
 import { crdState, readIstioCrds } from '../core/crds.ts';
@@ -8,10 +9,9 @@ import { AmbientError } from '../core/errors.ts';
 import type { Mesh } from '../core/mesh.ts';
 import type { Cluster } from '../core/ports.ts';
 import { evaluateSkew, planUpgrade, resolveTarget, type Finding, type SkewInput, type UpgradePlan } from '../core/skew.ts';
-import { loadMesh } from './common.ts';
-import { fleetDocument, fleetOutcome, fleetRequested, fleetSummary, fleetTable, meshFacts, readFleet, withFleetOptions, type FleetArgs, type FleetEntry } from './fleet.ts';
+import { loadMesh } from './shared/common.ts';
+import { fleetDocument, fleetOutcome, fleetRequested, fleetSummary, fleetTable, meshFacts, readFleet, FLEET_FLAGS, type FleetEntry } from './shared/fleet.ts';
 
-export type SkewArgs = KubeArgs & OutputArgs & FleetArgs & { target?: string; now?: string; 'fail-on': 'fail' | 'warn'; only?: 'problems' | 'fail' };
 
 /** One cluster's skew: every finding, and with `--target` the plan and how the target was read. */
 interface SkewResult {
@@ -38,21 +38,37 @@ function failingFindings(findings: Finding[], failOn: SkewArgs['fail-on']): Find
 /** `--only`: which findings to print (the exit code and the summary always count all of them). */
 const SHOWN: Record<'problems' | 'fail', (f: Finding) => boolean> = { problems: (f) => f.status !== 'ok', fail: (f) => f.status === 'fail' };
 
+const FLAGS = {
+  ...KUBE_FLAGS,
+  ...OUTPUT_FLAGS,
+  ...FLEET_FLAGS,
+  target: { type: 'string', describe: 'Plan an upgrade to this Istio version (1.29.6), minor (1.29: its latest known patch) or installed revision' },
+  only: { choices: ['problems', 'fail'], describe: 'Print only findings that are not OK (problems) or that fail' },
+  'fail-on': { choices: ['fail', 'warn'], default: 'fail', describe: 'Exit 3 when any finding has this status or worse' },
+  now: { type: 'string', describe: 'Evaluate end-of-life dates as of this date (YYYY-MM-DD)', hidden: true },
+} as const satisfies FlagTable;
+const POSITIONALS = {} as const satisfies PositionalTable;
+
+const builder = (y: Argv) =>
+  y
+    .options(FLAGS)
+    .example('$0 skew', 'every finding; exit 3 if any fails')
+    .example('$0 skew --only problems', 'only what is not OK, and a one-line summary')
+    .example('$0 skew --target 1.29', 'what the upgrade meets, and the steps in order')
+    .example('$0 skew --all-contexts --fail-on warn', 'every cluster of the kubeconfig; one exit code for CI');
+
+export type SkewArgs = BuiltArgs<typeof builder>;
+
 /** `kubectl ambient skew [--target VERSION|MINOR|REVISION]`: version skew and support, and the safe upgrade order. */
-export function skewCommand(deps: Deps): CommandModule<object, SkewArgs> {
+export function skewCommand(deps: Deps): AmbientCommand<SkewArgs> {
   return {
     command: 'skew',
-    describe: 'Check version skew and support of control plane, CRDs, ztunnel, CNI, gateways, waypoints and Kubernetes; --target plans the next upgrade',
-    builder: (y: Argv) =>
-      withFleetOptions(withOutputOptions(withKubeOptions(y)))
-        .option('target', { type: 'string', describe: 'Plan an upgrade to this Istio version (1.29.6), minor (1.29: its latest known patch) or installed revision' })
-        .option('only', { choices: ['problems', 'fail'] as const, describe: 'Print only findings that are not OK (problems) or that fail' })
-        .option('fail-on', { choices: ['fail', 'warn'] as const, default: 'fail' as const, describe: 'Exit 3 when any finding has this status or worse' })
-        .option('now', { type: 'string', describe: 'Evaluate end-of-life dates as of this date (YYYY-MM-DD)', hidden: true })
-        .example('$0 skew', 'every finding; exit 3 if any fails')
-        .example('$0 skew --only problems', 'only what is not OK, and a one-line summary')
-        .example('$0 skew --target 1.29', 'what the upgrade meets, and the steps in order')
-        .example('$0 skew --all-contexts --fail-on warn', 'every cluster of the kubeconfig; one exit code for CI') as unknown as Argv<SkewArgs>,
+    describe:
+      'Check version skew and support of control plane, CRDs, ztunnel, CNI, gateways, waypoints and Kubernetes; ' +
+      '--target plans the next upgrade',
+    flags: FLAGS,
+    positionals: POSITIONALS,
+    builder,
     handler: async (args) => {
       const now = args.now !== undefined ? new Date(`${args.now}T12:00:00Z`) : deps.now();
       if (Number.isNaN(now.getTime())) throw new AmbientError('usage', `invalid --now "${args.now ?? ''}"`, 'use YYYY-MM-DD');

@@ -1,24 +1,41 @@
-import type { Argv, CommandModule } from 'yargs';
+import type { Argv } from 'yargs';
+import type { AmbientCommand, BuiltArgs, PositionalTable } from '../cli/command.ts';
 import { operationId, type Deps } from '../cli/deps.ts';
-import { validateMutationArgs, withKubeOptions, withMutationOptions, withOutputOptions } from '../cli/options.ts';
+import { KUBE_FLAGS, MUTATION_FLAGS, OUTPUT_FLAGS, validateMutationArgs, type FlagTable } from '../cli/options.ts';
 import { planTagMove, validateNames } from '../core/tag-plan.ts';
-import { loadMesh, refuseVersionAsRevision } from './common.ts';
-import { executePlan, type FlowArgs } from './move-flow.ts';
+import { loadMesh, refuseVersionAsRevision } from './shared/common.ts';
+import { executePlan } from './shared/move-flow.ts';
 
-export type TagMoveArgs = FlowArgs & { tag: string; revision: string; create: boolean };
+
+const FLAGS = {
+  ...KUBE_FLAGS,
+  ...OUTPUT_FLAGS,
+  ...MUTATION_FLAGS,
+  create: { type: 'boolean', default: false, describe: 'Create the tag if it does not exist' },
+} as const satisfies FlagTable;
+const POSITIONALS = {
+  tag: { type: 'string', describe: 'The tag to move, e.g. prod or default', demandOption: true },
+  revision: { type: 'string', describe: 'The revision to point it at, e.g. 1-28-10', demandOption: true },
+} as const satisfies PositionalTable;
+
+const builder = (y: Argv) =>
+  y
+    .options(FLAGS)
+    .positional('tag', POSITIONALS.tag)
+    .positional('revision', POSITIONALS.revision)
+    .example('$0 tag-move prod 1-28-10', 'move prod, show the diff, ask, apply and wait')
+    .example('$0 tag-move prod 1-28-10 --dry-run=client -o yaml', 'print the objects that would be applied');
+
+export type TagMoveArgs = BuiltArgs<typeof builder>;
 
 /** `kubectl ambient tag-move TAG REVISION`: point a tag at a revision, exactly as Istio's chart renders it. */
-export function tagMoveCommand(deps: Deps): CommandModule<object, TagMoveArgs> {
+export function tagMoveCommand(deps: Deps): AmbientCommand<TagMoveArgs> {
   return {
     command: 'tag-move <tag> <revision>',
     describe: "Point a revision tag at a revision: exactly the objects Istio's chart renders, with a diff, confirmation and rollback history",
-    builder: (y: Argv) =>
-      withMutationOptions(withOutputOptions(withKubeOptions(y)))
-        .positional('tag', { type: 'string', describe: 'The tag to move, e.g. prod or default' })
-        .positional('revision', { type: 'string', describe: 'The revision to point it at, e.g. 1-28-10' })
-        .option('create', { type: 'boolean', default: false, describe: 'Create the tag if it does not exist' })
-        .example('$0 tag-move prod 1-28-10', 'move prod, show the diff, ask, apply and wait')
-        .example('$0 tag-move prod 1-28-10 --dry-run=client -o yaml', 'print the objects that would be applied') as unknown as Argv<TagMoveArgs>,
+    flags: FLAGS,
+    positionals: POSITIONALS,
+    builder,
     handler: async (args) => {
       validateMutationArgs(args);
       await refuseVersionAsRevision(deps, args, args.revision); // `1.28.10`: did you mean 1-28-10

@@ -1,37 +1,59 @@
-import type { Argv, CommandModule } from 'yargs';
+import type { Argv } from 'yargs';
+import type { AmbientCommand, BuiltArgs, PositionalTable } from '../cli/command.ts';
 import { operationId, type Deps } from '../cli/deps.ts';
-import { validateMutationArgs, withKubeOptions, withMutationOptions, withOutputOptions } from '../cli/options.ts';
+import { KUBE_FLAGS, MUTATION_FLAGS, OUTPUT_FLAGS, validateMutationArgs, type OutputFormat, type FlagTable } from '../cli/options.ts';
 import { renderStructured } from '../cli/render/structured.ts';
 import { planTagRollback, validateNames } from '../core/tag-plan.ts';
-import { summariseTags } from '../core/views.ts';
-import { loadMesh, refuseVersionAsRevision } from './common.ts';
-import { executePlan, type FlowArgs } from './move-flow.ts';
+import { summariseTags, type TagView } from '../core/views.ts';
+import { loadMesh, refuseVersionAsRevision } from './shared/common.ts';
+import { executePlan } from './shared/move-flow.ts';
 
-export type TagRollbackArgs = FlowArgs & { tag: string; to?: string; list: boolean };
+
+/** `--list`: the recorded history of a tag, numbered, or as -o json|yaml. */
+function renderHistory(view: TagView, output: OutputFormat): string {
+  const structured = renderStructured({ tag: view.tag, revision: view.revision, history: view.history }, output);
+  if (structured !== undefined) return structured;
+  if (view.history.length === 0) return `no recorded history for ${view.tag}\n`;
+  const lines = view.history.map((h, i) => `${view.history.length - i}. ${h.revision}  (moved away ${h.at})`);
+  return `${lines.reverse().join('\n')}\n`;
+}
+
+const FLAGS = {
+  ...KUBE_FLAGS,
+  ...OUTPUT_FLAGS,
+  ...MUTATION_FLAGS,
+  to: { type: 'string', describe: 'Roll back to this revision instead of the previous one' },
+  list: { type: 'boolean', default: false, describe: 'Only print the recorded history' },
+} as const satisfies FlagTable;
+const POSITIONALS = {
+  tag: { type: 'string', describe: 'The tag to roll back', demandOption: true },
+} as const satisfies PositionalTable;
+
+const builder = (y: Argv) =>
+  y
+    .options(FLAGS)
+    .positional('tag', POSITIONALS.tag)
+    .example('$0 tag-rollback prod', 'back to the revision prod pointed at before the last move')
+    .example('$0 tag-rollback prod --list', 'the recorded history of prod');
+
+export type TagRollbackArgs = BuiltArgs<typeof builder>;
 
 /** `kubectl ambient tag-rollback TAG [--to REVISION]`: move a tag back to where it was, from its recorded history. */
-export function tagRollbackCommand(deps: Deps): CommandModule<object, TagRollbackArgs> {
+export function tagRollbackCommand(deps: Deps): AmbientCommand<TagRollbackArgs> {
   return {
     command: 'tag-rollback <tag>',
     describe: 'Point a revision tag back at its previous revision (recorded by tag-move), or --to an earlier one',
-    builder: (y: Argv) =>
-      withMutationOptions(withOutputOptions(withKubeOptions(y)))
-        .positional('tag', { type: 'string', describe: 'The tag to roll back' })
-        .option('to', { type: 'string', describe: 'Roll back to this revision instead of the previous one' })
-        .option('list', { type: 'boolean', default: false, describe: 'Only print the recorded history' })
-        .example('$0 tag-rollback prod', 'back to the revision prod pointed at before the last move')
-        .example('$0 tag-rollback prod --list', 'the recorded history of prod') as unknown as Argv<TagRollbackArgs>,
+    flags: FLAGS,
+    positionals: POSITIONALS,
+    builder,
     handler: async (args) => {
       validateMutationArgs(args);
       await refuseVersionAsRevision(deps, args, args.to);
       validateNames(args.tag, args.to);
       const { cluster, mesh } = await loadMesh(deps, args);
       if (args.list) {
-        const [view] = summariseTags(mesh, args.tag);
-        if (view === undefined) return;
-        const structured = renderStructured({ tag: view.tag, revision: view.revision, history: view.history }, args.output);
-        if (structured !== undefined) deps.io.out(structured);
-        else deps.io.out(view.history.length === 0 ? `no recorded history for ${args.tag}\n` : `${view.history.map((h, i) => `${view.history.length - i}. ${h.revision}  (moved away ${h.at})`).reverse().join('\n')}\n`);
+        // One view: summariseTags refuses a tag that does not exist.
+        deps.io.out(summariseTags(mesh, args.tag).map((view) => renderHistory(view, args.output)).join(''));
         return;
       }
       const plan = planTagRollback(mesh, { tag: args.tag, to: args.to, force: args.force, now: deps.now(), id: operationId(deps) });

@@ -1,16 +1,39 @@
-import type { Argv, CommandModule } from 'yargs';
+import type { Argv } from 'yargs';
+import type { AmbientCommand, BuiltArgs } from '../cli/command.ts';
 import type { Deps } from '../cli/deps.ts';
-import { withKubeOptions, withOutputOptions, type KubeArgs, type OutputArgs } from '../cli/options.ts';
+import { KUBE_FLAGS, OUTPUT_FLAGS, type FlagTable } from '../cli/options.ts';
 import { renderProblems } from '../cli/render/common.ts';
 import type { RenderContext } from '../cli/render/revisions.ts';
 import { renderStructured } from '../cli/render/structured.ts';
 import { renderTagDetail, renderTags, tagsTable } from '../cli/render/tags.ts';
 import { AmbientError } from '../core/errors.ts';
 import { summariseTags, type Problem } from '../core/views.ts';
-import { loadMesh } from './common.ts';
-import { fleetDocument, fleetOutcome, fleetRequested, fleetSummary, fleetTable, meshFacts, readFleet, withFleetOptions, type FleetArgs } from './fleet.ts';
+import { loadMesh } from './shared/common.ts';
+import { fleetDocument, fleetOutcome, fleetRequested, fleetSummary, fleetTable, meshFacts, readFleet, FLEET_FLAGS } from './shared/fleet.ts';
 
-export type TagsArgs = KubeArgs & OutputArgs & FleetArgs & { tag?: string; 'fail-on'?: 'problem' | 'warning' };
+const FLAGS = {
+  ...KUBE_FLAGS,
+  ...OUTPUT_FLAGS,
+  ...FLEET_FLAGS,
+  'fail-on': {
+    choices: ['problem', 'warning'],
+    describe: 'Exit 3 when a tag has a problem (split, dangling, duplicate, validator mismatch, incomplete), or also a warning',
+  },
+} as const satisfies FlagTable;
+const POSITIONALS = { tag: { type: 'string', describe: 'Show one tag in detail' } } as const;
+
+const builder = (y: Argv) =>
+  y
+    .options(FLAGS)
+    .positional('tag', POSITIONALS.tag)
+    .example('$0 tags', 'one row per tag')
+    .example('$0 tags prod -o yaml', 'the tag prod as YAML')
+    .example('$0 tags --fail-on problem', 'exit 3 when any tag is inconsistent (for scripts)')
+    .example('$0 tags --all-contexts', 'every tag of every cluster of the kubeconfig');
+
+export type TagsArgs = BuiltArgs<typeof builder>;
+
+const CREATE_ONE = 'Create one with "kubectl ambient tag-move <tag> <revision> --create".';
 
 /** The problems `--fail-on` fails on: errors, and warnings too with `--fail-on warning`. */
 function failingProblems(problems: Problem[], failOn: TagsArgs['fail-on']): Problem[] {
@@ -18,18 +41,13 @@ function failingProblems(problems: Problem[], failOn: TagsArgs['fail-on']): Prob
 }
 
 /** `kubectl ambient tags [TAG]`: each revision tag, its revision and history, and what follows it. */
-export function tagsCommand(deps: Deps): CommandModule<object, TagsArgs> {
+export function tagsCommand(deps: Deps): AmbientCommand<TagsArgs> {
   return {
     command: 'tags [tag]',
     describe: 'List revision tags: revision, previous revision, namespaces, gateways and waypoints',
-    builder: (y: Argv) =>
-      withFleetOptions(withOutputOptions(withKubeOptions(y)))
-        .positional('tag', { type: 'string', describe: 'Show one tag in detail' })
-        .option('fail-on', { choices: ['problem', 'warning'] as const, describe: 'Exit 3 when a tag has a problem (split, dangling, duplicate, validator mismatch, incomplete), or also a warning' })
-        .example('$0 tags', 'one row per tag')
-        .example('$0 tags prod -o yaml', 'the tag prod as YAML')
-        .example('$0 tags --fail-on problem', 'exit 3 when any tag is inconsistent (for scripts)')
-        .example('$0 tags --all-contexts', 'every tag of every cluster of the kubeconfig') as unknown as Argv<TagsArgs>,
+    flags: FLAGS,
+    positionals: POSITIONALS,
+    builder,
     handler: async (args) => {
       const rc = { color: deps.io.colorOut, now: deps.now(), width: deps.io.columns };
       if (fleetRequested(args)) {
@@ -43,7 +61,7 @@ export function tagsCommand(deps: Deps): CommandModule<object, TagsArgs> {
         deps.io.out(renderTagDetail(only, args.output, rc));
       } else if (views.length === 0) {
         if (args.output === 'json' || args.output === 'yaml') deps.io.out('[]\n');
-        deps.io.err(`No revision tags found in namespace ${mesh.istioNamespace}. Create one with "kubectl ambient tag-move <tag> <revision> --create".\n`);
+        deps.io.err(`No revision tags found in namespace ${mesh.istioNamespace}. ${CREATE_ONE}\n`);
         return;
       } else {
         deps.io.out(renderTags(views, args.output, rc));
@@ -59,7 +77,10 @@ export function tagsCommand(deps: Deps): CommandModule<object, TagsArgs> {
   };
 }
 
-/** `tags --contexts/--all-contexts`: one table with a CONTEXT column (or one document), each cluster's problems, the summary, one exit code. */
+/**
+ * `tags --contexts/--all-contexts`: one table with a CONTEXT column (or one document), each
+ * cluster's problems, the summary, one exit code.
+ */
 async function fleet(deps: Deps, args: TagsArgs, rc: RenderContext): Promise<void> {
   const only = args.tag;
   const entries = await readFleet(deps, args, (mesh) => summariseTags(mesh).filter((v) => only === undefined || v.tag === only), meshFacts);

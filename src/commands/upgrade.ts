@@ -1,7 +1,8 @@
-import type { Argv, CommandModule } from 'yargs';
+import type { Argv } from 'yargs';
+import type { AmbientCommand, BuiltArgs, PositionalTable } from '../cli/command.ts';
 import { operationId, type Deps } from '../cli/deps.ts';
 import { paint } from '../cli/io.ts';
-import { DRY_RUN_OPTION, parseDuration, withKubeOptions, withOutputOptions, type KubeArgs, type OutputArgs } from '../cli/options.ts';
+import { DRY_RUN_OPTION, KUBE_FLAGS, OUTPUT_FLAGS, parseDuration, type FlagTable } from '../cli/options.ts';
 import { renderStructured } from '../cli/render/structured.ts';
 import { renderUpgradePlan, renderUpgradeSummary } from '../cli/render/upgrade.ts';
 import { crdState, readIstioCrds } from '../core/crds.ts';
@@ -12,43 +13,48 @@ import type { Mesh } from '../core/mesh.ts';
 import type { Cluster } from '../core/ports.ts';
 import { planUpgrade, resolveTarget } from '../core/skew.ts';
 import { planTagMove, planTagRollback, validateNames } from '../core/tag-plan.ts';
-import { parseTagList, planUpgradeTags, type GateReport, type PlannedTag, type TagResult, type UpgradePlan, type UpgradeResult } from '../core/upgrade.ts';
-import { loadMesh, readMesh } from './common.ts';
-import { gateOpenError, openGateWatch, type GateTimes, type GateWatch } from './gate-watch.ts';
-import { executePlan, type FlowArgs } from './move-flow.ts';
+import { parseTagList, planUpgradeTags, type GateReport, type PlannedTag, type TagResult, type Precondition, type UpgradePlan, type UpgradeResult } from '../core/upgrade.ts';
+import { loadMesh, readMesh } from './shared/common.ts';
+import { gateOpenError, openGateWatch, type GateTimes, type GateWatch } from './shared/gate-watch.ts';
+import { executePlan, type FlowArgs } from './shared/move-flow.ts';
 
-export type UpgradeArgs = KubeArgs &
-  OutputArgs & {
-    revision: string;
-    tags?: string | undefined;
-    'dry-run'?: 'none' | 'client' | 'server' | undefined;
-    yes: boolean;
-    timeout: string;
-    soak: string;
-    force: boolean;
-  };
+
+const FLAGS = {
+  ...KUBE_FLAGS,
+  ...OUTPUT_FLAGS,
+  tags: { type: 'string', describe: 'Only these tags, in this order (comma-separated; default: every tag, fewest gateways/waypoints first, default last)' },
+  'dry-run': { ...DRY_RUN_OPTION, describe: 'Only print the plan and each move\'s diff: "client" renders locally, "server" also has the API server validate every write' },
+  yes: { alias: 'y', type: 'boolean', default: false, describe: 'Do not ask for confirmation of the plan' },
+  timeout: { type: 'string', default: '5m', describe: 'How long each gate waits for the gateways and waypoints to be healthy (0 = no limit)' },
+  soak: { type: 'string', default: '2m', describe: 'How long each gate then watches for restarts and crash loops (0s = none)' },
+  force: { type: 'boolean', default: false, describe: 'Upgrade even when a precondition fails' },
+} as const satisfies FlagTable;
+const POSITIONALS = {
+  revision: { type: 'string', describe: 'The installed revision to move the tags to, e.g. 1-28-10', demandOption: true },
+} as const satisfies PositionalTable;
+
+const builder = (y: Argv) =>
+  y
+    .options(FLAGS)
+    .positional('revision', POSITIONALS.revision)
+    .example('$0 upgrade 1-28-10', 'print the plan, ask once, then move, gate and soak each tag')
+    .example('$0 upgrade 1-28-10 --dry-run', 'only the plan and the diff of each move')
+    .example('$0 upgrade 1-28-10 --tags canary,prod --soak 5m', 'two tags, in this order, five minutes of soak each');
+
+export type UpgradeArgs = BuiltArgs<typeof builder>;
 
 /**
- * `kubectl ambient upgrade REVISION` (issue 18): move every tag to REVISION one at a time, each
+ * `kubectl ambient upgrade REVISION`: move every tag to REVISION one at a time, each
  * behind a health gate; a tag whose gate fails is rolled back and the upgrade stops. Every move and
  * rollback goes through the flow of `tag-move` (move-flow.ts, the only write path: apply.ts).
  */
-export function upgradeCommand(deps: Deps): CommandModule<object, UpgradeArgs> {
+export function upgradeCommand(deps: Deps): AmbientCommand<UpgradeArgs> {
   return {
     command: 'upgrade <revision>',
     describe: 'Move every tag to a revision, one at a time, each behind a health gate that rolls it back by itself',
-    builder: (y: Argv) =>
-      withOutputOptions(withKubeOptions(y))
-        .positional('revision', { type: 'string', describe: 'The installed revision to move the tags to, e.g. 1-28-10' })
-        .option('tags', { type: 'string', describe: 'Only these tags, in this order (comma-separated; default: every tag, fewest gateways/waypoints first, default last)' })
-        .option('dry-run', { ...DRY_RUN_OPTION, describe: 'Only print the plan and each move\'s diff: "client" renders locally, "server" also has the API server validate every write' })
-        .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Do not ask for confirmation of the plan' })
-        .option('timeout', { type: 'string', default: '5m', describe: 'How long each gate waits for the gateways and waypoints to be healthy (0 = no limit)' })
-        .option('soak', { type: 'string', default: '2m', describe: 'How long each gate then watches for restarts and crash loops (0s = none)' })
-        .option('force', { type: 'boolean', default: false, describe: 'Upgrade even when a precondition fails' })
-        .example('$0 upgrade 1-28-10', 'print the plan, ask once, then move, gate and soak each tag')
-        .example('$0 upgrade 1-28-10 --dry-run', 'only the plan and the diff of each move')
-        .example('$0 upgrade 1-28-10 --tags canary,prod --soak 5m', 'two tags, in this order, five minutes of soak each') as unknown as Argv<UpgradeArgs>,
+    flags: FLAGS,
+    positionals: POSITIONALS,
+    builder,
     handler: async (args) => {
       const times: GateTimes = { timeoutMs: parseDuration(args.timeout, '--timeout'), soakMs: parseDuration(args.soak, '--soak'), timeout: args.timeout, soak: args.soak };
       validateNames('default', args.revision); // the revision's name, before any API call
@@ -79,7 +85,15 @@ async function makePlan(deps: Deps, args: UpgradeArgs, cluster: Cluster, mesh: M
 
 /** ` --context X -i ns`: what the printed commands need to reach the same mesh. */
 function scope(args: UpgradeArgs): string {
-  return `${args.context !== undefined ? ` --context ${args.context}` : ''}${args['istio-namespace'] !== ISTIO_SYSTEM ? ` -i ${args['istio-namespace']}` : ''}`;
+  const context = args.context !== undefined ? ` --context ${args.context}` : '';
+  return `${context}${args['istio-namespace'] !== ISTIO_SYSTEM ? ` -i ${args['istio-namespace']}` : ''}`;
+}
+
+/** A failed precondition with its first detail: `skew fails (ztunnel 1.26.0 ..., +2 more)`. */
+function preconditionLine(p: Precondition): string {
+  const [first] = p.details;
+  if (first === undefined) return p.message;
+  return `${p.message} (${first}${p.details.length > 1 ? `, +${p.details.length - 1} more` : ''})`;
 }
 
 async function runPlan(deps: Deps, args: UpgradeArgs, cluster: Cluster, mesh: Mesh, plan: UpgradePlan, times: GateTimes): Promise<void> {
@@ -92,7 +106,11 @@ async function runPlan(deps: Deps, args: UpgradeArgs, cluster: Cluster, mesh: Me
   if (!plan.ok) {
     const failed = plan.preconditions.filter((p) => !p.ok);
     if (!args.force) {
-      throw new AmbientError('problems', `refusing to upgrade: ${failed.map((p) => p.message + (p.details[0] !== undefined ? ` (${p.details[0]}${p.details.length > 1 ? `, +${p.details.length - 1} more` : ''})` : '')).join('; ')}; nothing was changed`, 'fix the failed precondition(s), or pass --force to upgrade anyway');
+      throw new AmbientError(
+        'problems',
+        `refusing to upgrade: ${failed.map(preconditionLine).join('; ')}; nothing was changed`,
+        'fix the failed precondition(s), or pass --force to upgrade anyway',
+      );
     }
     io.err(`${paint(io.colorErr, 'yellow', 'warning:')} --force: going on although ${failed.length} precondition(s) failed\n`);
   }
@@ -152,7 +170,9 @@ async function confirm(deps: Deps, args: UpgradeArgs, plan: UpgradePlan, work: P
   if (!io.stdinIsTTY) throw new AmbientError('usage', 'refusing to upgrade without confirmation: stdin is not a terminal', 'pass --yes to confirm, or --dry-run to only look');
   const moves = work.filter((t) => t.action === 'move').map((t) => t.tag);
   const verify = work.filter((t) => t.action === 'verify').map((t) => t.tag);
-  const question = `Upgrade to ${plan.revision}: ${[moves.length > 0 ? `move ${moves.join(', ')} one at a time` : '', verify.length > 0 ? `gate ${verify.join(', ')}` : ''].filter((x) => x !== '').join(' and ')}, rolling back a tag whose gate fails? [y/N] `;
+  const steps = [moves.length > 0 ? `move ${moves.join(', ')} one at a time` : '', verify.length > 0 ? `gate ${verify.join(', ')}` : ''];
+  const what = steps.filter((x) => x !== '').join(' and ');
+  const question = `Upgrade to ${plan.revision}: ${what}, rolling back a tag whose gate fails? [y/N] `;
   const answer = await io.prompt(question, deps.signal).catch((e: unknown) => {
     io.err('\n');
     throw new AmbientError('interrupted', 'interrupted at the confirmation prompt: nothing was changed', undefined, { cause: e });
@@ -176,7 +196,8 @@ async function upgradeTags(deps: Deps, args: UpgradeArgs, flow: FlowArgs, cluste
     if (r === undefined || t.action === 'skip') continue;
     n++;
     if (deps.signal.aborted) return new AmbientError('interrupted', `interrupted before tag ${t.tag}: it and the tags after it were not moved`, `continue with "kubectl ambient upgrade ${plan.revision}${scope(args)}"`);
-    io.err(`\n${paint(io.colorErr, 'bold', `[${n}/${total}] tag ${t.tag}`)}: ${t.action === 'move' ? `${t.from ?? '(none)'} -> ${plan.revision}, then its gate` : `already on ${plan.revision}: its gate only`}\n`);
+    const what = t.action === 'move' ? `${t.from ?? '(none)'} -> ${plan.revision}, then its gate` : `already on ${plan.revision}: its gate only`;
+    io.err(`\n${paint(io.colorErr, 'bold', `[${n}/${total}] tag ${t.tag}`)}: ${what}\n`);
     let followers: GateFollower[];
     let back: string | undefined;
     try {
@@ -203,7 +224,8 @@ async function upgradeTags(deps: Deps, args: UpgradeArgs, flow: FlowArgs, cluste
     const report = await gate.run(t.tag, followers, plan.revision, times);
     r.gate = report;
     if (report.status === 'passed') {
-      r.message = `${t.action === 'move' ? `moved from ${r.from ?? '(none)'}` : `already on ${plan.revision}`}; gate passed: ${report.message}`;
+      const how = t.action === 'move' ? `moved from ${r.from ?? '(none)'}` : `already on ${plan.revision}`;
+      r.message = `${how}; gate passed: ${report.message}`;
       continue;
     }
     const rollback = `kubectl ambient tag-rollback ${t.tag}${scope(args)}`;

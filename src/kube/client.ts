@@ -105,7 +105,8 @@ export function resourcePath(kind: KindName, namespace: string | undefined, name
 function describe(verb: string, kind: KindName, namespace: string | undefined, name?: string): string {
   const k = KINDS[kind];
   const group = k.apiVersion.includes('/') ? `.${k.apiVersion.split('/')[0] ?? ''}` : '';
-  return `${verb} ${k.plural}${group}${name !== undefined ? ` ${name}` : ''}${k.namespaced && namespace !== undefined ? ` -n ${namespace}` : k.namespaced && verb === 'list' ? ' --all-namespaces' : ''}`;
+  const where = !k.namespaced ? '' : namespace !== undefined ? ` -n ${namespace}` : verb === 'list' ? ' --all-namespaces' : '';
+  return `${verb} ${k.plural}${group}${name !== undefined ? ` ${name}` : ''}${where}`;
 }
 
 const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
@@ -191,7 +192,7 @@ export class KubeClient implements Cluster {
 
   /**
    * Reads stop at once on Ctrl-C. A write is never cut off by Ctrl-C (only by its timeout): an
-   * aborted write may or may not have landed, and the caller must know which (issue #8).
+   * aborted write may or may not have landed, and the caller must know which.
    */
   private async sendOnce(method: string, path: string, query: Record<string, string>, body: string | undefined, headers: Record<string, string>, timeoutMs: number, ignoreAbort = false): Promise<Response> {
     const target = this.url(path, query);
@@ -305,7 +306,7 @@ export class KubeClient implements Cluster {
         return (await this.request('PUT', resourcePath(kind, namespace, name), describe('update', kind, namespace, name), { query, body: op.object })) as KubeObject;
       case 'delete': {
         // With a body, the server reads the options from the body only and ignores the query: dryRun
-        // must be in the body too, or a dry-run delete really deletes (found by the contract suite).
+        // must be in the body too, or a dry-run delete really deletes (test/contract checks it on kube-apiserver).
         const body = { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { resourceVersion: op.object.metadata.resourceVersion }, ...(opts.dryRun ? { dryRun: ['All'] } : {}) };
         delete query['fieldManager'];
         return (await this.request('DELETE', resourcePath(kind, namespace, name), describe('delete', kind, namespace, name), { query, body })) as KubeObject;

@@ -40,7 +40,10 @@ function toCluster(entry: FileEntry): KcCluster {
   return cluster as unknown as KcCluster;
 }
 
-/** A user entry in client-node's terms; kubectl's `tokenFile` becomes client-node's token-file provider (re-read every minute, as client-go does). */
+/**
+ * A user entry in client-node's terms; kubectl's `tokenFile` becomes client-node's token-file
+ * provider (re-read every minute, as client-go does).
+ */
 function toUser(entry: FileEntry | undefined, fallbackName: string): KcUser {
   if (entry === undefined) return { name: fallbackName };
   const u = (entry['user'] ?? {}) as Record<string, unknown>;

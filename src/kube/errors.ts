@@ -15,7 +15,7 @@ export interface StatusBody {
   details?: { name?: string; group?: string; kind?: string; retryAfterSeconds?: number };
 }
 
-/** An HTTP error from the API server, classified once (issue #2 "Every failure is classified once"). */
+/** An HTTP error from the API server, classified once. */
 export class ApiError extends AmbientError {
   constructor(
     kind: ErrorKind,
@@ -129,6 +129,9 @@ function excerpt(text: string): string {
   return line.length > 60 ? `${line.slice(0, 57)}...` : line;
 }
 
+const NOT_AN_API_SERVER = "it is not a Kubernetes API server, or a proxy in front of it answered (an authenticating proxy's login page?)";
+const CHECK_PROXY = 'check the proxy (proxy-url of the cluster, or HTTPS_PROXY/HTTP_PROXY and NO_PROXY)';
+
 /**
  * Classifies an answer whose body is not JSON, where the API server always sends JSON. A 2xx
  * (typically an authenticating proxy's login page) and a 400 "HTTP request to an HTTPS server" get
@@ -143,7 +146,7 @@ export function nonJsonAnswer(status: number, contentType: string | undefined, t
   const type = (contentType ?? '').split(';')[0]?.trim() || 'no content type';
   return new AmbientError(
     'config',
-    `the server at ${target.server} (${ctx}) answered ${what} with ${type} that is not JSON ("${excerpt(text)}"): it is not a Kubernetes API server, or a proxy in front of it answered (an authenticating proxy's login page?)`,
+    `the server at ${target.server} (${ctx}) answered ${what} with ${type} that is not JSON ("${excerpt(text)}"): ${NOT_AN_API_SERVER}`,
     'check the server URL of this context in your kubeconfig; if a proxy needs a login, log in with its own tool first',
   );
 }
@@ -171,7 +174,8 @@ export function transportError(e: unknown, what: string, target: Target, timeout
   }
   const code = errorCode(e);
   if (code === 'ERR_AMBIENT_PROXY') {
-    return new AmbientError('unreachable', `cannot reach the API server at ${target.server} (context "${target.context}"): ${e instanceof Error ? firstLine(e.message) : String(e)}`, 'check the proxy (proxy-url of the cluster, or HTTPS_PROXY/HTTP_PROXY and NO_PROXY)', { cause: e });
+    const why = e instanceof Error ? firstLine(e.message) : String(e);
+    return new AmbientError('unreachable', `cannot reach the API server at ${target.server} (context "${target.context}"): ${why}`, CHECK_PROXY, { cause: e });
   }
   const ctx = `context "${target.context}"`;
   const trust = code !== undefined ? TLS_TRUST[code] : undefined;

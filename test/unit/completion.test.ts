@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { COMPLETION_SHELLS, completionScript } from '../../src/cli/completion-scripts.ts';
-import { withKubeOptions } from '../../src/cli/options.ts';
-import { analyse, commandSpecs, globalFlags } from '../../src/commands/complete.ts';
+import { KUBE_FLAGS } from '../../src/cli/options.ts';
+import { analyse, commandSpecs, globalFlags } from '../../src/commands/shared/complete.ts';
 import { commands } from '../../src/commands/index.ts';
 import { ARCHIVE_LAUNCHERS, invocation, invokedName, LINK_NAMES } from '../../src/commands/multicall.ts';
 import { captureIo } from '../support/io.ts';
@@ -50,7 +50,7 @@ describe('completion: what the last word completes to', () => {
   const io = captureIo();
   const deps = { io, env: {}, signal: new AbortController().signal, now: () => new Date(), connect: () => Promise.reject(new Error('no cluster in this test')), contexts: () => Promise.reject(new Error('no kubeconfig in this test')) };
   const specs = commandSpecs(commands, deps);
-  const global = globalFlags(withKubeOptions);
+  const global = globalFlags(KUBE_FLAGS);
   const values = (words: string[]): string[] => analyse(specs, global, words).candidates.map((c) => c.value);
 
   it('commands first (the hidden __complete is not offered), filtered by prefix', () => {

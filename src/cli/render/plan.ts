@@ -32,8 +32,8 @@ export function renderPlan(plan: Plan, color: boolean): string {
   }
   if (applySteps(plan).some((s) => s.phase === 'record')) {
     const holder = plan.writes.find((w) => w.role === plan.holder)?.after.metadata.name ?? plan.holder;
-    lines.push(`  until the last write, ${holder} records the operation (${plan.operation.id}): if interrupted, ` +
-      `"kubectl ambient tags" shows it incomplete`);
+    const ifInterrupted = 'if interrupted, "kubectl ambient tags" shows it incomplete';
+    lines.push(`  until the last write, ${holder} records the operation (${plan.operation.id}): ${ifInterrupted}`);
   }
   const followers = plan.followers.length;
   if (followers > 0 && plan.to !== undefined)

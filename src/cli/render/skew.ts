@@ -93,8 +93,8 @@ export function renderUpgradePlan(plan: UpgradePlan, format: OutputFormat, color
   if (structured !== undefined) return structured;
   const table = findingsTable(plan.findings, format, color, width);
   const steps = plan.steps.map((s, i) => renderStep(s, i, color, format === 'wide' ? undefined : width));
-  return `${table}${table === '' ? '' : '\n'}Upgrade to ${plan.targetVersion} (revision ` +
-    `${plan.targetRevision}), in this order:\n${steps.join('\n')}\n`;
+  const heading = `Upgrade to ${plan.targetVersion} (revision ${plan.targetRevision}), in this order:`;
+  return `${table}${table === '' ? '' : '\n'}${heading}\n${steps.join('\n')}\n`;
 }
 
 /**

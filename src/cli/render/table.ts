@@ -1,45 +1,32 @@
-import Table from 'cli-table3';
 import { stripVTControlCharacters } from 'node:util';
+import stringWidth from 'string-width';
 import wrapAnsi from 'wrap-ansi';
 
-const NO_BORDERS = {
-  top: '', 'top-mid': '', 'top-left': '', 'top-right': '',
-  bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',
-  left: '', 'left-mid': '', mid: '', 'mid-mid': '',
-  right: '', 'right-mid': '', middle: '   ',
-};
-
-/**
- * Above this many rows the table is laid out by `alignColumns` instead of cli-table3: for 2,000
- * rows (`skew` on a cluster with 2,000 gateways) cli-table3 took ~700 ms and ~40 MiB, merging
- * options and measuring every cell; both give the same text (a test checks it).
- */
-export const LARGE_TABLE_ROWS = 200;
+/** Columns are this many spaces apart (kubectl's tabwriter padding). */
+const COLUMN_GAP = '   ';
 
 /**
  * A kubectl-style table: upper-case headers, no borders, columns three spaces apart, no trailing
- * spaces. Cells may contain ANSI colour (the visible width is what counts).
+ * spaces, laid out in one pass over the cells (kubectl's tabwriter, in effect). Written here rather
+ * than with cli-table3: cli-table3 took ~775 ms for 2,000 rows (`skew` on a cluster with 2,000
+ * gateways), merging options and measuring every cell several times. Widths are measured as
+ * cli-table3 did (string-width, colour codes excluded); a cell with line breaks spans several lines.
  */
 export function renderTable(head: string[], rows: string[][]): string {
-  if (rows.length > LARGE_TABLE_ROWS) return alignColumns(head, rows);
-  const t = new Table({ head, chars: NO_BORDERS, style: { head: [], border: [], 'padding-left': 0, 'padding-right': 0 } });
-  for (const r of rows) t.push(r);
-  return `${t.toString().split('\n').map((l) => l.trimEnd()).join('\n')}\n`;
+  const lines = [head, ...rows].flatMap((r) => splitLines(head.map((_, i) => r[i] ?? '')));
+  const measured = lines.map((r) => r.map((cell) => ({ cell, width: stringWidth(cell) })));
+  const widths = head.map((_, i) => Math.max(0, ...measured.map((r) => r[i]?.width ?? 0)));
+  const line = (r: { cell: string; width: number }[]): string =>
+    r.map((c, i) => c.cell + ' '.repeat((widths[i] ?? 0) - c.width)).join(COLUMN_GAP).trimEnd();
+  return `${measured.map(line).join('\n')}\n`;
 }
 
-/** The same layout as `renderTable` in one pass over the cells (kubectl's tabwriter, in effect). */
-export function alignColumns(head: string[], rows: string[][]): string {
-  const all = [head, ...rows];
-  const widths = head.map((_, i) => Math.max(...all.map((r) => stripVTControlCharacters(r[i] ?? '').length)));
-  const line = (r: string[]): string =>
-    head
-      .map((_, i) => {
-        const cell = r[i] ?? '';
-        return cell + ' '.repeat((widths[i] ?? 0) - stripVTControlCharacters(cell).length);
-      })
-      .join('   ')
-      .trimEnd();
-  return `${all.map(line).join('\n')}\n`;
+/** A row whose cells hold line breaks, as one row per line (the other cells empty below their first line). */
+function splitLines(row: string[]): string[][] {
+  if (!row.some((c) => c.includes('\n'))) return [row];
+  const cells = row.map((c) => c.split('\n'));
+  const height = Math.max(...cells.map((c) => c.length));
+  return Array.from({ length: height }, (_, line) => cells.map((c) => c[line] ?? ''));
 }
 
 /** `1998` -> `1,998` (fixed, not the locale's: output is the same everywhere). */
@@ -222,7 +209,7 @@ function layout(columns: Column[], rows: Cell[][], width: number | undefined): F
     widths[i] = Math.max(mins[i] ?? 0, (widths[i] ?? 0) - (total() - width));
   }
   if (total() > width) return undefined;
-  // A wrapped cell is several lines: the row continues on rows of empty cells (so both engines lay it out).
+  // A wrapped cell is several lines: the row continues on rows of empty cells.
   const out: string[][] = [];
   rows.forEach((r, ri) => {
     const cells = r.map((c, i) => ((widths[i] ?? 0) < (natWidths[i] ?? 0) ? shrunk(c, columns[i] as Column, widths[i] ?? 0) : [naturalRows[ri]?.[i] ?? '']));

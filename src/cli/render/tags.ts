@@ -1,4 +1,4 @@
-import type { TagView } from '../../core/views.ts';
+import type { OperationView, TagView } from '../../core/views.ts';
 import { paint } from '../io.ts';
 import type { OutputFormat } from '../options.ts';
 import { followerSummary, gatewayItems, keyValues, type DetailValue } from './common.ts';
@@ -92,9 +92,7 @@ export function renderTagDetail(v: TagView, format: OutputFormat, rc: RenderCont
     ['Validator', obj(v.objects.validator, v.objects.validatorRevision)],
     ['Consistent', v.objects.consistent ? paint(rc.color, 'green', 'yes') : paint(rc.color, 'red', 'NO')],
     ...(v.operation !== null
-      ? ([['Incomplete', paint(rc.color, 'red', `tag-${v.operation.op} ${v.operation.from ?? '(new)'} -> ${v.operation.to} (operation ` +
-        `${v.operation.id}, started ${v.operation.at}); finish: ${v.operation.finish}; undo: ` +
-        `${v.operation.undo}`)]] as [string, DetailValue][])
+      ? ([['Incomplete', paint(rc.color, 'red', incompleteLine(v.operation))]] as [string, DetailValue][])
       : []),
     ['Helm release', v.helmRelease ?? '-'],
     ['History', { items: v.history.map((h) => `${h.revision} (until ${h.at})`) }],
@@ -103,4 +101,10 @@ export function renderTagDetail(v: TagView, format: OutputFormat, rc: RenderCont
     ['Waypoints', refs('waypoint')],
   ];
   return keyValues(lines, rc.width);
+}
+
+/** An interrupted operation: what it did, when, and the commands that finish or undo it. */
+function incompleteLine(o: OperationView): string {
+  const move = `tag-${o.op} ${o.from ?? '(new)'} -> ${o.to}`;
+  return `${move} (operation ${o.id}, started ${o.at}); finish: ${o.finish}; undo: ${o.undo}`;
 }

@@ -49,10 +49,7 @@ export function renderUpgradePlan(plan: UpgradePlan, color: boolean): string {
     for (const d of p.details.slice(0, 5)) lines.push(`      - ${d}`);
     if (p.details.length > 5) lines.push(`      - and ${p.details.length - 5} more`);
   }
-  lines.push(`Gate after each move: every gateway/waypoint following the tag has all its pods on ` +
-    `${plan.revision} and Ready, its Deployment rolled out and its Gateway Programmed=True (within ` +
-    `${plan.gate.timeout}), then no pod restarts or crash-loops for ${plan.gate.soak}; a failing tag ` +
-    `is rolled back and the upgrade stops`);
+  lines.push(gateLine(plan));
   return `${lines.join('\n')}\n`;
 }
 
@@ -80,4 +77,12 @@ export function renderUpgradeSummary(result: UpgradeResult, color: boolean): str
   if (result.next.continue !== null) lines.push(`continue: ${result.next.continue}`);
   if (result.next.undo.length > 0) lines.push(`undo the moved tags: ${result.next.undo.map((c) => `"${c}"`).join(', then ')}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** What the gate after each move checks, in one line. */
+function gateLine(plan: UpgradePlan): string {
+  const healthy = `every gateway/waypoint following the tag has all its pods on ${plan.revision} and Ready`;
+  const rolledOut = `its Deployment rolled out and its Gateway Programmed=True (within ${plan.gate.timeout})`;
+  const soak = `then no pod restarts or crash-loops for ${plan.gate.soak}`;
+  return `Gate after each move: ${healthy}, ${rolledOut}, ${soak}; a failing tag is rolled back and the upgrade stops`;
 }

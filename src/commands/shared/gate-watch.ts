@@ -4,13 +4,13 @@
  * on every event. Nothing polls: a gate resolves on the event that decides it, on its --timeout, at
  * the end of its --soak, or on Ctrl-C.
  */
-import type { Deps } from '../cli/deps.ts';
-import { paint } from '../cli/io.ts';
-import { GATEWAY_MANAGED, GATEWAY_NAME } from '../core/labels.ts';
-import { AmbientError } from '../core/errors.ts';
-import { describeUnhealthy, gateHealth, restartBaseline, soakProblems, type FollowerHealth, type GateFollower, type GateObjects } from '../core/gate.ts';
-import type { Cluster, KindName, KindTypes, ListQuery } from '../core/ports.ts';
-import type { GateReport } from '../core/upgrade.ts';
+import type { Deps } from '../../cli/deps.ts';
+import { paint } from '../../cli/io.ts';
+import { GATEWAY_MANAGED, GATEWAY_NAME } from '../../core/labels.ts';
+import { AmbientError } from '../../core/errors.ts';
+import { describeUnhealthy, gateHealth, restartBaseline, soakProblems, type FollowerHealth, type GateFollower, type GateObjects } from '../../core/gate.ts';
+import type { Cluster, KindName, KindTypes, ListQuery } from '../../core/ports.ts';
+import type { GateReport, GateStatus } from '../../core/upgrade.ts';
 
 /** How long a gate may wait and soak (milliseconds; timeout 0 = no limit), and the flags' text for messages. */
 export interface GateTimes {
@@ -112,7 +112,7 @@ export async function openGateWatch(deps: Deps, cluster: Cluster): Promise<GateW
           deps.signal.removeEventListener('abort', evaluate);
           const details = r.failing.map((f) => `\n    - ${f}`).join('');
           if (r.status === 'passed') spinner.succeed(`${paint(io.colorErr, 'green', '✔')} gate ${tag} passed: ${r.message}`);
-          else spinner.fail(`${paint(io.colorErr, 'red', '✖')} gate ${tag} ${r.status === 'interrupted' ? 'interrupted' : r.status === 'unverified' ? 'could not be checked' : 'failed'}: ${r.message}${details}`);
+          else spinner.fail(`${paint(io.colorErr, 'red', '✖')} gate ${tag} ${FAILED_WORDS[r.status]}: ${r.message}${details}`);
           resolve(r);
         };
         const counts = (h: FollowerHealth[]): string => {
@@ -131,7 +131,9 @@ export async function openGateWatch(deps: Deps, cluster: Cluster): Promise<GateW
         function evaluate(): void {
           if (done) return;
           if (deps.signal.aborted) {
-            finish({ status: 'interrupted', message: `stopped waiting (${phase === 'soak' ? 'during the soak' : 'before every follower was healthy'}); ${last.length > 0 ? counts(last) : 'nothing seen yet'}`, failing: describeUnhealthy(last) });
+            const when = phase === 'soak' ? 'during the soak' : 'before every follower was healthy';
+            const seen = last.length > 0 ? counts(last) : 'nothing seen yet';
+            finish({ status: 'interrupted', message: `stopped waiting (${when}); ${seen}`, failing: describeUnhealthy(last) });
             return;
           }
           if (failure !== undefined) {
@@ -186,7 +188,9 @@ export async function openGateWatch(deps: Deps, cluster: Cluster): Promise<GateW
           timers.push(setTimeout(() => {
             if (phase !== 'wait') return;
             const failing = describeUnhealthy(last);
-            finish({ status: 'timed-out', message: `timed out after ${times.timeout}: ${failing.length} of ${followers.length} gateway(s)/waypoint(s) not healthy on ${revision}`, failing });
+            const unhealthy = `${failing.length} of ${followers.length} gateway(s)/waypoint(s) not healthy on ${revision}`;
+            const message = `timed out after ${times.timeout}: ${unhealthy}`;
+            finish({ status: 'timed-out', message, failing });
           }, times.timeoutMs));
         }
         listeners.add(evaluate);
@@ -209,13 +213,25 @@ function watchInto<K extends KindName>(cluster: Cluster, q: ListQuery<K>, onList
   );
 }
 
+/** How the gate's line ends for each outcome (`✖ gate prod could not be checked: ...`). */
+const FAILED_WORDS: Record<GateStatus, string> = {
+  passed: 'passed',
+  failed: 'failed',
+  'timed-out': 'failed',
+  interrupted: 'interrupted',
+  unverified: 'could not be checked',
+};
+
+/** What the gate lists and watches, in RBAC's words. */
+const GATE_WATCHED = 'deployments, pods and gateways.gateway.networking.k8s.io';
+
 /** A failure to open the gate's watches, worded for the user: nothing was changed yet. */
 export function gateOpenError(e: unknown): unknown {
   if (!(e instanceof AmbientError)) return e;
   return new AmbientError(
     e.kind,
     `${e.message} (the upgrade's gate watches proxy Deployments, their pods and Gateways); nothing was changed`,
-    `the gate needs list and watch on deployments, pods and gateways.gateway.networking.k8s.io in every namespace${e.hint !== undefined ? `; ${e.hint}` : ''}`,
+    `the gate needs list and watch on ${GATE_WATCHED} in every namespace${e.hint !== undefined ? `; ${e.hint}` : ''}`,
     { cause: e },
   );
 }

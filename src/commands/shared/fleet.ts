@@ -4,30 +4,24 @@
  * connection, credentials, snapshot and `--request-timeout`; a failing cluster becomes one entry
  * with its error and never stops the others.
  */
-import type { Argv } from 'yargs';
-import type { Deps, KubeContextInfo } from '../cli/deps.ts';
-import { exitCode } from '../cli/errors.ts';
-import type { KubeArgs } from '../cli/options.ts';
-import { renderFitted, type Cell, type Column } from '../cli/render/table.ts';
-import { AmbientError, type ErrorKind } from '../core/errors.ts';
-import type { Mesh } from '../core/mesh.ts';
-import { summariseTags } from '../core/views.ts';
-import type { Cluster } from '../core/ports.ts';
+import type { Deps, KubeContextInfo } from '../../cli/deps.ts';
+import { exitCode } from '../../cli/errors.ts';
+import type { FlagArgs, FlagTable, KubeArgs } from '../../cli/options.ts';
+import { renderFitted, type Cell, type Column } from '../../cli/render/table.ts';
+import { AmbientError, type ErrorKind } from '../../core/errors.ts';
+import type { Mesh } from '../../core/mesh.ts';
+import { summariseTags } from '../../core/views.ts';
+import type { Cluster } from '../../core/ports.ts';
 import { readMesh, unavailableWarnings } from './common.ts';
 
-export interface FleetArgs {
-  contexts?: string | undefined;
-  'all-contexts': boolean;
-  parallel: number;
-}
-
 /** `--contexts`, `--all-contexts`, `--parallel` (read-only commands only). */
-export function withFleetOptions<T>(y: Argv<T>): Argv<T & FleetArgs> {
-  return y
-    .option('contexts', { type: 'string', describe: "Read these kubeconfig contexts (comma-separated; globs such as 'prod-*')" })
-    .option('all-contexts', { type: 'boolean', default: false, describe: 'Read every context of the kubeconfig' })
-    .option('parallel', { type: 'number', default: 8, describe: 'With --contexts/--all-contexts: clusters read at once' });
-}
+export const FLEET_FLAGS = {
+  contexts: { type: 'string', describe: "Read these kubeconfig contexts (comma-separated; globs such as 'prod-*')" },
+  'all-contexts': { type: 'boolean', default: false, describe: 'Read every context of the kubeconfig' },
+  parallel: { type: 'number', default: 8, describe: 'With --contexts/--all-contexts: clusters read at once' },
+} as const satisfies FlagTable;
+
+export type FleetArgs = FlagArgs<typeof FLEET_FLAGS>;
 
 /** True when the flags ask for fleet mode; refuses combinations that make no sense. */
 export function fleetRequested(args: FleetArgs & KubeArgs): boolean {

@@ -4,19 +4,19 @@
  * only write path: core/apply.ts), report each object from a fresh read, then wait for the gateways
  * and waypoints to follow.
  */
-import type { Deps } from '../cli/deps.ts';
-import { paint } from '../cli/io.ts';
-import { parseDuration, type KubeArgs, type MutationArgs, type OutputFormat } from '../cli/options.ts';
-import { renderProblems } from '../cli/render/common.ts';
-import { renderPlan } from '../cli/render/plan.ts';
-import { renderStructured } from '../cli/render/structured.ts';
-import { applyPlan, applySteps, describeStates, incompleteHint, previewOnServer, type ApplyResult } from '../core/apply.ts';
-import { AmbientError } from '../core/errors.ts';
-import { GATEWAY_MANAGED } from '../core/labels.ts';
-import { proxyGatewayKey, proxyOnRevision } from '../core/mesh.ts';
-import type { Deployment, KubeObject } from '../core/model.ts';
-import type { Cluster } from '../core/ports.ts';
-import { planQuestion, type Plan } from '../core/tag-plan.ts';
+import type { Deps } from '../../cli/deps.ts';
+import { paint } from '../../cli/io.ts';
+import { parseDuration, type KubeArgs, type MutationArgs, type OutputFormat } from '../../cli/options.ts';
+import { renderProblems } from '../../cli/render/common.ts';
+import { renderPlan } from '../../cli/render/plan.ts';
+import { renderStructured } from '../../cli/render/structured.ts';
+import { applyPlan, applySteps, describeStates, incompleteHint, previewOnServer, type ApplyResult } from '../../core/apply.ts';
+import { AmbientError } from '../../core/errors.ts';
+import { GATEWAY_MANAGED } from '../../core/labels.ts';
+import { proxyGatewayKey, proxyOnRevision } from '../../core/mesh.ts';
+import type { Deployment, KubeObject } from '../../core/model.ts';
+import type { Cluster } from '../../core/ports.ts';
+import { planQuestion, type Plan } from '../../core/tag-plan.ts';
 
 export type FlowArgs = KubeArgs & MutationArgs & { output: OutputFormat };
 
@@ -107,7 +107,7 @@ export async function executePlan(deps: Deps, args: FlowArgs, cluster: Cluster, 
     result = await applyPlan(cluster, plan, {
       shouldStop: () => deps.signal.aborted,
       onProgress: (known) => {
-        if (note !== undefined) note.current = `${known}; ${applySteps(plan).length > 1 ? incompleteHint(plan) : `check with "kubectl ambient tags ${plan.tag}"`}`;
+        if (note !== undefined) note.current = `${known}; ${applySteps(plan).length > 1 ? incompleteHint(plan) : checkWith(plan)}`;
       },
     });
   } catch (e) {
@@ -120,7 +120,7 @@ export async function executePlan(deps: Deps, args: FlowArgs, cluster: Cluster, 
   io.err(`${paint(io.colorErr, 'green', '✔')} ${doneLine(plan)}\n`);
   io.err(`  read back: ${describeStates(result.states)}\n`);
   if (waiter !== undefined) await waiter.finish(args);
-  else if (plan.followers.length > 0 && plan.to !== undefined && opts.embedded !== true) io.err(`${plan.followers.length} gateway(s)/waypoint(s) follow ${plan.tag}; istiod rolls them to ${plan.to} now (check: kubectl ambient tags ${plan.tag})\n`);
+  else if (plan.followers.length > 0 && plan.to !== undefined && opts.embedded !== true) io.err(rollingLine(plan, plan.to));
   if (plan.to !== undefined && opts.embedded !== true) io.err(`next: check with "kubectl ambient tags ${plan.tag}"; undo with "${undoCommand(plan)}"\n`);
   return { applied: true, result };
 }
@@ -135,12 +135,25 @@ function undoCommand(plan: Plan): string {
   return viaRollback || back === null ? `kubectl ambient tag-rollback ${plan.tag}` : `kubectl ambient tag-move ${plan.tag} ${back}`;
 }
 
+/** `check with "kubectl ambient tags prod"`. */
+const checkWith = (plan: Plan): string => `check with "kubectl ambient tags ${plan.tag}"`;
+
+/** `unverified: gw-a, gw-b on 1-28-10`. */
+const unverified = (pending: string[], to: string): string => `unverified: ${pending.join(', ')} on ${to}`;
+
+/** Without --wait: what follows the tag now rolls on its own. */
+function rollingLine(plan: Plan, to: string): string {
+  const followers = `${plan.followers.length} gateway(s)/waypoint(s) follow ${plan.tag}`;
+  return `${followers}; istiod rolls them to ${to} now (check: kubectl ambient tags ${plan.tag})\n`;
+}
+
 /** `tag prod now points at 1-28-10 (1.28.10), was 1-27-9: updated ..., created ...`. */
 function doneLine(plan: Plan): string {
   const done = plan.writes.map((w) => `${w.action === 'create' ? 'created' : w.action === 'delete' ? 'deleted' : 'updated'} ${w.after.kind} ${w.after.metadata.name}`);
   if (plan.to === undefined) return `tag ${plan.tag} removed (the interrupted creation is undone): ${done.join(', ')}`;
   const how = plan.mode === 'finish' ? ` (finished operation ${plan.operation.id})` : plan.mode === 'undo' ? ` (undid operation ${plan.operation.id})` : '';
-  return `tag ${plan.tag} now points at ${plan.to} (${plan.toVersion ?? '?'})${plan.mode === 'new' && plan.from !== undefined ? `, was ${plan.from}` : ''}${how}: ${done.join(', ')}`;
+  const was = plan.mode === 'new' && plan.from !== undefined ? `, was ${plan.from}` : '';
+  return `tag ${plan.tag} now points at ${plan.to} (${plan.toVersion ?? '?'})${was}${how}: ${done.join(', ')}`;
 }
 
 /** A --wait watch, opened before the writes. */
@@ -192,7 +205,12 @@ async function openWaiter(deps: Deps, cluster: Cluster, plan: Plan): Promise<Wai
   } catch (e) {
     throw beforeAnyWrite(
       e instanceof AmbientError
-        ? new AmbientError(e.kind, `${e.message} (--wait watches the Deployments of the ${what} that follow ${plan.tag})`, `pass --no-wait to move without waiting, then check with "kubectl ambient tags ${plan.tag}"${e.hint !== undefined ? `; or ${e.hint}` : ''}`, { cause: e })
+        ? new AmbientError(
+            e.kind,
+            `${e.message} (--wait watches the Deployments of the ${what} that follow ${plan.tag})`,
+            `pass --no-wait to move without waiting, then ${checkWith(plan)}${e.hint !== undefined ? `; or ${e.hint}` : ''}`,
+            { cause: e },
+          )
         : e,
     );
   }
@@ -234,7 +252,7 @@ async function openWaiter(deps: Deps, cluster: Cluster, plan: Plan): Promise<Wai
       const cause = failure instanceof Error ? failure.message : failure === undefined ? 'the watch ended' : JSON.stringify(failure);
       throw new AmbientError(
         'wait-timeout',
-        `the move of ${plan.tag} to ${to} is applied, but waiting for its ${what} failed (${cause}); unverified: ${pending.join(', ')} on ${to}`,
+        `the move of ${plan.tag} to ${to} is applied, but waiting for its ${what} failed (${cause}); ${unverified(pending, to)}`,
         `check with "kubectl ambient tags ${plan.tag}"; to roll back run "${rollback}"`,
         { cause: failure },
       );

@@ -2,19 +2,18 @@
  * Shell completion in cobra's `__complete` protocol, which kubectl (1.26+) speaks with plugins
  * through `kubectl_complete-<plugin>`: given the words after `kubectl ambient` (the last one is
  * the word being completed, possibly empty), print one candidate per line (`value\tdescription`),
- * then `:<directive>`. The flags and positionals are read from the commands' own yargs builders,
- * so completion cannot drift from the parser.
+ * then `:<directive>`. The flags and positionals are read from the tables each command's builder
+ * hands to yargs, so completion cannot drift from the parser.
  */
-import yargs, { type Argv } from 'yargs';
-import type { Deps } from '../cli/deps.ts';
-import type { KubeArgs } from '../cli/options.ts';
-import type { CommandFactory } from '../cli/run.ts';
-import { POSITIONAL_LISTS, type Candidate, type ClusterList } from '../cli/candidates.ts';
+import type { CommandFactory, PositionalTable } from '../../cli/command.ts';
+import type { Deps } from '../../cli/deps.ts';
+import type { FlagTable, KubeArgs } from '../../cli/options.ts';
+import { POSITIONAL_LISTS, type Candidate, type ClusterList } from '../../cli/candidates.ts';
 
 /** cobra's ShellCompDirective bits. */
 export const DIRECTIVE = { default: 0, error: 1, noSpace: 2, noFileComp: 4 } as const;
 
-export type { Candidate } from '../cli/candidates.ts';
+export type { Candidate } from '../../cli/candidates.ts';
 
 interface FlagSpec {
   names: string[];
@@ -55,53 +54,40 @@ const FLAG_VALUES: Record<string, ClusterList | 'files' | string[]> = {
   'dry-run': ['client', 'server'],
 };
 
-interface YargsOptions {
-  key: Record<string, unknown>;
-  alias: Record<string, string[]>;
-  boolean: string[];
-  count: string[];
-  choices: Record<string, string[]>;
-  hiddenOptions: string[];
-}
-interface YargsInternals {
-  getOptions(): YargsOptions;
-  getInternalMethods(): { getUsageInstance(): { getDescriptions(): Record<string, string | undefined> } };
-}
+/** yargs' own flags, first in every command's help: `--help` (and on the dispatcher `--version`). */
+const HELP: FlagTable = { help: { type: 'boolean', describe: 'Show help' } };
+const VERSION: FlagTable = { version: { type: 'boolean', describe: 'Show version number' } };
 
-function flagSpecs(y: Argv, positionals: string[]): FlagSpec[] {
-  const internals = y as unknown as YargsInternals;
-  const o = internals.getOptions();
-  const descriptions = internals.getInternalMethods().getUsageInstance().getDescriptions();
-  const aliasOf = new Set(Object.values(o.alias).flat());
-  const noValue = new Set([...o.boolean, ...o.count]);
-  return Object.keys(o.key)
-    .filter((k) => !aliasOf.has(k) && !positionals.includes(k) && !o.hiddenOptions.includes(k))
-    .map((k) => ({
-      names: [k, ...(o.alias[k] ?? [])],
-      takesValue: !noValue.has(k),
-      choices: o.choices[k],
-      description: (descriptions[k] ?? '').replace(/^__yargsString__:/, ''),
+function flagSpecs(table: FlagTable): FlagSpec[] {
+  return Object.entries(table)
+    .filter(([, o]) => o.hidden !== true)
+    .map(([k, o]) => ({
+      names: [k, ...[o.alias ?? []].flat()],
+      takesValue: o.type !== 'boolean' && o.type !== 'count' && o.boolean !== true && o.count !== true,
+      choices: o.choices === undefined ? undefined : [o.choices].flat().map(String),
+      description: o.describe ?? o.description ?? o.desc ?? '',
     }));
 }
 
-/** Reads each command's name, positionals and flags from its yargs builder (no handler runs). */
+/** Each command's name, positionals and flags, from the tables its builder declares (no handler runs). */
 export function commandSpecs(factories: CommandFactory[], deps: Deps): CommandSpec[] {
   return factories.map((f) => {
     const m = f(deps);
-    const [name = '', ...rest] = String(m.command).split(' ');
+    const [name = '', ...rest] = m.command.split(' ');
     const positionals = rest.map((p) => p.replace(/^[<[]|\.*[>\]]$/g, '').replace(/\.\.$/, ''));
-    let y: Argv = yargs([]).help().version(false);
-    if (typeof m.builder === 'function') y = (m.builder as (y: Argv) => Argv)(y);
-    const choices = (y as unknown as YargsInternals).getOptions().choices;
     return {
       name,
       description: typeof m.describe === 'string' ? m.describe : '',
       hidden: m.describe === false,
       positionals,
-      flags: flagSpecs(y, positionals),
-      positionalChoices: Object.fromEntries(positionals.filter((p) => choices[p] !== undefined).map((p) => [p, choices[p] ?? []])),
+      flags: flagSpecs({ ...HELP, ...m.flags }),
+      positionalChoices: choicesOf(m.positionals),
     };
   });
+}
+
+function choicesOf(positionals: PositionalTable): Record<string, string[]> {
+  return Object.fromEntries(Object.entries(positionals).flatMap(([k, p]) => (p.choices === undefined ? [] : [[k, [p.choices].flat().map(String)]])));
 }
 
 const KUBE_FLAGS = ['kubeconfig', 'context', 'istio-namespace', 'request-timeout', 'as', 'as-uid'] as const;
@@ -197,9 +183,9 @@ export function analyse(specs: CommandSpec[], global: FlagSpec[], words: string[
   return list === undefined ? none : { ...none, fromCluster: list };
 }
 
-/** The global flags of the dispatcher: read from a builder that applies `global` to a bare yargs. */
-export function globalFlags(global: (y: Argv) => Argv): FlagSpec[] {
-  return flagSpecs(global(yargs([]).help().version('0')), []);
+/** The flags of the dispatcher before a command is named: yargs' own, then `global`. */
+export function globalFlags(global: FlagTable): FlagSpec[] {
+  return flagSpecs({ ...HELP, ...VERSION, ...global });
 }
 
 /** The protocol's output: candidates (with a tab before the description), then `:<directive>`. */

@@ -1,12 +1,12 @@
-import type { Deps } from '../cli/deps.ts';
-import { paint } from '../cli/io.ts';
-import type { KubeArgs } from '../cli/options.ts';
-import { AmbientError } from '../core/errors.ts';
-import { buildMesh, type Mesh } from '../core/mesh.ts';
-import type { Cluster } from '../core/ports.ts';
-import { revisionForVersion } from '../core/names.ts';
-import { gatherSnapshot } from '../core/snapshot.ts';
-import { versionHint } from '../core/views.ts';
+import type { Deps } from '../../cli/deps.ts';
+import { paint } from '../../cli/io.ts';
+import type { KubeArgs } from '../../cli/options.ts';
+import { AmbientError } from '../../core/errors.ts';
+import { buildMesh, type Mesh } from '../../core/mesh.ts';
+import type { Cluster } from '../../core/ports.ts';
+import { revisionForVersion } from '../../core/names.ts';
+import { gatherSnapshot } from '../../core/snapshot.ts';
+import { versionHint } from '../../core/views.ts';
 
 /**
  * Connects, gathers the snapshot (spinner on a TTY) and joins it into a Mesh; refuses when the
