@@ -4,7 +4,7 @@ import type { Argv } from 'yargs';
 import type { AmbientCommand, BuiltArgs, CommandFactory } from '../cli/command.ts';
 import { COMPLETION_SHELLS, completionScript } from '../cli/completion-scripts.ts';
 import type { Deps } from '../cli/deps.ts';
-import { KUBE_FLAGS, type KubeArgs } from '../cli/options.ts';
+import { KUBE_FLAGS, type FlagArgs, type FlagTable } from '../cli/options.ts';
 import { clusterCandidates } from '../cli/candidates.ts';
 import { analyse, commandSpecs, completionKubeArgs, DIRECTIVE, formatCompletion, globalFlags } from './shared/complete.ts';
 
@@ -36,21 +36,35 @@ export function completionCommand(deps: Deps): AmbientCommand<BuiltArgs<typeof b
 }
 
 /**
+ * Set when `kubectl_complete-ambient` was run (kubectl's plugin completion protocol, see
+ * src/commands/multicall.ts): kubectl lists the `kubectl-ambient-<command>` executables on PATH as
+ * subcommands itself, so those are left out (each command offered once). Our own shell scripts call
+ * `__complete` without it and get every command.
+ */
+export const KUBECTL_COMPLETER_FLAG = 'kubectl-completer';
+const COMPLETE_FLAGS = {
+  ...KUBE_FLAGS,
+  [KUBECTL_COMPLETER_FLAG]: { type: 'boolean', default: false, hidden: true, describe: 'Completing for kubectl (leave out the commands it lists from PATH)' },
+} as const satisfies FlagTable;
+
+/**
  * `__complete WORDS...` (hidden): the candidates for the last word. Tags and revisions come from
  * one snapshot of the cluster, read with the kube flags among the words; a cluster that cannot be
  * read gives no candidates (directive "error", the reason on stderr) and exit 0, as cobra does.
  */
 export function completeCommandFor(factories: CommandFactory[]): CommandFactory {
-  return (deps: Deps): AmbientCommand<KubeArgs> => ({
+  return (deps: Deps): AmbientCommand<FlagArgs<typeof COMPLETE_FLAGS>> => ({
     command: `${COMPLETE_COMMAND} [words..]`,
     describe: false,
-    flags: KUBE_FLAGS,
+    flags: COMPLETE_FLAGS,
     positionals: {},
-    builder: (y: Argv) => y.options(KUBE_FLAGS),
+    builder: (y: Argv) => y.options(COMPLETE_FLAGS),
     handler: async (args) => {
       // The words come after `--` (see src/commands/multicall.ts), so yargs leaves them in `_`.
       const words = args._.slice(1).map(String);
-      const result = analyse(commandSpecs(factories, deps), globalFlags(KUBE_FLAGS), words.length === 0 ? [''] : words, (command) => pluginOnPath(deps.env, command));
+      // Asked by kubectl's own completion, which already offers each kubectl-ambient-<command> on PATH.
+      const listedByKubectl = (command: string): boolean => args[KUBECTL_COMPLETER_FLAG] && pluginOnPath(deps.env, command);
+      const result = analyse(commandSpecs(factories, deps), globalFlags(KUBE_FLAGS), words.length === 0 ? [''] : words, listedByKubectl);
       if (result.fromCluster === undefined) {
         deps.io.out(formatCompletion(result.candidates, result.directive));
         return;

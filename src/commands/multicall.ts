@@ -1,5 +1,5 @@
 import type { CommandFactory, RunOptions } from '../cli/run.ts';
-import { COMPLETE_COMMAND } from './completion.ts';
+import { COMPLETE_COMMAND, KUBECTL_COMPLETER_FLAG } from './completion.ts';
 import { commands } from './index.ts';
 import { revisionsCommand } from './revisions.ts';
 import { skewCommand } from './skew.ts';
@@ -70,7 +70,7 @@ export function invocation(argv1: string, args: string[], env: Record<string, st
   if (single !== undefined) return { factories: [single.factory], opts: { scriptName: single.scriptName, single: true }, argv: args };
   const dispatcher = { factories: commands, opts: { scriptName: 'kubectl ambient', single: false } };
   // The completion protocol takes the words verbatim: `--` keeps yargs from reading `--help` & co. among them.
-  if (name === COMPLETION_NAME) return { ...dispatcher, argv: [COMPLETE_COMMAND, '--', ...args] };
+  if (name === COMPLETION_NAME) return { ...dispatcher, argv: [COMPLETE_COMMAND, `--${KUBECTL_COMPLETER_FLAG}`, '--', ...args] };
   const completes = Object.entries(SINGLE_COMMANDS).find(([n]) => completionNameOf(n) === name)?.[1];
   if (completes !== undefined) return { ...dispatcher, argv: [COMPLETE_COMMAND, '--', completes.scriptName.split(' ').pop() ?? '', ...args] };
   if (args[0] === COMPLETE_COMMAND && args[1] !== '--') return { ...dispatcher, argv: [COMPLETE_COMMAND, '--', ...args.slice(1)] };

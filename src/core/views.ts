@@ -302,8 +302,7 @@ function tagProblems(mesh: Mesh, t: Tag, objects: TagObjects): Problem[] {
     problems.push({
       severity: 'error',
       code: 'validator',
-      message: `${objects.validator} points at ${objects.validatorRevision}, not at the default tag's ` +
-        `${t.revision}: re-run "kubectl ambient tag-move default ${t.revision}"`,
+      message: validatorMismatch(objects.validator, objects.validatorRevision, t.revision),
     });
   }
   problems.push(...compact([ambientSidecar(mesh, t.name), bothClaim(mesh, t.name, t.revision, 'error'), helmOwned(t.name, t)]));
@@ -311,6 +310,16 @@ function tagProblems(mesh: Mesh, t: Tag, objects: TagObjects): Problem[] {
 }
 
 const compact = (list: (Problem | undefined)[]): Problem[] => list.filter((p) => p !== undefined);
+
+/** §3.8: the default validator calls another revision than the default tag (which may point at none). */
+function validatorMismatch(validator: string | null, validatorRevision: string, tagRevision: string | undefined): string {
+  if (tagRevision === undefined) {
+    return `${validator ?? 'the default validator'} points at ${validatorRevision}, and the default tag at no revision: ` +
+      `point both at one with "kubectl ambient tag-move default <revision>"`;
+  }
+  return `${validator ?? 'the default validator'} points at ${validatorRevision}, not at the default tag's ${tagRevision}: ` +
+    `re-run "kubectl ambient tag-move default ${tagRevision}"`;
+}
 
 /**
  * §3.6 pitfall: the tag webhook's `rev.namespace` selector injects sidecars into ambient namespaces

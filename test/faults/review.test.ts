@@ -143,7 +143,7 @@ describe('review: who owns what', () => {
       const before = state(c);
       const move = await ambient(['tag-move', 'default', '1-30-3', '--dry-run'], { kubeconfig: c.kubeconfig });
       assert.equal(move.code, 0, move.stderr);
-      assert.match(move.stderr, /^warning: a revision-less istiod \(revision "default"\) is still installed: it keeps claiming the default tag and its injector istio-sidecar-injector stays active next to 1-30-3; remove it \(or deactivate that injector\) after the move$/m);
+      assert.match(move.stderr, /^warning: a revision-less istiod \(revision "default"\) is still installed: it claims the default tag too, next to 1-30-3, and its injector istio-sidecar-injector stays active; remove it \(or deactivate that injector\) once nothing follows it$/m);
       assert.match(move.stderr, /^dry run \(client\): nothing was sent to the cluster$/m);
       assert.deepEqual(state(c), before);
     } finally {

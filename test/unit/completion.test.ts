@@ -37,7 +37,7 @@ describe('multi-call: the name picks the command', () => {
   });
 
   it('completion names run __complete with the words after "--" (so --help among them stays a word)', () => {
-    assert.deepEqual(invocation('/x/kubectl_complete-ambient', ['tags', '--help', ''], {}).argv, ['__complete', '--', 'tags', '--help', '']);
+    assert.deepEqual(invocation('/x/kubectl_complete-ambient', ['tags', '--help', ''], {}).argv, ['__complete', '--kubectl-completer', '--', 'tags', '--help', '']);
     assert.deepEqual(invocation('/x/kubectl_complete-ambient-tag_move', ['prod', ''], {}).argv, ['__complete', '--', 'tag-move', 'prod', '']);
     assert.deepEqual(invocation('/x/kubectl-ambient', ['__complete', 'tags', '-o', ''], {}).argv, ['__complete', '--', 'tags', '-o', '']);
     assert.deepEqual(LINK_NAMES.filter((n) => n.startsWith('kubectl_complete-')).length, 7);
