@@ -92,6 +92,26 @@ describe('kubeconfig parsing (one parse, js-yaml; JSON natively)', () => {
     assert.deepEqual({ ...fromJson, files: [] }, { ...fromYaml, files: [] });
     assert.equal((fromJson.clusters[0]?.['cluster'] as Record<string, string>)['certificate-authority'], join(dir, 'ca.crt'));
   });
+  it('a file read again (fleet mode: once per context) is parsed again when its text changed, and never served stale', () => {
+    const path = join(dir, 'again.yaml');
+    writeFileSync(path, stringify(doc));
+    assert.equal(loadKubeconfig({ kubeconfig: path }).currentContext, 'x');
+    assert.equal(loadKubeconfig({ kubeconfig: path }).currentContext, 'x');
+    writeFileSync(path, stringify({ ...doc, 'current-context': 'y' }));
+    assert.equal(loadKubeconfig({ kubeconfig: path }).currentContext, 'y');
+    writeFileSync(path, 'clusters: [\n');
+    assert.throws(() => loadKubeconfig({ kubeconfig: path }), (e: unknown) => e instanceof AmbientError && e.kind === 'config');
+  });
+  it('each load is its own copy: changing one result leaves the next load as the file says', () => {
+    const path = join(dir, 'copies.yaml');
+    writeFileSync(path, stringify(doc));
+    const first = loadKubeconfig({ kubeconfig: path });
+    (first.contexts[0]?.['context'] as Record<string, unknown>)['cluster'] = 'other';
+    (first.users[0]?.['user'] as { 'auth-provider': { config: Record<string, unknown> } })['auth-provider'].config['expiry'] = 'changed';
+    const second = loadKubeconfig({ kubeconfig: path });
+    assert.deepEqual(second.contexts, doc.contexts);
+    assert.deepEqual(second.users, doc.users);
+  });
   it('timestamps stay strings (YAML 1.2 core schema, as kubectl reads them)', () => {
     const path = join(dir, 'ts.yaml');
     writeFileSync(path, 'users:\n- name: u\n  user:\n    auth-provider:\n      name: oidc\n      config:\n        expiry: 2026-01-01T00:00:00Z\n');
