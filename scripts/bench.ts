@@ -34,7 +34,9 @@ import type { KubeObject } from '../test/cluster/types.ts';
 import { helmRender } from '../test/support/builders.ts';
 import { startCluster } from '../test/support/sim.ts';
 import { startTcpProxy, type ProxyStats } from '../test/support/tcp-proxy.ts';
+import { fleetBench } from './bench-fleet.ts';
 import { exec, load, once, out, pointAt, race, ratio, requestLog, rssPreload, RUNS, stats, table, type Stats, type Tools } from './bench-lib.ts';
+import { buildVariantAsync, type Variant } from './bench-variants.ts';
 import { helmBinary, kubectlBinary, log, nodeBinary, PLATFORMS, releaseDir, ROOT, type Platform } from './package-lib.ts';
 
 const SIZES = [10, 1_000, 10_000];
@@ -164,6 +166,60 @@ async function withRtt(t: Tools, b: Running): Promise<Record<string, Record<stri
   return results;
 }
 
+/**
+ * The builds that show what each change of issue 15 bought (scripts/bench-variants.ts): earlier
+ * commits, and HEAD with one measure left out. The executable's code cache is measured on the
+ * executable itself (KUBECTL_AMBIENT_CODE_CACHE=0).
+ */
+const VARIANTS: Variant[] = [
+  { name: 'before-h2', what: 'before one connection (9c637b3^: undici, a connection per concurrent list)', commit: '9c637b3^' },
+  { name: 'h2', what: 'one HTTP/2 connection, before the lean start (9c637b3)', commit: '9c637b3' },
+  { name: 'lean-off', what: 'HEAD without the lean start (LEAN_START_OFF: all five measures)', env: { LEAN_START_OFF: 'string-width,lazy,undici,client-node,help-cache' } },
+  { name: 'no-strip', what: 'HEAD without managedFields stripped before JSON.parse', patch: [{ file: 'src/kube/client.ts', from: 'opts.listPage === true ? withoutManagedFields(res.text) : res.text', to: 'res.text' }] },
+  { name: 'ns-page-500', what: 'HEAD with 500 items per metadata-only page (namespaces, pods; HEAD: 5,000)', patch: [{ file: 'src/kube/client.ts', from: 'metadataPageSize: 5000,', to: 'metadataPageSize: 500,' }] },
+];
+
+/** 4: `tags` (bundle on node) of the earlier builds and HEAD, interleaved, direct and at 10 ms RTT; connections each. */
+async function ablation(t: Tools, b: Running, bundles: Record<string, string>): Promise<Record<string, unknown>> {
+  const target = new URL(b.url);
+  const result: Record<string, unknown> = {};
+  // [key, label, command and arguments before `tags`, extra environment]
+  const exe = (cache: boolean): [string, string[], Record<string, string>] => [t.exe, [], { KUBECTL_AMBIENT_INVOKED_AS: 'kubectl-ambient-tags', ...(cache ? {} : { KUBECTL_AMBIENT_CODE_CACHE: '0' }) }];
+  const bundle = (key: string): [string, string[], Record<string, string>] => [t.node, [key === 'head' ? t.bundle : (bundles[key] ?? ''), 'tags'], {}];
+  const names: [string, string, [string, string[], Record<string, string>]][] = [
+    ['before-h2', 'bundle 9c637b3^: undici, connection per list', bundle('before-h2')],
+    ['h2', 'bundle 9c637b3: one HTTP/2 connection', bundle('h2')],
+    ['lean-off', 'bundle HEAD, lean start off', bundle('lean-off')],
+    ['head', 'bundle HEAD', bundle('head')],
+    ['exe-no-cache', 'executable HEAD, code cache off', exe(false)],
+    ['exe', 'executable HEAD', exe(true)],
+  ];
+  for (const rtt of [0, 10]) {
+    const proxy = await startTcpProxy({ mode: 'forward', target: { host: target.hostname, port: Number(target.port) }, delayMs: rtt / 2 });
+    try {
+      const kc = pointAt(b.kubeconfig, `https://127.0.0.1:${proxy.port}`, join(t.work, `ablation-${rtt}.kubeconfig`));
+      const env = { PATH: '/nonexistent', HOME: t.work, KUBECONFIG: kc };
+      const conns: Record<string, { connections: number; tlsHandshakes: number }> = {};
+      for (const [key, , [cmd, args, extra]] of names) {
+        proxy.reset();
+        await once(cmd, args, { ...env, ...extra });
+        conns[key] = { connections: proxy.stats.connections, tlsHandshakes: proxy.stats.tlsHandshakes };
+      }
+      const r = await race(names.map(([, label, [cmd, args, extra]]) => ({ name: label, run: () => once(cmd, args, { ...env, ...extra }) })));
+      const head = r['bundle HEAD']?.median ?? 1;
+      out(`  ${rtt === 0 ? 'through a counting proxy, no added delay' : `+ ${rtt} ms round-trip time`}; load ${load()}`);
+      table(['tags', 'median', 'min', 'max', 'vs bundle HEAD', 'connections', 'TLS handshakes'], names.map(([key, label]) => {
+        const st = r[label];
+        return [label, st?.median ?? 0, st?.min ?? 0, st?.max ?? 0, `${(st?.median ?? 0) - head >= 0 ? '+' : ''}${(st?.median ?? 0) - head} ms`, conns[key]?.connections ?? 0, conns[key]?.tlsHandshakes ?? 0];
+      }));
+      result[`${rtt}ms`] = { wallMs: r, connections: conns };
+    } finally {
+      await proxy.close();
+    }
+  }
+  return result;
+}
+
 interface ScaleRow {
   requests: number;
   pages: number;
@@ -173,12 +229,14 @@ interface ScaleRow {
 }
 
 /** 5: scale on one backend. */
-async function scale(t: Tools, kind: BackendName): Promise<Record<string, Record<string, ScaleRow>>> {
-  const cmds: [string, string[], number[]][] = [
-    ['revisions', ['revisions', '-o', 'json'], [0]],
-    ['tags', ['tags', '-o', 'json'], [0]],
-    ['skew', ['skew', '-o', 'json'], [0, 3]],
-    ['tag-move --dry-run=server', ['tag-move', 'prod', '1-28-10', '--dry-run=server', '--yes'], [0]],
+async function scale(t: Tools, kind: BackendName, variants: Record<string, string>): Promise<Record<string, Record<string, ScaleRow>>> {
+  const cmds: [string, string[], number[], string][] = [
+    ['revisions', ['revisions', '-o', 'json'], [0], t.bundle],
+    ['tags', ['tags', '-o', 'json'], [0], t.bundle],
+    ['skew', ['skew', '-o', 'json'], [0, 3], t.bundle],
+    ['tag-move --dry-run=server', ['tag-move', 'prod', '1-28-10', '--dry-run=server', '--yes'], [0], t.bundle],
+    // The account of issue 15 (see VARIANTS): tags without one measure.
+    ...Object.entries(variants).map(([v, bundle]): [string, string[], number[], string] => [`tags [${v}]`, ['tags', '-o', 'json'], [0], bundle]),
   ];
   const result: Record<string, Record<string, ScaleRow>> = {};
   const rows: (string | number)[][] = [];
@@ -188,12 +246,12 @@ async function scale(t: Tools, kind: BackendName): Promise<Record<string, Record
     log(`  ${kind}: ${size} namespaces loaded in ${((Date.now() - started) / 1000).toFixed(0)} s`);
     try {
       const env = { PATH: '/nonexistent', HOME: t.work, KUBECONFIG: b.kubeconfig, RSS_FILE: join(t.work, 'rss') };
-      for (const [name, args, ok] of cmds) {
+      for (const [name, args, ok, bundle] of cmds) {
         const ms: number[] = [];
         let rss = 0;
         let reqs = { requests: 0, pages: 0, bytes: 0 };
         for (let i = 0; i < 3; i++) {
-          const r = await exec(t.node, ['-r', t.preload, t.bundle, ...args, '-v'], env, ok);
+          const r = await exec(t.node, ['-r', t.preload, bundle, ...args, '-v'], env, ok);
           ms.push(r.ms);
           rss = Math.max(rss, Number(readFileSync(join(t.work, 'rss'), 'utf8')) / 1024);
           reqs = requestLog(r.stderr);
@@ -207,7 +265,7 @@ async function scale(t: Tools, kind: BackendName): Promise<Record<string, Record
     }
   }
   table(['command @ namespaces', 'requests', '+pages', 'KiB', 'ms', 'peak RSS MiB'], rows);
-  for (const [name] of cmds) {
+  for (const [name] of cmds.filter(([n]) => !n.includes('['))) {
     const s = result[name] ?? {};
     const small = s[String(SIZES[0])];
     const big = s[String(SIZES.at(-1))];
@@ -242,6 +300,19 @@ async function main(): Promise<void> {
   results['runs'] = RUNS;
   results['loadAtStart'] = loadavg();
 
+  // The builds for the account of issue 15 (two at a time: two cores).
+  log(`building ${VARIANTS.length} variants for the account of issue 15 (scripts/bench-variants.ts)`);
+  const variants: Record<string, string> = {};
+  const vdir = join(work, 'variants');
+  const built = Date.now();
+  for (let i = 0; i < VARIANTS.length; i += 2) {
+    const pair = VARIANTS.slice(i, i + 2);
+    const paths = await Promise.all(pair.map((v) => buildVariantAsync(v, vdir)));
+    pair.forEach((v, j) => (variants[v.name] = paths[j] ?? ''));
+  }
+  log(`  variants built in ${((Date.now() - built) / 1000).toFixed(0)} s`);
+  results['variants'] = Object.fromEntries(VARIANTS.map((v) => [v.name, v.what]));
+
   const wanted = (process.env['BENCH_BACKENDS'] ?? 'real,sim').split(',').map((s) => s.trim());
   const backends: BackendName[] = [];
   if (wanted.includes('real')) {
@@ -266,17 +337,22 @@ async function main(): Promise<void> {
       r['connections'] = await connectionsPerCommand(t, mid);
       out(`\n3. against kubectl with added round-trip time, on the ${LABEL[kind]}`);
       r['rtt'] = await withRtt(t, mid);
+      out(`\n4. what the changes of issue 15 bought: tags on the ${LABEL[kind]} (mid-upgrade), earlier builds and HEAD, interleaved, wall time ms`);
+      r['account'] = await ablation(t, mid, variants);
     } finally {
       await mid.close();
     }
   }
 
-  out(`\n4. start-up, wall time ms; load ${load()}`);
+  out(`\n5. start-up, wall time ms; load ${load()}`);
   const env = { PATH: '/nonexistent', HOME: work };
   const startup = await race([
     { name: 'node -e 0', run: () => once(t.node, ['-e', '0'], env) },
     { name: '--help, executable (Node SEA + code cache)', run: () => once(t.exe, ['--help'], env) },
     { name: '--help, bundle on node (compile cache)', run: () => once(t.node, [t.bundle, '--help'], env) },
+    { name: '--help, executable, code cache off', run: () => once(t.exe, ['--help'], { ...env, KUBECTL_AMBIENT_CODE_CACHE: '0' }) },
+    { name: '--help, bundle, lean start off', run: () => once(t.node, [variants['lean-off'] ?? '', '--help'], env) },
+    { name: '--help, bundle 9c637b3^ (before issue 15)', run: () => once(t.node, [variants['before-h2'] ?? '', '--help'], env) },
   ]);
   const n0 = startup['node -e 0']?.median ?? 1;
   table(['command', 'median', 'min', 'max', 'vs node -e 0'], Object.entries(startup).map(([n, s]) => [n, s.median, s.min, s.max, ratio(s.median, n0)]));
@@ -285,12 +361,13 @@ async function main(): Promise<void> {
   results['startup'] = startup;
 
   for (const kind of backends) {
-    out(`\n5. scale on the ${LABEL[kind]}: requests (first pages + extra pages), KiB received, wall ms (median of 3), peak RSS (bundle on node); load ${load()}`);
-    (perBackend[kind] ?? {})['scale'] = await scale(t, kind);
+    out(`\n6. scale on the ${LABEL[kind]}: requests (first pages + extra pages), KiB received, wall ms (median of 3), peak RSS (bundle on node); tags [variant]: see 4; load ${load()}`);
+    (perBackend[kind] ?? {})['scale'] = await scale(t, kind, { 'no-strip': variants['no-strip'] ?? '', 'ns-page-500': variants['ns-page-500'] ?? '', 'before-h2': variants['before-h2'] ?? '' });
   }
   results['backends'] = perBackend;
 
   results['runbook'] = await againstRunbook(t, backends[0] ?? 'sim');
+  results['fleet'] = await fleetBench(t);
   results['loadAtEnd'] = loadavg();
   out(`\nload at the end ${load()}`);
 
@@ -321,7 +398,7 @@ async function againstRunbook(t: Tools, kind: BackendName): Promise<Record<strin
       const helmMs = await once(t.helm, ['version', '--short'], env);
       return helmMs + (await once(t.kubectl, ['apply', '-f', renders[flap++ % 2 === 0 ? '1-28-10' : '1-27-9'] ?? ''], env));
     };
-    out(`\n6. against the runbook on the ${LABEL[kind]}, wall time ms; load ${load()}`);
+    out(`\n7. against the runbook on the ${LABEL[kind]}, wall time ms; load ${load()}`);
     const r = await race([
       { name: 'kubectl ambient tag-move prod (bundle on node, no wait)', run: ours },
       { name: 'runbook: helm start-up + kubectl apply -f render', run: theirs },
