@@ -12,13 +12,13 @@
  * fleet runs is reported too: it is the 50 servers' work, which on 2 cores competes with the
  * command being measured (a real fleet's servers run elsewhere).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { scenarios } from '../test/cluster/scenarios.ts';
 import { startCluster, type TestCluster } from '../test/support/sim.ts';
-import { exec, load, out, race, RUNS, ratio, rssPreload, table, withRss, type Stats, type Tools } from './bench-lib.ts';
+import { cpuOnce, exec, load, out, race, RUNS, ratio, rssPreload, table, withRss, type Stats, type Tools } from './bench-lib.ts';
 import { kubectlBinary, log, nodeBinary, PLATFORMS, releaseDir, ROOT, type Platform } from './package-lib.ts';
 
 const CLUSTERS = Math.max(2, Number(process.env['BENCH_FLEET_CLUSTERS'] ?? 50));
@@ -26,6 +26,7 @@ const CLUSTERS = Math.max(2, Number(process.env['BENCH_FLEET_CLUSTERS'] ?? 50));
 export interface FleetResult {
   clusters: number;
   wallMs: Record<string, Stats>;
+  cpuMs: Record<string, Stats>;
   /** fleet median / single-cluster `tags` median (goal <= 1.5). */
   ratio: number;
   peakRssMiB: Record<string, number>;
@@ -113,7 +114,16 @@ export async function fleetBench(t: Tools): Promise<FleetResult> {
       { name: names.all, run: () => timed(['--all-contexts', '--parallel', String(CLUSTERS)], true) },
     ]);
     const single = wallMs[names.single]?.median ?? 1;
-    table(['command', 'median', 'min', 'max', 'vs one cluster'], Object.entries(wallMs).map(([n, s]) => [n, s.median, s.min, s.max, ratio(s.median, single)]));
+    // CPU time of the command (user + system; GNU time), 5 interleaved runs: what the load cannot inflate.
+    const cpuMs = existsSync('/usr/bin/time')
+      ? await race([
+          { name: names.single, run: () => cpuOnce(t.exe, ['--context', 'c01'], env) },
+          { name: names.fleet, run: () => cpuOnce(t.exe, ['--all-contexts'], env) },
+          { name: names.all, run: () => cpuOnce(t.exe, ['--all-contexts', '--parallel', String(CLUSTERS)], env) },
+        ], 5)
+      : {};
+    const singleCpu = cpuMs[names.single]?.median ?? NaN;
+    table(['command', 'median', 'min', 'max', 'vs one cluster', 'CPU ms', 'CPU vs one cluster'], Object.entries(wallMs).map(([n, s]) => [n, s.median, s.min, s.max, ratio(s.median, single), cpuMs[n]?.median ?? '-', Number.isNaN(singleCpu) ? '-' : ratio(cpuMs[n]?.median ?? NaN, singleCpu)]));
 
     // Peak RSS: the bundle on Node with the VmHWM preload, 3 runs each, the highest.
     const peakRssMiB: Record<string, number> = {};
@@ -133,6 +143,7 @@ export async function fleetBench(t: Tools): Promise<FleetResult> {
     return {
       clusters: CLUSTERS,
       wallMs,
+      cpuMs,
       ratio: Number((fleet / single).toFixed(2)),
       peakRssMiB,
       requestsSingle,
@@ -155,7 +166,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const t: Tools = { node: nodeBinary(linux), exe: join(releaseDir(), 'executables', 'linux-x64'), bundle: join(ROOT, 'dist', 'kubectl-ambient.cjs'), kubectl: kubectlBinary(), helm: '', work, preload: rssPreload(work) };
   out(`${RUNS} runs per median`);
   fleetBench(t)
-    .then((r) => out(JSON.stringify({ ...r, wallMs: undefined }, null, 0)))
+    .then((r) => out(JSON.stringify({ ...r, wallMs: undefined, cpuMs: undefined }, null, 0)))
     .finally(() => rmSync(work, { recursive: true, force: true }))
     .catch((e: unknown) => {
       log(`bench-fleet: error: ${e instanceof Error ? e.message : String(e)}`);

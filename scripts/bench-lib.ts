@@ -45,6 +45,16 @@ export function exec(cmd: string, args: string[], env: Record<string, string>, o
 }
 export const once = async (cmd: string, args: string[], env: Record<string, string>, okCodes = [0]): Promise<number> => (await exec(cmd, args, env, okCodes)).ms;
 
+/**
+ * CPU time (user + system, ms) of one run, through GNU time: unlike wall time it hardly depends on
+ * what else the machine runs (on 2 shared cores, wall time of a CPU-bound start grows with the load).
+ */
+export async function cpuOnce(cmd: string, args: string[], env: Record<string, string>, okCodes = [0]): Promise<number> {
+  const r = await exec('/usr/bin/time', ['-f', 'bench-cpu %U %S', cmd, ...args], env, okCodes);
+  const m = /bench-cpu ([\d.]+) ([\d.]+)\s*$/.exec(r.stderr);
+  return m === null ? NaN : (Number(m[1]) + Number(m[2])) * 1000;
+}
+
 /** Interleaved runs of several commands: one warm-up each, then `runs` rounds. */
 export async function race(cases: { name: string; run: () => Promise<number> }[], runs = RUNS): Promise<Record<string, Stats>> {
   const times = cases.map(() => [] as number[]);

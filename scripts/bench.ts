@@ -26,7 +26,7 @@
  * reuses dist/ and out/release). BENCH_BACKENDS=sim or =real runs one backend.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { largeScenario, scenarios } from '../test/cluster/scenarios.ts';
@@ -35,7 +35,7 @@ import { helmRender } from '../test/support/builders.ts';
 import { startCluster } from '../test/support/sim.ts';
 import { startTcpProxy, type ProxyStats } from '../test/support/tcp-proxy.ts';
 import { fleetBench } from './bench-fleet.ts';
-import { exec, load, once, out, pointAt, race, ratio, requestLog, rssPreload, RUNS, stats, table, type Stats, type Tools } from './bench-lib.ts';
+import { cpuOnce, exec, load, once, out, pointAt, race, ratio, requestLog, rssPreload, RUNS, stats, table, type Stats, type Tools } from './bench-lib.ts';
 import { buildVariantAsync, type Variant } from './bench-variants.ts';
 import { helmBinary, kubectlBinary, log, nodeBinary, PLATFORMS, releaseDir, ROOT, type Platform } from './package-lib.ts';
 
@@ -72,8 +72,9 @@ async function startWith(kind: BackendName, objects: KubeObject[]): Promise<Runn
 }
 
 /** Our commands and kubectl's, against one kubeconfig. */
-function commands(t: Tools, kubeconfig: string): Record<string, (args: string[]) => () => Promise<number>> {
+function commands(t: Tools, kubeconfig: string, measure: typeof once = once): Record<string, (args: string[]) => () => Promise<number>> {
   const env = { PATH: '/nonexistent', HOME: t.work, KUBECONFIG: kubeconfig };
+  const once = measure;
   return {
     // As kubectl runs it: `kubectl ambient tags` finds the launcher kubectl-ambient-tags, which runs the executable under that name.
     single: (args) => () => once(t.exe, args.slice(1), { ...env, KUBECTL_AMBIENT_INVOKED_AS: `kubectl-ambient-${args[0] ?? ''}` }),
@@ -87,8 +88,15 @@ const KUBECTL_TAGS = ['get', 'mutatingwebhookconfigurations', '-l', 'istio.io/ta
 const KUBECTL_REVS = ['get', 'mutatingwebhookconfigurations', '-l', 'istio.io/rev,!istio.io/tag', '-L', 'istio.io/rev'];
 
 /** 1 and 3: ours against kubectl on one kubeconfig (direct, or through a delaying proxy). */
-async function vsKubectl(t: Tools, kubeconfig: string, withRevisions: boolean): Promise<Record<string, Stats>> {
-  const c = commands(t, kubeconfig);
+async function vsKubectl(t: Tools, kubeconfig: string, withRevisions: boolean): Promise<Record<string, Stats & { cpuMs?: number }>> {
+  const wall = await vsKubectlBy(commands(t, kubeconfig), withRevisions, RUNS);
+  // CPU time (user + system) where GNU time is installed: medians of 5 interleaved runs.
+  if (!existsSync('/usr/bin/time')) return wall;
+  const cpu = await vsKubectlBy(commands(t, kubeconfig, cpuOnce), withRevisions, 5);
+  return Object.fromEntries(Object.entries(wall).map(([n, s]) => [n, { ...s, cpuMs: cpu[n]?.median ?? NaN }]));
+}
+
+async function vsKubectlBy(c: ReturnType<typeof commands>, withRevisions: boolean, runs: number): Promise<Record<string, Stats>> {
   const cases = [
     { name: 'kubectl get mwc -l istio.io/tag', run: c['kubectl']!(KUBECTL_TAGS) },
     { name: 'kubectl ambient tags (executable)', run: c['single']!(['tags']) },
@@ -102,18 +110,22 @@ async function vsKubectl(t: Tools, kubeconfig: string, withRevisions: boolean): 
       { name: 'kubectl ambient revisions (bundle on node)', run: c['bundle']!(['revisions']) },
     );
   }
-  return race(cases);
+  return race(cases, runs);
 }
 
-function printVs(r: Record<string, Stats>, target: number): void {
-  const k1 = r['kubectl get mwc -l istio.io/tag']?.median ?? 1;
-  const k2 = r["kubectl get mwc -l 'istio.io/rev,!istio.io/tag'"]?.median ?? 1;
+function printVs(r: Record<string, Stats & { cpuMs?: number }>, target: number): void {
+  const k1 = r['kubectl get mwc -l istio.io/tag'];
+  const k2 = r["kubectl get mwc -l 'istio.io/rev,!istio.io/tag'"];
   table(
-    ['command', 'median', 'min', 'max', 'vs kubectl'],
-    Object.entries(r).map(([n, s]) => [n, s.median, s.min, s.max, ratio(s.median, n.includes('revisions') || n.includes('!istio.io/tag') ? k2 : k1)]),
+    ['command', 'median', 'min', 'max', 'vs kubectl', 'CPU ms', 'CPU vs kubectl'],
+    Object.entries(r).map(([n, s]) => {
+      const k = n.includes('revisions') || n.includes('!istio.io/tag') ? k2 : k1;
+      return [n, s.median, s.min, s.max, ratio(s.median, k?.median ?? 1), Number.isNaN(s.cpuMs ?? NaN) ? '-' : Math.round(s.cpuMs ?? 0), s.cpuMs === undefined || Number.isNaN(s.cpuMs) ? '-' : ratio(s.cpuMs, k?.cpuMs ?? 1)];
+    }),
   );
+  const k1m = k1?.median ?? 1;
   const exe = r['kubectl ambient tags (executable)']?.median ?? 0;
-  out(`  goal: tags (executable) at most ${target.toFixed(1)}x kubectl: ${ratio(exe, k1)} (${exe / k1 <= target ? 'met' : 'MISSED'})`);
+  out(`  goal: tags (executable) at most ${target.toFixed(1)}x kubectl: ${ratio(exe, k1m)} (${exe / k1m <= target ? 'met' : 'MISSED'})`);
 }
 
 /** 2: connections and TLS handshakes per command, counted by a forwarding proxy. */
@@ -206,13 +218,17 @@ async function ablation(t: Tools, b: Running, bundles: Record<string, string>): 
         conns[key] = { connections: proxy.stats.connections, tlsHandshakes: proxy.stats.tlsHandshakes };
       }
       const r = await race(names.map(([, label, [cmd, args, extra]]) => ({ name: label, run: () => once(cmd, args, { ...env, ...extra }) })));
+      const cpu = existsSync('/usr/bin/time') ? await race(names.map(([, label, [cmd, args, extra]]) => ({ name: label, run: () => cpuOnce(cmd, args, { ...env, ...extra }) })), 5) : {};
       const head = r['bundle HEAD']?.median ?? 1;
+      const headCpu = cpu['bundle HEAD']?.median ?? NaN;
       out(`  ${rtt === 0 ? 'through a counting proxy, no added delay' : `+ ${rtt} ms round-trip time`}; load ${load()}`);
-      table(['tags', 'median', 'min', 'max', 'vs bundle HEAD', 'connections', 'TLS handshakes'], names.map(([key, label]) => {
+      const signed = (n: number): string => (Number.isNaN(n) ? '-' : `${n >= 0 ? '+' : ''}${n} ms`);
+      table(['tags', 'median', 'min', 'max', 'vs bundle HEAD', 'CPU ms', 'CPU vs bundle HEAD', 'connections', 'TLS handshakes'], names.map(([key, label]) => {
         const st = r[label];
-        return [label, st?.median ?? 0, st?.min ?? 0, st?.max ?? 0, `${(st?.median ?? 0) - head >= 0 ? '+' : ''}${(st?.median ?? 0) - head} ms`, conns[key]?.connections ?? 0, conns[key]?.tlsHandshakes ?? 0];
+        const c = cpu[label]?.median ?? NaN;
+        return [label, st?.median ?? 0, st?.min ?? 0, st?.max ?? 0, signed((st?.median ?? 0) - head), Number.isNaN(c) ? '-' : c, signed(c - headCpu), conns[key]?.connections ?? 0, conns[key]?.tlsHandshakes ?? 0];
       }));
-      result[`${rtt}ms`] = { wallMs: r, connections: conns };
+      result[`${rtt}ms`] = { wallMs: r, cpuMs: cpu, connections: conns };
     } finally {
       await proxy.close();
     }
@@ -275,7 +291,20 @@ async function scale(t: Tools, kind: BackendName, variants: Record<string, strin
   return result;
 }
 
+/** Runs one section; a failure is printed and recorded, and the other sections still run. */
+async function section<T>(name: string, fn: () => Promise<T>, errors: string[]): Promise<T | undefined> {
+  try {
+    return await fn();
+  } catch (e) {
+    const msg = `${name}: ${e instanceof Error ? e.message : String(e)}`;
+    out(`  FAILED: ${msg}`);
+    errors.push(msg);
+    return undefined;
+  }
+}
+
 async function main(): Promise<void> {
+  const errors: string[] = [];
   const linux = PLATFORMS[0] as Platform;
   if (process.platform !== 'linux' || process.arch !== 'x64') throw new Error('the benchmark runs the linux-x64 executable: run it on linux-x64');
   if (process.env['BENCH_SKIP_BUILD'] !== '1') {
@@ -334,11 +363,11 @@ async function main(): Promise<void> {
       printVs(direct, 2.0);
       r['vsKubectl'] = direct;
       out(`\n2. connections and TLS handshakes per command on the ${LABEL[kind]}, counted by a TCP proxy on the way`);
-      r['connections'] = await connectionsPerCommand(t, mid);
+      r['connections'] = await section(`connections on ${kind}`, () => connectionsPerCommand(t, mid), errors);
       out(`\n3. against kubectl with added round-trip time, on the ${LABEL[kind]}`);
-      r['rtt'] = await withRtt(t, mid);
+      r['rtt'] = await section(`rtt on ${kind}`, () => withRtt(t, mid), errors);
       out(`\n4. what the changes of issue 15 bought: tags on the ${LABEL[kind]} (mid-upgrade), earlier builds and HEAD, interleaved, wall time ms`);
-      r['account'] = await ablation(t, mid, variants);
+      r['account'] = await section(`account on ${kind}`, () => ablation(t, mid, variants), errors);
     } finally {
       await mid.close();
     }
@@ -362,18 +391,23 @@ async function main(): Promise<void> {
 
   for (const kind of backends) {
     out(`\n6. scale on the ${LABEL[kind]}: requests (first pages + extra pages), KiB received, wall ms (median of 3), peak RSS (bundle on node); tags [variant]: see 4; load ${load()}`);
-    (perBackend[kind] ?? {})['scale'] = await scale(t, kind, { 'no-strip': variants['no-strip'] ?? '', 'ns-page-500': variants['ns-page-500'] ?? '', 'before-h2': variants['before-h2'] ?? '' });
+    (perBackend[kind] ?? {})['scale'] = await section(`scale on ${kind}`, () => scale(t, kind, { 'no-strip': variants['no-strip'] ?? '', 'ns-page-500': variants['ns-page-500'] ?? '', 'before-h2': variants['before-h2'] ?? '' }), errors);
   }
   results['backends'] = perBackend;
 
-  results['runbook'] = await againstRunbook(t, backends[0] ?? 'sim');
-  results['fleet'] = await fleetBench(t);
+  results['runbook'] = await section('runbook', () => againstRunbook(t, backends[0] ?? 'sim'), errors);
+  results['fleet'] = await section('fleet', () => fleetBench(t), errors);
+  results['errors'] = errors;
   results['loadAtEnd'] = loadavg();
   out(`\nload at the end ${load()}`);
 
   mkdirSync(join(ROOT, '.bench'), { recursive: true });
   writeFileSync(OUT, `${JSON.stringify(results, null, 2)}\n`);
   out(`wrote ${OUT.replace(`${ROOT}/`, '')}`);
+  if (errors.length > 0) {
+    log(`bench: ${errors.length} section(s) failed: ${errors.join('; ')}`);
+    process.exitCode = 1;
+  }
   rmSync(work, { recursive: true, force: true });
 }
 
