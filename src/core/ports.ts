@@ -78,6 +78,8 @@ export interface ListQuery<K extends KindName = KindName> {
    * cost a few bytes each instead of their whole metadata). Absent: keep them all.
    */
   keep?: { labels: readonly string[]; annotations: readonly string[] };
+  /** Items per page instead of the client's default: smaller pages of large items keep the peak memory down. */
+  pageSize?: number;
 }
 
 /** What the domain needs to read from a cluster: `list` is one paginated list (a request per page), `serverVersion` one GET /version. */

@@ -254,7 +254,8 @@ export class KubeClient implements Cluster {
     let cont: string | undefined;
     let paged = true;
     for (;;) {
-      const query: Record<string, string> = paged ? { limit: String(q.metadataOnly === true ? this.opts.metadataPageSize : this.opts.pageSize) } : {};
+      const limit = q.pageSize ?? (q.metadataOnly === true ? this.opts.metadataPageSize : this.opts.pageSize);
+      const query: Record<string, string> = paged ? { limit: String(limit) } : {};
       if (q.labelSelector !== undefined) query['labelSelector'] = q.labelSelector;
       if (q.fieldSelector !== undefined) query['fieldSelector'] = q.fieldSelector;
       if (cont !== undefined) query['continue'] = cont;
