@@ -18,7 +18,8 @@ export interface Stats {
 
 export function stats(xs: number[]): Stats {
   const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length % 2 === 1 ? (s[(s.length - 1) / 2] ?? 0) : ((s[s.length / 2 - 1] ?? 0) + (s[s.length / 2] ?? 0)) / 2;
+  const mid =
+    s.length % 2 === 1 ? (s[(s.length - 1) / 2] ?? 0) : ((s[s.length / 2 - 1] ?? 0) + (s[s.length / 2] ?? 0)) / 2;
   return { median: Math.round(mid), min: Math.round(s[0] ?? 0), max: Math.round(s.at(-1) ?? 0) };
 }
 
@@ -28,7 +29,13 @@ export interface RunResult {
 }
 
 /** Runs a command to completion: its wall time and stderr. Fails loudly on an unexpected exit code. */
-export function exec(cmd: string, args: string[], env: Record<string, string>, okCodes = [0], stdin?: string): Promise<RunResult> {
+export function exec(
+  cmd: string,
+  args: string[],
+  env: Record<string, string>,
+  okCodes = [0],
+  stdin?: string,
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
     const child = spawn(cmd, args, { env, stdio: [stdin === undefined ? 'ignore' : 'pipe', 'ignore', 'pipe'] });
@@ -38,25 +45,35 @@ export function exec(cmd: string, args: string[], env: Record<string, string>, o
     child.on('error', reject);
     child.on('close', (code) => {
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
-      if (!okCodes.includes(code ?? -1)) reject(new Error(`${cmd} ${args.join(' ')} exited ${code ?? '?'}: ${err.trim().split('\n').at(-1) ?? ''}`));
+      if (!okCodes.includes(code ?? -1))
+        reject(new Error(`${cmd} ${args.join(' ')} exited ${code ?? '?'}: ${err.trim().split('\n').at(-1) ?? ''}`));
       else resolve({ ms, stderr: err });
     });
   });
 }
-export const once = async (cmd: string, args: string[], env: Record<string, string>, okCodes = [0]): Promise<number> => (await exec(cmd, args, env, okCodes)).ms;
+export const once = async (cmd: string, args: string[], env: Record<string, string>, okCodes = [0]): Promise<number> =>
+  (await exec(cmd, args, env, okCodes)).ms;
 
 /**
  * CPU time (user + system, ms) of one run, through GNU time: unlike wall time it hardly depends on
  * what else the machine runs (on 2 shared cores, wall time of a CPU-bound start grows with the load).
  */
-export async function cpuOnce(cmd: string, args: string[], env: Record<string, string>, okCodes = [0]): Promise<number> {
+export async function cpuOnce(
+  cmd: string,
+  args: string[],
+  env: Record<string, string>,
+  okCodes = [0],
+): Promise<number> {
   const r = await exec('/usr/bin/time', ['-f', 'bench-cpu %U %S', cmd, ...args], env, okCodes);
   const m = /bench-cpu ([\d.]+) ([\d.]+)\s*$/.exec(r.stderr);
   return m === null ? NaN : (Number(m[1]) + Number(m[2])) * 1000;
 }
 
 /** Interleaved runs of several commands: one warm-up each, then `runs` rounds. */
-export async function race(cases: { name: string; run: () => Promise<number> }[], runs = RUNS): Promise<Record<string, Stats>> {
+export async function race(
+  cases: { name: string; run: () => Promise<number> }[],
+  runs = RUNS,
+): Promise<Record<string, Stats>> {
   const times = cases.map(() => [] as number[]);
   for (const c of cases) await c.run();
   for (let i = 0; i < runs; i++) for (const [j, c] of cases.entries()) times[j]?.push(await c.run());
@@ -65,12 +82,16 @@ export async function race(cases: { name: string; run: () => Promise<number> }[]
 
 export const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}x`;
 export const out = (line = ''): void => void process.stdout.write(`${line}\n`);
-export const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
+export const load = (): string =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 
 export function table(head: string[], rows: (string | number)[][]): void {
   const all = [head, ...rows.map((r) => r.map(String))];
   const widths = head.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
-  for (const r of all) out(`  ${r.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('   ')}`);
+  for (const r of all)
+    out(`  ${r.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('   ')}`);
 }
 
 /**
@@ -81,12 +102,23 @@ export function table(head: string[], rows: (string | number)[][]): void {
  */
 export function rssPreload(dir: string): string {
   const file = join(dir, 'rss-preload.cjs');
-  writeFileSync(file, "process.on('exit', () => { const fs = require('fs'); const m = /VmHWM:\\s+(\\d+) kB/.exec(fs.readFileSync('/proc/self/status', 'utf8')); fs.writeFileSync(process.env.RSS_FILE, m ? m[1] : 'NaN'); });\n");
+  writeFileSync(
+    file,
+    "process.on('exit', () => { const fs = require('fs'); const m = /VmHWM:\\s+(\\d+) kB/.exec(fs.readFileSync('/proc/self/status', 'utf8')); fs.writeFileSync(process.env.RSS_FILE, m ? m[1] : 'NaN'); });\n",
+  );
   return file;
 }
 
 /** Runs the bundle `bundle` on `node` with the RSS preload: wall time, stderr and peak RSS in MiB. */
-export async function withRss(node: string, preload: string, bundle: string, args: string[], env: Record<string, string>, work: string, okCodes = [0]): Promise<RunResult & { rssMiB: number }> {
+export async function withRss(
+  node: string,
+  preload: string,
+  bundle: string,
+  args: string[],
+  env: Record<string, string>,
+  work: string,
+  okCodes = [0],
+): Promise<RunResult & { rssMiB: number }> {
   const file = join(work, 'rss');
   const r = await exec(node, ['-r', preload, bundle, ...args], { ...env, RSS_FILE: file }, okCodes);
   return { ...r, rssMiB: Number(readFileSync(file, 'utf8')) / 1024 };
@@ -104,7 +136,11 @@ export function pointAt(kubeconfig: string, server: string, path: string): strin
 export function requestLog(stderr: string): { requests: number; pages: number; bytes: number } {
   const lines = stderr.split('\n').filter((l) => /^(GET|POST|PUT|DELETE|PATCH) \S+ \d+ \d+B \d+ms$/.test(l));
   const pages = lines.filter((l) => /[?&]continue=/.test(l)).length;
-  return { requests: lines.length - pages, pages, bytes: lines.reduce((n, l) => n + Number(/ (\d+)B /.exec(l)?.[1] ?? 0), 0) };
+  return {
+    requests: lines.length - pages,
+    pages,
+    bytes: lines.reduce((n, l) => n + Number(/ (\d+)B /.exec(l)?.[1] ?? 0), 0),
+  };
 }
 
 /** What the benchmarks run. */

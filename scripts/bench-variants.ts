@@ -25,14 +25,24 @@ export interface Variant {
 export async function buildVariantAsync(v: Variant, dir: string): Promise<string> {
   const src = prepare(v, dir);
   await new Promise<void>((resolve, reject) => {
-    execFile(join(ROOT, 'node_modules', '.bin', 'node'), ['scripts/build.mjs'], { cwd: src, env: { ...process.env, ...v.env } }, (e, _out, err) => (e ? reject(new Error(`variant ${v.name}: build failed: ${err.trim().split('\n').at(-1) ?? ''}`)) : resolve()));
+    execFile(
+      join(ROOT, 'node_modules', '.bin', 'node'),
+      ['scripts/build.mjs'],
+      { cwd: src, env: { ...process.env, ...v.env } },
+      (e, _out, err) =>
+        e ? reject(new Error(`variant ${v.name}: build failed: ${err.trim().split('\n').at(-1) ?? ''}`)) : resolve(),
+    );
   });
   return bundleOf(v, src);
 }
 
 export function buildVariant(v: Variant, dir: string): string {
   const src = prepare(v, dir);
-  execFileSync(join(ROOT, 'node_modules', '.bin', 'node'), ['scripts/build.mjs'], { cwd: src, env: { ...process.env, ...v.env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  execFileSync(join(ROOT, 'node_modules', '.bin', 'node'), ['scripts/build.mjs'], {
+    cwd: src,
+    env: { ...process.env, ...v.env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   return bundleOf(v, src);
 }
 
@@ -54,7 +64,8 @@ function prepare(v: Variant, dir: string): string {
     const file = join(src, p.file);
     const text = readFileSync(file, 'utf8');
     const at = text.indexOf(p.from);
-    if (at < 0 || text.indexOf(p.from, at + 1) >= 0) throw new Error(`variant ${v.name}: "${p.from}" must occur exactly once in ${p.file}`);
+    if (at < 0 || text.indexOf(p.from, at + 1) >= 0)
+      throw new Error(`variant ${v.name}: "${p.from}" must occur exactly once in ${p.file}`);
     writeFileSync(file, text.replace(p.from, p.to));
   }
   return src;

@@ -35,9 +35,34 @@ import { helmRender } from '../test/support/builders.ts';
 import { startCluster } from '../test/support/sim.ts';
 import { startTcpProxy, type ProxyStats } from '../test/support/tcp-proxy.ts';
 import { fleetBench } from './bench-fleet.ts';
-import { cpuOnce, exec, load, once, out, pointAt, race, ratio, requestLog, rssPreload, RUNS, stats, table, type Stats, type Tools } from './bench-lib.ts';
+import {
+  cpuOnce,
+  exec,
+  load,
+  once,
+  out,
+  pointAt,
+  race,
+  ratio,
+  requestLog,
+  rssPreload,
+  RUNS,
+  stats,
+  table,
+  type Stats,
+  type Tools,
+} from './bench-lib.ts';
 import { buildVariantAsync, type Variant } from './bench-variants.ts';
-import { helmBinary, kubectlBinary, log, nodeBinary, PLATFORMS, releaseDir, ROOT, type Platform } from './package-lib.ts';
+import {
+  helmBinary,
+  kubectlBinary,
+  log,
+  nodeBinary,
+  PLATFORMS,
+  releaseDir,
+  ROOT,
+  type Platform,
+} from './package-lib.ts';
 
 const SIZES = [10, 1_000, 10_000];
 const OUT = join(ROOT, '.bench', 'results.json');
@@ -52,7 +77,10 @@ interface Running {
 
 type BackendName = 'real' | 'sim';
 
-const LABEL: Record<BackendName, string> = { real: 'real kube-apiserver (contract suite) over TLS', sim: 'simulator (HTTPS, HTTP/2)' };
+const LABEL: Record<BackendName, string> = {
+  real: 'real kube-apiserver (contract suite) over TLS',
+  sim: 'simulator (HTTPS, HTTP/2)',
+};
 
 /** Starts `kind` with `objects`; the real one through the contract suite's loader. */
 async function startWith(kind: BackendName, objects: KubeObject[]): Promise<Running> {
@@ -72,12 +100,17 @@ async function startWith(kind: BackendName, objects: KubeObject[]): Promise<Runn
 }
 
 /** Our commands and kubectl's, against one kubeconfig. */
-function commands(t: Tools, kubeconfig: string, measure: typeof once = once): Record<string, (args: string[]) => () => Promise<number>> {
+function commands(
+  t: Tools,
+  kubeconfig: string,
+  measure: typeof once = once,
+): Record<string, (args: string[]) => () => Promise<number>> {
   const env = { PATH: '/nonexistent', HOME: t.work, KUBECONFIG: kubeconfig };
   const once = measure;
   return {
     // As kubectl runs it: `kubectl ambient tags` finds the launcher kubectl-ambient-tags, which runs the executable under that name.
-    single: (args) => () => once(t.exe, args.slice(1), { ...env, KUBECTL_AMBIENT_INVOKED_AS: `kubectl-ambient-${args[0] ?? ''}` }),
+    single: (args) => () =>
+      once(t.exe, args.slice(1), { ...env, KUBECTL_AMBIENT_INVOKED_AS: `kubectl-ambient-${args[0] ?? ''}` }),
     dispatcher: (args) => () => once(t.exe, args, env),
     bundle: (args) => () => once(t.node, [t.bundle, ...args], env),
     kubectl: (args) => () => once(t.kubectl, args, env),
@@ -88,7 +121,11 @@ const KUBECTL_TAGS = ['get', 'mutatingwebhookconfigurations', '-l', 'istio.io/ta
 const KUBECTL_REVS = ['get', 'mutatingwebhookconfigurations', '-l', 'istio.io/rev,!istio.io/tag', '-L', 'istio.io/rev'];
 
 /** 1 and 3: ours against kubectl on one kubeconfig (direct, or through a delaying proxy). */
-async function vsKubectl(t: Tools, kubeconfig: string, withRevisions: boolean): Promise<Record<string, Stats & { cpuMs?: number }>> {
+async function vsKubectl(
+  t: Tools,
+  kubeconfig: string,
+  withRevisions: boolean,
+): Promise<Record<string, Stats & { cpuMs?: number }>> {
   const wall = await vsKubectlBy(commands(t, kubeconfig), withRevisions, RUNS);
   // CPU time (user + system) where GNU time is installed: medians of 5 interleaved runs.
   if (!existsSync('/usr/bin/time')) return wall;
@@ -96,7 +133,11 @@ async function vsKubectl(t: Tools, kubeconfig: string, withRevisions: boolean): 
   return Object.fromEntries(Object.entries(wall).map(([n, s]) => [n, { ...s, cpuMs: cpu[n]?.median ?? NaN }]));
 }
 
-async function vsKubectlBy(c: ReturnType<typeof commands>, withRevisions: boolean, runs: number): Promise<Record<string, Stats>> {
+async function vsKubectlBy(
+  c: ReturnType<typeof commands>,
+  withRevisions: boolean,
+  runs: number,
+): Promise<Record<string, Stats>> {
   const cases = [
     { name: 'kubectl get mwc -l istio.io/tag', run: c['kubectl']!(KUBECTL_TAGS) },
     { name: 'kubectl ambient tags (executable)', run: c['single']!(['tags']) },
@@ -120,12 +161,22 @@ function printVs(r: Record<string, Stats & { cpuMs?: number }>, target: number):
     ['command', 'median', 'min', 'max', 'vs kubectl', 'CPU ms', 'CPU vs kubectl'],
     Object.entries(r).map(([n, s]) => {
       const k = n.includes('revisions') || n.includes('!istio.io/tag') ? k2 : k1;
-      return [n, s.median, s.min, s.max, ratio(s.median, k?.median ?? 1), Number.isNaN(s.cpuMs ?? NaN) ? '-' : Math.round(s.cpuMs ?? 0), s.cpuMs === undefined || Number.isNaN(s.cpuMs) ? '-' : ratio(s.cpuMs, k?.cpuMs ?? 1)];
+      return [
+        n,
+        s.median,
+        s.min,
+        s.max,
+        ratio(s.median, k?.median ?? 1),
+        Number.isNaN(s.cpuMs ?? NaN) ? '-' : Math.round(s.cpuMs ?? 0),
+        s.cpuMs === undefined || Number.isNaN(s.cpuMs) ? '-' : ratio(s.cpuMs, k?.cpuMs ?? 1),
+      ];
     }),
   );
   const k1m = k1?.median ?? 1;
   const exe = r['kubectl ambient tags (executable)']?.median ?? 0;
-  out(`  goal: tags (executable) at most ${target.toFixed(1)}x kubectl: ${ratio(exe, k1m)} (${exe / k1m <= target ? 'met' : 'MISSED'})`);
+  out(
+    `  goal: tags (executable) at most ${target.toFixed(1)}x kubectl: ${ratio(exe, k1m)} (${exe / k1m <= target ? 'met' : 'MISSED'})`,
+  );
 }
 
 /** 2: connections and TLS handshakes per command, counted by a forwarding proxy. */
@@ -139,8 +190,20 @@ async function connectionsPerCommand(t: Tools, b: Running): Promise<Record<strin
       ['kubectl get mwc -l istio.io/tag', c['kubectl']!(KUBECTL_TAGS)],
       ['kubectl ambient tags', c['single']!(['tags'])],
       ['kubectl ambient revisions', c['single']!(['revisions'])],
-      ['kubectl ambient skew', async () => once(t.exe, ['-o', 'json'], { PATH: '/nonexistent', HOME: t.work, KUBECONFIG: kc, KUBECTL_AMBIENT_INVOKED_AS: 'kubectl-ambient-skew' }, [0, 3])],
-      ['kubectl ambient tag-move --dry-run=server', c['single']!(['tag_move', 'prod', '1-28-10', '--dry-run=server', '--yes'])],
+      [
+        'kubectl ambient skew',
+        async () =>
+          once(
+            t.exe,
+            ['-o', 'json'],
+            { PATH: '/nonexistent', HOME: t.work, KUBECONFIG: kc, KUBECTL_AMBIENT_INVOKED_AS: 'kubectl-ambient-skew' },
+            [0, 3],
+          ),
+      ],
+      [
+        'kubectl ambient tag-move --dry-run=server',
+        c['single']!(['tag_move', 'prod', '1-28-10', '--dry-run=server', '--yes']),
+      ],
     ];
     const result: Record<string, ProxyStats> = {};
     for (const [name, run] of cases) {
@@ -149,7 +212,16 @@ async function connectionsPerCommand(t: Tools, b: Running): Promise<Record<strin
       await run();
       result[name] = { ...proxy.stats, tunnels: [] };
     }
-    table(['command', 'connections', 'TLS handshakes', 'KiB up', 'KiB down'], Object.entries(result).map(([n, s]) => [n, s.connections, s.tlsHandshakes, Math.round(s.bytesUp / 1024), Math.round(s.bytesDown / 1024)]));
+    table(
+      ['command', 'connections', 'TLS handshakes', 'KiB up', 'KiB down'],
+      Object.entries(result).map(([n, s]) => [
+        n,
+        s.connections,
+        s.tlsHandshakes,
+        Math.round(s.bytesUp / 1024),
+        Math.round(s.bytesDown / 1024),
+      ]),
+    );
     const ours = Object.entries(result).filter(([n]) => n.startsWith('kubectl ambient'));
     const ok = ours.every(([, s]) => s.connections === 1 && s.tlsHandshakes === 1);
     out(`  goal: one connection and one TLS handshake per command: ${ok ? 'met' : 'MISSED'}`);
@@ -164,7 +236,11 @@ async function withRtt(t: Tools, b: Running): Promise<Record<string, Record<stri
   const target = new URL(b.url);
   const results: Record<string, Record<string, Stats>> = {};
   for (const rtt of RTTS) {
-    const proxy = await startTcpProxy({ mode: 'forward', target: { host: target.hostname, port: Number(target.port) }, delayMs: rtt / 2 });
+    const proxy = await startTcpProxy({
+      mode: 'forward',
+      target: { host: target.hostname, port: Number(target.port) },
+      delayMs: rtt / 2,
+    });
     try {
       const kc = pointAt(b.kubeconfig, `https://127.0.0.1:${proxy.port}`, join(t.work, `rtt-${rtt}.kubeconfig`));
       out(`\n  + ${rtt} ms round-trip time (a proxy of ours delays each direction by ${rtt / 2} ms); load ${load()}`);
@@ -184,11 +260,33 @@ async function withRtt(t: Tools, b: Running): Promise<Record<string, Record<stri
  * executable itself (KUBECTL_AMBIENT_CODE_CACHE=0).
  */
 const VARIANTS: Variant[] = [
-  { name: 'before-h2', what: 'before one connection (9c637b3^: undici, a connection per concurrent list)', commit: '9c637b3^' },
+  {
+    name: 'before-h2',
+    what: 'before one connection (9c637b3^: undici, a connection per concurrent list)',
+    commit: '9c637b3^',
+  },
   { name: 'h2', what: 'one HTTP/2 connection, before the lean start (9c637b3)', commit: '9c637b3' },
-  { name: 'lean-off', what: 'HEAD without the lean start (LEAN_START_OFF: all five measures)', env: { LEAN_START_OFF: 'string-width,lazy,undici,client-node,help-cache' } },
-  { name: 'no-strip', what: 'HEAD without managedFields stripped before JSON.parse', patch: [{ file: 'src/kube/client.ts', from: 'opts.listPage === true ? withoutManagedFields(res.text) : res.text', to: 'res.text' }] },
-  { name: 'ns-page-500', what: 'HEAD with 500 items per metadata-only page (namespaces, pods; HEAD: 5,000)', patch: [{ file: 'src/kube/client.ts', from: 'metadataPageSize: 5000,', to: 'metadataPageSize: 500,' }] },
+  {
+    name: 'lean-off',
+    what: 'HEAD without the lean start (LEAN_START_OFF: all five measures)',
+    env: { LEAN_START_OFF: 'string-width,lazy,undici,client-node,help-cache' },
+  },
+  {
+    name: 'no-strip',
+    what: 'HEAD without managedFields stripped before JSON.parse',
+    patch: [
+      {
+        file: 'src/kube/client.ts',
+        from: 'opts.listPage === true ? withoutManagedFields(res.text) : res.text',
+        to: 'res.text',
+      },
+    ],
+  },
+  {
+    name: 'ns-page-500',
+    what: 'HEAD with 500 items per metadata-only page (namespaces, pods; HEAD: 5,000)',
+    patch: [{ file: 'src/kube/client.ts', from: 'metadataPageSize: 5000,', to: 'metadataPageSize: 500,' }],
+  },
 ];
 
 /** 4: `tags` (bundle on node) of the earlier builds and HEAD, interleaved, direct and at 10 ms RTT; connections each. */
@@ -196,8 +294,16 @@ async function ablation(t: Tools, b: Running, bundles: Record<string, string>): 
   const target = new URL(b.url);
   const result: Record<string, unknown> = {};
   // [key, label, command and arguments before `tags`, extra environment]
-  const exe = (cache: boolean): [string, string[], Record<string, string>] => [t.exe, [], { KUBECTL_AMBIENT_INVOKED_AS: 'kubectl-ambient-tags', ...(cache ? {} : { KUBECTL_AMBIENT_CODE_CACHE: '0' }) }];
-  const bundle = (key: string): [string, string[], Record<string, string>] => [t.node, [key === 'head' ? t.bundle : (bundles[key] ?? ''), 'tags'], {}];
+  const exe = (cache: boolean): [string, string[], Record<string, string>] => [
+    t.exe,
+    [],
+    { KUBECTL_AMBIENT_INVOKED_AS: 'kubectl-ambient-tags', ...(cache ? {} : { KUBECTL_AMBIENT_CODE_CACHE: '0' }) },
+  ];
+  const bundle = (key: string): [string, string[], Record<string, string>] => [
+    t.node,
+    [key === 'head' ? t.bundle : (bundles[key] ?? ''), 'tags'],
+    {},
+  ];
   const names: [string, string, [string, string[], Record<string, string>]][] = [
     ['before-h2', 'bundle 9c637b3^: undici, connection per list', bundle('before-h2')],
     ['h2', 'bundle 9c637b3: one HTTP/2 connection', bundle('h2')],
@@ -207,7 +313,11 @@ async function ablation(t: Tools, b: Running, bundles: Record<string, string>): 
     ['exe', 'executable HEAD', exe(true)],
   ];
   for (const rtt of [0, 10]) {
-    const proxy = await startTcpProxy({ mode: 'forward', target: { host: target.hostname, port: Number(target.port) }, delayMs: rtt / 2 });
+    const proxy = await startTcpProxy({
+      mode: 'forward',
+      target: { host: target.hostname, port: Number(target.port) },
+      delayMs: rtt / 2,
+    });
     try {
       const kc = pointAt(b.kubeconfig, `https://127.0.0.1:${proxy.port}`, join(t.work, `ablation-${rtt}.kubeconfig`));
       const env = { PATH: '/nonexistent', HOME: t.work, KUBECONFIG: kc };
@@ -217,17 +327,55 @@ async function ablation(t: Tools, b: Running, bundles: Record<string, string>): 
         await once(cmd, args, { ...env, ...extra });
         conns[key] = { connections: proxy.stats.connections, tlsHandshakes: proxy.stats.tlsHandshakes };
       }
-      const r = await race(names.map(([, label, [cmd, args, extra]]) => ({ name: label, run: () => once(cmd, args, { ...env, ...extra }) })));
-      const cpu = existsSync('/usr/bin/time') ? await race(names.map(([, label, [cmd, args, extra]]) => ({ name: label, run: () => cpuOnce(cmd, args, { ...env, ...extra }) })), 5) : {};
+      const r = await race(
+        names.map(([, label, [cmd, args, extra]]) => ({
+          name: label,
+          run: () => once(cmd, args, { ...env, ...extra }),
+        })),
+      );
+      const cpu = existsSync('/usr/bin/time')
+        ? await race(
+            names.map(([, label, [cmd, args, extra]]) => ({
+              name: label,
+              run: () => cpuOnce(cmd, args, { ...env, ...extra }),
+            })),
+            5,
+          )
+        : {};
       const head = r['bundle HEAD']?.median ?? 1;
       const headCpu = cpu['bundle HEAD']?.median ?? NaN;
-      out(`  ${rtt === 0 ? 'through a counting proxy, no added delay' : `+ ${rtt} ms round-trip time`}; load ${load()}`);
+      out(
+        `  ${rtt === 0 ? 'through a counting proxy, no added delay' : `+ ${rtt} ms round-trip time`}; load ${load()}`,
+      );
       const signed = (n: number): string => (Number.isNaN(n) ? '-' : `${n >= 0 ? '+' : ''}${n} ms`);
-      table(['tags', 'median', 'min', 'max', 'vs bundle HEAD', 'CPU ms', 'CPU vs bundle HEAD', 'connections', 'TLS handshakes'], names.map(([key, label]) => {
-        const st = r[label];
-        const c = cpu[label]?.median ?? NaN;
-        return [label, st?.median ?? 0, st?.min ?? 0, st?.max ?? 0, signed((st?.median ?? 0) - head), Number.isNaN(c) ? '-' : c, signed(c - headCpu), conns[key]?.connections ?? 0, conns[key]?.tlsHandshakes ?? 0];
-      }));
+      table(
+        [
+          'tags',
+          'median',
+          'min',
+          'max',
+          'vs bundle HEAD',
+          'CPU ms',
+          'CPU vs bundle HEAD',
+          'connections',
+          'TLS handshakes',
+        ],
+        names.map(([key, label]) => {
+          const st = r[label];
+          const c = cpu[label]?.median ?? NaN;
+          return [
+            label,
+            st?.median ?? 0,
+            st?.min ?? 0,
+            st?.max ?? 0,
+            signed((st?.median ?? 0) - head),
+            Number.isNaN(c) ? '-' : c,
+            signed(c - headCpu),
+            conns[key]?.connections ?? 0,
+            conns[key]?.tlsHandshakes ?? 0,
+          ];
+        }),
+      );
       result[`${rtt}ms`] = { wallMs: r, cpuMs: cpu, connections: conns };
     } finally {
       await proxy.close();
@@ -245,20 +393,32 @@ interface ScaleRow {
 }
 
 /** 5: scale on one backend. */
-async function scale(t: Tools, kind: BackendName, variants: Record<string, string>): Promise<Record<string, Record<string, ScaleRow>>> {
+async function scale(
+  t: Tools,
+  kind: BackendName,
+  variants: Record<string, string>,
+): Promise<Record<string, Record<string, ScaleRow>>> {
   const cmds: [string, string[], number[], string][] = [
     ['revisions', ['revisions', '-o', 'json'], [0], t.bundle],
     ['tags', ['tags', '-o', 'json'], [0], t.bundle],
     ['skew', ['skew', '-o', 'json'], [0, 3], t.bundle],
     ['tag-move --dry-run=server', ['tag-move', 'prod', '1-28-10', '--dry-run=server', '--yes'], [0], t.bundle],
     // The account of issue 15 (see VARIANTS): tags without one measure.
-    ...Object.entries(variants).map(([v, bundle]): [string, string[], number[], string] => [`tags [${v}]`, ['tags', '-o', 'json'], [0], bundle]),
+    ...Object.entries(variants).map(([v, bundle]): [string, string[], number[], string] => [
+      `tags [${v}]`,
+      ['tags', '-o', 'json'],
+      [0],
+      bundle,
+    ]),
   ];
   const result: Record<string, Record<string, ScaleRow>> = {};
   const rows: (string | number)[][] = [];
   for (const size of SIZES) {
     const started = Date.now();
-    const b = await startWith(kind, largeScenario({ namespaces: size, gateways: Math.min(2_000, Math.max(2, size / 5)) }).objects);
+    const b = await startWith(
+      kind,
+      largeScenario({ namespaces: size, gateways: Math.min(2_000, Math.max(2, size / 5)) }).objects,
+    );
     log(`  ${kind}: ${size} namespaces loaded in ${((Date.now() - started) / 1000).toFixed(0)} s`);
     try {
       const env = { PATH: '/nonexistent', HOME: t.work, KUBECONFIG: b.kubeconfig, RSS_FILE: join(t.work, 'rss') };
@@ -272,7 +432,13 @@ async function scale(t: Tools, kind: BackendName, variants: Record<string, strin
           rss = Math.max(rss, Number(readFileSync(join(t.work, 'rss'), 'utf8')) / 1024);
           reqs = requestLog(r.stderr);
         }
-        const row = { requests: reqs.requests, pages: reqs.pages, kib: Math.round(reqs.bytes / 1024), ms: stats(ms).median, rssMiB: Math.round(rss) };
+        const row = {
+          requests: reqs.requests,
+          pages: reqs.pages,
+          kib: Math.round(reqs.bytes / 1024),
+          ms: stats(ms).median,
+          rssMiB: Math.round(rss),
+        };
         (result[name] ??= {})[String(size)] = row;
         rows.push([`${name} @ ${size} ns`, row.requests, row.pages, row.kib, row.ms, row.rssMiB]);
       }
@@ -286,7 +452,9 @@ async function scale(t: Tools, kind: BackendName, variants: Record<string, strin
     const small = s[String(SIZES[0])];
     const big = s[String(SIZES.at(-1))];
     if (small === undefined || big === undefined) continue;
-    out(`  ${name}: requests ${small.requests} -> ${big.requests} (${small.requests === big.requests ? 'constant' : 'NOT constant'}), +${big.pages} pages; time x${(big.ms / small.ms).toFixed(1)} vs bytes x${(big.kib / Math.max(1, small.kib)).toFixed(1)}; peak RSS ${big.rssMiB} MiB at 10,000 (goal <= 120: ${big.rssMiB <= 120 ? 'met' : 'MISSED'})`);
+    out(
+      `  ${name}: requests ${small.requests} -> ${big.requests} (${small.requests === big.requests ? 'constant' : 'NOT constant'}), +${big.pages} pages; time x${(big.ms / small.ms).toFixed(1)} vs bytes x${(big.kib / Math.max(1, small.kib)).toFixed(1)}; peak RSS ${big.rssMiB} MiB at 10,000 (goal <= 120: ${big.rssMiB <= 120 ? 'met' : 'MISSED'})`,
+    );
   }
   return result;
 }
@@ -306,10 +474,14 @@ async function section<T>(name: string, fn: () => Promise<T>, errors: string[]):
 async function main(): Promise<void> {
   const errors: string[] = [];
   const linux = PLATFORMS[0] as Platform;
-  if (process.platform !== 'linux' || process.arch !== 'x64') throw new Error('the benchmark runs the linux-x64 executable: run it on linux-x64');
+  if (process.platform !== 'linux' || process.arch !== 'x64')
+    throw new Error('the benchmark runs the linux-x64 executable: run it on linux-x64');
   if (process.env['BENCH_SKIP_BUILD'] !== '1') {
     log('building the bundles and the linux-x64 executable (npm run package -- --platforms linux-x64)');
-    execFileSync('npm', ['run', '-s', 'package', '--', '--platforms', 'linux-x64'], { stdio: ['ignore', 'ignore', 'inherit'], cwd: ROOT });
+    execFileSync('npm', ['run', '-s', 'package', '--', '--platforms', 'linux-x64'], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      cwd: ROOT,
+    });
   }
   const work = mkdtempSync(join(tmpdir(), 'ambient-bench-'));
   const t: Tools = {
@@ -366,7 +538,9 @@ async function main(): Promise<void> {
       r['connections'] = await section(`connections on ${kind}`, () => connectionsPerCommand(t, mid), errors);
       out(`\n3. against kubectl with added round-trip time, on the ${LABEL[kind]}`);
       r['rtt'] = await section(`rtt on ${kind}`, () => withRtt(t, mid), errors);
-      out(`\n4. what the changes of issue 15 bought: tags on the ${LABEL[kind]} (mid-upgrade), earlier builds and HEAD, interleaved, wall time ms`);
+      out(
+        `\n4. what the changes of issue 15 bought: tags on the ${LABEL[kind]} (mid-upgrade), earlier builds and HEAD, interleaved, wall time ms`,
+      );
       r['account'] = await section(`account on ${kind}`, () => ablation(t, mid, variants), errors);
     } finally {
       await mid.close();
@@ -379,19 +553,39 @@ async function main(): Promise<void> {
     { name: 'node -e 0', run: () => once(t.node, ['-e', '0'], env) },
     { name: '--help, executable (Node SEA + code cache)', run: () => once(t.exe, ['--help'], env) },
     { name: '--help, bundle on node (compile cache)', run: () => once(t.node, [t.bundle, '--help'], env) },
-    { name: '--help, executable, code cache off', run: () => once(t.exe, ['--help'], { ...env, KUBECTL_AMBIENT_CODE_CACHE: '0' }) },
+    {
+      name: '--help, executable, code cache off',
+      run: () => once(t.exe, ['--help'], { ...env, KUBECTL_AMBIENT_CODE_CACHE: '0' }),
+    },
     { name: '--help, bundle, lean start off', run: () => once(t.node, [variants['lean-off'] ?? '', '--help'], env) },
-    { name: '--help, bundle 9c637b3^ (before issue 15)', run: () => once(t.node, [variants['before-h2'] ?? '', '--help'], env) },
+    {
+      name: '--help, bundle 9c637b3^ (before issue 15)',
+      run: () => once(t.node, [variants['before-h2'] ?? '', '--help'], env),
+    },
   ]);
   const n0 = startup['node -e 0']?.median ?? 1;
-  table(['command', 'median', 'min', 'max', 'vs node -e 0'], Object.entries(startup).map(([n, s]) => [n, s.median, s.min, s.max, ratio(s.median, n0)]));
+  table(
+    ['command', 'median', 'min', 'max', 'vs node -e 0'],
+    Object.entries(startup).map(([n, s]) => [n, s.median, s.min, s.max, ratio(s.median, n0)]),
+  );
   const help = startup['--help, executable (Node SEA + code cache)']?.median ?? 0;
   out(`  goal: --help at most 2.0x node -e 0: executable ${ratio(help, n0)} (${help / n0 <= 2 ? 'met' : 'MISSED'})`);
   results['startup'] = startup;
 
   for (const kind of backends) {
-    out(`\n6. scale on the ${LABEL[kind]}: requests (first pages + extra pages), KiB received, wall ms (median of 3), peak RSS (bundle on node); tags [variant]: see 4; load ${load()}`);
-    (perBackend[kind] ?? {})['scale'] = await section(`scale on ${kind}`, () => scale(t, kind, { 'no-strip': variants['no-strip'] ?? '', 'ns-page-500': variants['ns-page-500'] ?? '', 'before-h2': variants['before-h2'] ?? '' }), errors);
+    out(
+      `\n6. scale on the ${LABEL[kind]}: requests (first pages + extra pages), KiB received, wall ms (median of 3), peak RSS (bundle on node); tags [variant]: see 4; load ${load()}`,
+    );
+    (perBackend[kind] ?? {})['scale'] = await section(
+      `scale on ${kind}`,
+      () =>
+        scale(t, kind, {
+          'no-strip': variants['no-strip'] ?? '',
+          'ns-page-500': variants['ns-page-500'] ?? '',
+          'before-h2': variants['before-h2'] ?? '',
+        }),
+      errors,
+    );
   }
   results['backends'] = perBackend;
 
@@ -421,26 +615,42 @@ async function againstRunbook(t: Tools, kind: BackendName): Promise<Record<strin
   try {
     const env = { PATH: '/nonexistent', HOME: t.work, KUBECONFIG: b.kubeconfig };
     const renders: Record<string, string> = {};
-    for (const [rev, version] of [['1-28-10', '1.28.10'], ['1-27-9', '1.27.9']] as const) {
+    for (const [rev, version] of [
+      ['1-28-10', '1.28.10'],
+      ['1-27-9', '1.27.9'],
+    ] as const) {
       renders[rev] = join(t.work, `tag-prod-${rev}.yaml`);
-      writeFileSync(renders[rev], helmRender(version, `tag-prod-rev-${rev}.yaml`).map((o) => JSON.stringify(o)).join('\n---\n'));
+      writeFileSync(
+        renders[rev],
+        helmRender(version, `tag-prod-rev-${rev}.yaml`)
+          .map((o) => JSON.stringify(o))
+          .join('\n---\n'),
+      );
     }
     let flip = 0;
-    const ours = async (): Promise<number> => once(t.node, [t.bundle, 'tag-move', 'prod', flip++ % 2 === 0 ? '1-28-10' : '1-27-9', '--yes', '--no-wait'], env);
+    const ours = async (): Promise<number> =>
+      once(t.node, [t.bundle, 'tag-move', 'prod', flip++ % 2 === 0 ? '1-28-10' : '1-27-9', '--yes', '--no-wait'], env);
     let flap = 0;
     const theirs = async (): Promise<number> => {
       const helmMs = await once(t.helm, ['version', '--short'], env);
-      return helmMs + (await once(t.kubectl, ['apply', '-f', renders[flap++ % 2 === 0 ? '1-28-10' : '1-27-9'] ?? ''], env));
+      return (
+        helmMs + (await once(t.kubectl, ['apply', '-f', renders[flap++ % 2 === 0 ? '1-28-10' : '1-27-9'] ?? ''], env))
+      );
     };
     out(`\n7. against the runbook on the ${LABEL[kind]}, wall time ms; load ${load()}`);
     const r = await race([
       { name: 'kubectl ambient tag-move prod (bundle on node, no wait)', run: ours },
       { name: 'runbook: helm start-up + kubectl apply -f render', run: theirs },
     ]);
-    table(['command', 'median', 'min', 'max'], Object.entries(r).map(([n, s]) => [n, s.median, s.min, s.max]));
+    table(
+      ['command', 'median', 'min', 'max'],
+      Object.entries(r).map(([n, s]) => [n, s.median, s.min, s.max]),
+    );
     const a = r['kubectl ambient tag-move prod (bundle on node, no wait)']?.median ?? 0;
     const c = r['runbook: helm start-up + kubectl apply -f render']?.median ?? 1;
-    out(`  tag-move / runbook: ${ratio(a, c)} (ours also validates, diffs, records history and moves the 1.28 Service the runbook forgets)`);
+    out(
+      `  tag-move / runbook: ${ratio(a, c)} (ours also validates, diffs, records history and moves the 1.28 Service the runbook forgets)`,
+    );
     return { server: LABEL[kind], ...r };
   } finally {
     await b.close();

@@ -36,7 +36,10 @@ const result = await build({
 for (const f of entries) {
   const name = basename(f, '.ts');
   const loader = join(outRoot, `${name}.cjs`);
-  writeFileSync(loader, `#!/usr/bin/env node\ntry { require('node:module').enableCompileCache?.(); } catch {}\nrequire('./lib/${name}.cjs');\n`);
+  writeFileSync(
+    loader,
+    `#!/usr/bin/env node\ntry { require('node:module').enableCompileCache?.(); } catch {}\nrequire('./lib/${name}.cjs');\n`,
+  );
   chmodSync(loader, 0o755);
 }
 if (process.env.BUILD_METAFILE) writeFileSync(process.env.BUILD_METAFILE, JSON.stringify(result.metafile));

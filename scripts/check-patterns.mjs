@@ -3,7 +3,8 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-const walk = (dir) => readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? walk(join(dir, f)) : [join(dir, f)]));
+const walk = (dir) =>
+  readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? walk(join(dir, f)) : [join(dir, f)]));
 const files = walk(join(root, 'src')).filter((f) => f.endsWith('.ts'));
 
 // Comments may cite labels (`istio.io/rev`); only code counts. Good enough for our sources: no '//' inside strings matters here.
@@ -12,12 +13,14 @@ const stripComments = (text) => text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(
 const rules = [
   {
     name: 'process/console only in src/cli/run.ts and src/cli/io.ts',
-    test: (rel, text) => !['src/cli/run.ts', 'src/cli/io.ts'].includes(rel) && /\b(process|console)\.\w/.test(stripComments(text)),
+    test: (rel, text) =>
+      !['src/cli/run.ts', 'src/cli/io.ts'].includes(rel) && /\b(process|console)\.\w/.test(stripComments(text)),
     fix: 'write through deps.io and throw AmbientError; only run.ts/io.ts touch the process',
   },
   {
     name: 'literal istio.io/ strings only in src/core/labels.ts',
-    test: (rel, text) => rel !== 'src/core/labels.ts' && /['"`][^'"`\n]*\bistio\.io\/[^'"`\n]*['"`]/.test(stripComments(text)),
+    test: (rel, text) =>
+      rel !== 'src/core/labels.ts' && /['"`][^'"`\n]*\bistio\.io\/[^'"`\n]*['"`]/.test(stripComments(text)),
     fix: 'add a constant to src/core/labels.ts and import it',
   },
   {
@@ -25,7 +28,8 @@ const rules = [
     // arguments are parsed; connect.ts loads client-node (credentials.ts) while the TCP connection
     // is opening; transport.ts loads node:http2/https/http only for the protocol the server speaks.
     name: 'no dynamic import() outside the lazy loaders (src/cli/deps.ts, src/kube/connect.ts, src/kube/transport.ts)',
-    test: (rel, text) => !['src/cli/deps.ts', 'src/kube/connect.ts', 'src/kube/transport.ts'].includes(rel) && /\bimport\(/.test(text),
+    test: (rel, text) =>
+      !['src/cli/deps.ts', 'src/kube/connect.ts', 'src/kube/transport.ts'].includes(rel) && /\bimport\(/.test(text),
     fix: 'register modules statically; lazy loading belongs to the loaders of the start-up path',
   },
 ];

@@ -12,14 +12,24 @@ import { commands } from '../src/commands/index.ts';
 import { startCluster } from '../test/support/sim.ts';
 
 // Rollouts take a moment, as on a real cluster, so the spinner of `tag-move --wait` has something to show.
-const cluster = await startCluster('mid-upgrade', { controllers: { workloads: { readyDelayMs: 700 } }, istiod: { renderDelayMs: 300 } });
+const cluster = await startCluster('mid-upgrade', {
+  controllers: { workloads: { readyDelayMs: 700 } },
+  istiod: { renderDelayMs: 300 },
+});
 const kubeconfig = cluster.kubeconfig;
 
 const io = processIo();
 const controller = new AbortController();
 process.on('SIGINT', () => controller.abort());
 const env = { ...process.env, KUBECONFIG: kubeconfig };
-const deps: Deps = { io, env, signal: controller.signal, now: () => new Date(), connect: kubeConnector(env, controller.signal, (l) => io.err(`${l}\n`)), contexts: kubeContexts(env) };
+const deps: Deps = {
+  io,
+  env,
+  signal: controller.signal,
+  now: () => new Date(),
+  connect: kubeConnector(env, controller.signal, (l) => io.err(`${l}\n`)),
+  contexts: kubeContexts(env),
+};
 
 interface Step {
   argv: string[];

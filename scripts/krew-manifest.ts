@@ -43,7 +43,8 @@ kubectl_complete-ambient to the plugin is on your PATH:
 
 function homepage(): string {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { homepage?: string };
-  if (pkg.homepage === undefined || !pkg.homepage.startsWith('https://')) throw new Error('package.json needs an https "homepage" (the krew manifest links it)');
+  if (pkg.homepage === undefined || !pkg.homepage.startsWith('https://'))
+    throw new Error('package.json needs an https "homepage" (the krew manifest links it)');
   return pkg.homepage.replace(/\/$/, '');
 }
 
@@ -65,7 +66,8 @@ export function buildManifest(dir: string): Record<string, unknown> {
       platforms: PLATFORMS.map((p) => {
         const file = archiveName(version, p);
         const sha256 = sums.get(file);
-        if (sha256 === undefined) throw new Error(`${file} is not in ${join(dir, 'SHA256SUMS')}: run "npm run package" first`);
+        if (sha256 === undefined)
+          throw new Error(`${file} is not in ${join(dir, 'SHA256SUMS')}: run "npm run package" first`);
         return {
           selector: { matchLabels: { os: p.os, arch: p.arch } },
           uri: `${base}/${file}`,

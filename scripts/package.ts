@@ -14,7 +14,17 @@
  *    README.md), SHA256SUMS, and plugins/ambient.yaml (scripts/krew-manifest.ts).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -77,7 +87,8 @@ export function seedPkgCache(platforms: Platform[]): string {
     const base = `node-v${NODE_VERSION}-${p.nodeOs}-${p.nodeArch}`;
     const archive = join(sea, `${base}.${p.nodeOs === 'win' ? 'zip' : 'tar.gz'}`);
     const extracted = p.nodeOs === 'win' ? join(sea, `${base}.exe`) : join(sea, base, 'bin', 'node');
-    if (existsSync(`${archive}.ok`) && existsSync(archive) && existsSync(`${extracted}.ok`) && existsSync(extracted)) continue;
+    if (existsSync(`${archive}.ok`) && existsSync(archive) && existsSync(`${extracted}.ok`) && existsSync(extracted))
+      continue;
     const node = readFileSync(nodeBinary(p));
     log(`seeding pkg's cache with ${base} (from ${p.npm}@${NODE_VERSION})`);
     const packed =
@@ -105,7 +116,16 @@ export function buildWithPkg(platforms: Platform[], outDir: string): Map<Platfor
     const entry = join(work, `${DISPATCHER_NAME}.cjs`);
     copyFileSync(BUNDLE, entry);
     const pkgBin = join(ROOT, 'node_modules', '@yao-pkg', 'pkg', 'lib-es5', 'bin.js');
-    const args = [pkgBin, '--sea', '--no-signature', '-t', platforms.map((p) => p.pkgTarget).join(','), '--out-path', work, entry];
+    const args = [
+      pkgBin,
+      '--sea',
+      '--no-signature',
+      '-t',
+      platforms.map((p) => p.pkgTarget).join(','),
+      '--out-path',
+      work,
+      entry,
+    ];
     // pkg must run on exactly the targets' Node version: node_modules/.bin/node (the `node` npm package).
     const r = spawnSync(process.execPath, args, { env: { ...process.env, HOME: home }, encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`pkg failed (exit ${r.status ?? r.signal}):\n${r.stdout}${r.stderr}`);
@@ -113,9 +133,15 @@ export function buildWithPkg(platforms: Platform[], outDir: string): Map<Platfor
     mkdirSync(outDir, { recursive: true });
     for (const p of platforms) {
       // pkg names the outputs <entry> (one target) or <entry>-<os>-<arch> (several).
-      const candidates = [join(work, `${DISPATCHER_NAME}-${p.pkgTarget.split('-').slice(1).join('-')}${p.exe}`), join(work, `${DISPATCHER_NAME}${p.exe}`)];
+      const candidates = [
+        join(work, `${DISPATCHER_NAME}-${p.pkgTarget.split('-').slice(1).join('-')}${p.exe}`),
+        join(work, `${DISPATCHER_NAME}${p.exe}`),
+      ];
       const built = candidates.find((c) => existsSync(c));
-      if (built === undefined) throw new Error(`pkg did not produce an executable for ${p.name} (looked for ${candidates.join(', ')})\n${r.stdout}${r.stderr}`);
+      if (built === undefined)
+        throw new Error(
+          `pkg did not produce an executable for ${p.name} (looked for ${candidates.join(', ')})\n${r.stdout}${r.stderr}`,
+        );
       const dest = join(outDir, `${p.name}${p.exe}`);
       copyFileSync(built, dest);
       chmodSync(dest, 0o755);
@@ -143,19 +169,37 @@ export function buildWithNodeSea(p: Platform, out: string): string {
     // before the bundle runs. Relative paths (the blob records them) and a fixed --random-seed (V8
     // leaves it out of the code cache's flag check) make the blob the same on every build.
     writeFileSync(join(work, 'bundle.cjs'), readFileSync(BUNDLE, 'utf8').replace(/^#!.*/, ''));
-    execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'train.ts'), base, join(work, 'bundle.cjs'), join(work, 'bundle.cache'), ...SEA_EXEC_ARGV], { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(ROOT, 'scripts', 'train.ts'),
+        base,
+        join(work, 'bundle.cjs'),
+        join(work, 'bundle.cache'),
+        ...SEA_EXEC_ARGV,
+      ],
+      { stdio: ['ignore', 'ignore', 'inherit'] },
+    );
     copyFileSync(join(ROOT, 'scripts', 'sea-main.cjs'), join(work, `${DISPATCHER_NAME}.cjs`));
-    writeFileSync(config, JSON.stringify({
-      main: `${DISPATCHER_NAME}.cjs`,
-      output: 'sea.blob',
-      disableExperimentalSEAWarning: true,
-      useCodeCache: true,
-      useSnapshot: false,
-      assets: { 'bundle.cjs': 'bundle.cjs', 'bundle.cache': 'bundle.cache' },
-      execArgv: SEA_EXEC_ARGV,
-    }));
+    writeFileSync(
+      config,
+      JSON.stringify({
+        main: `${DISPATCHER_NAME}.cjs`,
+        output: 'sea.blob',
+        disableExperimentalSEAWarning: true,
+        useCodeCache: true,
+        useSnapshot: false,
+        assets: { 'bundle.cjs': 'bundle.cjs', 'bundle.cache': 'bundle.cache' },
+        execArgv: SEA_EXEC_ARGV,
+      }),
+    );
     // The same V8 flags as at run time, or V8 would reject the code caches.
-    execFileSync(base, ['--random-seed=1', ...SEA_EXEC_ARGV, '--experimental-sea-config', config], { cwd: work, stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync(base, ['--random-seed=1', ...SEA_EXEC_ARGV, '--experimental-sea-config', config], {
+      cwd: work,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     mkdirSync(join(out, '..'), { recursive: true });
     copyFileSync(base, out);
     chmodSync(out, 0o755);
@@ -166,7 +210,9 @@ export function buildWithNodeSea(p: Platform, out: string): string {
       log('  strip not found: the linux-x64 executable keeps its symbols (about 18 MiB larger)');
     }
     const postject = join(ROOT, 'node_modules', 'postject', 'dist', 'cli.js');
-    const r = spawnSync(process.execPath, [postject, out, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [postject, out, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE], {
+      encoding: 'utf8',
+    });
     if (r.status !== 0) throw new Error(`postject failed: ${r.stdout}${r.stderr}`);
     return out;
   } finally {
@@ -245,14 +291,20 @@ function parseArgs(argv: string[]): Options {
       const names = (argv[++i] ?? '').split(',');
       platforms = PLATFORMS.filter((p) => names.includes(p.name));
       const unknown = names.filter((n) => !PLATFORMS.some((p) => p.name === n));
-      if (unknown.length > 0 || platforms.length === 0) throw new Error(`unknown platform(s) ${unknown.join(', ')}; known: ${PLATFORMS.map((p) => p.name).join(', ')}`);
+      if (unknown.length > 0 || platforms.length === 0)
+        throw new Error(`unknown platform(s) ${unknown.join(', ')}; known: ${PLATFORMS.map((p) => p.name).join(', ')}`);
     } else if (a === '--linux-x64') {
       const v = argv[++i];
       if (v !== 'pkg' && v !== 'node-sea') throw new Error('--linux-x64 takes pkg or node-sea');
-      if (v === 'node-sea' && !hostIsLinuxX64) throw new Error('--linux-x64 node-sea needs a linux-x64 build machine (the code cache is made by the base binary itself)');
+      if (v === 'node-sea' && !hostIsLinuxX64)
+        throw new Error(
+          '--linux-x64 node-sea needs a linux-x64 build machine (the code cache is made by the base binary itself)',
+        );
       linuxX64 = v;
     } else {
-      throw new Error(`unknown argument ${a ?? ''}; usage: npm run package [-- --platforms linux-x64,...] [--linux-x64 pkg|node-sea]`);
+      throw new Error(
+        `unknown argument ${a ?? ''}; usage: npm run package [-- --platforms linux-x64,...] [--linux-x64 pkg|node-sea]`,
+      );
     }
   }
   return { platforms, linuxX64 };
@@ -260,18 +312,24 @@ function parseArgs(argv: string[]): Options {
 
 export function packageRelease(o: Options): void {
   const started = Date.now();
-  if (process.version !== `v${NODE_VERSION}`) throw new Error(`run on Node ${NODE_VERSION} (npm run package does), not ${process.version}`);
+  if (process.version !== `v${NODE_VERSION}`)
+    throw new Error(`run on Node ${NODE_VERSION} (npm run package does), not ${process.version}`);
   const version = packageVersion();
   const out = releaseDir();
   const exeDir = join(out, 'executables');
   log(`kubectl-ambient ${version}: ${o.platforms.map((p) => p.name).join(', ')} -> ${out}`);
-  timed('esbuild bundles', () => execFileSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs')], { stdio: ['ignore', 'ignore', 'inherit'] }));
+  timed('esbuild bundles', () =>
+    execFileSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs')], { stdio: ['ignore', 'ignore', 'inherit'] }),
+  );
   timed('Node base binaries from npm', () => o.platforms.forEach((p) => nodeBinary(p)));
   rmSync(exeDir, { recursive: true, force: true });
   const executables = new Map<Platform, string>();
   const viaSea = o.platforms.find((p) => p.name === 'linux-x64' && o.linuxX64 === 'node-sea');
   const viaPkg = o.platforms.filter((p) => p !== viaSea);
-  if (viaSea !== undefined) timed('linux-x64 with Node SEA + code cache', () => executables.set(viaSea, buildWithNodeSea(viaSea, join(exeDir, viaSea.name))));
+  if (viaSea !== undefined)
+    timed('linux-x64 with Node SEA + code cache', () =>
+      executables.set(viaSea, buildWithNodeSea(viaSea, join(exeDir, viaSea.name))),
+    );
   if (viaPkg.length > 0) {
     timed(`${viaPkg.map((p) => p.name).join(', ')} with pkg --sea`, () => {
       for (const [p, f] of buildWithPkg(viaPkg, exeDir)) executables.set(p, f);
@@ -285,7 +343,10 @@ export function packageRelease(o: Options): void {
     else log(`  signed ${p.name} ad hoc with ${tool}`);
   }
   if (hostIsLinuxX64 && executables.has(PLATFORMS[0] as Platform)) {
-    const v = execFileSync(executables.get(PLATFORMS[0] as Platform) ?? '', ['--version'], { encoding: 'utf8', env: {} }).trim();
+    const v = execFileSync(executables.get(PLATFORMS[0] as Platform) ?? '', ['--version'], {
+      encoding: 'utf8',
+      env: {},
+    }).trim();
     if (v !== version) throw new Error(`the linux-x64 executable says --version ${v}, expected ${version}`);
   }
   const mtime = sourceDateEpoch();
@@ -297,7 +358,9 @@ export function packageRelease(o: Options): void {
       writeFileSync(join(out, file), data);
       sums.push(`${sha256(data)}  ${file}`);
       const executable = humanSize(statSync(executables.get(p) ?? '').size);
-      log(`  ${file}  ${humanSize(data.length)} (executable ${executable}, built with ${p === viaSea ? 'Node SEA' : 'pkg'})`);
+      log(
+        `  ${file}  ${humanSize(data.length)} (executable ${executable}, built with ${p === viaSea ? 'Node SEA' : 'pkg'})`,
+      );
     }
   });
   writeFileSync(join(out, 'SHA256SUMS'), `${sums.join('\n')}\n`);
@@ -315,9 +378,13 @@ export function packageRelease(o: Options): void {
   }
   if (unsigned.length > 0) {
     log('');
-    log(`WARNING: the macOS executables (${unsigned.join(', ')}) are NOT SIGNED: no rcodesign, ldid or codesign on PATH.`);
+    log(
+      `WARNING: the macOS executables (${unsigned.join(', ')}) are NOT SIGNED: no rcodesign, ldid or codesign on PATH.`,
+    );
     log('  macOS kills unsigned arm64 executables at launch. Sign them before release, ad hoc is enough:');
-    log('  put rcodesign or ldid on PATH and re-run "npm run package", or sign on a Mac ("codesign --sign - kubectl-ambient")');
+    log(
+      '  put rcodesign or ldid on PATH and re-run "npm run package", or sign on a Mac ("codesign --sign - kubectl-ambient")',
+    );
     log('  and re-pack those archives (then their sha256 in SHA256SUMS and plugins/ambient.yaml change).');
   }
   log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s: ${join(out, 'SHA256SUMS')}`);
@@ -331,4 +398,3 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     process.exit(1);
   }
 }
-

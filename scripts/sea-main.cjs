@@ -14,7 +14,13 @@ try {
 } catch {
   cachedData = undefined;
 }
-const script = new Script(source, { filename: 'kubectl-ambient.cjs', ...(cachedData !== undefined ? { cachedData } : {}) });
+const script = new Script(source, {
+  filename: 'kubectl-ambient.cjs',
+  ...(cachedData !== undefined ? { cachedData } : {}),
+});
 // For tests and the benchmark: whether V8 took the cache (a rejected one silently costs start-up time).
-if (process.env.KUBECTL_AMBIENT_TRACE_CODE_CACHE === '1') process.stderr.write(`code cache: ${cachedData === undefined ? 'none' : script.cachedDataRejected ? 'rejected' : 'accepted'}\n`);
+if (process.env.KUBECTL_AMBIENT_TRACE_CODE_CACHE === '1')
+  process.stderr.write(
+    `code cache: ${cachedData === undefined ? 'none' : script.cachedDataRejected ? 'rejected' : 'accepted'}\n`,
+  );
 script.runInThisContext().call(module.exports, module.exports, require, module, __filename, __dirname);

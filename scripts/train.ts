@@ -42,7 +42,8 @@ export async function trainCodeCache(base: string, bundle: string, out: string, 
       p.stderr.on('data', (c: Buffer) => (err += c.toString()));
       p.on('error', reject);
       p.on('close', (c) => {
-        if (c !== 0 || !/exit codes ([03] ?)+\)/.test(err)) reject(new Error(`training the code cache failed (exit ${c ?? '?'}):\n${err}`));
+        if (c !== 0 || !/exit codes ([03] ?)+\)/.test(err))
+          reject(new Error(`training the code cache failed (exit ${c ?? '?'}):\n${err}`));
         else resolve(c);
       });
     });
@@ -55,7 +56,8 @@ export async function trainCodeCache(base: string, bundle: string, out: string, 
 
 if (process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
   const [base, bundle, out, ...flags] = process.argv.slice(2);
-  if (base === undefined || bundle === undefined || out === undefined) throw new Error('usage: train.ts <node> <bundle.cjs> <out.cache> [flags...]');
+  if (base === undefined || bundle === undefined || out === undefined)
+    throw new Error('usage: train.ts <node> <bundle.cjs> <out.cache> [flags...]');
   trainCodeCache(base, bundle, out, flags).catch((e: unknown) => {
     process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
     process.exit(1);

@@ -43,7 +43,11 @@ export function operationId(deps: Deps): string {
  * from `src/cli/`. The import is dynamic so that `--help` and argument errors never load
  * @kubernetes/client-node (esbuild turns it into lazy initialisation inside the same bundle).
  */
-export function kubeConnector(env: Record<string, string | undefined>, signal: AbortSignal, log: (line: string) => void): Deps['connect'] {
+export function kubeConnector(
+  env: Record<string, string | undefined>,
+  signal: AbortSignal,
+  log: (line: string) => void,
+): Deps['connect'] {
   return async (args) => {
     validateKubeArgs(args);
     const timeoutMs = parseDuration(args['request-timeout'], '--request-timeout');
@@ -85,7 +89,9 @@ export function kubeContexts(env: Record<string, string | undefined>): Deps['con
  * kubectl's --as, --as-group (repeated) and --as-uid as the API server's Impersonate-* headers (a
  * list repeats the header); undefined without --as (options.ts refuses groups or a UID alone).
  */
-export function impersonationHeaders(args: Pick<KubeArgs, 'as' | 'as-group' | 'as-uid'>): Record<string, string | string[]> | undefined {
+export function impersonationHeaders(
+  args: Pick<KubeArgs, 'as' | 'as-group' | 'as-uid'>,
+): Record<string, string | string[]> | undefined {
   if (args.as === undefined || args.as === '') return undefined;
   return {
     'Impersonate-User': args.as,
@@ -97,5 +103,9 @@ export function impersonationHeaders(args: Pick<KubeArgs, 'as' | 'as-group' | 'a
 /** `user sre-oncall, groups system:masters, uid 42` for the -v log (names only: impersonation carries no secret). */
 function describeImpersonation(args: Pick<KubeArgs, 'as' | 'as-group' | 'as-uid'>): string {
   const groups = args['as-group'] ?? [];
-  return [`user ${args.as ?? ''}`, ...(groups.length > 0 ? [`groups ${groups.join(', ')}`] : []), ...(args['as-uid'] !== undefined ? [`uid ${args['as-uid']}`] : [])].join(', ');
+  return [
+    `user ${args.as ?? ''}`,
+    ...(groups.length > 0 ? [`groups ${groups.join(', ')}`] : []),
+    ...(args['as-uid'] !== undefined ? [`uid ${args['as-uid']}`] : []),
+  ].join(', ');
 }

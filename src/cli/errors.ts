@@ -44,7 +44,10 @@ export const EXIT_CODES = {
       'kubeconfig or context problem (also: TLS certificate not trusted, http/https mismatch, a server that does not answer JSON, ' +
       'a port the HTTP client refuses)',
   },
-  interrupted: { code: 130, meaning: 'interrupted (Ctrl-C, SIGTERM or SIGHUP): what was written is undone, or the message says what is left' },
+  interrupted: {
+    code: 130,
+    meaning: 'interrupted (Ctrl-C, SIGTERM or SIGHUP): what was written is undone, or the message says what is left',
+  },
 } as const satisfies Record<ErrorKind | 'ok', { code: number; meaning: string }>;
 
 /** The exit code of an error kind. */

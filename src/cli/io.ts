@@ -43,7 +43,12 @@ export function paint(on: boolean, color: Color, text: string): string {
 
 /** Off a TTY nothing animates; only the final outcome is printed as a line. */
 function lineSpinner(write: (t: string) => void): Spinner {
-  return { update: () => undefined, succeed: (t) => write(`${t}\n`), fail: (t) => write(`${t}\n`), stop: () => undefined };
+  return {
+    update: () => undefined,
+    succeed: (t) => write(`${t}\n`),
+    fail: (t) => write(`${t}\n`),
+    stop: () => undefined,
+  };
 }
 
 /**
@@ -116,7 +121,13 @@ export function processIo(): Io {
       if (!stderrIsTTY) return lineSpinner((t) => void process.stderr.write(t));
       // discardStdin off: ora would put the terminal in raw mode, so Ctrl-C typed there would reach
       // us only through ora's re-signalling, and a kill -9 would leave the terminal raw.
-      const s = ora({ text, stream: process.stderr, color: noColor ? false : 'cyan', isEnabled: true, discardStdin: false }).start();
+      const s = ora({
+        text,
+        stream: process.stderr,
+        color: noColor ? false : 'cyan',
+        isEnabled: true,
+        discardStdin: false,
+      }).start();
       return {
         update: (t) => void (s.text = t),
         succeed: (t) => void s.succeed(t),

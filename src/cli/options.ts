@@ -11,18 +11,35 @@ export type FlagTable = Record<string, Options>;
 export type FlagArgs<F extends FlagTable> = InferredOptionTypes<F>;
 
 /** A flag given once is a string, repeated an array (yargs' duplicate-arguments-array): always an array here. */
-const repeated = (v: string | string[] | undefined): string[] | undefined => (v === undefined ? undefined : [v].flat().map(String));
+const repeated = (v: string | string[] | undefined): string[] | undefined =>
+  v === undefined ? undefined : [v].flat().map(String);
 
 /** kubectl's names: `--kubeconfig`, `--context`, `--request-timeout`, `-i/--istio-namespace`, `-v/--verbose`, `--as*`. */
 export const KUBE_FLAGS = {
   kubeconfig: { type: 'string', describe: 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' },
   context: { type: 'string', describe: 'The kubeconfig context to use' },
-  'request-timeout': { type: 'string', default: '30s', describe: 'How long to wait for each API request (e.g. 10s, 1m; 0 = no limit)' },
-  'istio-namespace': { alias: 'i', type: 'string', default: 'istio-system', describe: 'The namespace of the Istio control plane' },
+  'request-timeout': {
+    type: 'string',
+    default: '30s',
+    describe: 'How long to wait for each API request (e.g. 10s, 1m; 0 = no limit)',
+  },
+  'istio-namespace': {
+    alias: 'i',
+    type: 'string',
+    default: 'istio-system',
+    describe: 'The namespace of the Istio control plane',
+  },
   verbose: { alias: 'v', type: 'boolean', default: false, describe: 'Log API requests and show stack traces' },
   // Not `array: true`: that would swallow the positionals after `--as-group sre` (kubectl repeats the flag instead).
-  as: { type: 'string', describe: 'Username to impersonate for the operation (kubectl --as); needs RBAC "impersonate" on users' },
-  'as-group': { type: 'string', describe: 'Group to impersonate; repeat the flag for several groups (needs --as)', coerce: repeated },
+  as: {
+    type: 'string',
+    describe: 'Username to impersonate for the operation (kubectl --as); needs RBAC "impersonate" on users',
+  },
+  'as-group': {
+    type: 'string',
+    describe: 'Group to impersonate; repeat the flag for several groups (needs --as)',
+    coerce: repeated,
+  },
   'as-uid': { type: 'string', describe: 'UID to impersonate (needs --as)' },
 } as const satisfies FlagTable;
 
@@ -44,8 +61,15 @@ export type OutputArgs = FlagArgs<typeof OUTPUT_FLAGS>;
  * (kubectl: "requesting uid, groups or user-extra for <cluster> without impersonating a user").
  */
 export function validateKubeArgs(args: KubeArgs): void {
-  if ((args.as === undefined || args.as === '') && ((args['as-group'] ?? []).length > 0 || (args['as-uid'] ?? '') !== '')) {
-    throw new AmbientError('usage', `${(args['as-group'] ?? []).length > 0 ? '--as-group' : '--as-uid'} needs --as: groups and a UID are impersonated along with a user`, 'add --as <user> (as kubectl requires)');
+  if (
+    (args.as === undefined || args.as === '') &&
+    ((args['as-group'] ?? []).length > 0 || (args['as-uid'] ?? '') !== '')
+  ) {
+    throw new AmbientError(
+      'usage',
+      `${(args['as-group'] ?? []).length > 0 ? '--as-group' : '--as-uid'} needs --as: groups and a UID are impersonated along with a user`,
+      'add --as <user> (as kubectl requires)',
+    );
   }
 }
 
@@ -72,7 +96,8 @@ export function parseDuration(v: string, flag: string): number {
 /** `--dry-run[=client|server]` (a bare `--dry-run` means client), shared by every changing command. */
 export const DRY_RUN_OPTION = {
   type: 'string',
-  describe: 'Only show the change: "client" renders it locally, "server" also has the API server validate it (dryRun=All)',
+  describe:
+    'Only show the change: "client" renders it locally, "server" also has the API server validate it (dryRun=All)',
   // Absent when not given: a yargs default would swallow a bare `--dry-run`, which must mean client.
   coerce: (v: string | boolean | undefined): 'none' | 'client' | 'server' => {
     if (v === undefined || v === false || v === 'none') return 'none';
@@ -86,7 +111,10 @@ export const DRY_RUN_OPTION = {
 export const MUTATION_FLAGS = {
   'dry-run': DRY_RUN_OPTION,
   yes: { alias: 'y', type: 'boolean', default: false, describe: 'Do not ask for confirmation' },
-  wait: { type: 'boolean', describe: 'Wait until every gateway and waypoint following the tag runs the new revision (default: on a terminal)' },
+  wait: {
+    type: 'boolean',
+    describe: 'Wait until every gateway and waypoint following the tag runs the new revision (default: on a terminal)',
+  },
   timeout: { type: 'string', default: '5m', describe: 'How long --wait waits' },
   force: { type: 'boolean', default: false, describe: 'Move even when the target istiod is not ready' },
 } as const satisfies FlagTable;
@@ -100,6 +128,10 @@ export type MutationArgs = FlagArgs<typeof MUTATION_FLAGS>;
 export function validateMutationArgs(args: MutationArgs): void {
   parseDuration(args.timeout, '--timeout');
   if (args.wait === true && (args['dry-run'] ?? 'none') !== 'none') {
-    throw new AmbientError('usage', '--wait cannot be combined with --dry-run (nothing is applied to wait for)', 'drop one of them');
+    throw new AmbientError(
+      'usage',
+      '--wait cannot be combined with --dry-run (nothing is applied to wait for)',
+      'drop one of them',
+    );
   }
 }

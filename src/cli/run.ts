@@ -30,17 +30,31 @@ function knownFlags(command: AmbientCommand<object> | undefined): string[] {
  * is about `tgas`), not global, so that the command's own declaration of them takes over (a global
  * one would be listed twice in the command's help).
  */
-const DISPATCHER_FLAGS: FlagTable = Object.fromEntries(Object.entries(KUBE_FLAGS).map(([k, v]) => [k, { ...v, global: false }]));
+const DISPATCHER_FLAGS: FlagTable = Object.fromEntries(
+  Object.entries(KUBE_FLAGS).map(([k, v]) => [k, { ...v, global: false }]),
+);
 
 /** kubectl's namespace flag: here the Istio control plane's namespace is `-i`. */
 const NAMESPACE_HINT =
   "-n/--namespace is kubectl's namespace flag: the Istio control plane's namespace is -i/--istio-namespace (default istio-system)";
 const NAMESPACE_FLAGS = ['n', 'namespace'];
 
-async function usageError(message: string, args: Record<string, unknown>, modules: AmbientCommand<object>[], argv: string[], opts: RunOptions, deps: Deps): Promise<AmbientError> {
-  const lines = message.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+async function usageError(
+  message: string,
+  args: Record<string, unknown>,
+  modules: AmbientCommand<object>[],
+  argv: string[],
+  opts: RunOptions,
+  deps: Deps,
+): Promise<AmbientError> {
+  const lines = message
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
   const commands = modules.map(commandName);
-  const module = opts.single ? modules[0] : modules.find((m) => commandName(m) === String(args['_'] instanceof Array ? args['_'][0] : ''));
+  const module = opts.single
+    ? modules[0]
+    : modules.find((m) => commandName(m) === String(args['_'] instanceof Array ? args['_'][0] : ''));
   const flags = knownFlags(module);
   let hint = `run "${opts.scriptName} --help"`;
   const unknown = /^Unknown arguments?: (.+)$/.exec(lines[0] ?? '');
@@ -55,7 +69,8 @@ async function usageError(message: string, args: Record<string, unknown>, module
     }
   }
   const missing = /^Not enough non-option arguments: got (\d+), need at least \d+$/.exec(lines[0] ?? '');
-  if (missing !== null && module !== undefined) return missingPositional(module, Number(missing[1]), args, argv, opts, deps);
+  if (missing !== null && module !== undefined)
+    return missingPositional(module, Number(missing[1]), args, argv, opts, deps);
   return new AmbientError('usage', lines.join(' '), hint);
 }
 
@@ -68,12 +83,22 @@ function commandName(m: AmbientCommand<object>): string {
  * candidates (tags, revisions) from one read of the cluster, with the kube flags given (5 s unless
  * --request-timeout says otherwise); when the cluster cannot be read, says why instead.
  */
-async function missingPositional(m: AmbientCommand<object>, given: number, args: Record<string, unknown>, argv: string[], opts: RunOptions, deps: Deps): Promise<AmbientError> {
+async function missingPositional(
+  m: AmbientCommand<object>,
+  given: number,
+  args: Record<string, unknown>,
+  argv: string[],
+  opts: RunOptions,
+  deps: Deps,
+): Promise<AmbientError> {
   const [name = '', ...positionals] = String(m.command).split(' ');
   const required = positionals.filter((p) => p.startsWith('<')).map((p) => p.replace(/^<|\.*>$/g, ''));
   const what = required[given] ?? required.at(-1) ?? '';
   const command = opts.single ? opts.scriptName : `${opts.scriptName} ${name}`;
-  const usage = [command, ...required.map((p, i) => (i < given && typeof args[p] === 'string' ? args[p] : p.toUpperCase()))].join(' ');
+  const usage = [
+    command,
+    ...required.map((p, i) => (i < given && typeof args[p] === 'string' ? args[p] : p.toUpperCase())),
+  ].join(' ');
   const message = `missing ${what.toUpperCase()}: ${usage}`;
   const list = POSITIONAL_LISTS[what];
   if (list === undefined) return new AmbientError('usage', message, `run "${command} --help"`);
@@ -90,12 +115,24 @@ async function missingPositional(m: AmbientCommand<object>, given: number, args:
       'as-group': undefined,
       'as-uid': undefined,
     });
-    const items = candidates.sort((a, b) => a.value.localeCompare(b.value, 'en', { numeric: true })).map((c) => (c.description !== undefined && c.description !== '' ? `${c.value} (${c.description})` : c.value));
+    const items = candidates
+      .sort((a, b) => a.value.localeCompare(b.value, 'en', { numeric: true }))
+      .map((c) => (c.description !== undefined && c.description !== '' ? `${c.value} (${c.description})` : c.value));
     const label = list === 'tags' ? 'existing tags' : 'installed revisions';
-    return new AmbientError('usage', message, items.length === 0 ? `no ${list} found in namespace ${str('istio-namespace') ?? 'istio-system'}` : `${label}: ${cutList(items, 200, ', ')}`);
+    return new AmbientError(
+      'usage',
+      message,
+      items.length === 0
+        ? `no ${list} found in namespace ${str('istio-namespace') ?? 'istio-system'}`
+        : `${label}: ${cutList(items, 200, ', ')}`,
+    );
   } catch (e) {
     if (deps.signal.aborted) return new AmbientError('usage', message);
-    return new AmbientError('usage', message, `the ${list} could not be listed (${e instanceof Error ? (e.message.split('\n')[0] ?? '') : String(e)})`);
+    return new AmbientError(
+      'usage',
+      message,
+      `the ${list} could not be listed (${e instanceof Error ? (e.message.split('\n')[0] ?? '') : String(e)})`,
+    );
   }
 }
 
@@ -113,10 +150,13 @@ function helpWidth(deps: Deps): number {
 function singleExamples(y: Argv, name: string): Argv {
   const example = y.example.bind(y);
   const prefix = `$0 ${name}`;
-  const own = (cmd: string): string => (cmd === prefix || cmd.startsWith(`${prefix} `) ? `$0${cmd.slice(prefix.length)}` : cmd);
+  const own = (cmd: string): string =>
+    cmd === prefix || cmd.startsWith(`${prefix} `) ? `$0${cmd.slice(prefix.length)}` : cmd;
   return Object.assign(y, {
     example: (cmd: string | [string, string?][], description?: string) =>
-      typeof cmd === 'string' ? example(own(cmd), description ?? '') : example(cmd.map(([c, d]) => [own(c), d] as [string, string?])),
+      typeof cmd === 'string'
+        ? example(own(cmd), description ?? '')
+        : example(cmd.map(([c, d]) => [own(c), d] as [string, string?])),
   });
 }
 
@@ -171,7 +211,9 @@ export async function run(argv: string[], factories: CommandFactory[], deps: Dep
  * yargs' default command instead drops `[required]` from its positionals in --help.
  */
 function skipHelpCache(y: Argv): void {
-  const internal = (y as unknown as { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } }).getInternalMethods?.();
+  const internal = (
+    y as unknown as { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } }
+  ).getInternalMethods?.();
   const usage = internal?.getUsageInstance?.();
   if (typeof usage?.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => undefined;
 }
@@ -180,7 +222,10 @@ function skipHelpCache(y: Argv): void {
 export function report(e: unknown, deps: Deps, verbose: boolean): number {
   if (e instanceof AmbientError) {
     deps.io.err(`error: ${e.message}${e.hint !== undefined ? `; ${e.hint}` : ''}\n`);
-    if (verbose && e.stack !== undefined) deps.io.err(`${e.stack}\n${e.cause instanceof Error && e.cause.stack !== undefined ? `caused by: ${e.cause.stack}\n` : ''}`);
+    if (verbose && e.stack !== undefined)
+      deps.io.err(
+        `${e.stack}\n${e.cause instanceof Error && e.cause.stack !== undefined ? `caused by: ${e.cause.stack}\n` : ''}`,
+      );
     return exitCode(e.kind);
   }
   const message = e instanceof Error ? e.message.split('\n')[0] : String(e);
@@ -197,7 +242,11 @@ const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
  * SIGHUP are handled alike: the first aborts (reads stop, a running write finishes and is undone,
  * exit 130); a second exits at once, after saying what state a write in progress leaves.
  */
-export async function main(factories: CommandFactory[], opts: Omit<RunOptions, 'version'>, argv: string[] = process.argv.slice(2)): Promise<void> {
+export async function main(
+  factories: CommandFactory[],
+  opts: Omit<RunOptions, 'version'>,
+  argv: string[] = process.argv.slice(2),
+): Promise<void> {
   const controller = new AbortController();
   const io = processIo();
   const interruptNote: { current: string | undefined } = { current: undefined };
@@ -208,7 +257,10 @@ export async function main(factories: CommandFactory[], opts: Omit<RunOptions, '
       io.err(`\nerror: ${sig} again: stopped at once; ${interruptNote.current ?? 'nothing was being written'}\n`);
       process.exit(exitCode('interrupted'));
     }
-    if (interruptNote.current !== undefined) io.err(`\n${sig}: finishing the request in flight, then undoing this run's writes (a second signal stops at once)\n`);
+    if (interruptNote.current !== undefined)
+      io.err(
+        `\n${sig}: finishing the request in flight, then undoing this run's writes (a second signal stops at once)\n`,
+      );
     controller.abort(new AmbientError('interrupted', `interrupted (${sig})`));
   };
   for (const sig of STOP_SIGNALS) process.on(sig, () => onSignal(sig));

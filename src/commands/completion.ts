@@ -6,7 +6,14 @@ import { COMPLETION_SHELLS, completionScript } from '../cli/completion-scripts.t
 import type { Deps } from '../cli/deps.ts';
 import { KUBE_FLAGS, type FlagArgs, type FlagTable } from '../cli/options.ts';
 import { clusterCandidates } from '../cli/candidates.ts';
-import { analyse, commandSpecs, completionKubeArgs, DIRECTIVE, formatCompletion, globalFlags } from './shared/complete.ts';
+import {
+  analyse,
+  commandSpecs,
+  completionKubeArgs,
+  DIRECTIVE,
+  formatCompletion,
+  globalFlags,
+} from './shared/complete.ts';
 
 /** The hidden command of cobra's completion protocol (what `kubectl_complete-ambient` runs). */
 export const COMPLETE_COMMAND = '__complete';
@@ -18,7 +25,10 @@ const builder = (y: Argv) =>
   y
     .options(KUBE_FLAGS)
     .positional('shell', POSITIONALS.shell)
-    .example('source <(kubectl ambient completion bash)', 'in ~/.bashrc, after kubectl\'s own "source <(kubectl completion bash)"')
+    .example(
+      'source <(kubectl ambient completion bash)',
+      'in ~/.bashrc, after kubectl\'s own "source <(kubectl completion bash)"',
+    )
     .example('kubectl ambient completion fish | source', 'in ~/.config/fish/config.fish');
 
 /** `kubectl ambient completion bash|zsh|fish`: the script that completes `kubectl ambient ...` in that shell. */
@@ -44,7 +54,12 @@ export function completionCommand(deps: Deps): AmbientCommand<BuiltArgs<typeof b
 export const KUBECTL_COMPLETER_FLAG = 'kubectl-completer';
 const COMPLETE_FLAGS = {
   ...KUBE_FLAGS,
-  [KUBECTL_COMPLETER_FLAG]: { type: 'boolean', default: false, hidden: true, describe: 'Completing for kubectl (leave out the commands it lists from PATH)' },
+  [KUBECTL_COMPLETER_FLAG]: {
+    type: 'boolean',
+    default: false,
+    hidden: true,
+    describe: 'Completing for kubectl (leave out the commands it lists from PATH)',
+  },
 } as const satisfies FlagTable;
 
 /**
@@ -63,15 +78,26 @@ export function completeCommandFor(factories: CommandFactory[]): CommandFactory 
       // The words come after `--` (see src/commands/multicall.ts), so yargs leaves them in `_`.
       const words = args._.slice(1).map(String);
       // Asked by kubectl's own completion, which already offers each kubectl-ambient-<command> on PATH.
-      const listedByKubectl = (command: string): boolean => args[KUBECTL_COMPLETER_FLAG] && pluginOnPath(deps.env, command);
-      const result = analyse(commandSpecs(factories, deps), globalFlags(KUBE_FLAGS), words.length === 0 ? [''] : words, listedByKubectl);
+      const listedByKubectl = (command: string): boolean =>
+        args[KUBECTL_COMPLETER_FLAG] && pluginOnPath(deps.env, command);
+      const result = analyse(
+        commandSpecs(factories, deps),
+        globalFlags(KUBE_FLAGS),
+        words.length === 0 ? [''] : words,
+        listedByKubectl,
+      );
       if (result.fromCluster === undefined) {
         deps.io.out(formatCompletion(result.candidates, result.directive));
         return;
       }
       try {
         const candidates = await clusterCandidates(deps, result.fromCluster, completionKubeArgs(result.kube));
-        deps.io.out(formatCompletion(candidates.filter((c) => c.value.startsWith(result.partial)), result.directive));
+        deps.io.out(
+          formatCompletion(
+            candidates.filter((c) => c.value.startsWith(result.partial)),
+            result.directive,
+          ),
+        );
       } catch (e) {
         deps.io.err(`completion: ${e instanceof Error ? e.message : String(e)}\n`);
         deps.io.out(formatCompletion([], DIRECTIVE.error));
@@ -88,5 +114,7 @@ function pluginOnPath(env: Record<string, string | undefined>, command: string):
   const name = `kubectl-ambient-${command.replaceAll('-', '_')}`;
   const windows = (env['PATHEXT'] ?? '') !== '';
   const dirs = (env['PATH'] ?? '').split(windows ? ';' : ':').filter((d) => d !== '');
-  return dirs.some((d) => [name, ...(windows ? [`${name}.exe`, `${name}.cmd`] : [])].some((f) => existsSync(join(d, f))));
+  return dirs.some((d) =>
+    [name, ...(windows ? [`${name}.exe`, `${name}.cmd`] : [])].some((f) => existsSync(join(d, f))),
+  );
 }

@@ -7,7 +7,15 @@ import { tagRollbackCommand } from './tag-rollback.ts';
 import { tagsCommand } from './tags.ts';
 import { upgradeCommand } from './upgrade.ts';
 
-const visible: CommandFactory[] = [revisionsCommand, tagsCommand, tagMoveCommand, tagRollbackCommand, upgradeCommand, skewCommand, completionCommand];
+const visible: CommandFactory[] = [
+  revisionsCommand,
+  tagsCommand,
+  tagMoveCommand,
+  tagRollbackCommand,
+  upgradeCommand,
+  skewCommand,
+  completionCommand,
+];
 
 /**
  * Every command, in help order (registered statically: no commandDir, no dynamic import), and the

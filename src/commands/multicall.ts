@@ -32,7 +32,11 @@ export const SINGLE_COMMANDS: Record<string, { factory: CommandFactory; scriptNa
  */
 export const completionNameOf = (single: string): string => single.replace(/^kubectl-/, 'kubectl_complete-');
 /** Every name besides DISPATCHER_NAME that the executable answers to. */
-export const LINK_NAMES = [...Object.keys(SINGLE_COMMANDS), COMPLETION_NAME, ...Object.keys(SINGLE_COMMANDS).map(completionNameOf)];
+export const LINK_NAMES = [
+  ...Object.keys(SINGLE_COMMANDS),
+  COMPLETION_NAME,
+  ...Object.keys(SINGLE_COMMANDS).map(completionNameOf),
+];
 /**
  * The launchers the release archives hold beside DISPATCHER_NAME (krew cannot unpack symbolic
  * links): one per single-purpose executable (`kubectl-ambient-tags`, ...) and per completer. kubectl's
@@ -67,12 +71,16 @@ export function invokedName(path: string): string {
 export function invocation(argv1: string, args: string[], env: Record<string, string | undefined>): Invocation {
   const name = env[INVOKED_AS_ENV] ?? invokedName(argv1);
   const single = SINGLE_COMMANDS[name];
-  if (single !== undefined) return { factories: [single.factory], opts: { scriptName: single.scriptName, single: true }, argv: args };
+  if (single !== undefined)
+    return { factories: [single.factory], opts: { scriptName: single.scriptName, single: true }, argv: args };
   const dispatcher = { factories: commands, opts: { scriptName: 'kubectl ambient', single: false } };
   // The completion protocol takes the words verbatim: `--` keeps yargs from reading `--help` & co. among them.
-  if (name === COMPLETION_NAME) return { ...dispatcher, argv: [COMPLETE_COMMAND, `--${KUBECTL_COMPLETER_FLAG}`, '--', ...args] };
+  if (name === COMPLETION_NAME)
+    return { ...dispatcher, argv: [COMPLETE_COMMAND, `--${KUBECTL_COMPLETER_FLAG}`, '--', ...args] };
   const completes = Object.entries(SINGLE_COMMANDS).find(([n]) => completionNameOf(n) === name)?.[1];
-  if (completes !== undefined) return { ...dispatcher, argv: [COMPLETE_COMMAND, '--', completes.scriptName.split(' ').pop() ?? '', ...args] };
-  if (args[0] === COMPLETE_COMMAND && args[1] !== '--') return { ...dispatcher, argv: [COMPLETE_COMMAND, '--', ...args.slice(1)] };
+  if (completes !== undefined)
+    return { ...dispatcher, argv: [COMPLETE_COMMAND, '--', completes.scriptName.split(' ').pop() ?? '', ...args] };
+  if (args[0] === COMPLETE_COMMAND && args[1] !== '--')
+    return { ...dispatcher, argv: [COMPLETE_COMMAND, '--', ...args.slice(1)] };
   return { ...dispatcher, argv: args };
 }

@@ -2,24 +2,37 @@ import type { Argv } from 'yargs';
 import type { AmbientCommand, BuiltArgs, PositionalTable } from '../cli/command.ts';
 import type { Deps } from '../cli/deps.ts';
 import { KUBE_FLAGS, OUTPUT_FLAGS, type FlagTable } from '../cli/options.ts';
-import { renderStructured } from '../cli/render/structured.ts';
 import { renderRevisionDetail, renderRevisions, revisionsTable, type RenderContext } from '../cli/render/revisions.ts';
 import { AmbientError } from '../core/errors.ts';
 import { summariseRevisions, type RevisionView } from '../core/views.ts';
 import { loadMesh } from './shared/common.ts';
-import { fleetDocument, fleetOutcome, fleetRequested, fleetSummary, fleetTable, meshFacts, readFleet, FLEET_FLAGS } from './shared/fleet.ts';
-
+import {
+  fleetOutcome,
+  fleetRequested,
+  fleetSummary,
+  printFleet,
+  meshFacts,
+  readFleet,
+  FLEET_FLAGS,
+} from './shared/fleet.ts';
 
 const andMore = (more: number): string => (more > 0 ? `; and ${more} more` : '');
 
 /** The one-line refusal of `--fail-on in-use` (the view itself, with every reason, is on stdout). */
 function notSafe(v: RevisionView): AmbientError {
-  const first = v.status === 'unknown' ? v.unknown[0] : v.reasons[0] !== undefined ? `[${v.reasons[0].code}] ${v.reasons[0].message}` : undefined;
+  const first =
+    v.status === 'unknown'
+      ? v.unknown[0]
+      : v.reasons[0] !== undefined
+        ? `[${v.reasons[0].code}] ${v.reasons[0].message}`
+        : undefined;
   const more = (v.status === 'unknown' ? v.unknown.length : v.reasons.length) - 1;
   return new AmbientError(
     'problems',
     `revision ${v.revision} is not safe to remove (${v.status === 'unknown' ? 'UNKNOWN' : 'IN USE'}): ${first ?? ''}${andMore(more)}`,
-    v.status === 'unknown' ? 'grant the missing read permissions and re-run' : 'each reason above says what to do first',
+    v.status === 'unknown'
+      ? 'grant the missing read permissions and re-run'
+      : 'each reason above says what to do first',
   );
 }
 
@@ -39,7 +52,10 @@ const builder = (y: Argv) =>
     .positional('revision', POSITIONALS.revision)
     .example('$0 revisions', 'one row per revision')
     .example('$0 revisions 1-22-1', 'everything that still depends on revision 1-22-1')
-    .example('$0 revisions 1-22-1 --fail-on in-use && helm uninstall istiod-1-22-1 -n istio-system', 'remove it only when nothing depends on it')
+    .example(
+      '$0 revisions 1-22-1 --fail-on in-use && helm uninstall istiod-1-22-1 -n istio-system',
+      'remove it only when nothing depends on it',
+    )
     .example("$0 revisions --contexts 'prod-*'", 'every revision of every prod cluster, with a CONTEXT column');
 
 export type RevisionsArgs = BuiltArgs<typeof builder>;
@@ -48,13 +64,18 @@ export type RevisionsArgs = BuiltArgs<typeof builder>;
 export function revisionsCommand(deps: Deps): AmbientCommand<RevisionsArgs> {
   return {
     command: 'revisions [revision]',
-    describe: 'List control-plane revisions: version, health, tags, what follows each, and whether it is safe to remove',
+    describe:
+      'List control-plane revisions: version, health, tags, what follows each, and whether it is safe to remove',
     flags: FLAGS,
     positionals: POSITIONALS,
     builder,
     handler: async (args) => {
       if (args['fail-on'] !== undefined && args.revision === undefined) {
-        throw new AmbientError('usage', '--fail-on in-use needs a REVISION', 'e.g. kubectl ambient revisions 1-22-1 --fail-on in-use');
+        throw new AmbientError(
+          'usage',
+          '--fail-on in-use needs a REVISION',
+          'e.g. kubectl ambient revisions 1-22-1 --fail-on in-use',
+        );
       }
       const rc = { color: deps.io.colorOut, now: deps.now(), width: deps.io.columns };
       if (fleetRequested(args)) {
@@ -77,13 +98,32 @@ export function revisionsCommand(deps: Deps): AmbientCommand<RevisionsArgs> {
 /** `revisions --contexts/--all-contexts`: one table with a CONTEXT column (or one document), the summary, one exit code. */
 async function fleet(deps: Deps, args: RevisionsArgs, rc: RenderContext): Promise<void> {
   const only = args.revision;
-  const entries = await readFleet(deps, args, (mesh) => summariseRevisions(mesh).filter((v) => only === undefined || v.revision === only), meshFacts);
-  if (only !== undefined && entries.some((e) => e.ok) && entries.every((e) => e.result === undefined || e.result.length === 0)) {
-    throw new AmbientError('input', `revision "${only}" is installed in none of the ${entries.length} cluster(s) read`, 'run "kubectl ambient revisions --all-contexts" to see which exist');
+  const entries = await readFleet(
+    deps,
+    args,
+    (mesh) => summariseRevisions(mesh).filter((v) => only === undefined || v.revision === only),
+    meshFacts,
+  );
+  if (
+    only !== undefined &&
+    entries.some((e) => e.ok) &&
+    entries.every((e) => e.result === undefined || e.result.length === 0)
+  ) {
+    throw new AmbientError(
+      'input',
+      `revision "${only}" is installed in none of the ${entries.length} cluster(s) read`,
+      'run "kubectl ambient revisions --all-contexts" to see which exist',
+    );
   }
-  const structured = renderStructured(fleetDocument(entries, (views) => ({ revisions: views })), args.output);
-    deps.io.out(structured ?? fleetTable(entries, revisionsTable([], args.output === 'wide', rc).columns, (views) => revisionsTable(views, args.output === 'wide', rc).rows));
+  const wide = args.output === 'wide';
+  printFleet(deps, entries, args.output, (views) => ({ revisions: views }), {
+    columns: revisionsTable([], wide, rc).columns,
+    rowsOf: (views) => revisionsTable(views, wide, rc).rows,
+  });
   deps.io.err(fleetSummary(entries));
-  const failing = args['fail-on'] === 'in-use' ? entries.filter((e) => e.result?.some((v) => v.status !== 'safe') === true).map((e) => e.context) : [];
+  const failing =
+    args['fail-on'] === 'in-use'
+      ? entries.filter((e) => e.result?.some((v) => v.status !== 'safe') === true).map((e) => e.context)
+      : [];
   fleetOutcome(entries, failing, `still depend on ${only ?? ''}`);
 }

@@ -2,16 +2,36 @@ import type { Argv } from 'yargs';
 import type { AmbientCommand, BuiltArgs, PositionalTable } from '../cli/command.ts';
 import type { Deps } from '../cli/deps.ts';
 import { KUBE_FLAGS, OUTPUT_FLAGS, type FlagTable } from '../cli/options.ts';
-import { findingColumns, findingRows, renderFindings, renderSkewSummary, renderUpgradePlan } from '../cli/render/skew.ts';
-import { renderStructured } from '../cli/render/structured.ts';
+import {
+  findingColumns,
+  findingRows,
+  renderFindings,
+  renderSkewSummary,
+  renderUpgradePlan,
+} from '../cli/render/skew.ts';
 import { crdState, readIstioCrds } from '../core/crds.ts';
 import { AmbientError } from '../core/errors.ts';
 import type { Mesh } from '../core/mesh.ts';
 import type { Cluster } from '../core/ports.ts';
-import { evaluateSkew, planUpgrade, resolveTarget, type Finding, type SkewInput, type UpgradePlan } from '../core/skew.ts';
+import {
+  evaluateSkew,
+  planUpgrade,
+  resolveTarget,
+  type Finding,
+  type SkewInput,
+  type UpgradePlan,
+} from '../core/skew.ts';
 import { loadMesh } from './shared/common.ts';
-import { fleetDocument, fleetOutcome, fleetRequested, fleetSummary, fleetTable, meshFacts, readFleet, FLEET_FLAGS, type FleetEntry } from './shared/fleet.ts';
-
+import {
+  fleetOutcome,
+  fleetRequested,
+  fleetSummary,
+  printFleet,
+  meshFacts,
+  readFleet,
+  FLEET_FLAGS,
+  type FleetEntry,
+} from './shared/fleet.ts';
 
 /** One cluster's skew: every finding, and with `--target` the plan and how the target was read. */
 interface SkewResult {
@@ -24,7 +44,12 @@ interface SkewResult {
 async function skewOf(cluster: Cluster, mesh: Mesh, target: string | undefined, now: Date): Promise<SkewResult> {
   const resolved = target !== undefined ? resolveTarget(mesh, target) : undefined;
   const [server, crds] = await Promise.all([cluster.serverVersion(), readIstioCrds(cluster)]);
-  const input: SkewInput = { mesh, crds: crdState(crds.crds, crds.unreadable), kubernetesVersion: server.gitVersion, now };
+  const input: SkewInput = {
+    mesh,
+    crds: crdState(crds.crds, crds.unreadable),
+    kubernetesVersion: server.gitVersion,
+    now,
+  };
   if (resolved === undefined) return { findings: evaluateSkew(input), plan: undefined, note: undefined };
   const plan = planUpgrade(input, resolved);
   return { findings: plan.findings, plan, note: resolved.note };
@@ -36,15 +61,26 @@ function failingFindings(findings: Finding[], failOn: SkewArgs['fail-on']): Find
 }
 
 /** `--only`: which findings to print (the exit code and the summary always count all of them). */
-const SHOWN: Record<'problems' | 'fail', (f: Finding) => boolean> = { problems: (f) => f.status !== 'ok', fail: (f) => f.status === 'fail' };
+const SHOWN: Record<'problems' | 'fail', (f: Finding) => boolean> = {
+  problems: (f) => f.status !== 'ok',
+  fail: (f) => f.status === 'fail',
+};
 
 const FLAGS = {
   ...KUBE_FLAGS,
   ...OUTPUT_FLAGS,
   ...FLEET_FLAGS,
-  target: { type: 'string', describe: 'Plan an upgrade to this Istio version (1.29.6), minor (1.29: its latest known patch) or installed revision' },
+  target: {
+    type: 'string',
+    describe:
+      'Plan an upgrade to this Istio version (1.29.6), minor (1.29: its latest known patch) or installed revision',
+  },
   only: { choices: ['problems', 'fail'], describe: 'Print only findings that are not OK (problems) or that fail' },
-  'fail-on': { choices: ['fail', 'warn'], default: 'fail', describe: 'Exit 3 when any finding has this status or worse' },
+  'fail-on': {
+    choices: ['fail', 'warn'],
+    default: 'fail',
+    describe: 'Exit 3 when any finding has this status or worse',
+  },
   now: { type: 'string', describe: 'Evaluate end-of-life dates as of this date (YYYY-MM-DD)', hidden: true },
 } as const satisfies FlagTable;
 const POSITIONALS = {} as const satisfies PositionalTable;
@@ -71,7 +107,8 @@ export function skewCommand(deps: Deps): AmbientCommand<SkewArgs> {
     builder,
     handler: async (args) => {
       const now = args.now !== undefined ? new Date(`${args.now}T12:00:00Z`) : deps.now();
-      if (Number.isNaN(now.getTime())) throw new AmbientError('usage', `invalid --now "${args.now ?? ''}"`, 'use YYYY-MM-DD');
+      if (Number.isNaN(now.getTime()))
+        throw new AmbientError('usage', `invalid --now "${args.now ?? ''}"`, 'use YYYY-MM-DD');
       if (fleetRequested(args)) {
         await fleet(deps, args, now);
         return;
@@ -79,14 +116,26 @@ export function skewCommand(deps: Deps): AmbientCommand<SkewArgs> {
       const { cluster, mesh } = await loadMesh(deps, args);
       const { findings, plan, note } = await skewOf(cluster, mesh, args.target, now);
       const shown = args.only !== undefined ? SHOWN[args.only] : () => true;
-      if (plan !== undefined) deps.io.out(renderUpgradePlan({ ...plan, findings: plan.findings.filter(shown) }, args.output, deps.io.colorOut, deps.io.columns));
+      if (plan !== undefined)
+        deps.io.out(
+          renderUpgradePlan(
+            { ...plan, findings: plan.findings.filter(shown) },
+            args.output,
+            deps.io.colorOut,
+            deps.io.columns,
+          ),
+        );
       else deps.io.out(renderFindings(findings.filter(shown), args.output, deps.io.colorOut, deps.io.columns));
       deps.io.err(renderSkewSummary(findings, plan !== undefined ? { plan, note } : {}));
       const failing = failingFindings(findings, args['fail-on']);
       if (failing.length > 0) {
         const names = [...new Set(failing.map((f) => `${f.component} ${f.name}`))];
         const more = names.length > 5 ? ` and ${names.length - 5} more` : '';
-        throw new AmbientError('problems', `${failing.length} finding(s) ${gateWords(args['fail-on'])}: ${names.slice(0, 5).join(', ')}${more}`, 'see the MESSAGE column for the fix');
+        throw new AmbientError(
+          'problems',
+          `${failing.length} finding(s) ${gateWords(args['fail-on'])}: ${names.slice(0, 5).join(', ')}${more}`,
+          'see the MESSAGE column for the fix',
+        );
       }
     },
   };
@@ -101,27 +150,41 @@ const gateWords = (failOn: SkewArgs['fail-on']): string => (failOn === 'warn' ? 
  */
 async function fleet(deps: Deps, args: SkewArgs, now: Date): Promise<void> {
   const shown = args.only !== undefined ? SHOWN[args.only] : () => true;
-  const entries = await readFleet(deps, args, (mesh, cluster) => skewOf(cluster, mesh, args.target, now), (mesh, r) => ({
-    ...meshFacts(mesh),
-    problems: failingFindings(r.findings, args['fail-on']).length,
-  }));
-  sameInputError(entries);
-  const structured = renderStructured(
-    fleetDocument(entries, (r) => ({
-      findings: r.findings.filter(shown),
-      ...(r.plan !== undefined ? { target: { version: r.plan.targetVersion, revision: r.plan.targetRevision }, steps: r.plan.steps } : {}),
-    })),
-    args.output,
+  const entries = await readFleet(
+    deps,
+    args,
+    (mesh, cluster) => skewOf(cluster, mesh, args.target, now),
+    (mesh, r) => ({
+      ...meshFacts(mesh),
+      problems: failingFindings(r.findings, args['fail-on']).length,
+    }),
   );
+  sameInputError(entries);
   const colour = deps.io.colorOut;
-  deps.io.out(structured ?? fleetTable(entries, findingColumns(args.output), (r) => findingRows(r.findings.filter(shown), args.output, colour)));
+  const toOutput = (r: SkewResult): Record<string, unknown> => ({
+    findings: r.findings.filter(shown),
+    ...(r.plan !== undefined
+      ? { target: { version: r.plan.targetVersion, revision: r.plan.targetRevision }, steps: r.plan.steps }
+      : {}),
+  });
+  printFleet(deps, entries, args.output, toOutput, {
+    columns: findingColumns(args.output),
+    rowsOf: (r) => findingRows(r.findings.filter(shown), args.output, colour),
+  });
   for (const e of entries) {
     if (e.result === undefined) continue;
     const { findings, plan, note } = e.result;
-    deps.io.err(renderSkewSummary(findings, plan !== undefined ? { plan, note } : {}).replace(/^(note|skew):/gm, `$1 [${e.context}]:`));
+    deps.io.err(
+      renderSkewSummary(findings, plan !== undefined ? { plan, note } : {}).replace(
+        /^(note|skew):/gm,
+        `$1 [${e.context}]:`,
+      ),
+    );
   }
   deps.io.err(fleetSummary(entries));
-  const failing = entries.filter((e) => e.result !== undefined && failingFindings(e.result.findings, args['fail-on']).length > 0).map((e) => e.context);
+  const failing = entries
+    .filter((e) => e.result !== undefined && failingFindings(e.result.findings, args['fail-on']).length > 0)
+    .map((e) => e.context);
   fleetOutcome(entries, failing, `have findings ${gateWords(args['fail-on'])}`);
 }
 

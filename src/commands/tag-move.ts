@@ -6,7 +6,6 @@ import { planTagMove, validateNames } from '../core/tag-plan.ts';
 import { loadMesh, refuseVersionAsRevision } from './shared/common.ts';
 import { executePlan } from './shared/move-flow.ts';
 
-
 const FLAGS = {
   ...KUBE_FLAGS,
   ...OUTPUT_FLAGS,
@@ -32,7 +31,8 @@ export type TagMoveArgs = BuiltArgs<typeof builder>;
 export function tagMoveCommand(deps: Deps): AmbientCommand<TagMoveArgs> {
   return {
     command: 'tag-move <tag> <revision>',
-    describe: "Point a revision tag at a revision: exactly the objects Istio's chart renders, with a diff, confirmation and rollback history",
+    describe:
+      "Point a revision tag at a revision: exactly the objects Istio's chart renders, with a diff, confirmation and rollback history",
     flags: FLAGS,
     positionals: POSITIONALS,
     builder,
@@ -41,7 +41,14 @@ export function tagMoveCommand(deps: Deps): AmbientCommand<TagMoveArgs> {
       await refuseVersionAsRevision(deps, args, args.revision); // `1.28.10`: did you mean 1-28-10
       validateNames(args.tag, args.revision); // before any API call
       const { cluster, mesh } = await loadMesh(deps, args);
-      const plan = planTagMove(mesh, { tag: args.tag, revision: args.revision, create: args.create, force: args.force, now: deps.now(), id: operationId(deps) });
+      const plan = planTagMove(mesh, {
+        tag: args.tag,
+        revision: args.revision,
+        create: args.create,
+        force: args.force,
+        now: deps.now(),
+        id: operationId(deps),
+      });
       await executePlan(deps, args, cluster, plan, 'Move');
     },
   };

@@ -1,13 +1,19 @@
 import type { Argv } from 'yargs';
 import type { AmbientCommand, BuiltArgs, PositionalTable } from '../cli/command.ts';
 import { operationId, type Deps } from '../cli/deps.ts';
-import { KUBE_FLAGS, MUTATION_FLAGS, OUTPUT_FLAGS, validateMutationArgs, type OutputFormat, type FlagTable } from '../cli/options.ts';
+import {
+  KUBE_FLAGS,
+  MUTATION_FLAGS,
+  OUTPUT_FLAGS,
+  validateMutationArgs,
+  type OutputFormat,
+  type FlagTable,
+} from '../cli/options.ts';
 import { renderStructured } from '../cli/render/structured.ts';
 import { planTagRollback, validateNames } from '../core/tag-plan.ts';
 import { summariseTags, type TagView } from '../core/views.ts';
 import { loadMesh, refuseVersionAsRevision } from './shared/common.ts';
 import { executePlan } from './shared/move-flow.ts';
-
 
 /** `--list`: the recorded history of a tag, numbered, or as -o json|yaml. */
 function renderHistory(view: TagView, output: OutputFormat): string {
@@ -53,10 +59,20 @@ export function tagRollbackCommand(deps: Deps): AmbientCommand<TagRollbackArgs> 
       const { cluster, mesh } = await loadMesh(deps, args);
       if (args.list) {
         // One view: summariseTags refuses a tag that does not exist.
-        deps.io.out(summariseTags(mesh, args.tag).map((view) => renderHistory(view, args.output)).join(''));
+        deps.io.out(
+          summariseTags(mesh, args.tag)
+            .map((view) => renderHistory(view, args.output))
+            .join(''),
+        );
         return;
       }
-      const plan = planTagRollback(mesh, { tag: args.tag, to: args.to, force: args.force, now: deps.now(), id: operationId(deps) });
+      const plan = planTagRollback(mesh, {
+        tag: args.tag,
+        to: args.to,
+        force: args.force,
+        now: deps.now(),
+        id: operationId(deps),
+      });
       await executePlan(deps, args, cluster, plan, 'Roll back');
     },
   };

@@ -4,12 +4,19 @@ import type { Deps } from '../cli/deps.ts';
 import { KUBE_FLAGS, OUTPUT_FLAGS, type FlagTable } from '../cli/options.ts';
 import { renderProblems } from '../cli/render/common.ts';
 import type { RenderContext } from '../cli/render/revisions.ts';
-import { renderStructured } from '../cli/render/structured.ts';
 import { renderTagDetail, renderTags, tagsTable } from '../cli/render/tags.ts';
 import { AmbientError } from '../core/errors.ts';
 import { summariseTags, type Problem } from '../core/views.ts';
 import { loadMesh } from './shared/common.ts';
-import { fleetDocument, fleetOutcome, fleetRequested, fleetSummary, fleetTable, meshFacts, readFleet, FLEET_FLAGS } from './shared/fleet.ts';
+import {
+  fleetOutcome,
+  fleetRequested,
+  fleetSummary,
+  printFleet,
+  meshFacts,
+  readFleet,
+  FLEET_FLAGS,
+} from './shared/fleet.ts';
 
 const FLAGS = {
   ...KUBE_FLAGS,
@@ -17,7 +24,8 @@ const FLAGS = {
   ...FLEET_FLAGS,
   'fail-on': {
     choices: ['problem', 'warning'],
-    describe: 'Exit 3 when a tag has a problem (split, dangling, duplicate, validator mismatch, incomplete), or also a warning',
+    describe:
+      'Exit 3 when a tag has a problem (split, dangling, duplicate, validator mismatch, incomplete), or also a warning',
   },
 } as const satisfies FlagTable;
 const POSITIONALS = { tag: { type: 'string', describe: 'Show one tag in detail' } } as const;
@@ -71,7 +79,11 @@ export function tagsCommand(deps: Deps): AmbientCommand<TagsArgs> {
       const failing = failingProblems(problems, args['fail-on']);
       if (failing.length > 0) {
         const codes = [...new Set(failing.map((p) => p.code))].join(', ');
-        throw new AmbientError('problems', `${failing.length} ${args['fail-on'] ?? ''}(s) found (${codes})`, 'see the lines above for what to do');
+        throw new AmbientError(
+          'problems',
+          `${failing.length} ${args['fail-on'] ?? ''}(s) found (${codes})`,
+          'see the lines above for what to do',
+        );
       }
     },
   };
@@ -83,14 +95,33 @@ export function tagsCommand(deps: Deps): AmbientCommand<TagsArgs> {
  */
 async function fleet(deps: Deps, args: TagsArgs, rc: RenderContext): Promise<void> {
   const only = args.tag;
-  const entries = await readFleet(deps, args, (mesh) => summariseTags(mesh).filter((v) => only === undefined || v.tag === only), meshFacts);
-  const structured = renderStructured(fleetDocument(entries, (views) => ({ tags: views })), args.output);
-    deps.io.out(structured ?? fleetTable(entries, tagsTable([], args.output === 'wide', rc).columns, (views) => tagsTable(views, args.output === 'wide', rc).rows));
+  const entries = await readFleet(
+    deps,
+    args,
+    (mesh) => summariseTags(mesh).filter((v) => only === undefined || v.tag === only),
+    meshFacts,
+  );
+  const wide = args.output === 'wide';
+  printFleet(deps, entries, args.output, (views) => ({ tags: views }), {
+    columns: tagsTable([], wide, rc).columns,
+    rowsOf: (views) => tagsTable(views, wide, rc).rows,
+  });
   for (const e of entries) {
-    const problems = renderProblems((e.result ?? []).flatMap((v) => v.problems), deps.io.colorErr);
+    const problems = renderProblems(
+      (e.result ?? []).flatMap((v) => v.problems),
+      deps.io.colorErr,
+    );
     deps.io.err(problems.replace(/^(\S+) /gm, `$1 [${e.context}] `));
   }
   deps.io.err(fleetSummary(entries));
-  const failing = entries.filter((e) => failingProblems((e.result ?? []).flatMap((v) => v.problems), args['fail-on']).length > 0).map((e) => e.context);
+  const failing = entries
+    .filter(
+      (e) =>
+        failingProblems(
+          (e.result ?? []).flatMap((v) => v.problems),
+          args['fail-on'],
+        ).length > 0,
+    )
+    .map((e) => e.context);
   fleetOutcome(entries, failing, `have tag ${args['fail-on'] ?? 'problem'}s`);
 }

@@ -13,24 +13,52 @@ import type { Mesh } from '../core/mesh.ts';
 import type { Cluster } from '../core/ports.ts';
 import { planUpgrade, resolveTarget } from '../core/skew.ts';
 import { planTagMove, planTagRollback, validateNames } from '../core/tag-plan.ts';
-import { parseTagList, planUpgradeTags, type GateReport, type PlannedTag, type TagResult, type Precondition, type UpgradePlan, type UpgradeResult } from '../core/upgrade.ts';
+import {
+  parseTagList,
+  planUpgradeTags,
+  type GateReport,
+  type PlannedTag,
+  type TagResult,
+  type Precondition,
+  type UpgradePlan,
+  type UpgradeResult,
+} from '../core/upgrade.ts';
 import { loadMesh, readMesh } from './shared/common.ts';
 import { gateOpenError, openGateWatch, type GateTimes, type GateWatch } from './shared/gate-watch.ts';
 import { executePlan, type FlowArgs } from './shared/move-flow.ts';
 
-
 const FLAGS = {
   ...KUBE_FLAGS,
   ...OUTPUT_FLAGS,
-  tags: { type: 'string', describe: 'Only these tags, in this order (comma-separated; default: every tag, fewest gateways/waypoints first, default last)' },
-  'dry-run': { ...DRY_RUN_OPTION, describe: 'Only print the plan and each move\'s diff: "client" renders locally, "server" also has the API server validate every write' },
+  tags: {
+    type: 'string',
+    describe:
+      'Only these tags, in this order (comma-separated; default: every tag, fewest gateways/waypoints first, default last)',
+  },
+  'dry-run': {
+    ...DRY_RUN_OPTION,
+    describe:
+      'Only print the plan and each move\'s diff: "client" renders locally, "server" also has the API server validate every write',
+  },
   yes: { alias: 'y', type: 'boolean', default: false, describe: 'Do not ask for confirmation of the plan' },
-  timeout: { type: 'string', default: '5m', describe: 'How long each gate waits for the gateways and waypoints to be healthy (0 = no limit)' },
-  soak: { type: 'string', default: '2m', describe: 'How long each gate then watches for restarts and crash loops (0s = none)' },
+  timeout: {
+    type: 'string',
+    default: '5m',
+    describe: 'How long each gate waits for the gateways and waypoints to be healthy (0 = no limit)',
+  },
+  soak: {
+    type: 'string',
+    default: '2m',
+    describe: 'How long each gate then watches for restarts and crash loops (0s = none)',
+  },
   force: { type: 'boolean', default: false, describe: 'Upgrade even when a precondition fails' },
 } as const satisfies FlagTable;
 const POSITIONALS = {
-  revision: { type: 'string', describe: 'The installed revision to move the tags to, e.g. 1-28-10', demandOption: true },
+  revision: {
+    type: 'string',
+    describe: 'The installed revision to move the tags to, e.g. 1-28-10',
+    demandOption: true,
+  },
 } as const satisfies PositionalTable;
 
 const builder = (y: Argv) =>
@@ -56,7 +84,12 @@ export function upgradeCommand(deps: Deps): AmbientCommand<UpgradeArgs> {
     positionals: POSITIONALS,
     builder,
     handler: async (args) => {
-      const times: GateTimes = { timeoutMs: parseDuration(args.timeout, '--timeout'), soakMs: parseDuration(args.soak, '--soak'), timeout: args.timeout, soak: args.soak };
+      const times: GateTimes = {
+        timeoutMs: parseDuration(args.timeout, '--timeout'),
+        soakMs: parseDuration(args.soak, '--soak'),
+        timeout: args.timeout,
+        soak: args.soak,
+      };
       validateNames('default', args.revision); // the revision's name, before any API call
       const only = args.tags !== undefined ? parseTagList(args.tags) : undefined;
       const { cluster, mesh } = await loadMesh(deps, args);
@@ -67,18 +100,39 @@ export function upgradeCommand(deps: Deps): AmbientCommand<UpgradeArgs> {
 }
 
 /** Reads what `skew --target REVISION` reads and plans the upgrade (core/upgrade.ts). */
-async function makePlan(deps: Deps, args: UpgradeArgs, cluster: Cluster, mesh: Mesh, only: string[] | undefined): Promise<UpgradePlan> {
+async function makePlan(
+  deps: Deps,
+  args: UpgradeArgs,
+  cluster: Cluster,
+  mesh: Mesh,
+  only: string[] | undefined,
+): Promise<UpgradePlan> {
   // An unknown revision is an input error before anything else is read.
-  const base = { revision: args.revision, tags: only, force: args.force, timeout: args.timeout, soak: args.soak, now: deps.now() };
+  const base = {
+    revision: args.revision,
+    tags: only,
+    force: args.force,
+    timeout: args.timeout,
+    soak: args.soak,
+    now: deps.now(),
+  };
   if (!mesh.revisions.has(args.revision)) planUpgradeTags(mesh, { ...base, skew: [] });
   const [server, crds] = await Promise.all([cluster.serverVersion(), readIstioCrds(cluster)]);
   let skew: ReturnType<typeof planUpgrade>;
   try {
-    skew = planUpgrade({ mesh, crds: crdState(crds.crds, crds.unreadable), kubernetesVersion: server.gitVersion, now: deps.now() }, resolveTarget(mesh, args.revision));
+    skew = planUpgrade(
+      { mesh, crds: crdState(crds.crds, crds.unreadable), kubernetesVersion: server.gitVersion, now: deps.now() },
+      resolveTarget(mesh, args.revision),
+    );
   } catch (e) {
     // skew's refusal of a downgrade, worded for this command.
     if (!(e instanceof AmbientError && /is a downgrade/.test(e.message))) throw e;
-    throw new AmbientError(e.kind, e.message.replace(/^--target /, 'upgrade '), `upgrade moves tags forward only; to go back, roll tags back with "kubectl ambient tag-rollback <tag>"`, { cause: e });
+    throw new AmbientError(
+      e.kind,
+      e.message.replace(/^--target /, 'upgrade '),
+      `upgrade moves tags forward only; to go back, roll tags back with "kubectl ambient tag-rollback <tag>"`,
+      { cause: e },
+    );
   }
   return planUpgradeTags(mesh, { ...base, skew: skew.findings });
 }
@@ -96,7 +150,14 @@ function preconditionLine(p: Precondition): string {
   return `${p.message} (${first}${p.details.length > 1 ? `, +${p.details.length - 1} more` : ''})`;
 }
 
-async function runPlan(deps: Deps, args: UpgradeArgs, cluster: Cluster, mesh: Mesh, plan: UpgradePlan, times: GateTimes): Promise<void> {
+async function runPlan(
+  deps: Deps,
+  args: UpgradeArgs,
+  cluster: Cluster,
+  mesh: Mesh,
+  plan: UpgradePlan,
+  times: GateTimes,
+): Promise<void> {
   const { io } = deps;
   const structured = args.output === 'json' || args.output === 'yaml';
   const dryRun = args['dry-run'] ?? 'none';
@@ -112,7 +173,9 @@ async function runPlan(deps: Deps, args: UpgradeArgs, cluster: Cluster, mesh: Me
         'fix the failed precondition(s), or pass --force to upgrade anyway',
       );
     }
-    io.err(`${paint(io.colorErr, 'yellow', 'warning:')} --force: going on although ${failed.length} precondition(s) failed\n`);
+    io.err(
+      `${paint(io.colorErr, 'yellow', 'warning:')} --force: going on although ${failed.length} precondition(s) failed\n`,
+    );
   }
   const flow: FlowArgs = { ...args, 'dry-run': dryRun, yes: true, wait: false };
   const work = plan.tags.filter((t) => t.action !== 'skip');
@@ -120,13 +183,27 @@ async function runPlan(deps: Deps, args: UpgradeArgs, cluster: Cluster, mesh: Me
   if (dryRun !== 'none') {
     // Each move's diff exactly as tag-move --dry-run shows it (for "server", validated by the API server).
     for (const t of work.filter((x) => x.action === 'move')) {
-      const p = planTagMove(mesh, { tag: t.tag, revision: plan.revision, create: false, force: true, now: deps.now(), id: operationId(deps) });
+      const p = planTagMove(mesh, {
+        tag: t.tag,
+        revision: plan.revision,
+        create: false,
+        force: true,
+        now: deps.now(),
+        id: operationId(deps),
+      });
       await executePlan(deps, flow, cluster, p, 'Move', { confirmed: true, embedded: true });
     }
     io.err(`dry run: nothing was changed; run "${continueCommand}" to upgrade\n`);
     return;
   }
-  const results: TagResult[] = plan.tags.map((t) => ({ tag: t.tag, from: t.from, to: plan.revision, outcome: t.action === 'skip' ? 'skipped' : 'pending', gate: null, message: t.action === 'skip' ? t.reason : 'not reached' }));
+  const results: TagResult[] = plan.tags.map((t) => ({
+    tag: t.tag,
+    from: t.from,
+    to: plan.revision,
+    outcome: t.action === 'skip' ? 'skipped' : 'pending',
+    gate: null,
+    message: t.action === 'skip' ? t.reason : 'not reached',
+  }));
   const finish = (status: UpgradeResult['status']): void => {
     const moved = results.filter((r) => r.outcome === 'moved').map((r) => r.tag);
     const result: UpgradeResult = {
@@ -134,7 +211,10 @@ async function runPlan(deps: Deps, args: UpgradeArgs, cluster: Cluster, mesh: Me
       revision: plan.revision,
       status,
       tags: results,
-      next: { continue: status === 'succeeded' ? null : continueCommand, undo: moved.reverse().map((t) => `kubectl ambient tag-rollback ${t}${scope(args)}`) },
+      next: {
+        continue: status === 'succeeded' ? null : continueCommand,
+        undo: moved.reverse().map((t) => `kubectl ambient tag-rollback ${t}${scope(args)}`),
+      },
     };
     io.err(renderUpgradeSummary(result, io.colorErr));
     const out = renderStructured(result, args.output);
@@ -167,15 +247,25 @@ async function runPlan(deps: Deps, args: UpgradeArgs, cluster: Cluster, mesh: Me
 async function confirm(deps: Deps, args: UpgradeArgs, plan: UpgradePlan, work: PlannedTag[]): Promise<boolean> {
   if (args.yes) return true;
   const { io } = deps;
-  if (!io.stdinIsTTY) throw new AmbientError('usage', 'refusing to upgrade without confirmation: stdin is not a terminal', 'pass --yes to confirm, or --dry-run to only look');
+  if (!io.stdinIsTTY)
+    throw new AmbientError(
+      'usage',
+      'refusing to upgrade without confirmation: stdin is not a terminal',
+      'pass --yes to confirm, or --dry-run to only look',
+    );
   const moves = work.filter((t) => t.action === 'move').map((t) => t.tag);
   const verify = work.filter((t) => t.action === 'verify').map((t) => t.tag);
-  const steps = [moves.length > 0 ? `move ${moves.join(', ')} one at a time` : '', verify.length > 0 ? `gate ${verify.join(', ')}` : ''];
+  const steps = [
+    moves.length > 0 ? `move ${moves.join(', ')} one at a time` : '',
+    verify.length > 0 ? `gate ${verify.join(', ')}` : '',
+  ];
   const what = steps.filter((x) => x !== '').join(' and ');
   const question = `Upgrade to ${plan.revision}: ${what}, rolling back a tag whose gate fails? [y/N] `;
   const answer = await io.prompt(question, deps.signal).catch((e: unknown) => {
     io.err('\n');
-    throw new AmbientError('interrupted', 'interrupted at the confirmation prompt: nothing was changed', undefined, { cause: e });
+    throw new AmbientError('interrupted', 'interrupted at the confirmation prompt: nothing was changed', undefined, {
+      cause: e,
+    });
   });
   if (/^y(es)?$/i.test(answer.trim())) return true;
   io.err('aborted: nothing was changed\n');
@@ -186,7 +276,16 @@ async function confirm(deps: Deps, args: UpgradeArgs, plan: UpgradePlan, work: P
  * Moves, gates and (on a failing gate) rolls back each tag in order. Returns the error that stopped
  * the upgrade (undefined: every tag passed); `results` says what happened to each tag.
  */
-async function upgradeTags(deps: Deps, args: UpgradeArgs, flow: FlowArgs, cluster: Cluster, plan: UpgradePlan, results: TagResult[], gate: GateWatch, times: GateTimes): Promise<Error | undefined> {
+async function upgradeTags(
+  deps: Deps,
+  args: UpgradeArgs,
+  flow: FlowArgs,
+  cluster: Cluster,
+  plan: UpgradePlan,
+  results: TagResult[],
+  gate: GateWatch,
+  times: GateTimes,
+): Promise<Error | undefined> {
   const { io } = deps;
   const ns = args['istio-namespace'];
   const total = plan.tags.filter((t) => t.action !== 'skip').length;
@@ -195,15 +294,30 @@ async function upgradeTags(deps: Deps, args: UpgradeArgs, flow: FlowArgs, cluste
     const r = results[i];
     if (r === undefined || t.action === 'skip') continue;
     n++;
-    if (deps.signal.aborted) return new AmbientError('interrupted', `interrupted before tag ${t.tag}: it and the tags after it were not moved`, `continue with "kubectl ambient upgrade ${plan.revision}${scope(args)}"`);
-    const what = t.action === 'move' ? `${t.from ?? '(none)'} -> ${plan.revision}, then its gate` : `already on ${plan.revision}: its gate only`;
+    if (deps.signal.aborted)
+      return new AmbientError(
+        'interrupted',
+        `interrupted before tag ${t.tag}: it and the tags after it were not moved`,
+        `continue with "kubectl ambient upgrade ${plan.revision}${scope(args)}"`,
+      );
+    const what =
+      t.action === 'move'
+        ? `${t.from ?? '(none)'} -> ${plan.revision}, then its gate`
+        : `already on ${plan.revision}: its gate only`;
     io.err(`\n${paint(io.colorErr, 'bold', `[${n}/${total}] tag ${t.tag}`)}: ${what}\n`);
     let followers: GateFollower[];
     let back: string | undefined;
     try {
       const mesh = await readMesh(cluster, ns);
       if (t.action === 'move') {
-        const p = planTagMove(mesh, { tag: t.tag, revision: plan.revision, create: false, force: args.force, now: deps.now(), id: operationId(deps) });
+        const p = planTagMove(mesh, {
+          tag: t.tag,
+          revision: plan.revision,
+          create: false,
+          force: args.force,
+          now: deps.now(),
+          id: operationId(deps),
+        });
         await executePlan(deps, flow, cluster, p, 'Move', { confirmed: true, embedded: true });
         r.outcome = 'moved';
         r.from = p.from ?? null;
@@ -232,11 +346,19 @@ async function upgradeTags(deps: Deps, args: UpgradeArgs, flow: FlowArgs, cluste
     const cont = `kubectl ambient upgrade ${plan.revision}${args.tags !== undefined ? ` --tags ${args.tags}` : ''}${scope(args)}`;
     if (report.status === 'interrupted') {
       r.message = `${r.message}; gate interrupted, left on ${plan.revision} as it is`;
-      return new AmbientError('interrupted', `stopped waiting for the gate of ${t.tag}: it stays on ${plan.revision} as it is (${report.message})`, `roll it back with "${rollback}", or continue (its gate runs again first) with "${cont}"`);
+      return new AmbientError(
+        'interrupted',
+        `stopped waiting for the gate of ${t.tag}: it stays on ${plan.revision} as it is (${report.message})`,
+        `roll it back with "${rollback}", or continue (its gate runs again first) with "${cont}"`,
+      );
     }
     if (report.status === 'unverified') {
       r.message = `${r.message}; its gate could not be checked: ${report.message}`;
-      return new AmbientError('wait-timeout', `the gate of ${t.tag} could not be checked (${report.message}): ${t.tag} stays on ${plan.revision}, unverified`, `check with "kubectl ambient tags ${t.tag}", then continue with "${cont}" or roll it back with "${rollback}"`);
+      return new AmbientError(
+        'wait-timeout',
+        `the gate of ${t.tag} could not be checked (${report.message}): ${t.tag} stays on ${plan.revision}, unverified`,
+        `check with "kubectl ambient tags ${t.tag}", then continue with "${cont}" or roll it back with "${rollback}"`,
+      );
     }
     return rollBack(deps, flow, cluster, ns, t, r, report, back, { rollback, cont, revision: plan.revision });
   }
@@ -257,30 +379,60 @@ async function rollBack(
 ): Promise<AmbientError> {
   const { io } = deps;
   const failed = `the gate of ${t.tag} failed: ${report.message}`;
-  const shown = report.failing.slice(0, 3).join('; ') + (report.failing.length > 3 ? `; and ${report.failing.length - 3} more` : '');
+  const shown =
+    report.failing.slice(0, 3).join('; ') +
+    (report.failing.length > 3 ? `; and ${report.failing.length - 3} more` : '');
   const detailed = `${failed}${shown !== '' ? ` (${shown})` : ''}`;
   if (back === undefined) {
     r.message = `${r.message}; ${failed}; not rolled back: it has no recorded previous revision`;
-    return new AmbientError('problems', `${detailed}; ${t.tag} stays on ${c.revision}: it has no recorded previous revision to roll back to`, `move it with "kubectl ambient tag-move ${t.tag} <revision>"`);
+    return new AmbientError(
+      'problems',
+      `${detailed}; ${t.tag} stays on ${c.revision}: it has no recorded previous revision to roll back to`,
+      `move it with "kubectl ambient tag-move ${t.tag} <revision>"`,
+    );
   }
   io.err(`${paint(io.colorErr, 'bold', `rolling back tag ${t.tag} to ${back}`)}\n`);
   try {
     const mesh = await readMesh(cluster, ns);
-    const p = planTagRollback(mesh, { tag: t.tag, to: back, force: flow.force, now: deps.now(), id: operationId(deps) });
+    const p = planTagRollback(mesh, {
+      tag: t.tag,
+      to: back,
+      force: flow.force,
+      now: deps.now(),
+      id: operationId(deps),
+    });
     await executePlan(deps, { ...flow, wait: true }, cluster, p, 'Roll back', { confirmed: true, embedded: true });
   } catch (e) {
     if (e instanceof AmbientError && e.kind === 'wait-timeout') {
       // The rollback is applied; its gateways/waypoints are not all back yet (the message says which).
       r.outcome = 'rolled-back';
       r.message = `${failed}; rolled back to ${back}, but ${e.message}`;
-      return new AmbientError('problems', `${detailed}; ${t.tag} was rolled back to ${back}, but not all of its gateways/waypoints are back yet`, `check with "kubectl ambient tags ${t.tag}"; once fixed, continue with "${c.cont}"`);
+      return new AmbientError(
+        'problems',
+        `${detailed}; ${t.tag} was rolled back to ${back}, but not all of its gateways/waypoints are back yet`,
+        `check with "kubectl ambient tags ${t.tag}"; once fixed, continue with "${c.cont}"`,
+      );
     }
     const why = e instanceof Error ? e.message : String(e);
     r.message = `${failed}; rolling it back failed: ${why}`;
-    if (e instanceof AmbientError && e.kind === 'interrupted') return new AmbientError('interrupted', `${detailed}; its rollback was interrupted: ${why}`, `roll it back with "${c.rollback}"`);
-    return new AmbientError('partial', `${detailed}, and rolling ${t.tag} back to ${back} failed: ${why}`, `roll it back with "${c.rollback}"`, { cause: e });
+    if (e instanceof AmbientError && e.kind === 'interrupted')
+      return new AmbientError(
+        'interrupted',
+        `${detailed}; its rollback was interrupted: ${why}`,
+        `roll it back with "${c.rollback}"`,
+      );
+    return new AmbientError(
+      'partial',
+      `${detailed}, and rolling ${t.tag} back to ${back} failed: ${why}`,
+      `roll it back with "${c.rollback}"`,
+      { cause: e },
+    );
   }
   r.outcome = 'rolled-back';
   r.message = `${failed}; rolled back to ${back}`;
-  return new AmbientError('problems', `${detailed}; ${t.tag} was rolled back to ${back}`, `fix the cause, then continue with "${c.cont}"`);
+  return new AmbientError(
+    'problems',
+    `${detailed}; ${t.tag} was rolled back to ${back}`,
+    `fix the cause, then continue with "${c.cont}"`,
+  );
 }

@@ -76,7 +76,12 @@ const what = (o: KubeObject): string =>
 export function applySteps(plan: Plan): Step[] {
   const holderWrite = plan.writes.find((w) => w.role === plan.holder);
   const others = plan.writes.filter((w) => w !== holderWrite);
-  const step = (phase: Step['phase'], w: PlannedWrite): Step => ({ phase, op: w.action, role: w.role, object: w.after });
+  const step = (phase: Step['phase'], w: PlannedWrite): Step => ({
+    phase,
+    op: w.action,
+    role: w.role,
+    object: w.after,
+  });
   if (others.length === 0) return holderWrite === undefined ? [] : [step('complete', holderWrite)];
   const steps: Step[] = [];
   const record = operationValue(plan.operation);
@@ -84,8 +89,18 @@ export function applySteps(plan: Plan): Step[] {
   if (!plan.pending && holderWrite !== undefined) {
     steps.push(
       holderWrite.action === 'create'
-        ? { phase: 'record', op: 'create', role: plan.holder, object: withAnnotation(holderWrite.after, OPERATION, record) }
-        : { phase: 'record', op: 'replace', role: plan.holder, object: withAnnotation(holderLive ?? holderWrite.after, OPERATION, record) },
+        ? {
+            phase: 'record',
+            op: 'create',
+            role: plan.holder,
+            object: withAnnotation(holderWrite.after, OPERATION, record),
+          }
+        : {
+            phase: 'record',
+            op: 'replace',
+            role: plan.holder,
+            object: withAnnotation(holderLive ?? holderWrite.after, OPERATION, record),
+          },
     );
   }
   steps.push(...others.map((w) => step('change', w)));
@@ -198,7 +213,12 @@ function identities(plan: Plan): { role: WriteRole; object: KubeObject }[] {
   return plan.objects;
 }
 
-function stateOf(role: WriteRole, id: KubeObject, live: KubeObject | undefined | 'unknown', unconfirmed: boolean): ObjectState {
+function stateOf(
+  role: WriteRole,
+  id: KubeObject,
+  live: KubeObject | undefined | 'unknown',
+  unconfirmed: boolean,
+): ObjectState {
   const base = { role, kind: id.kind, name: id.metadata.name, namespace: id.metadata.namespace, unconfirmed };
   if (live === 'unknown') return { ...base, state: 'unknown', revision: undefined, operation: undefined };
   if (live === undefined) return { ...base, state: 'absent', revision: undefined, operation: undefined };
@@ -223,7 +243,11 @@ export async function readBack(
 }
 
 /** Each object's state from a fresh read (see readBack). */
-export async function readStates(cluster: ClusterWriter, plan: Plan, unconfirmed: Set<WriteRole> = new Set()): Promise<ObjectState[]> {
+export async function readStates(
+  cluster: ClusterWriter,
+  plan: Plan,
+  unconfirmed: Set<WriteRole> = new Set(),
+): Promise<ObjectState[]> {
   return (await readBack(cluster, plan, unconfirmed)).states;
 }
 
@@ -300,7 +324,8 @@ export async function applyPlan(cluster: ClusterWriter, plan: Plan, opts: ApplyO
       const cause = r.error instanceof Error ? r.error.message : String(r.error);
       // With more than one step the operation record is (or may be) on the holder: the tag is incomplete.
       const recorded = plan.pending || steps.length > 1;
-      const writeOf = step.op === 'create' ? 'the creation of' : step.op === 'delete' ? 'the deletion of' : 'the update of';
+      const writeOf =
+        step.op === 'create' ? 'the creation of' : step.op === 'delete' ? 'the deletion of' : 'the update of';
       throw new AmbientError(
         'partial',
         `${cause}; whether ${writeOf} ${what(sent)} landed is unknown and it may still land, so nothing was undone; ` +

@@ -10,7 +10,12 @@ import type { KubeObject, Labels, Service, Webhook, WebhookConfiguration } from 
 import { CHART_OWNED } from './tag-render.ts';
 
 /** Labels: chart keys follow the render (removed when it has none), other keys stay, in their order. */
-export function mergeLabels(live: Labels | undefined, rendered: Labels | undefined, owned: readonly string[], helmOwned: boolean): Labels {
+export function mergeLabels(
+  live: Labels | undefined,
+  rendered: Labels | undefined,
+  owned: readonly string[],
+  helmOwned: boolean,
+): Labels {
   const want = rendered ?? {};
   const ours = new Set<string>(owned);
   // Helm itself sets managed-by on what it installs (§1.6): a Helm-owned object keeps it whatever the chart version.
@@ -79,7 +84,10 @@ export function webhookConfigOver(
       svc.namespace === o.istioNamespace &&
       svc.name === istiodName(o.fromRevision);
     if (callsOld && target !== undefined && target.name !== svc.name) {
-      hooks.push({ ...w, clientConfig: { ...w.clientConfig, service: { ...svc, name: target.name, namespace: target.namespace } } });
+      hooks.push({
+        ...w,
+        clientConfig: { ...w.clientConfig, service: { ...svc, name: target.name, namespace: target.namespace } },
+      });
       foreign.push({ name: w.name, repointed: true });
     } else {
       hooks.push(w);

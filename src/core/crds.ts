@@ -22,7 +22,11 @@ import { parseVersion } from './version.ts';
 
 /** The list calls behind `readIstioCrds`, as data (README request table, request-count tests). */
 export function crdQueries(): ListQuery<'CustomResourceDefinition'>[] {
-  return ISTIO_CRD_SELECTORS.map((labelSelector) => ({ kind: 'CustomResourceDefinition', labelSelector, metadataOnly: true }));
+  return ISTIO_CRD_SELECTORS.map((labelSelector) => ({
+    kind: 'CustomResourceDefinition',
+    labelSelector,
+    metadataOnly: true,
+  }));
 }
 
 /** The Istio CRDs as read, or why they could not be (RBAC refused the list: their version is then unknown). */
@@ -46,7 +50,10 @@ export async function readIstioCrds(reader: ClusterReader): Promise<CrdRead> {
   }
   const byName = new Map<string, CustomResourceDefinition>();
   for (const crd of lists.flat()) if (isIstioConfigCrd(crd.metadata.name)) byName.set(crd.metadata.name, crd);
-  return { crds: [...byName.values()].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name)), unreadable: undefined };
+  return {
+    crds: [...byName.values()].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name)),
+    unreadable: undefined,
+  };
 }
 
 /** `virtualservices.networking.istio.io` → true; `gateways.gateway.networking.k8s.io` → false. */
@@ -125,7 +132,8 @@ export interface CrdVerdict {
  * makes it `unknown`, unless the 1.30 schema marker proves the CRDs older than a >=1.30 target.
  */
 export function crdsAtLeast(state: CrdState, version: string): CrdVerdict {
-  if (state.unreadable !== undefined) return { status: 'unknown', reason: `the CRDs could not be listed: ${state.unreadable}` };
+  if (state.unreadable !== undefined)
+    return { status: 'unknown', reason: `the CRDs could not be listed: ${state.unreadable}` };
   if (state.count === 0)
     return {
       status: 'todo',
@@ -138,14 +146,20 @@ export function crdsAtLeast(state: CrdState, version: string): CrdVerdict {
     };
   }
   if (crdsHave130Marker(version) && !state.has130Marker) {
-    return { status: 'todo', reason: `${CRD_MARKER_1_30.name} (new in ${CRD_MARKER_1_30.since}) is missing: the CRDs predate 1.30` };
+    return {
+      status: 'todo',
+      reason: `${CRD_MARKER_1_30.name} (new in ${CRD_MARKER_1_30.since}) is missing: the CRDs predate 1.30`,
+    };
   }
   if (state.unversioned.length > 0) {
     const which =
       state.unversioned.length === state.count
         ? 'no Istio CRD carries a version label'
         : `${state.unversioned.length} of ${state.count} Istio CRDs carry no version label`;
-    return { status: 'unknown', reason: `${which} (installed by the <=1.23 chart or by hand): their version cannot be read` };
+    return {
+      status: 'unknown',
+      reason: `${which} (installed by the <=1.23 chart or by hand): their version cannot be read`,
+    };
   }
   return { status: 'done', reason: `the Istio CRDs are at ${state.oldest ?? version}` };
 }

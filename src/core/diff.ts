@@ -45,16 +45,28 @@ export function withoutServerFields(o: KubeObject): KubeObject {
  */
 export function projectOnto(before: unknown, after: unknown): unknown {
   if (Array.isArray(after) && Array.isArray(before)) {
-    const named = after.every((x) => typeof x === 'object' && x !== null && typeof (x as { name?: unknown }).name === 'string');
+    const named = after.every(
+      (x) => typeof x === 'object' && x !== null && typeof (x as { name?: unknown }).name === 'string',
+    );
     if (named) {
       return (before as unknown[]).map((b: unknown): unknown => {
-        const match: unknown = (after as unknown[]).find((a) => (a as { name: string }).name === (b as { name?: unknown }).name);
+        const match: unknown = (after as unknown[]).find(
+          (a) => (a as { name: string }).name === (b as { name?: unknown }).name,
+        );
         return match === undefined ? b : projectOnto(b, match);
       });
     }
-    return (before as unknown[]).map((b, i): unknown => (i < after.length ? projectOnto(b, (after as unknown[])[i]) : b));
+    return (before as unknown[]).map((b, i): unknown =>
+      i < after.length ? projectOnto(b, (after as unknown[])[i]) : b,
+    );
   }
-  if (typeof after === 'object' && after !== null && typeof before === 'object' && before !== null && !Array.isArray(after)) {
+  if (
+    typeof after === 'object' &&
+    after !== null &&
+    typeof before === 'object' &&
+    before !== null &&
+    !Array.isArray(after)
+  ) {
     const out: Record<string, unknown> = {};
     for (const k of Object.keys(after))
       if (k in before)
@@ -65,7 +77,8 @@ export function projectOnto(before: unknown, after: unknown): unknown {
 }
 
 const byName = (v: unknown): unknown =>
-  Array.isArray(v) && v.every((x) => typeof x === 'object' && x !== null && typeof (x as { name?: unknown }).name === 'string')
+  Array.isArray(v) &&
+  v.every((x) => typeof x === 'object' && x !== null && typeof (x as { name?: unknown }).name === 'string')
     ? Object.fromEntries(v.map((x: { name: string }) => [x.name, x]))
     : v;
 
@@ -149,7 +162,11 @@ export function objectChanges(before: KubeObject, after: KubeObject): Change[] {
     lines.set(key, line);
   }
   return [...lines.values()].map(({ path, before, after, hooks }) =>
-    readable({ path: hooks.size === 1 ? path.replace('webhooks[*]', `webhooks[${[...hooks][0] ?? ''}]`) : path, before, after }),
+    readable({
+      path: hooks.size === 1 ? path.replace('webhooks[*]', `webhooks[${[...hooks][0] ?? ''}]`) : path,
+      before,
+      after,
+    }),
   );
 }
 

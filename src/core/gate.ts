@@ -57,7 +57,7 @@ interface PodStatus {
 }
 
 const key = (namespace: string | undefined, name: string | undefined): string => `${namespace ?? ''}/${name ?? ''}`;
-const statusOf = (p: Pod): PodStatus => (p['status'] ?? {});
+const statusOf = (p: Pod): PodStatus => p['status'] ?? {};
 
 /** A pod that runs: not finished, not being deleted (a terminating old pod is on its way out). */
 function running(p: Pod): boolean {
@@ -77,7 +77,9 @@ export function restartCount(p: Pod): number {
 function crashLoops(p: Pod): string[] {
   return (statusOf(p).containerStatuses ?? [])
     .filter((c) => c.state?.waiting?.reason === 'CrashLoopBackOff')
-    .map((c) => `pod ${p.metadata.name} container ${c.name ?? '?'} in CrashLoopBackOff (${c.restartCount ?? 0} restarts)`);
+    .map(
+      (c) => `pod ${p.metadata.name} container ${c.name ?? '?'} in CrashLoopBackOff (${c.restartCount ?? 0} restarts)`,
+    );
 }
 
 /** The objects indexed by `namespace/gateway-name` once per evaluation (watches hand over full lists). */
@@ -131,17 +133,23 @@ export function followerHealth(f: GateFollower, revision: string, idx: GateIndex
     }
     const elsewhere = [...others].map(([r, n]) => `${n} on ${r}`);
     const unready = on.length - ok.length;
-    problems.push(`${ok.length}/${pods.length} pods on ${revision} and Ready ` +
-      `(${[...elsewhere, ...(unready > 0 ? [`${unready} not Ready`] : [])].join(', ')})`);
+    problems.push(
+      `${ok.length}/${pods.length} pods on ${revision} and Ready ` +
+        `(${[...elsewhere, ...(unready > 0 ? [`${unready} not Ready`] : [])].join(', ')})`,
+    );
   }
   const gw = idx.gateways.get(k);
   if (gw === undefined) problems.push('Gateway not found');
   else {
     const c = programmedOf(gw);
     if (c === undefined) problems.push('no Programmed condition');
-    else if (c.status !== 'True') problems.push(`Programmed=${c.status}${c.reason !== undefined ? ` (${c.reason})` : ''}`);
-    else if (!c.current) problems.push(`Programmed=True is for generation ${c.observedGeneration ?? '?'}, the Gateway is at ` +
-      `${gw.metadata.generation ?? '?'}`);
+    else if (c.status !== 'True')
+      problems.push(`Programmed=${c.status}${c.reason !== undefined ? ` (${c.reason})` : ''}`);
+    else if (!c.current)
+      problems.push(
+        `Programmed=True is for generation ${c.observedGeneration ?? '?'}, the Gateway is at ` +
+          `${gw.metadata.generation ?? '?'}`,
+      );
   }
   const restarts: Record<string, number> = {};
   for (const p of pods) restarts[p.metadata.name] = restartCount(p);

@@ -416,7 +416,8 @@ export function evaluateHazards(input: HazardInput): HazardHit[] {
   const known = (r: HazardRevision): boolean => r.version !== undefined && semver.valid(r.version) !== null;
   const t = input.target;
   for (const h of HAZARDS) {
-    const inRange = (v: string | undefined): boolean => v !== undefined && semver.valid(v) !== null && inRanges(v, h.ranges);
+    const inRange = (v: string | undefined): boolean =>
+      v !== undefined && semver.valid(v) !== null && inRanges(v, h.ranges);
     const ranges = describeRanges(h.ranges);
     switch (h.trigger) {
       case 'in-use': {
@@ -459,7 +460,9 @@ export function evaluateHazards(input: HazardInput): HazardHit[] {
           hits.push(hit(h, [t.revision], input, true, `target ${named([t.revision])} in ${ranges}`));
         break;
       case 'moving-from': {
-        const leaving = (t?.movesFrom ?? []).filter((r) => known(r) && inRange(r.version) && conditionHolds(h, r, input, true));
+        const leaving = (t?.movesFrom ?? []).filter(
+          (r) => known(r) && inRange(r.version) && conditionHolds(h, r, input, true),
+        );
         if (leaving.length > 0) hits.push(hit(h, leaving, input, true, `tags leave ${named(leaving)} in ${ranges}`));
         break;
       }
@@ -500,11 +503,16 @@ export function forwardMoveWarning(from: string | undefined, to: string): string
   const notes: string[] = [];
   const d = from === undefined ? undefined : minorDistance(from, to);
   if (from !== undefined && d !== undefined && d > MAX_AGENT_STEP) {
-    notes.push(`${from} -> ${to} moves ${d} minors forward: istiod revisions may jump two minors, but ztunnel ` +
-      `and istio-cni must follow one minor at a time and the gateways and waypoints that follow it ` +
-      `jump at once`);
+    notes.push(
+      `${from} -> ${to} moves ${d} minors forward: istiod revisions may jump two minors, but ztunnel ` +
+        `and istio-cni must follow one minor at a time and the gateways and waypoints that follow it ` +
+        `jump at once`,
+    );
   }
-  if (isPrerelease(to)) notes.push(`${to} is a pre-release: not for production; its fixes and support data are those of ` +
-    `${semver.major(to)}.${semver.minor(to)}`);
+  if (isPrerelease(to))
+    notes.push(
+      `${to} is a pre-release: not for production; its fixes and support data are those of ` +
+        `${semver.major(to)}.${semver.minor(to)}`,
+    );
   return notes.length === 0 ? undefined : notes.join('; ');
 }

@@ -28,7 +28,8 @@ export interface Parsed<T> {
   error: string | undefined;
 }
 
-const isRoleList = (v: unknown): v is TagRole[] => Array.isArray(v) && v.every((x) => x === 'webhook' || x === 'service');
+const isRoleList = (v: unknown): v is TagRole[] =>
+  Array.isArray(v) && v.every((x) => x === 'webhook' || x === 'service');
 
 function isEntry(e: unknown): e is HistoryEntry {
   if (typeof e !== 'object' || e === null) return false;
@@ -109,7 +110,11 @@ export function parseOperation(raw: string | undefined): Parsed<TagOperation | u
     (o['history'] as unknown[]).every(isEntry) &&
     isRoleList(o['fromObjects']) &&
     isRoleList(o['toObjects']);
-  if (!ok) return { value: undefined, error: 'not an operation record {id, op, from, to, at, history, fromObjects, toObjects}' };
+  if (!ok)
+    return {
+      value: undefined,
+      error: 'not an operation record {id, op, from, to, at, history, fromObjects, toObjects}',
+    };
   return { value: o as unknown as TagOperation, error: undefined };
 }
 
@@ -125,7 +130,10 @@ export function operationValue(o: TagOperation): string {
 }
 
 /** The commands that finish and undo an operation (printed by `tags` and by every interrupted run). */
-export function operationCommands(tag: string, o: Pick<TagOperation, 'op' | 'from' | 'to'>): { finish: string; undo: string } {
+export function operationCommands(
+  tag: string,
+  o: Pick<TagOperation, 'op' | 'from' | 'to'>,
+): { finish: string; undo: string } {
   if (o.op === 'rollback') {
     return { finish: `kubectl ambient tag-rollback ${tag}`, undo: `kubectl ambient tag-move ${tag} ${o.from ?? o.to}` };
   }

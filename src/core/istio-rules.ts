@@ -31,7 +31,9 @@ export interface VersionRange {
 export function inRanges(version: string, ranges: readonly VersionRange[]): boolean {
   const v = releaseOf(version);
   if (v === undefined) return false;
-  return ranges.some((r) => (r.from === undefined || semver.gte(v, r.from)) && (r.to === undefined || semver.lt(v, r.to)));
+  return ranges.some(
+    (r) => (r.from === undefined || semver.gte(v, r.from)) && (r.to === undefined || semver.lt(v, r.to)),
+  );
 }
 
 /** `[{from:'1.24.3',to:'1.29.5'},{from:'1.30.0'}]` -> `1.24.3 to <1.29.5, >=1.30.0` (for messages). */
@@ -89,7 +91,10 @@ export function programsTagLabelledGateways(version: string): boolean {
 }
 
 /** istiod versions that push ~30 s of empty xDS to the proxies of a Gateway whose tag moves off them (§3.2, #59959). */
-export const EMPTY_CONFIG_ON_MOVE: readonly VersionRange[] = [{ from: '1.24.3', to: '1.29.5' }, { from: '1.30.0', to: '1.30.2' }];
+export const EMPTY_CONFIG_ON_MOVE: readonly VersionRange[] = [
+  { from: '1.24.3', to: '1.29.5' },
+  { from: '1.30.0', to: '1.30.2' },
+];
 
 /** Moving a tag off (or onto) this istiod empties its followers' config for about 30 s (§3.2); unknown: no. */
 export function emptiesConfigOnMove(version: string | undefined): boolean {

@@ -75,7 +75,12 @@ export const BUILTIN_CLASSES: Readonly<Record<string, string>> = {
  */
 export const ISTIO_CRD_SELECTORS = [`${APP_PART_OF}=istio`, 'chart=istio'] as const;
 /** The API groups of Istio's config CRDs (§4.3): `<plural>.<group>` is the CRD name. */
-export const ISTIO_CRD_GROUPS = ['networking.istio.io', 'security.istio.io', 'telemetry.istio.io', 'extensions.istio.io'] as const;
+export const ISTIO_CRD_GROUPS = [
+  'networking.istio.io',
+  'security.istio.io',
+  'telemetry.istio.io',
+  'extensions.istio.io',
+] as const;
 /** Schema marker (§4.3): new in 1.30.0; a >=1.30 revision without it means the CRDs were not upgraded. */
 export const CRD_MARKER_1_30 = { name: 'trafficextensions.extensions.istio.io', since: '1.30.0' } as const;
 /** istio.io's supported-releases page: where to check a version the support table does not know (§5.2). */

@@ -20,7 +20,17 @@ import {
   tagServiceName,
   tagWebhookName,
 } from './labels.ts';
-import type { DaemonSet, Deployment, Gateway, GatewayClass, KubeObject, Namespace, Pod, Service, WebhookConfiguration } from './model.ts';
+import type {
+  DaemonSet,
+  Deployment,
+  Gateway,
+  GatewayClass,
+  KubeObject,
+  Namespace,
+  Pod,
+  Service,
+  WebhookConfiguration,
+} from './model.ts';
 import type { Snapshot, Unavailable } from './snapshot.ts';
 import { resolveVersion } from './version.ts';
 
@@ -212,7 +222,9 @@ export function revisionFromAddress(address: string | undefined): string | undef
  */
 function ztunnelPin(ds: DaemonSet): string | undefined {
   const env = (ds.spec?.template?.spec?.containers ?? []).flatMap((c) => c.env ?? []);
-  const fromEnv = revisionFromAddress(env.find((e) => e.name === 'XDS_ADDRESS')?.value ?? env.find((e) => e.name === 'CA_ADDRESS')?.value);
+  const fromEnv = revisionFromAddress(
+    env.find((e) => e.name === 'XDS_ADDRESS')?.value ?? env.find((e) => e.name === 'CA_ADDRESS')?.value,
+  );
   if (fromEnv !== undefined) return fromEnv;
   const annotated = ds.metadata.annotations?.[REV] ?? ds.spec?.template?.metadata?.annotations?.[REV];
   return annotated !== undefined && annotated !== '' ? annotated : undefined;
@@ -341,7 +353,11 @@ function joinNodeAgents(daemonSets: DaemonSet[]): { ztunnels: NodeAgent[]; cnis:
  * Revisions from their canonical injectors (`istio.io/rev`, `!istio.io/tag`, §2.1), canonical
  * Services (§1.3b) and istiod Deployments (§4.2).
  */
-function joinRevisions(mwcs: WebhookConfiguration[], services: Service[], istiods: Deployment[]): Map<string, Revision> {
+function joinRevisions(
+  mwcs: WebhookConfiguration[],
+  services: Service[],
+  istiods: Deployment[],
+): Map<string, Revision> {
   const revisions = new Map<string, Revision>();
   const revision = (name: string): Revision => {
     let r = revisions.get(name);
@@ -368,7 +384,8 @@ function joinRevisions(mwcs: WebhookConfiguration[], services: Service[], istiod
   }
   for (const svc of services) {
     const rev = label(svc, REV);
-    if (rev !== undefined && label(svc, TAG) === undefined && label(svc, APP) === 'istiod') revision(rev).canonicalServices.push(svc);
+    if (rev !== undefined && label(svc, TAG) === undefined && label(svc, APP) === 'istiod')
+      revision(rev).canonicalServices.push(svc);
   }
   for (const d of istiods) {
     const r = revision(label(d, REV) ?? 'default');
@@ -525,7 +542,8 @@ function joinGateways(
     const gwNs = g.metadata.namespace ?? '';
     const key = `${gwNs}/${g.metadata.name}`;
     const proxy = proxies.get(key);
-    const controller = controllerOf(className, s.gatewayClasses) ?? controllerFromManaged(label(proxy, GATEWAY_MANAGED));
+    const controller =
+      controllerOf(className, s.gatewayClasses) ?? controllerFromManaged(label(proxy, GATEWAY_MANAGED));
     const kind = controller !== undefined ? ISTIO_CONTROLLERS[controller] : undefined;
     if (controller === undefined || kind === undefined) continue; // not reconciled by istiod
     const own = label(g, REV);
@@ -533,7 +551,13 @@ function joinGateways(
     const requested = own ?? fromNs;
     const source: RevisionSource = own !== undefined ? 'gateway' : fromNs !== undefined ? 'namespace' : 'default';
     const followsDefault = requested === undefined || requested === '';
-    const tag = followsDefault ? (tags.has(DEFAULT_TAG) ? DEFAULT_TAG : undefined) : tags.has(requested) ? requested : undefined;
+    const tag = followsDefault
+      ? tags.has(DEFAULT_TAG)
+        ? DEFAULT_TAG
+        : undefined
+      : tags.has(requested)
+        ? requested
+        : undefined;
     const revision = followsDefault
       ? defaultRevision
       : tag !== undefined

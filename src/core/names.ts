@@ -11,8 +11,10 @@ export function dns1123LabelError(value: string, maxLength = 63): string | undef
   if (value === '') return 'must not be empty';
   if (value.length > maxLength) return `must be at most ${maxLength} characters (is ${value.length})`;
   if (!DNS1123_LABEL.test(value)) {
-    return 'must consist of lower-case letters, digits and "-", and start and end with a letter or digit (a ' +
-      'DNS-1123 label, e.g. "prod" or "1-22-1")';
+    return (
+      'must consist of lower-case letters, digits and "-", and start and end with a letter or digit (a ' +
+      'DNS-1123 label, e.g. "prod" or "1-22-1")'
+    );
   }
   return undefined;
 }

@@ -90,9 +90,7 @@ export interface ClusterReader {
 
 /** One write of `applyPlan`. `replace` carries the resourceVersion read before (optimistic concurrency). */
 export type WriteOp =
-  | { op: 'create'; object: KubeObject }
-  | { op: 'replace'; object: KubeObject }
-  | { op: 'delete'; object: KubeObject };
+  { op: 'create'; object: KubeObject } | { op: 'replace'; object: KubeObject } | { op: 'delete'; object: KubeObject };
 
 /** What a mutating command needs on top of reading. */
 export interface ClusterWriter extends ClusterReader {
@@ -102,7 +100,12 @@ export interface ClusterWriter extends ClusterReader {
    * Reads one object by kind, namespace and name; undefined when it does not exist. `ignoreAbort`:
    * the read goes on after Ctrl-C (a writer settling its writes and reading back what it left).
    */
-  get<K extends KindName>(kind: K, name: string, namespace?: string, opts?: { ignoreAbort?: boolean }): Promise<KindTypes[K] | undefined>;
+  get<K extends KindName>(
+    kind: K,
+    name: string,
+    namespace?: string,
+    opts?: { ignoreAbort?: boolean },
+  ): Promise<KindTypes[K] | undefined>;
   /**
    * Watches objects of a kind until `onChange` returns true for the current set or the signal aborts.
    * Calls `onChange` with the full current set after each event, and `onOpen` once the first watch

@@ -7,8 +7,22 @@ import semver from 'semver';
 import { crdsAtLeast, type CrdState } from './crds.ts';
 import { AmbientError } from './errors.ts';
 import { evaluateHazards, forwardMoveWarning, type HazardInput, type HazardRevision } from './hazards.ts';
-import { MAX_AGENT_STEP, MAX_DATA_PLANE_LAG, MAX_REVISION_JUMP, asRelease, baseChartTemplatesCrds } from './istio-rules.ts';
-import { BASE_RELEASE, DEFAULT_TAG, HELM_RELEASE_NAME, HELM_RELEASE_NAMESPACE, REV, USE_WAYPOINT_CANARY, istiodName } from './labels.ts';
+import {
+  MAX_AGENT_STEP,
+  MAX_DATA_PLANE_LAG,
+  MAX_REVISION_JUMP,
+  asRelease,
+  baseChartTemplatesCrds,
+} from './istio-rules.ts';
+import {
+  BASE_RELEASE,
+  DEFAULT_TAG,
+  HELM_RELEASE_NAME,
+  HELM_RELEASE_NAMESPACE,
+  REV,
+  USE_WAYPOINT_CANARY,
+  istiodName,
+} from './labels.ts';
 import { nameList, revisionFromAddress, type GatewayInfo, type Mesh, type NodeAgent, type Revision } from './mesh.ts';
 import { SUPPORT_DATA_AS_OF, SUPPORT_DATA_URL, SUPPORT_TABLE, supportRow } from './support-table.ts';
 import { dataPlaneRevisions, revisionUsage, type RevisionUsage, type UsageCode } from './usage.ts';
@@ -150,7 +164,13 @@ export function dataPlaneSkew(
 }
 
 /** A finding about a revision's istiod, checked against itself. */
-function revisionFinding(r: Revision, namespace: string, rule: Finding['rule'], status: FindingStatus, message: string): Finding {
+function revisionFinding(
+  r: Revision,
+  namespace: string,
+  rule: Finding['rule'],
+  status: FindingStatus,
+  message: string,
+): Finding {
   const version = r.version ?? null;
   return {
     component: 'istiod',
@@ -187,8 +207,14 @@ export function kubernetesSupport(gitVersion: string, r: Revision): Finding {
   const k = k8sMinor(gitVersion);
   const support = r.version !== undefined ? supportRow(line(r.version)) : undefined;
   if (support === undefined) return { ...base, status: 'warn', message: outsideTable(r).message };
-  if (k === undefined) return { ...base, status: 'warn', message: `cannot read the Kubernetes version "${gitVersion}": check it against ` +
-    `${support.kubernetes[0]}-${support.kubernetes[1]}` };
+  if (k === undefined)
+    return {
+      ...base,
+      status: 'warn',
+      message:
+        `cannot read the Kubernetes version "${gitVersion}": check it against ` +
+        `${support.kubernetes[0]}-${support.kubernetes[1]}`,
+    };
   const [lo, hi] = support.kubernetes;
   if (cmpMinor(k, lo) >= 0 && cmpMinor(k, hi) <= 0)
     return { ...base, status: 'ok', message: `Kubernetes ${k} is supported by Istio ${support.minor} (${lo}-${hi})` };
@@ -199,8 +225,13 @@ export function kubernetesSupport(gitVersion: string, r: Revision): Finding {
       message: `Kubernetes ${k} is tested but not supported by Istio ${support.minor} (supported: ${lo}-${hi})`,
     };
   }
-  return { ...base, status: 'fail', message: `Kubernetes ${k} is outside the range Istio ${support.minor} supports (${lo}-${hi}): ` +
-    `${cmpMinor(k, lo) < 0 ? 'upgrade Kubernetes or use an older Istio' : 'upgrade Istio first'}` };
+  return {
+    ...base,
+    status: 'fail',
+    message:
+      `Kubernetes ${k} is outside the range Istio ${support.minor} supports (${lo}-${hi}): ` +
+      `${cmpMinor(k, lo) < 0 ? 'upgrade Kubernetes or use an older Istio' : 'upgrade Istio first'}`,
+  };
 }
 
 /** A revision's minor against its end-of-life date (§5.2); on the EOL day itself it is still supported. */
@@ -210,8 +241,10 @@ export function endOfLife(r: Revision, now: Date, ns = ''): Finding {
   const support = r.version !== undefined ? supportRow(line(r.version)) : undefined;
   if (support === undefined) return outsideTable(r, ns);
   const eol = new Date(`${support.endOfLife}T00:00:00Z`).getTime() + 86_400_000;
-  const when = support.eolApproximate === true ? `about ${support.endOfLife.slice(0, 7)} (expected)` : support.endOfLife;
-  if (now.getTime() >= eol) return finding('warn', `Istio ${support.minor} reached end of life on ${when}: plan an upgrade`);
+  const when =
+    support.eolApproximate === true ? `about ${support.endOfLife.slice(0, 7)} (expected)` : support.endOfLife;
+  if (now.getTime() >= eol)
+    return finding('warn', `Istio ${support.minor} reached end of life on ${when}: plan an upgrade`);
   return finding('ok', `Istio ${support.minor} is supported until ${when}`);
 }
 
@@ -236,8 +269,12 @@ function targetSupport(r: Revision, input: SkewInput): Finding[] {
         cmpMinor(row.minor, line(r.version ?? '0.0.0')) > 0 &&
         input.now.getTime() < new Date(`${row.endOfLife}T00:00:00Z`).getTime() + 86_400_000,
     ).map((row) => row.minor);
-    return { ...f, message: `${f.message.replace(/: plan an upgrade$/, '')}: the target is past end of ` +
-      `life${newer.length > 0 ? `; supported now: ${newer.join(', ')}` : ''}` };
+    return {
+      ...f,
+      message:
+        `${f.message.replace(/: plan an upgrade$/, '')}: the target is past end of ` +
+        `life${newer.length > 0 ? `; supported now: ${newer.join(', ')}` : ''}`,
+    };
   });
 }
 
@@ -283,7 +320,8 @@ function usageNotes(u: RevisionUsage | undefined): string[] {
       : []),
   ];
 }
-const byName = (a: { name: string }, b: { name: string }): number => a.name.localeCompare(b.name, 'en', { numeric: true });
+const byName = (a: { name: string }, b: { name: string }): number =>
+  a.name.localeCompare(b.name, 'en', { numeric: true });
 
 function hazardRevision(mesh: Mesh, r: Revision): HazardRevision {
   const gws = mesh.gateways.filter((g) => g.revision === r.name);
@@ -292,7 +330,8 @@ function hazardRevision(mesh: Mesh, r: Revision): HazardRevision {
     version: r.version,
     env: istiodEnv(r),
     gateways: gws.length,
-    tagLabelledGateways: gws.filter((g) => g.source === 'gateway' && g.tag !== undefined && g.requested === g.tag).length,
+    tagLabelledGateways: gws.filter((g) => g.source === 'gateway' && g.tag !== undefined && g.requested === g.tag)
+      .length,
   };
 }
 
@@ -300,7 +339,10 @@ function hazardRevision(mesh: Mesh, r: Revision): HazardRevision {
 function validatorWorks(mesh: Mesh): boolean {
   const v = mesh.defaultValidator;
   if (v === undefined) return false;
-  const names = [v.metadata.labels?.[REV], ...(v.webhooks ?? []).map((w) => revisionFromAddress(w.clientConfig.service?.name))];
+  const names = [
+    v.metadata.labels?.[REV],
+    ...(v.webhooks ?? []).map((w) => revisionFromAddress(w.clientConfig.service?.name)),
+  ];
   return names.some((n) => n !== undefined && (mesh.revisions.get(n)?.ready ?? 0) > 0);
 }
 
@@ -310,16 +352,27 @@ function hazardInput(mesh: Mesh, use: Map<string, RevisionUsage>): HazardInput {
     installedCount: mesh.revisions.size,
     ztunnels: mesh.ztunnels.map((z) => ({ name: z.name, version: z.version, pin: z.pinnedRevision })),
     cnis: mesh.cnis.map((c) => ({ name: c.name, version: c.version })),
-    canaryNamespaces: mesh.namespaces.filter((n) => n.metadata.labels?.[USE_WAYPOINT_CANARY] !== undefined).map((n) => n.metadata.name),
+    canaryNamespaces: mesh.namespaces
+      .filter((n) => n.metadata.labels?.[USE_WAYPOINT_CANARY] !== undefined)
+      .map((n) => n.metadata.name),
     validatorWorks: validatorWorks(mesh),
   };
 }
 
-function hazardFindings(mesh: Mesh, input: HazardInput, target: { revision: string; version: string } | undefined): Finding[] {
+function hazardFindings(
+  mesh: Mesh,
+  input: HazardInput,
+  target: { revision: string; version: string } | undefined,
+): Finding[] {
   return evaluateHazards(input).map((h) => {
     const first = h.subjects[0];
     const r = first !== undefined ? mesh.revisions.get(first.name) : undefined;
-    const agent = h.hazard.component === 'istio-cni' ? mesh.cnis[0] : h.hazard.component === 'ztunnel' ? mesh.ztunnels[0] : undefined;
+    const agent =
+      h.hazard.component === 'istio-cni'
+        ? mesh.cnis[0]
+        : h.hazard.component === 'ztunnel'
+          ? mesh.ztunnels[0]
+          : undefined;
     const planned = target !== undefined && h.planned;
     return {
       component: h.hazard.component,
@@ -349,7 +402,8 @@ function crdFinding(input: SkewInput, against: Revision | undefined): Finding {
   };
   const release = crds.helmRelease ?? BASE_RELEASE;
   const baseNs = crds.helmNamespace ?? mesh.istioNamespace;
-  const upgrade = (v: string): string => `helm upgrade ${release} istio/base -n ${baseNs} --version ${v} --reuse-values`;
+  const upgrade = (v: string): string =>
+    `helm upgrade ${release} istio/base -n ${baseNs} --version ${v} --reuse-values`;
   const install = (v: string): string => `helm install ${release} istio/base -n ${baseNs} --version ${v}`;
   if (crds.unreadable !== undefined)
     return {
@@ -372,7 +426,8 @@ function crdFinding(input: SkewInput, against: Revision | undefined): Finding {
       message: `${crds.count} Istio CRDs${crds.oldest !== undefined ? ` at ${crds.oldest}` : ''}`,
     };
   const v = crdsAtLeast(crds, against.version);
-  if (v.status === 'done') return { ...base, status: 'ok', message: `${v.reason}, not older than ${against.name} (${against.version})` };
+  if (v.status === 'done')
+    return { ...base, status: 'ok', message: `${v.reason}, not older than ${against.name} (${against.version})` };
   if (v.status === 'unknown')
     return {
       ...base,
@@ -381,8 +436,13 @@ function crdFinding(input: SkewInput, against: Revision | undefined): Finding {
         `cannot tell whether the CRDs match ${against.name} (${against.version}): ${v.reason}; upgrade ` +
         `them with the istio/base chart (${upgrade(against.version)})`,
     };
-  return { ...base, status: 'warn', message: `${v.reason}, older than ${against.name} (${against.version}): upgrade them first ` +
-    `(${upgrade(against.version)})` };
+  return {
+    ...base,
+    status: 'warn',
+    message:
+      `${v.reason}, older than ${against.name} (${against.version}): upgrade them first ` +
+      `(${upgrade(against.version)})`,
+  };
 }
 
 /** Every finding for the mesh as it is. */
@@ -412,7 +472,8 @@ export function evaluateSkew(input: SkewInput): Finding[] {
   // istio-cni talks to no istiod: it is judged against every revision the data plane uses (§5.3);
   // an installed revision nothing uses is noted, not judged. With none in use, every installed one counts.
   const judgedAgainst = inUse.length > 0 ? inUse : revisions;
-  for (const c of mesh.cnis) for (const r of judgedAgainst) findings.push(dataPlaneSkew('istio-cni', c.name, c.namespace, c.version, r));
+  for (const c of mesh.cnis)
+    for (const r of judgedAgainst) findings.push(dataPlaneSkew('istio-cni', c.name, c.namespace, c.version, r));
   if (inUse.length > 0) {
     for (const r of revisions.filter((x) => !inUse.includes(x))) {
       const message =
@@ -489,7 +550,10 @@ export function resolveTarget(mesh: Mesh, text: string): ResolvedTarget {
         `give the full version, e.g. ${minorText}.0 (see ${SUPPORT_DATA_URL})`,
       );
     }
-    version = known !== undefined && (newestInstalled === undefined || semver.gte(known, newestInstalled)) ? known : newestInstalled;
+    version =
+      known !== undefined && (newestInstalled === undefined || semver.gte(known, newestInstalled))
+        ? known
+        : newestInstalled;
     note =
       version === known
         ? `${minorText} means ${version}, its latest patch in the support table (as of ${SUPPORT_DATA_AS_OF})`
@@ -499,8 +563,12 @@ export function resolveTarget(mesh: Mesh, text: string): ResolvedTarget {
   if (version === undefined)
     throw new AmbientError('input', `--target "${text}" is not a version, a minor or an installed revision`, accepted);
   if (semver.major(version) !== 1) {
-    throw new AmbientError('input', `--target ${version} is not an Istio 1.x release: the skew rules and support data cover Istio ` +
-      `1.x (newest known: ${newestKnown()})`, `check ${SUPPORT_DATA_URL}, then pass a 1.x version`);
+    throw new AmbientError(
+      'input',
+      `--target ${version} is not an Istio 1.x release: the skew rules and support data cover Istio ` +
+        `1.x (newest known: ${newestKnown()})`,
+      `check ${SUPPORT_DATA_URL}, then pass a 1.x version`,
+    );
   }
   const same = [...mesh.revisions.values()].filter((r) => r.version === version).sort(byName);
   const existing = same[0];
@@ -552,7 +620,8 @@ function release(o: NodeAgent | undefined, fallback: string, ns: string): { name
  */
 function downgradeReason(mesh: Mesh, inUse: Revision[], version: string): string | undefined {
   const newer: string[] = [];
-  for (const r of inUse) if (valid(r.version) && semver.lt(version, r.version)) newer.push(`revision ${r.name} (${r.version}, in use)`);
+  for (const r of inUse)
+    if (valid(r.version) && semver.lt(version, r.version)) newer.push(`revision ${r.name} (${r.version}, in use)`);
   for (const z of mesh.ztunnels)
     if (valid(z.version) && semver.lt(version, z.version))
       newer.push(`ztunnel ${z.namespace}/${z.name} (${z.version})`);
@@ -635,7 +704,13 @@ export function planUpgrade(input: SkewInput, target: ResolvedTarget): UpgradePl
       `${version} -> ${tv} skips ${jump - 1} minors; revision-based upgrades may skip at most one: ` +
       `upgrade to ${semver.major(tv)}.${minor(version) + MAX_REVISION_JUMP} first`;
     findings.push({
-      component: 'istiod', name: istiodObject(r), namespace: ns, version, controlPlane: tr, controlPlaneVersion: tv, rule: 'upgrade-jump',
+      component: 'istiod',
+      name: istiodObject(r),
+      namespace: ns,
+      version,
+      controlPlane: tr,
+      controlPlaneVersion: tv,
+      rule: 'upgrade-jump',
       status: tooFar ? 'fail' : forward !== undefined ? 'warn' : 'ok',
       message: tooFar ? skips : (forward ?? `${version} -> ${tv} is a supported revision-based step`),
     });
@@ -652,13 +727,19 @@ export function planUpgrade(input: SkewInput, target: ResolvedTarget): UpgradePl
   }
 
   // Node agents: where each starts, and the one-minor path to the target (§5.3).
-  const agentsFrom = (agents: NodeAgent[]): string | undefined => agents.map((a) => a.version).filter(valid).sort(semver.compare)[0];
+  const agentsFrom = (agents: NodeAgent[]): string | undefined =>
+    agents
+      .map((a) => a.version)
+      .filter(valid)
+      .sort(semver.compare)[0];
   const cniFrom = agentsFrom(mesh.cnis);
   const ztFrom = agentsFrom(mesh.ztunnels);
   const oldestInUse = from.map((r) => r.version).sort(semver.compare)[0];
   const baseline = [cniFrom, ztFrom, oldestInUse].filter(valid).sort(semver.compare)[0] ?? tv;
   const path = agentPath(baseline, tv);
-  const pinnedOnTheWay = path.filter((v) => v !== tv && (ztFrom === undefined || semver.gt(v.replace(/\.x$/, '.0'), ztFrom)));
+  const pinnedOnTheWay = path.filter(
+    (v) => v !== tv && (ztFrom === undefined || semver.gt(v.replace(/\.x$/, '.0'), ztFrom)),
+  );
 
   // A plan window (§5.3 last bullet): the revisions in use while tags move are two minors apart.
   const spread = from.filter((r) => (minorDistance(r.version, tv) ?? 0) > MAX_DATA_PLANE_LAG);
@@ -713,9 +794,11 @@ export function planUpgrade(input: SkewInput, target: ResolvedTarget): UpgradePl
   const baseNs = input.crds.helmNamespace ?? ns;
   const crdNotes = [crd.reason, 'Helm 4: add --force-conflicts (server-side apply; Helm 3 has no such flag) (§1.5)'];
   if (input.crds.count > 0 && input.crds.helmRelease === undefined && baseChartTemplatesCrds(tv)) {
-    crdNotes.push(`CRDs not installed by Helm: adopt them into ${baseRel} first: kubectl label crds -l chart=istio ` +
-      `app.kubernetes.io/managed-by=Helm && kubectl annotate crds -l chart=istio ` +
-      `meta.helm.sh/release-name=${baseRel} meta.helm.sh/release-namespace=${baseNs}`);
+    crdNotes.push(
+      `CRDs not installed by Helm: adopt them into ${baseRel} first: kubectl label crds -l chart=istio ` +
+        `app.kubernetes.io/managed-by=Helm && kubectl annotate crds -l chart=istio ` +
+        `meta.helm.sh/release-name=${baseRel} meta.helm.sh/release-namespace=${baseNs}`,
+    );
   }
   steps.push(
     step(
@@ -746,7 +829,11 @@ export function planUpgrade(input: SkewInput, target: ResolvedTarget): UpgradePl
       ),
     );
   } else {
-    steps.push(step(install, 'done', installCommand, [`${istiodObject(existing)} is ready (${existing.ready}/${existing.desired})`]));
+    steps.push(
+      step(install, 'done', installCommand, [
+        `${istiodObject(existing)} is ready (${existing.ready}/${existing.desired})`,
+      ]),
+    );
   }
 
   const cniRel = release(mesh.cnis[0], 'istio-cni', ns);
@@ -757,8 +844,12 @@ export function planUpgrade(input: SkewInput, target: ResolvedTarget): UpgradePl
     const reached = (agentVersion: string | undefined): boolean =>
       valid(agentVersion) &&
       (last ? semver.gte(agentVersion, tv) : minor(agentVersion) >= minor(v.replace(/\.x$/, '.0')));
-    const unknownPatch = concrete ? [] : [`no ${v.slice(0, -2)} patch in the support table (as of ${SUPPORT_DATA_AS_OF}): use its latest ` +
-      `from ${SUPPORT_DATA_URL}`];
+    const unknownPatch = concrete
+      ? []
+      : [
+          `no ${v.slice(0, -2)} patch in the support table (as of ${SUPPORT_DATA_AS_OF}): use its latest ` +
+            `from ${SUPPORT_DATA_URL}`,
+        ];
     const oneMinor = last ? [] : [`one minor per step (§5.3): ${v} on the way to ${tv}`];
     if (mesh.cnis.length > 0) {
       const done = mesh.cnis.every((c) => reached(c.version));
@@ -812,25 +903,43 @@ export function planUpgrade(input: SkewInput, target: ResolvedTarget): UpgradePl
         g.revision !== tr || g.runningRevisions.some((x) => x !== tr) || (g.proxy !== undefined && !g.proxy.rolledOut),
     );
     const first = pinned[0];
-    const command = first === undefined
-      ? `kubectl ambient revisions ${tr}`
-      : first.source === 'namespace'
-        ? `kubectl label namespace ${first.namespace} ${REV}=${tr} --overwrite`
-        : `kubectl label gateway -n ${first.namespace} ${first.name} ${REV}=${tr} --overwrite`;
+    const command =
+      first === undefined
+        ? `kubectl ambient revisions ${tr}`
+        : first.source === 'namespace'
+          ? `kubectl label namespace ${first.namespace} ${REV}=${tr} --overwrite`
+          : `kubectl label gateway -n ${first.namespace} ${first.name} ${REV}=${tr} --overwrite`;
     const notes = [
-      ...(pinned.length > 0 ? [`${pinned.length} gateway(s)/waypoint(s) name an old revision directly: ` +
-        `${nameList(pinned.map((g) => `${g.namespace}/${g.name}`))}; relabel each (a tag instead of ` +
-        `${tr} follows later moves)`] : []),
-      ...(behind.length > 0 ? [`${behind.length} of ${mesh.gateways.length} gateway(s)/waypoint(s) do not run ${tr} yet: ` +
-        `${nameList(behind.map((g) => `${g.namespace}/${g.name}`))}`] : []),
+      ...(pinned.length > 0
+        ? [
+            `${pinned.length} gateway(s)/waypoint(s) name an old revision directly: ` +
+              `${nameList(pinned.map((g) => `${g.namespace}/${g.name}`))}; relabel each (a tag instead of ` +
+              `${tr} follows later moves)`,
+          ]
+        : []),
+      ...(behind.length > 0
+        ? [
+            `${behind.length} of ${mesh.gateways.length} gateway(s)/waypoint(s) do not run ${tr} yet: ` +
+              `${nameList(behind.map((g) => `${g.namespace}/${g.name}`))}`,
+          ]
+        : []),
       'gateways installed with the istio/gateway chart: helm upgrade <release> istio/gateway ' +
         '--reuse-values --set revision=<tag>, then restart them (§1.5)',
     ];
-    steps.push(step(`gateways and waypoints run ${tr}`, pinned.length === 0 && behind.length === 0 ? 'done' : 'todo', command, notes));
+    steps.push(
+      step(
+        `gateways and waypoints run ${tr}`,
+        pinned.length === 0 && behind.length === 0 ? 'done' : 'todo',
+        command,
+        notes,
+      ),
+    );
   }
 
   // Older revisions: done when gone (so when none is left); todo with what keeps each in use (§3.7).
-  const older = [...mesh.revisions.values()].filter((r) => r.name !== tr && (!valid(r.version) || semver.lt(r.version, tv))).sort(byName);
+  const older = [...mesh.revisions.values()]
+    .filter((r) => r.name !== tr && (!valid(r.version) || semver.lt(r.version, tv)))
+    .sort(byName);
   for (const r of older) {
     const notes = usageNotes(use.get(r.name));
     if (!valid(r.version)) notes.push('its version is unknown: check it is older than the target');

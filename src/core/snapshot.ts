@@ -9,7 +9,16 @@ import {
   REV,
   SIDECAR_INJECT,
 } from './labels.ts';
-import type { DaemonSet, Deployment, Gateway, GatewayClass, Namespace, Pod, Service, WebhookConfiguration } from './model.ts';
+import type {
+  DaemonSet,
+  Deployment,
+  Gateway,
+  GatewayClass,
+  Namespace,
+  Pod,
+  Service,
+  WebhookConfiguration,
+} from './model.ts';
 import type { ClusterReader, KindName, KindTypes, ListQuery } from './ports.ts';
 
 /** A list the snapshot could not read (RBAC refused it): verdicts that need it say UNKNOWN, never "safe". */
@@ -137,7 +146,11 @@ function listGateways(reader: ClusterReader, q: ListQuery<'Gateway'>): Promise<L
 }
 
 /** The two pod lists, one after the other (see POD_PAGE); concurrent with the other lists. */
-async function podLists(reader: ClusterReader, proxyPods: ListQuery<'Pod'>, revPods: ListQuery<'Pod'>): Promise<[Listed<'Pod'>, Listed<'Pod'>]> {
+async function podLists(
+  reader: ClusterReader,
+  proxyPods: ListQuery<'Pod'>,
+  revPods: ListQuery<'Pod'>,
+): Promise<[Listed<'Pod'>, Listed<'Pod'>]> {
   const first = await tolerant(reader, proxyPods, 'pods');
   return [first, await tolerant(reader, revPods, 'pods')];
 }
@@ -184,7 +197,12 @@ export async function gatherSnapshot(reader: ClusterReader, istioNamespace: stri
     gatewayClasses: classes.items,
     proxies,
     pods: unique([...proxyPods.items, ...revPods.items]),
-    unavailable: uniqueUnavailable([gateways.unavailable, classes.unavailable, proxyPods.unavailable, revPods.unavailable]),
+    unavailable: uniqueUnavailable([
+      gateways.unavailable,
+      classes.unavailable,
+      proxyPods.unavailable,
+      revPods.unavailable,
+    ]),
   };
 }
 

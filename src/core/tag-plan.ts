@@ -19,8 +19,20 @@ import {
 import { objectChanges, type Change } from './diff.ts';
 import { AmbientError } from './errors.ts';
 import { forwardMoveWarning } from './hazards.ts';
-import { TAG_LABELLED_GATEWAYS_FIX, emptiesConfigOnMove, movesBackSeveralMinors, programsTagLabelledGateways } from './istio-rules.ts';
-import { appended, operationCommands, operationValue, type HistoryEntry, type TagOperation, type TagRole } from './history.ts';
+import {
+  TAG_LABELLED_GATEWAYS_FIX,
+  emptiesConfigOnMove,
+  movesBackSeveralMinors,
+  programsTagLabelledGateways,
+} from './istio-rules.ts';
+import {
+  appended,
+  operationCommands,
+  operationValue,
+  type HistoryEntry,
+  type TagOperation,
+  type TagRole,
+} from './history.ts';
 import { DEFAULT_TAG, DEFAULT_VALIDATOR, HISTORY, OPERATION, REV, istiodName } from './labels.ts';
 import { helmOwner, namespacesLabelled, type GatewayInfo, type Mesh, type Revision, type Tag } from './mesh.ts';
 import type { KubeObject, WebhookConfiguration } from './model.ts';
@@ -115,12 +127,20 @@ function targetRevision(mesh: Mesh, revision: string): Revision {
       .filter((x) => x.canonicalWebhooks.length + x.canonicalServices.length > 0)
       .map((x) => x.name)
       .sort();
-    throw new AmbientError('input', `revision "${revision}" not found in namespace ${mesh.istioNamespace} (no injector webhook or ` +
-      `Service labelled ${REV}=${revision})`, `installed revisions: ${known.join(', ') || 'none'}`);
+    throw new AmbientError(
+      'input',
+      `revision "${revision}" not found in namespace ${mesh.istioNamespace} (no injector webhook or ` +
+        `Service labelled ${REV}=${revision})`,
+      `installed revisions: ${known.join(', ') || 'none'}`,
+    );
   }
   if (canonical > 1 || services > 1) {
-    throw new AmbientError('input', `found several canonical ${canonical > 1 ? 'webhooks' : 'Services'} for revision "${revision}"; ` +
-      `the tag would be ambiguous`, 'remove the stray copies first');
+    throw new AmbientError(
+      'input',
+      `found several canonical ${canonical > 1 ? 'webhooks' : 'Services'} for revision "${revision}"; ` +
+        `the tag would be ambiguous`,
+      'remove the stray copies first',
+    );
   }
   return r;
 }
@@ -129,8 +149,12 @@ function targetRevision(mesh: Mesh, revision: string): Revision {
 function usableTarget(mesh: Mesh, revision: string, force: boolean): { target: Revision; version: string } {
   const target = targetRevision(mesh, revision);
   if (target.version === undefined) {
-    throw new AmbientError('input', `cannot tell the Istio version of revision ${target.name} (image ${target.image ?? 'unknown'} ` +
-      `has no version tag and no version label)`, 'the tag objects depend on the chart version; fix the istiod image or labels');
+    throw new AmbientError(
+      'input',
+      `cannot tell the Istio version of revision ${target.name} (image ${target.image ?? 'unknown'} ` +
+        `has no version tag and no version label)`,
+      'the tag objects depend on the chart version; fix the istiod image or labels',
+    );
   }
   if (!force && (target.ready === 0 || target.ready < target.desired)) {
     throw new AmbientError(
@@ -143,19 +167,31 @@ function usableTarget(mesh: Mesh, revision: string, force: boolean): { target: R
 }
 
 /** Followers labelled with the tag itself stay unprogrammed on an istiod before 1.24.3 (§3.2). */
-function tagLabelledWarning(tag: string, target: Revision, version: string, labelled: GatewayInfo[]): Problem | undefined {
+function tagLabelledWarning(
+  tag: string,
+  target: Revision,
+  version: string,
+  labelled: GatewayInfo[],
+): Problem | undefined {
   if (labelled.length === 0 || programsTagLabelledGateways(version)) return undefined;
   const message =
     `${labelled.length} gateway(s)/waypoint(s) carry ${REV}=${tag}, but ${target.name} (${version}) ` +
-      `predates ${TAG_LABELLED_GATEWAYS_FIX}: ` +
+    `predates ${TAG_LABELLED_GATEWAYS_FIX}: ` +
     'they will not be programmed (istio#54465); label them with the revision or upgrade';
   return { severity: 'warning', code: 'tag-labelled-gateways', message };
 }
 
 /** A move off or onto an istiod in the empty-config window empties its followers' config for ~30 s (§3.2). */
-function emptyConfigWarning(tag: string, oldVersion: string | undefined, version: string, followers: GatewayInfo[]): Problem | undefined {
+function emptyConfigWarning(
+  tag: string,
+  oldVersion: string | undefined,
+  version: string,
+  followers: GatewayInfo[],
+): Problem | undefined {
   if (followers.length === 0 || !(emptiesConfigOnMove(oldVersion) || emptiesConfigOnMove(version))) return undefined;
-  const which = emptiesConfigOnMove(oldVersion) ? `the old revision (${oldVersion ?? '?'})` : `the new revision (${version})`;
+  const which = emptiesConfigOnMove(oldVersion)
+    ? `the old revision (${oldVersion ?? '?'})`
+    : `the new revision (${version})`;
   const message =
     `${followers.length} gateway(s)/waypoint(s) follow ${tag} and ${which} is in 1.24.3-1.29.4 or 1.30.0-1.30.1: ` +
     'expect about 30 s of empty config on them while they move (istio#59959, fixed in 1.29.5/1.30.2)';
@@ -184,16 +220,25 @@ function validatorWarnings(mesh: Mesh, target: Revision): Problem[] {
 /** A move more than one minor backwards: the followers' proxies jump back with it (§5.1). */
 function backwardsWarning(tag: string, oldVersion: string | undefined, version: string): Problem | undefined {
   if (oldVersion === undefined || !movesBackSeveralMinors(oldVersion, version)) return undefined;
-  const message = `this moves ${tag} back more than one minor version (${oldVersion} -> ${version}): gateways and ` +
+  const message =
+    `this moves ${tag} back more than one minor version (${oldVersion} -> ${version}): gateways and ` +
     `waypoints will run a much older proxy`;
   return { severity: 'warning', code: 'backwards', message };
 }
 
-function warningsFor(mesh: Mesh, t: Tag | undefined, tag: string, target: Revision, version: string, followers: GatewayInfo[]): Problem[] {
+function warningsFor(
+  mesh: Mesh,
+  t: Tag | undefined,
+  tag: string,
+  target: Revision,
+  version: string,
+  followers: GatewayInfo[],
+): Problem[] {
   const w: (Problem | undefined)[] = [];
   // The followers change istiod only when some istiod claiming the tag is not the target (§3.1: a
   // split tag has two claimants); a move that only repairs objects moves none of them.
-  const followersMove = t === undefined || t.claimants.some((r) => r !== target.name) || !t.claimants.includes(target.name);
+  const followersMove =
+    t === undefined || t.claimants.some((r) => r !== target.name) || !t.claimants.includes(target.name);
   const oldVersion = t?.revision !== undefined ? mesh.revisions.get(t.revision)?.version : undefined;
   if (followersMove) {
     const labelled = followers.filter((g) => g.source === 'gateway' && g.requested === tag);
@@ -206,7 +251,8 @@ function warningsFor(mesh: Mesh, t: Tag | undefined, tag: string, target: Revisi
   if (forward !== undefined) w.push({ severity: 'warning', code: 'forward-jump', message: `tag ${tag}: ${forward}` });
   w.push(backwardsWarning(tag, oldVersion, version));
   if (t?.historyError !== undefined) {
-    const message = `the history annotation ${HISTORY} of tag ${tag} is malformed (${t.historyError}): it is ` +
+    const message =
+      `the history annotation ${HISTORY} of tag ${tag} is malformed (${t.historyError}): it is ` +
       `replaced, the earlier revisions it held are lost`;
     w.push({ severity: 'warning', code: 'bad-history', message });
   }
@@ -215,7 +261,10 @@ function warningsFor(mesh: Mesh, t: Tag | undefined, tag: string, target: Revisi
 
 /** The objects a tag has now. */
 function rolesOf(t: Tag | undefined): TagRole[] {
-  return [...(t?.webhook !== undefined ? (['webhook'] as const) : []), ...(t?.service !== undefined ? (['service'] as const) : [])];
+  return [
+    ...(t?.webhook !== undefined ? (['webhook'] as const) : []),
+    ...(t?.service !== undefined ? (['service'] as const) : []),
+  ];
 }
 
 /**
@@ -226,7 +275,10 @@ function rolesOf(t: Tag | undefined): TagRole[] {
  */
 function chartRoles(t: Tag | undefined, version: string): TagRole[] {
   const serviceOnly = t !== undefined && t.webhook === undefined && t.service !== undefined;
-  return [...(serviceOnly ? [] : (['webhook'] as const)), ...(templateShape(version).service || serviceOnly ? (['service'] as const) : [])];
+  return [
+    ...(serviceOnly ? [] : (['webhook'] as const)),
+    ...(templateShape(version).service || serviceOnly ? (['service'] as const) : []),
+  ];
 }
 
 function write(role: WriteRole, before: KubeObject | undefined, after: KubeObject): PlannedWrite {
@@ -285,7 +337,8 @@ function planChange(mesh: Mesh, tag: string, t: Tag | undefined, c: Change0): Pl
       });
   } else {
     const { revision: target, version } = c.target;
-    const enableNamespacesByDefault = tag === DEFAULT_TAG && (t?.webhook?.webhooks ?? []).some((w) => w.name === AUTO_WEBHOOK);
+    const enableNamespacesByDefault =
+      tag === DEFAULT_TAG && (t?.webhook?.webhooks ?? []).some((w) => w.name === AUTO_WEBHOOK);
     const rendered = renderTag({
       tag,
       revision: target.name,
@@ -352,12 +405,14 @@ function planChange(mesh: Mesh, tag: string, t: Tag | undefined, c: Change0): Pl
     ['validator', tag === DEFAULT_TAG ? mesh.defaultValidator : undefined],
     ['webhook', t?.webhook],
   ];
-  for (const [role, o] of unchanged) if (o !== undefined && !objects.some((x) => x.role === role)) objects.push({ role, object: o });
+  for (const [role, o] of unchanged)
+    if (o !== undefined && !objects.some((x) => x.role === role)) objects.push({ role, object: o });
   // Always in one order (the write order): Service, validator, webhook.
   const rank: Record<WriteRole, number> = { service: 0, validator: 1, webhook: 2 };
   objects.sort((a, b) => rank[a.role] - rank[b.role]);
   const followers = mesh.gateways.filter((g) => g.tag === tag);
-  const baseWarnings = c.target !== undefined ? warningsFor(mesh, t, tag, c.target.revision, c.target.version, followers) : [];
+  const baseWarnings =
+    c.target !== undefined ? warningsFor(mesh, t, tag, c.target.revision, c.target.version, followers) : [];
   return {
     tag,
     mode: c.mode,
@@ -421,10 +476,13 @@ function pendingRefusal(t: Tag, p: TagOperation, asked: string): AmbientError {
 /** Finishing or undoing the operation an earlier run left on the tag. */
 function planPending(mesh: Mesh, t: Tag, p: TagOperation, mode: 'finish' | 'undo', force: boolean): Plan {
   const revision = mode === 'finish' ? p.to : p.from;
-  const target = revision === null ? undefined : (() => {
-    const u = usableTarget(mesh, revision, force);
-    return { revision: u.target, version: u.version };
-  })();
+  const target =
+    revision === null
+      ? undefined
+      : (() => {
+          const u = usableTarget(mesh, revision, force);
+          return { revision: u.target, version: u.version };
+        })();
   return planChange(mesh, t.name, t, {
     mode,
     operation: p,
@@ -479,7 +537,16 @@ export function planTagMove(mesh: Mesh, o: MoveOptions): Plan {
     from !== undefined && from !== target.name
       ? appended(t?.history ?? [], { revision: from, at: o.now.toISOString(), objects: rolesOf(t) })
       : (t?.history ?? []);
-  return planNew(mesh, o.tag, t, { op: 'move', id: o.id, now: o.now, from, target, version, history, toObjects: chartRoles(t, version) });
+  return planNew(mesh, o.tag, t, {
+    op: 'move',
+    id: o.id,
+    now: o.now,
+    from,
+    target,
+    version,
+    history,
+    toObjects: chartRoles(t, version),
+  });
 }
 
 function planNew(
@@ -608,11 +675,15 @@ export function planTagRollback(mesh: Mesh, o: RollbackOptions): Plan {
 /** One line for the top of the diff: what the plan does. */
 export function planTitle(plan: Plan): string {
   const arrow = `${plan.from ?? '(new)'} -> ${plan.to ?? '(removed)'}${plan.toVersion !== undefined ? ` (${plan.toVersion})` : ''}`;
-  const interrupted = `the interrupted tag-${plan.op} ${plan.operation.from ?? '(new)'} -> ${plan.operation.to} ` +
+  const interrupted =
+    `the interrupted tag-${plan.op} ${plan.operation.from ?? '(new)'} -> ${plan.operation.to} ` +
     `(operation ${plan.operation.id})`;
   if (plan.mode === 'finish') return `tag ${plan.tag}: finishing ${interrupted}`;
   if (plan.mode === 'undo') {
-    const back = plan.to !== undefined ? `back to ${plan.to}${plan.toVersion !== undefined ? ` (${plan.toVersion})` : ''}` : undefined;
+    const back =
+      plan.to !== undefined
+        ? `back to ${plan.to}${plan.toVersion !== undefined ? ` (${plan.toVersion})` : ''}`
+        : undefined;
     return `tag ${plan.tag}: undoing ${interrupted}: ${back ?? 'its objects are deleted'}`;
   }
   return `tag ${plan.tag}: ${arrow}`;
@@ -625,8 +696,11 @@ export function planTitle(plan: Plan): string {
 export function planQuestion(plan: Plan, verb: string, where: { context: string; server: string }): string {
   const on = `on context ${where.context} (${where.server})`;
   if (plan.mode === 'finish') return `Finish the tag-${plan.op} of ${plan.tag} ${on} to ${plan.to ?? '?'}? [y/N] `;
-  if (plan.mode === 'undo') return `Undo the tag-${plan.op} of ${plan.tag} ` +
-    `${on}${plan.to !== undefined ? ` (back to ${plan.to})` : ' (delete its objects)'}? [y/N] `;
+  if (plan.mode === 'undo')
+    return (
+      `Undo the tag-${plan.op} of ${plan.tag} ` +
+      `${on}${plan.to !== undefined ? ` (back to ${plan.to})` : ' (delete its objects)'}? [y/N] `
+    );
   return `${verb} tag ${plan.tag} ${on} from ${plan.from ?? '(new)'} to ${plan.to ?? '?'}? [y/N] `;
 }
 

@@ -84,7 +84,11 @@ function helmLabels(version: string): Labels {
 }
 
 function exprs(...e: [string, string, string[]?][]): LabelSelector {
-  return { matchExpressions: e.map(([key, operator, values]) => (values === undefined ? { key, operator } : { key, operator, values })) };
+  return {
+    matchExpressions: e.map(([key, operator, values]) =>
+      values === undefined ? { key, operator } : { key, operator, values },
+    ),
+  };
 }
 
 /** Namespaces the chart's `auto.` webhook never injects (§1.3 row 5). */
@@ -224,7 +228,10 @@ export function injectorOf(mwc: WebhookConfiguration | undefined): Webhook | und
 
 /** Everything the chart renders for the tag: the webhook, and from 1.28 the Service. */
 export function renderTag(input: TagRenderInput): { webhook: WebhookConfiguration; service: Service | undefined } {
-  return { webhook: renderTagWebhook(input), service: templateShape(input.version).service ? renderTagService(input) : undefined };
+  return {
+    webhook: renderTagWebhook(input),
+    service: templateShape(input.version).service ? renderTagService(input) : undefined,
+  };
 }
 
 /**

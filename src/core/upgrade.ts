@@ -200,7 +200,8 @@ export function planUpgradeTags(mesh: Mesh, o: UpgradeOptions): UpgradePlan {
     const v = views.get(name) as TagView;
     const followers = mesh.gateways.filter((g) => g.tag === name);
     const base = { tag: name, from: v.revision, followers: followers.map(followerRef), namespaces: v.namespaces };
-    if (!onRevision(v, o.revision)) return { ...base, action: 'move' as const, reason: `points at ${v.revision ?? 'no revision'}` };
+    if (!onRevision(v, o.revision))
+      return { ...base, action: 'move' as const, reason: `points at ${v.revision ?? 'no revision'}` };
     const unhealthy = followers.filter((g) => !seenHealthy(g, o.revision));
     if (unhealthy.length === 0)
       return {

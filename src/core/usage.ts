@@ -147,17 +147,22 @@ function validator(mesh: Mesh, out: Reasons): void {
     )
       revs.add(r.name);
   }
-  out.add([...revs].filter((r) => mesh.revisions.has(r)), {
-    code: 'validator',
-    row: 3,
-    object: ref(v),
-    count: 1,
-    message: `${DEFAULT_VALIDATOR} is served by it (failurePolicy Fail once its istiod ran): removing it ` +
-      `rejects every write of Istio config`,
-    fix: `point the validator at another revision: helm upgrade istio-base istio/base -n ` +
-      `${mesh.istioNamespace} --reuse-values --set defaultRevision=<revision> (or kubectl ambient ` +
-      `tag-move ${DEFAULT_TAG} <revision>)`,
-  });
+  out.add(
+    [...revs].filter((r) => mesh.revisions.has(r)),
+    {
+      code: 'validator',
+      row: 3,
+      object: ref(v),
+      count: 1,
+      message:
+        `${DEFAULT_VALIDATOR} is served by it (failurePolicy Fail once its istiod ran): removing it ` +
+        `rejects every write of Istio config`,
+      fix:
+        `point the validator at another revision: helm upgrade istio-base istio/base -n ` +
+        `${mesh.istioNamespace} --reuse-values --set defaultRevision=<revision> (or kubectl ambient ` +
+        `tag-move ${DEFAULT_TAG} <revision>)`,
+    },
+  );
 }
 
 /**
@@ -175,7 +180,8 @@ function namespaces(mesh: Mesh, out: Reasons): void {
         row: 5,
         object: ref(n),
         count: 1,
-        message: `namespace ${n.metadata.name} is labelled ${ISTIO_INJECTION}=enabled: the default injector (this ` +
+        message:
+          `namespace ${n.metadata.name} is labelled ${ISTIO_INJECTION}=enabled: the default injector (this ` +
           `revision) injects its new pods`,
         fix: `move the ${DEFAULT_TAG} tag, or relabel the namespace`,
       });
@@ -315,10 +321,12 @@ function helmOwned(mesh: Mesh, out: Reasons): void {
         row: 11,
         object: ref(o),
         count: 1,
-        message: `${o.kind} ${o.metadata.name} belongs to Helm release ` +
+        message:
+          `${o.kind} ${o.metadata.name} belongs to Helm release ` +
           `${release}${label(o, REV) !== r.name ? ` although it points at ${label(o, REV) ?? '?'}` : ''}: ` +
           `"helm uninstall ${release}" deletes it`,
-        fix: `re-home it first: kubectl annotate ${o.kind.toLowerCase()} ` +
+        fix:
+          `re-home it first: kubectl annotate ${o.kind.toLowerCase()} ` +
           `${o.metadata.namespace !== undefined ? `-n ${o.metadata.namespace} ` : ''}${o.metadata.name} ` +
           `helm.sh/resource-policy=keep, then helm upgrade ${release} istio/istiod -n ` +
           `${mesh.istioNamespace} --reuse-values --set revisionTags=null`,

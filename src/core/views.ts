@@ -1,7 +1,25 @@
 import { AmbientError } from './errors.ts';
-import { DEFAULT_TAG, DEFAULT_TAG_WEBHOOK, HISTORY, ISTIO_SYSTEM, OPERATION, REV, SIDECAR_INJECT, TAG } from './labels.ts';
+import {
+  DEFAULT_TAG,
+  DEFAULT_TAG_WEBHOOK,
+  HISTORY,
+  ISTIO_SYSTEM,
+  OPERATION,
+  REV,
+  SIDECAR_INJECT,
+  TAG,
+} from './labels.ts';
 import { rendersTagService } from './istio-rules.ts';
-import { ambientLabelled, helmOwner, nameList, namespacesLabelled, type GatewayInfo, type Mesh, type Revision, type Tag } from './mesh.ts';
+import {
+  ambientLabelled,
+  helmOwner,
+  nameList,
+  namespacesLabelled,
+  type GatewayInfo,
+  type Mesh,
+  type Revision,
+  type Tag,
+} from './mesh.ts';
 import { operationCommands, type HistoryEntry, type TagRole } from './history.ts';
 import { revisionForVersion } from './names.ts';
 import { revisionUsage, type RevisionUsage, type UsageReason, type UsageStatus } from './usage.ts';
@@ -110,12 +128,19 @@ function gatewayRef(g: GatewayInfo): GatewayRef {
 
 /** Tags pointing at a revision, sorted. */
 export function tagsOf(mesh: Mesh, revision: string): string[] {
-  return [...mesh.tags.values()].filter((t) => t.revision === revision).map((t) => t.name).sort();
+  return [...mesh.tags.values()]
+    .filter((t) => t.revision === revision)
+    .map((t) => t.name)
+    .sort();
 }
 
 function summariseRevision(mesh: Mesh, r: Revision, usage: RevisionUsage): RevisionView {
-  const claimed = new Set(usage.reasons.filter((x) => x.code === 'gw').map((x) => `${x.object.namespace ?? ''}/${x.object.name}`));
-  const gateways = mesh.gateways.filter((g) => claimed.has(`${g.namespace}/${g.name}`) || g.runningRevisions.includes(r.name));
+  const claimed = new Set(
+    usage.reasons.filter((x) => x.code === 'gw').map((x) => `${x.object.namespace ?? ''}/${x.object.name}`),
+  );
+  const gateways = mesh.gateways.filter(
+    (g) => claimed.has(`${g.namespace}/${g.name}`) || g.runningRevisions.includes(r.name),
+  );
   return {
     revision: r.name,
     version: r.version ?? null,
@@ -172,13 +197,23 @@ function unknownRevisionHint(mesh: Mesh, word: string): string {
  */
 export function summariseRevisions(mesh: Mesh, only?: string): RevisionView[] {
   if (only !== undefined && !mesh.revisions.has(only)) {
-    throw new AmbientError('input', `revision "${only}" not found in namespace ${mesh.istioNamespace}`, unknownRevisionHint(mesh, only));
+    throw new AmbientError(
+      'input',
+      `revision "${only}" not found in namespace ${mesh.istioNamespace}`,
+      unknownRevisionHint(mesh, only),
+    );
   }
   const usage = revisionUsage(mesh);
   return [...mesh.revisions.values()]
     .filter((r) => only === undefined || r.name === only)
     .sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }))
-    .map((r) => summariseRevision(mesh, r, usage.get(r.name) ?? { revision: r.name, status: 'safe', reasons: [], unknown: [], pods: 0 }));
+    .map((r) =>
+      summariseRevision(
+        mesh,
+        r,
+        usage.get(r.name) ?? { revision: r.name, status: 'safe', reasons: [], unknown: [], pods: 0 },
+      ),
+    );
 }
 
 /** Where a tag's objects point, for messages: `webhook -> 1-27-9, Service -> 1-28-10`. */
@@ -201,7 +236,8 @@ function operationProblems(t: Tag, objects: TagObjects): Problem[] {
     problems.push({
       severity: 'error',
       code: 'incomplete',
-      message: `tag ${t.name}: a tag-${p.op} from ${p.from ?? '(new)'} to ${p.to} (operation ${p.id}, started ` +
+      message:
+        `tag ${t.name}: a tag-${p.op} from ${p.from ?? '(new)'} to ${p.to} (operation ${p.id}, started ` +
         `${p.at}) did not complete (${pointing(objects)}): finish it with "${finish}", or undo it with ` +
         `"${undo}"`,
     });
@@ -210,7 +246,8 @@ function operationProblems(t: Tag, objects: TagObjects): Problem[] {
     problems.push({
       severity: 'error',
       code: 'bad-operation',
-      message: `tag ${t.name}: the operation record (annotation ${OPERATION}) on ` +
+      message:
+        `tag ${t.name}: the operation record (annotation ${OPERATION}) on ` +
         `${holder?.metadata.name ?? '?'} is unreadable (${t.intentError}); check its objects ` +
         `(${pointing(objects)}), then remove the annotation`,
     });
@@ -219,7 +256,8 @@ function operationProblems(t: Tag, objects: TagObjects): Problem[] {
     problems.push({
       severity: 'warning',
       code: 'bad-history',
-      message: `tag ${t.name}: the history annotation ${HISTORY} on ${holder?.metadata.name ?? '?'} is ` +
+      message:
+        `tag ${t.name}: the history annotation ${HISTORY} on ${holder?.metadata.name ?? '?'} is ` +
         `malformed (${t.historyError}): tag-rollback needs --to; the next tag-move replaces it`,
     });
   }
@@ -233,7 +271,8 @@ function tagProblems(mesh: Mesh, t: Tag, objects: TagObjects): Problem[] {
     problems.push({
       severity: 'error',
       code: 'dangling',
-      message: `tag ${t.name} points at revision ${t.revision}, which is not installed: move it with ` +
+      message:
+        `tag ${t.name} points at revision ${t.revision}, which is not installed: move it with ` +
         `"kubectl ambient tag-move ${t.name} <revision>"`,
     });
   }
@@ -253,12 +292,16 @@ function tagProblems(mesh: Mesh, t: Tag, objects: TagObjects): Problem[] {
         `"kubectl ambient tag-move ${t.name} <revision>"`,
     });
   }
-  for (const [kind, list] of [['webhooks', t.webhooks], ['Services', t.services]] as const) {
+  for (const [kind, list] of [
+    ['webhooks', t.webhooks],
+    ['Services', t.services],
+  ] as const) {
     if (list.length < 2) continue;
     problems.push({
       severity: 'error',
       code: 'duplicate',
-      message: `tag ${t.name} is defined by ${list.length} ${kind} ` +
+      message:
+        `tag ${t.name} is defined by ${list.length} ${kind} ` +
         `(${list.map((o) => `${o.metadata.name} -> ${o.metadata.labels?.[REV] ?? '?'}`).join(', ')}): ` +
         `every one of them counts; delete the stray copies`,
     });
@@ -266,11 +309,18 @@ function tagProblems(mesh: Mesh, t: Tag, objects: TagObjects): Problem[] {
   // §3.7, §7: a 1.28+ target renders a tag Service next to the webhook; a Service without a webhook
   // is what the 1.28+ istiod alone reads (sidecar injection does not follow it).
   const version = objects.webhookRevision !== null ? mesh.revisions.get(objects.webhookRevision)?.version : undefined;
-  if (!explained && objects.webhook !== null && objects.service === null && version !== undefined && rendersTagService(version)) {
+  if (
+    !explained &&
+    objects.webhook !== null &&
+    objects.service === null &&
+    version !== undefined &&
+    rendersTagService(version)
+  ) {
     problems.push({
       severity: 'warning',
       code: 'no-service',
-      message: `tag ${t.name} points at ${objects.webhookRevision ?? '?'} (${version ?? '?'}) but has no tag ` +
+      message:
+        `tag ${t.name} points at ${objects.webhookRevision ?? '?'} (${version ?? '?'}) but has no tag ` +
         `Service (its chart renders istiod-revision-tag-${t.name}): re-run ` +
         `"kubectl ambient tag-move ${t.name} ${objects.webhookRevision ?? '<revision>'}" to create it`,
     });
@@ -279,7 +329,8 @@ function tagProblems(mesh: Mesh, t: Tag, objects: TagObjects): Problem[] {
     problems.push({
       severity: 'warning',
       code: 'service-only',
-      message: `tag ${t.name} has a Service (-> ${objects.serviceRevision ?? '?'}) but no webhook: only istiod ` +
+      message:
+        `tag ${t.name} has a Service (-> ${objects.serviceRevision ?? '?'}) but no webhook: only istiod ` +
         `>= 1.28 reads it and sidecar injection does not follow the tag; if a tool left it half-made, ` +
         `re-create the webhook with "kubectl ambient tag-move ${t.name} <revision> --create" after ` +
         `deleting the Service`,
@@ -288,7 +339,8 @@ function tagProblems(mesh: Mesh, t: Tag, objects: TagObjects): Problem[] {
   if (t.name === DEFAULT_TAG && mesh.istioNamespace !== ISTIO_SYSTEM && t.webhook !== undefined) {
     // §2.7: istiod's leader election and otherDefaultTagExists read the unsuffixed name only.
     const other = mesh.exactDefaultWebhook;
-    const exact = other !== undefined ? ` (which exists and points at ${other.metadata.labels?.[REV] ?? '?'})` : ' (absent)';
+    const exact =
+      other !== undefined ? ` (which exists and points at ${other.metadata.labels?.[REV] ?? '?'})` : ' (absent)';
     problems.push({
       severity: 'warning',
       code: 'default-name',
@@ -305,20 +357,30 @@ function tagProblems(mesh: Mesh, t: Tag, objects: TagObjects): Problem[] {
       message: validatorMismatch(objects.validator, objects.validatorRevision, t.revision),
     });
   }
-  problems.push(...compact([ambientSidecar(mesh, t.name), bothClaim(mesh, t.name, t.revision, 'error'), helmOwned(t.name, t)]));
+  problems.push(
+    ...compact([ambientSidecar(mesh, t.name), bothClaim(mesh, t.name, t.revision, 'error'), helmOwned(t.name, t)]),
+  );
   return problems;
 }
 
 const compact = (list: (Problem | undefined)[]): Problem[] => list.filter((p) => p !== undefined);
 
 /** §3.8: the default validator calls another revision than the default tag (which may point at none). */
-function validatorMismatch(validator: string | null, validatorRevision: string, tagRevision: string | undefined): string {
+function validatorMismatch(
+  validator: string | null,
+  validatorRevision: string,
+  tagRevision: string | undefined,
+): string {
   if (tagRevision === undefined) {
-    return `${validator ?? 'the default validator'} points at ${validatorRevision}, and the default tag at no revision: ` +
-      `point both at one with "kubectl ambient tag-move default <revision>"`;
+    return (
+      `${validator ?? 'the default validator'} points at ${validatorRevision}, and the default tag at no revision: ` +
+      `point both at one with "kubectl ambient tag-move default <revision>"`
+    );
   }
-  return `${validator ?? 'the default validator'} points at ${validatorRevision}, not at the default tag's ${tagRevision}: ` +
-    `re-run "kubectl ambient tag-move default ${tagRevision}"`;
+  return (
+    `${validator ?? 'the default validator'} points at ${validatorRevision}, not at the default tag's ${tagRevision}: ` +
+    `re-run "kubectl ambient tag-move default ${tagRevision}"`
+  );
 }
 
 /**
@@ -337,7 +399,12 @@ export function ambientSidecar(mesh: Mesh, tag: string): Problem | undefined {
  * §3.1, §2.2 step 6a: a revision-less istiod always counts `default` among its tags, so with the
  * default tag on another revision both claim it. `tags` reports it as an error, a move as a warning.
  */
-export function bothClaim(mesh: Mesh, tag: string, revision: string | undefined, severity: Problem['severity']): Problem | undefined {
+export function bothClaim(
+  mesh: Mesh,
+  tag: string,
+  revision: string | undefined,
+  severity: Problem['severity'],
+): Problem | undefined {
   if (tag !== DEFAULT_TAG || !mesh.revisions.has(DEFAULT_TAG) || revision === DEFAULT_TAG) return undefined;
   const message =
     'a revision-less istiod (revision "default") is still installed: it claims the default tag too, ' +
@@ -350,7 +417,8 @@ export function bothClaim(mesh: Mesh, tag: string, revision: string | undefined,
 export function helmOwned(tag: string, t: Tag | undefined): Problem | undefined {
   const release = helmOwner(t?.webhook) ?? helmOwner(t?.service);
   if (release === undefined) return undefined;
-  const message = `tag ${tag} is owned by Helm release "${release}": a later "helm upgrade ${release}" moves it ` +
+  const message =
+    `tag ${tag} is owned by Helm release "${release}": a later "helm upgrade ${release}" moves it ` +
     `back to that release's revisionTags`;
   return { severity: 'warning', code: 'helm-owned', message };
 }
@@ -403,7 +471,11 @@ function summariseTag(mesh: Mesh, t: Tag): TagView {
  */
 export function summariseTags(mesh: Mesh, only?: string): TagView[] {
   if (only !== undefined && !mesh.tags.has(only)) {
-    throw new AmbientError('input', `tag "${only}" not found (no ${TAG}=${only} webhook or Service)`, known(mesh.tags.keys()));
+    throw new AmbientError(
+      'input',
+      `tag "${only}" not found (no ${TAG}=${only} webhook or Service)`,
+      known(mesh.tags.keys()),
+    );
   }
   return [...mesh.tags.values()]
     .filter((t) => only === undefined || t.name === only)

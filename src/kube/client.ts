@@ -2,7 +2,15 @@ import { AmbientError } from '../core/errors.ts';
 import type { KubeObject, ServerVersion } from '../core/model.ts';
 import { KINDS, type Cluster, type KindName, type KindTypes, type ListQuery, type WriteOp } from '../core/ports.ts';
 import type { Credentials } from './credentials.ts';
-import { ApiError, apiError, nonJsonAnswer, parseJsonAnswer, parseStatus, transportError, type Target } from './errors.ts';
+import {
+  ApiError,
+  apiError,
+  nonJsonAnswer,
+  parseJsonAnswer,
+  parseStatus,
+  transportError,
+  type Target,
+} from './errors.ts';
 import { withoutManagedFields } from './json.ts';
 import { abortable, type ConnectionInfo, type Transport, type WireResponse } from './transport.ts';
 
@@ -44,7 +52,13 @@ export interface ClientOptions {
  * namespaces two round trips instead of twenty, and one page stays a few MiB (peak RSS measured
  * in the README's performance section).
  */
-export const DEFAULT_CLIENT_OPTIONS = { pageSize: 500, metadataPageSize: 5000, retries: 3, maxRetryAfterMs: 10_000, userAgent: 'kubectl-ambient' } as const;
+export const DEFAULT_CLIENT_OPTIONS = {
+  pageSize: 500,
+  metadataPageSize: 5000,
+  retries: 3,
+  maxRetryAfterMs: 10_000,
+  userAgent: 'kubectl-ambient',
+} as const;
 
 interface Response {
   status: number;
@@ -70,21 +84,57 @@ async function readText(res: WireResponse): Promise<string> {
 /** What the domain reads of an object in a `summary` list (see ListQuery.summary). */
 export function summarise(o: KubeObject, keep?: ListQuery['keep']): KubeObject {
   const { name, namespace, generation, resourceVersion, creationTimestamp } = o.metadata;
-  const pick = (m: Record<string, string> | undefined, keys: readonly string[] | undefined): Record<string, string> | undefined =>
-    m === undefined || keys === undefined ? m : Object.fromEntries(keys.filter((k) => k in m).map((k) => [k, m[k] ?? '']));
+  const pick = (
+    m: Record<string, string> | undefined,
+    keys: readonly string[] | undefined,
+  ): Record<string, string> | undefined =>
+    m === undefined || keys === undefined
+      ? m
+      : Object.fromEntries(keys.filter((k) => k in m).map((k) => [k, m[k] ?? '']));
   const labels = pick(o.metadata.labels, keep?.labels);
   const annotations = pick(o.metadata.annotations, keep?.annotations);
-  const spec = (o['spec'] ?? {}) as { replicas?: number; gatewayClassName?: string; template?: { metadata?: { annotations?: Record<string, string> }; spec?: { containers?: { name: string; image?: string }[] } } };
+  const spec = (o['spec'] ?? {}) as {
+    replicas?: number;
+    gatewayClassName?: string;
+    template?: {
+      metadata?: { annotations?: Record<string, string> };
+      spec?: { containers?: { name: string; image?: string }[] };
+    };
+  };
   const template = spec.template;
   const slimSpec = {
     ...(spec.replicas !== undefined ? { replicas: spec.replicas } : {}),
     ...(spec.gatewayClassName !== undefined ? { gatewayClassName: spec.gatewayClassName } : {}),
     ...(template !== undefined
-      ? { template: { metadata: { annotations: template.metadata?.annotations ?? {} }, spec: { containers: (template.spec?.containers ?? []).map((c) => ({ name: c.name, ...(c.image !== undefined ? { image: c.image } : {}) })) } } }
+      ? {
+          template: {
+            metadata: { annotations: template.metadata?.annotations ?? {} },
+            spec: {
+              containers: (template.spec?.containers ?? []).map((c) => ({
+                name: c.name,
+                ...(c.image !== undefined ? { image: c.image } : {}),
+              })),
+            },
+          },
+        }
       : {}),
   };
-  const meta = { name, ...(namespace !== undefined ? { namespace } : {}), ...(labels !== undefined ? { labels } : {}), ...(annotations !== undefined ? { annotations } : {}), ...(generation !== undefined ? { generation } : {}), ...(resourceVersion !== undefined ? { resourceVersion } : {}), ...(creationTimestamp !== undefined ? { creationTimestamp } : {}) };
-  return { apiVersion: o.apiVersion, kind: o.kind, metadata: meta, spec: slimSpec, ...(o['status'] !== undefined ? { status: o['status'] } : {}) };
+  const meta = {
+    name,
+    ...(namespace !== undefined ? { namespace } : {}),
+    ...(labels !== undefined ? { labels } : {}),
+    ...(annotations !== undefined ? { annotations } : {}),
+    ...(generation !== undefined ? { generation } : {}),
+    ...(resourceVersion !== undefined ? { resourceVersion } : {}),
+    ...(creationTimestamp !== undefined ? { creationTimestamp } : {}),
+  };
+  return {
+    apiVersion: o.apiVersion,
+    kind: o.kind,
+    metadata: meta,
+    spec: slimSpec,
+    ...(o['status'] !== undefined ? { status: o['status'] } : {}),
+  };
 }
 
 /** `PartialObjectMetadataList`: the server sends metadata only (kubectl uses the same media-type parameters). */
@@ -96,7 +146,12 @@ function basePath(kind: KindName, apiVersion?: string): string {
 }
 
 /** URL path of a collection or an object; `apiVersion` overrides the kind's own (ListQuery.apiVersion). */
-export function resourcePath(kind: KindName, namespace: string | undefined, name?: string, apiVersion?: string): string {
+export function resourcePath(
+  kind: KindName,
+  namespace: string | undefined,
+  name?: string,
+  apiVersion?: string,
+): string {
   const k = KINDS[kind];
   const nsPart = k.namespaced && namespace !== undefined ? `/namespaces/${encodeURIComponent(namespace)}` : '';
   return `${basePath(kind, apiVersion)}${nsPart}/${k.plural}${name !== undefined ? `/${encodeURIComponent(name)}` : ''}`;
@@ -105,7 +160,13 @@ export function resourcePath(kind: KindName, namespace: string | undefined, name
 function describe(verb: string, kind: KindName, namespace: string | undefined, name?: string): string {
   const k = KINDS[kind];
   const group = k.apiVersion.includes('/') ? `.${k.apiVersion.split('/')[0] ?? ''}` : '';
-  const where = !k.namespaced ? '' : namespace !== undefined ? ` -n ${namespace}` : verb === 'list' ? ' --all-namespaces' : '';
+  const where = !k.namespaced
+    ? ''
+    : namespace !== undefined
+      ? ` -n ${namespace}`
+      : verb === 'list'
+        ? ' --all-namespaces'
+        : '';
   return `${verb} ${k.plural}${group}${name !== undefined ? ` ${name}` : ''}${where}`;
 }
 
@@ -175,14 +236,31 @@ export class KubeClient implements Cluster {
    * first time), then the request. The credentials are not under the request timeout (as before:
    * an exec plugin may prompt), only under Ctrl-C; `timeoutMs` starts once they are there.
    */
-  private async send(method: string, path: string, headers: Record<string, string>, body: string | undefined, signal: AbortSignal, timeoutMs?: number): Promise<WireResponse> {
+  private async send(
+    method: string,
+    path: string,
+    headers: Record<string, string>,
+    body: string | undefined,
+    signal: AbortSignal,
+    timeoutMs?: number,
+  ): Promise<WireResponse> {
     this.transport.warm();
     const creds = await abortable(this.credentials(), method === 'GET' ? signal : neverAborted);
-    const s = timeoutMs === undefined ? signal : method === 'GET' ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
+    const s =
+      timeoutMs === undefined
+        ? signal
+        : method === 'GET'
+          ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)])
+          : AbortSignal.timeout(timeoutMs);
     return this.transport.request({
       method,
       path,
-      headers: { ...creds.headers, 'user-agent': this.opts.userAgent, ...lower(this.opts.headers ?? {}), ...lower(headers) },
+      headers: {
+        ...creds.headers,
+        'user-agent': this.opts.userAgent,
+        ...lower(this.opts.headers ?? {}),
+        ...lower(headers),
+      },
       body,
       signal: s,
       tls: creds.tls,
@@ -194,12 +272,33 @@ export class KubeClient implements Cluster {
    * Reads stop at once on Ctrl-C. A write is never cut off by Ctrl-C (only by its timeout): an
    * aborted write may or may not have landed, and the caller must know which.
    */
-  private async sendOnce(method: string, path: string, query: Record<string, string>, body: string | undefined, headers: Record<string, string>, timeoutMs: number, ignoreAbort = false): Promise<Response> {
+  private async sendOnce(
+    method: string,
+    path: string,
+    query: Record<string, string>,
+    body: string | undefined,
+    headers: Record<string, string>,
+    timeoutMs: number,
+    ignoreAbort = false,
+  ): Promise<Response> {
     const target = this.url(path, query);
     const started = Date.now(); // not performance.now(): that global loads perf_hooks, for a log in whole ms
-    const res = await this.send(method, target, headers, body, ignoreAbort ? neverAborted : this.opts.signal, timeoutMs);
+    const res = await this.send(
+      method,
+      target,
+      headers,
+      body,
+      ignoreAbort ? neverAborted : this.opts.signal,
+      timeoutMs,
+    );
     const text = await readText(res);
-    this.opts.onRequest?.({ method, path: target, status: res.status, bytes: Buffer.byteLength(text), ms: Date.now() - started });
+    this.opts.onRequest?.({
+      method,
+      path: target,
+      status: res.status,
+      bytes: Buffer.byteLength(text),
+      ms: Date.now() - started,
+    });
     return { status: res.status, headers: res.headers, text };
   }
 
@@ -208,7 +307,15 @@ export class KubeClient implements Cluster {
     method: 'GET' | 'POST' | 'PUT' | 'DELETE',
     path: string,
     what: string,
-    opts: { query?: Record<string, string>; body?: unknown; contentType?: string; accept?: string; notFoundOk?: boolean; listPage?: boolean; ignoreAbort?: boolean } = {},
+    opts: {
+      query?: Record<string, string>;
+      body?: unknown;
+      contentType?: string;
+      accept?: string;
+      notFoundOk?: boolean;
+      listPage?: boolean;
+      ignoreAbort?: boolean;
+    } = {},
   ): Promise<unknown> {
     const read = method === 'GET';
     const cancellable = read && opts.ignoreAbort !== true;
@@ -225,13 +332,29 @@ export class KubeClient implements Cluster {
       } catch (e) {
         const err = transportError(e, what, this.target, this.opts.timeoutMs, cancellable && this.opts.signal.aborted);
         // A dropped connection on a read is retried; a write may have landed, so it is not.
-        if (read && err.kind === 'unreachable' && attempt < this.opts.retries && /lost the connection|reset|closed|timed out connecting/.test(err.message)) continue;
+        if (
+          read &&
+          err.kind === 'unreachable' &&
+          attempt < this.opts.retries &&
+          /lost the connection|reset|closed|timed out connecting/.test(err.message)
+        )
+          continue;
         throw err;
       }
-      if (res.status >= 200 && res.status < 300) return parseJsonAnswer(res.status, res.headers['content-type'], opts.listPage === true ? withoutManagedFields(res.text) : res.text, what, this.target);
+      if (res.status >= 200 && res.status < 300)
+        return parseJsonAnswer(
+          res.status,
+          res.headers['content-type'],
+          opts.listPage === true ? withoutManagedFields(res.text) : res.text,
+          what,
+          this.target,
+        );
       if (res.status === 404 && opts.notFoundOk === true) return undefined;
       const status = parseStatus(res.text);
-      const nonJson = status === undefined ? nonJsonAnswer(res.status, res.headers['content-type'], res.text, what, this.target) : undefined;
+      const nonJson =
+        status === undefined
+          ? nonJsonAnswer(res.status, res.headers['content-type'], res.text, what, this.target)
+          : undefined;
       if (nonJson !== undefined) throw nonJson;
       const err = apiError(res.status, status, what, this.target, res.headers['retry-after'] ?? null);
       const retriable = res.status === 429 || (read && (res.status >= 500 || res.status === 504));
@@ -282,15 +405,26 @@ export class KubeClient implements Cluster {
         item.kind = q.kind;
         // managedFields are server bookkeeping (often half an object); a replace without them keeps them.
         delete item.metadata['managedFields'];
-        items.push((q.summary === true ? summarise(item, q.keep) : item));
+        items.push(q.summary === true ? summarise(item, q.keep) : item);
       }
-      cont = page.metadata?.continue !== undefined && page.metadata.continue !== '' ? page.metadata.continue : undefined;
+      cont =
+        page.metadata?.continue !== undefined && page.metadata.continue !== '' ? page.metadata.continue : undefined;
       if (cont === undefined) return items;
     }
   }
 
-  async get<K extends KindName>(kind: K, name: string, namespace?: string, opts: { ignoreAbort?: boolean } = {}): Promise<KindTypes[K] | undefined> {
-    const obj = (await this.request('GET', resourcePath(kind, namespace, name), describe('get', kind, namespace, name), { notFoundOk: true, ignoreAbort: opts.ignoreAbort === true })) as KindTypes[K] | undefined;
+  async get<K extends KindName>(
+    kind: K,
+    name: string,
+    namespace?: string,
+    opts: { ignoreAbort?: boolean } = {},
+  ): Promise<KindTypes[K] | undefined> {
+    const obj = (await this.request(
+      'GET',
+      resourcePath(kind, namespace, name),
+      describe('get', kind, namespace, name),
+      { notFoundOk: true, ignoreAbort: opts.ignoreAbort === true },
+    )) as KindTypes[K] | undefined;
     return obj;
   }
 
@@ -302,15 +436,33 @@ export class KubeClient implements Cluster {
     if (opts.dryRun) query['dryRun'] = 'All';
     switch (op.op) {
       case 'create':
-        return (await this.request('POST', resourcePath(kind, namespace), describe('create', kind, namespace, name), { query, body: op.object })) as KubeObject;
+        return (await this.request('POST', resourcePath(kind, namespace), describe('create', kind, namespace, name), {
+          query,
+          body: op.object,
+        })) as KubeObject;
       case 'replace':
-        return (await this.request('PUT', resourcePath(kind, namespace, name), describe('update', kind, namespace, name), { query, body: op.object })) as KubeObject;
+        return (await this.request(
+          'PUT',
+          resourcePath(kind, namespace, name),
+          describe('update', kind, namespace, name),
+          { query, body: op.object },
+        )) as KubeObject;
       case 'delete': {
         // With a body, the server reads the options from the body only and ignores the query: dryRun
         // must be in the body too, or a dry-run delete really deletes (test/contract checks it on kube-apiserver).
-        const body = { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { resourceVersion: op.object.metadata.resourceVersion }, ...(opts.dryRun ? { dryRun: ['All'] } : {}) };
+        const body = {
+          kind: 'DeleteOptions',
+          apiVersion: 'v1',
+          preconditions: { resourceVersion: op.object.metadata.resourceVersion },
+          ...(opts.dryRun ? { dryRun: ['All'] } : {}),
+        };
         delete query['fieldManager'];
-        return (await this.request('DELETE', resourcePath(kind, namespace, name), describe('delete', kind, namespace, name), { query, body })) as KubeObject;
+        return (await this.request(
+          'DELETE',
+          resourcePath(kind, namespace, name),
+          describe('delete', kind, namespace, name),
+          { query, body },
+        )) as KubeObject;
       }
     }
   }
@@ -323,7 +475,12 @@ export class KubeClient implements Cluster {
    * List, then watch from the list's resourceVersion, re-listing when the watch ends or expires (410).
    * `onChange` gets the full current set after the list and after each event; returning true stops.
    */
-  async watch<K extends KindName>(q: ListQuery<K>, onChange: (objects: KindTypes[K][]) => boolean, signal: AbortSignal, opts: { onOpen?: () => void } = {}): Promise<void> {
+  async watch<K extends KindName>(
+    q: ListQuery<K>,
+    onChange: (objects: KindTypes[K][]) => boolean,
+    signal: AbortSignal,
+    opts: { onOpen?: () => void } = {},
+  ): Promise<void> {
     const key = (o: KubeObject): string => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
     const what = describe('watch', q.kind, q.namespace);
     // A watch that ends or drops is resumed by listing again; only repeated failures give up, and a
@@ -335,11 +492,22 @@ export class KubeClient implements Cluster {
       const listed = await this.listWithVersion(q);
       const current = new Map(listed.items.map((o) => [key(o), o]));
       if (onChange([...current.values()])) return;
-      const query: Record<string, string> = { watch: 'true', resourceVersion: listed.resourceVersion, allowWatchBookmarks: 'true', timeoutSeconds: '300' };
+      const query: Record<string, string> = {
+        watch: 'true',
+        resourceVersion: listed.resourceVersion,
+        allowWatchBookmarks: 'true',
+        timeoutSeconds: '300',
+      };
       if (q.labelSelector !== undefined) query['labelSelector'] = q.labelSelector;
       const path = this.url(resourcePath(q.kind, q.namespace), query);
       try {
-        const res = await this.send('GET', path, { accept: 'application/json' }, undefined, AbortSignal.any([signal, this.opts.signal]));
+        const res = await this.send(
+          'GET',
+          path,
+          { accept: 'application/json' },
+          undefined,
+          AbortSignal.any([signal, this.opts.signal]),
+        );
         this.opts.onRequest?.({ method: 'WATCH', path, status: res.status, bytes: 0, ms: 0 });
         if (res.status !== 200) {
           const text = await readText(res);
@@ -357,7 +525,10 @@ export class KubeClient implements Cluster {
             const line = buf.slice(0, nl).trim();
             buf = buf.slice(nl + 1);
             if (line === '') continue;
-            const ev = parseJsonAnswer(200, res.headers['content-type'], line, what, this.target) as { type: string; object: KubeObject };
+            const ev = parseJsonAnswer(200, res.headers['content-type'], line, what, this.target) as {
+              type: string;
+              object: KubeObject;
+            };
             if (ev.type === 'ERROR') break stream; // 410 Expired and friends: list again
             if (ev.type === 'BOOKMARK') continue;
             ev.object.apiVersion = KINDS[q.kind].apiVersion;
@@ -373,7 +544,10 @@ export class KubeClient implements Cluster {
         if (idle > 0) await sleep(Math.min(5_000, 100 * 2 ** idle), signal).catch(() => undefined);
       } catch (e) {
         if (signal.aborted) return;
-        const err = e instanceof AmbientError ? e : transportError(e, what, this.target, this.opts.timeoutMs, this.opts.signal.aborted);
+        const err =
+          e instanceof AmbientError
+            ? e
+            : transportError(e, what, this.target, this.opts.timeoutMs, this.opts.signal.aborted);
         if (err.kind !== 'unreachable' && err.kind !== 'server') throw err;
         if (++failures > this.opts.retries) throw err;
         await sleep(200 * failures, signal).catch(() => undefined);
@@ -381,11 +555,15 @@ export class KubeClient implements Cluster {
     }
   }
 
-  private async listWithVersion<K extends KindName>(q: ListQuery<K>): Promise<{ items: KindTypes[K][]; resourceVersion: string }> {
+  private async listWithVersion<K extends KindName>(
+    q: ListQuery<K>,
+  ): Promise<{ items: KindTypes[K][]; resourceVersion: string }> {
     // A list without pagination gives one consistent resourceVersion to watch from.
     const query: Record<string, string> = {};
     if (q.labelSelector !== undefined) query['labelSelector'] = q.labelSelector;
-    const page = (await this.request('GET', resourcePath(q.kind, q.namespace), describe('list', q.kind, q.namespace), { query })) as {
+    const page = (await this.request('GET', resourcePath(q.kind, q.namespace), describe('list', q.kind, q.namespace), {
+      query,
+    })) as {
       items?: KindTypes[K][];
       metadata?: { resourceVersion?: string };
     };

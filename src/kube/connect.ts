@@ -31,15 +31,24 @@ export interface ConnectOptions {
 export function connect(o: ConnectOptions): Cluster {
   const cfg = loadKubeconfig({ kubeconfig: o.kubeconfig, env: o.env['KUBECONFIG'], home: o.env['HOME'] });
   const contextName = pickContext(cfg, o.context);
-  const ctx = cfg.contexts.find((c) => c.name === contextName)?.['context'] as { cluster?: string; user?: string } | undefined;
+  const ctx = cfg.contexts.find((c) => c.name === contextName)?.['context'] as
+    { cluster?: string; user?: string } | undefined;
   const clusterEntry = cfg.clusters.find((c) => c.name === ctx?.cluster);
   if (clusterEntry === undefined) {
-    throw new AmbientError('config', `context "${contextName}" refers to cluster "${ctx?.cluster ?? ''}", which is not defined in ${cfg.files.join(', ')}`, 'fix the context entry in your kubeconfig');
+    throw new AmbientError(
+      'config',
+      `context "${contextName}" refers to cluster "${ctx?.cluster ?? ''}", which is not defined in ${cfg.files.join(', ')}`,
+      'fix the context entry in your kubeconfig',
+    );
   }
   const cluster = (clusterEntry['cluster'] ?? {}) as Record<string, unknown>;
   const server = cluster['server'];
   if (typeof server !== 'string' || server === '') {
-    throw new AmbientError('config', `cluster "${clusterEntry.name}" has no server URL in ${cfg.files.join(', ')}`, 'fix the cluster entry in your kubeconfig');
+    throw new AmbientError(
+      'config',
+      `cluster "${clusterEntry.name}" has no server URL in ${cfg.files.join(', ')}`,
+      'fix the cluster entry in your kubeconfig',
+    );
   }
   let url: URL;
   try {
@@ -48,14 +57,19 @@ export function connect(o: ConnectOptions): Cluster {
     url = new URL('invalid:');
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new AmbientError('config', `cluster "${clusterEntry.name}" has an invalid server URL "${server}" in ${cfg.files.join(', ')}`, 'use https://host:port (or http://) as the server of the cluster entry');
+    throw new AmbientError(
+      'config',
+      `cluster "${clusterEntry.name}" has an invalid server URL "${server}" in ${cfg.files.join(', ')}`,
+      'use https://host:port (or http://) as the server of the cluster entry',
+    );
   }
   const user = cfg.users.find((u) => u.name === ctx?.user);
   const proxyUrl = typeof cluster['proxy-url'] === 'string' ? cluster['proxy-url'] : undefined;
   const proxy = proxyFor(url, proxyUrl, o.env);
   // HTTP(S) proxies are tunnels of the transport; SOCKS proxies go through client-node's agent (credentials.ts).
   // kubectl's SOCKS5 dialer lets the proxy resolve names (socks-proxy-agent calls that socks5h).
-  const socks = proxy !== undefined && !/^https?:$/.test(proxy.protocol) ? proxy.href.replace(/^socks5?:/, 'socks5h:') : undefined;
+  const socks =
+    proxy !== undefined && !/^https?:$/.test(proxy.protocol) ? proxy.href.replace(/^socks5?:/, 'socks5h:') : undefined;
   const transport = new Transport(url, {
     proxy: socks === undefined ? proxy : undefined,
     connectTimeoutMs: o.requestTimeoutMs,
@@ -69,7 +83,12 @@ export function connect(o: ConnectOptions): Cluster {
         source = credentialSource(clusterEntry, user, ctx?.user ?? 'anonymous', contextName, socks);
       } catch (e) {
         const why = e instanceof Error ? e.message : String(e);
-        throw new AmbientError('config', `kubeconfig context "${contextName}" is invalid: ${why}`, 'fix the entry in your kubeconfig', { cause: e });
+        throw new AmbientError(
+          'config',
+          `kubeconfig context "${contextName}" is invalid: ${why}`,
+          'fix the entry in your kubeconfig',
+          { cause: e },
+        );
       }
     }
     return source();

@@ -48,7 +48,9 @@ function toUser(entry: FileEntry | undefined, fallbackName: string): KcUser {
   if (entry === undefined) return { name: fallbackName };
   const u = (entry['user'] ?? {}) as Record<string, unknown>;
   const tokenFile = str(u['tokenFile']) ?? str(u['token-file']);
-  const authProvider = u['auth-provider'] ?? (tokenFile !== undefined && u['exec'] === undefined ? { name: 'tokenFile', config: { tokenFile } } : undefined);
+  const authProvider =
+    u['auth-provider'] ??
+    (tokenFile !== undefined && u['exec'] === undefined ? { name: 'tokenFile', config: { tokenFile } } : undefined);
   const user: Record<string, unknown> = {
     name: entry.name,
     token: tokenFile !== undefined ? undefined : str(u['token']),
@@ -71,11 +73,18 @@ function toUser(entry: FileEntry | undefined, fallbackName: string): KcUser {
  * caches hand back the same token until it expires and run the plugin again after, so a long
  * `--wait` re-authenticates when its token runs out.
  */
-export function credentialSource(cluster: FileEntry, user: FileEntry | undefined, userName: string, contextName: string, socksProxy: string | undefined): () => Promise<Credentials> {
+export function credentialSource(
+  cluster: FileEntry,
+  user: FileEntry | undefined,
+  userName: string,
+  contextName: string,
+  socksProxy: string | undefined,
+): () => Promise<Credentials> {
   const kc = new KubeConfig();
   const kcUser = toUser(user, userName);
   // A SOCKS proxy (proxy-url, or HTTPS_PROXY=socks5://...) goes through client-node's SOCKS agent.
-  const kcCluster: KcCluster = socksProxy !== undefined ? { ...toCluster(cluster), proxyUrl: socksProxy } : toCluster(cluster);
+  const kcCluster: KcCluster =
+    socksProxy !== undefined ? { ...toCluster(cluster), proxyUrl: socksProxy } : toCluster(cluster);
   kc.loadFromOptions({
     clusters: [kcCluster],
     users: [kcUser],
@@ -87,8 +96,10 @@ export function credentialSource(cluster: FileEntry, user: FileEntry | undefined
     await kc.applyToHTTPSOptions(o);
     const headers: Record<string, string> = {};
     // Trimmed: client-node keeps a token file's trailing newline (client-go trims it), which no header may carry.
-    for (const [k, v] of Object.entries(o.headers ?? {})) headers[k] = (Array.isArray(v) ? v.join(', ') : String(v)).trim();
-    if (typeof o.auth === 'string' && headers['Authorization'] === undefined) headers['Authorization'] = `Basic ${Buffer.from(o.auth).toString('base64')}`;
+    for (const [k, v] of Object.entries(o.headers ?? {}))
+      headers[k] = (Array.isArray(v) ? v.join(', ') : String(v)).trim();
+    if (typeof o.auth === 'string' && headers['Authorization'] === undefined)
+      headers['Authorization'] = `Basic ${Buffer.from(o.auth).toString('base64')}`;
     const tls: TlsOptions = {
       ca: o.ca as string | Buffer | undefined,
       cert: o.cert as string | Buffer | undefined,

@@ -36,29 +36,84 @@ function firstLine(s: string): string {
 /**
  * Classifies a non-2xx response. `what` names the request in words ("list mutatingwebhookconfigurations").
  */
-export function apiError(status: number, body: StatusBody | undefined, what: string, target: Target, retryAfter: string | null): ApiError {
+export function apiError(
+  status: number,
+  body: StatusBody | undefined,
+  what: string,
+  target: Target,
+  retryAfter: string | null,
+): ApiError {
   const reason = body?.reason ?? '';
   const serverMessage = firstLine(body?.message ?? '') || `HTTP ${status}`;
   const retry = retryAfter !== null && /^\d+$/.test(retryAfter) ? Number(retryAfter) : body?.details?.retryAfterSeconds;
   const ctx = `context "${target.context}"`;
   switch (true) {
     case status === 401:
-      return new ApiError('auth', status, reason, `the API server at ${target.server} rejected the credentials of ${ctx} (401 Unauthorized) on ${what}`, `re-authenticate for ${ctx} (refresh the token or log in again), then retry`, retry);
+      return new ApiError(
+        'auth',
+        status,
+        reason,
+        `the API server at ${target.server} rejected the credentials of ${ctx} (401 Unauthorized) on ${what}`,
+        `re-authenticate for ${ctx} (refresh the token or log in again), then retry`,
+        retry,
+      );
     case status === 403:
       // The Status message names verb, resource and namespace: "<res> is forbidden: User "u" cannot list resource ...".
-      return new ApiError('auth', status, reason, `RBAC refused: ${serverMessage}`, `ask a cluster admin for permission to ${what} (check with: kubectl auth can-i ${what})`, retry);
+      return new ApiError(
+        'auth',
+        status,
+        reason,
+        `RBAC refused: ${serverMessage}`,
+        `ask a cluster admin for permission to ${what} (check with: kubectl auth can-i ${what})`,
+        retry,
+      );
     case status === 409:
-      return new ApiError('conflict', status, reason, `conflict on ${what}: ${serverMessage}`, 'someone else changed it in between: re-run the command to see the current state', retry);
+      return new ApiError(
+        'conflict',
+        status,
+        reason,
+        `conflict on ${what}: ${serverMessage}`,
+        'someone else changed it in between: re-run the command to see the current state',
+        retry,
+      );
     case status === 404:
       return new ApiError('server', status, reason, `not found on ${what}: ${serverMessage}`, undefined, retry);
     case status === 422 || status === 400:
-      return new ApiError('server', status, reason, `the API server refused ${what} (${status} ${reason || 'Invalid'}): ${serverMessage}`, 'this is likely a bug in kubectl-ambient: please report it with --verbose output', retry);
+      return new ApiError(
+        'server',
+        status,
+        reason,
+        `the API server refused ${what} (${status} ${reason || 'Invalid'}): ${serverMessage}`,
+        'this is likely a bug in kubectl-ambient: please report it with --verbose output',
+        retry,
+      );
     case status === 429:
-      return new ApiError('server', status, reason, `the API server is throttling requests (429) on ${what}`, 'wait a moment and retry', retry);
+      return new ApiError(
+        'server',
+        status,
+        reason,
+        `the API server is throttling requests (429) on ${what}`,
+        'wait a moment and retry',
+        retry,
+      );
     case status >= 500:
-      return new ApiError('server', status, reason, `the API server failed on ${what} (${status} ${reason || 'error'}): ${serverMessage}`, 'retry later; check the API server health (kubectl get --raw /readyz)', retry);
+      return new ApiError(
+        'server',
+        status,
+        reason,
+        `the API server failed on ${what} (${status} ${reason || 'error'}): ${serverMessage}`,
+        'retry later; check the API server health (kubectl get --raw /readyz)',
+        retry,
+      );
     default:
-      return new ApiError('server', status, reason, `unexpected ${status} from the API server on ${what}: ${serverMessage}`, undefined, retry);
+      return new ApiError(
+        'server',
+        status,
+        reason,
+        `unexpected ${status} from the API server on ${what}: ${serverMessage}`,
+        undefined,
+        retry,
+      );
   }
 }
 
@@ -95,27 +150,44 @@ const TLS_TRUST: Record<string, string> = {
 };
 
 /** Codes of a connection or request cut off after it started (HTTP/2 resets, GOAWAY, a premature end). */
-const LOST = new Set(['ERR_HTTP2_STREAM_ERROR', 'ERR_HTTP2_SESSION_ERROR', 'ERR_HTTP2_GOAWAY_SESSION', 'ERR_HTTP2_INVALID_SESSION', 'ERR_HTTP2_STREAM_CANCEL', 'ERR_STREAM_PREMATURE_CLOSE']);
+const LOST = new Set([
+  'ERR_HTTP2_STREAM_ERROR',
+  'ERR_HTTP2_SESSION_ERROR',
+  'ERR_HTTP2_GOAWAY_SESSION',
+  'ERR_HTTP2_INVALID_SESSION',
+  'ERR_HTTP2_STREAM_CANCEL',
+  'ERR_STREAM_PREMATURE_CLOSE',
+]);
 
 /** The first `code` in an error's cause chain. */
 function errorCode(e: unknown): string | undefined {
-  return causeChain(e).map((c) => (c as { code?: unknown }).code).find((c): c is string => typeof c === 'string' && c !== '');
+  return causeChain(e)
+    .map((c) => (c as { code?: unknown }).code)
+    .find((c): c is string => typeof c === 'string' && c !== '');
 }
 
 /** An error and its causes, outermost first (bounded). */
 function causeChain(e: unknown): unknown[] {
   const out: unknown[] = [];
-  for (let cur: unknown = e; cur !== undefined && cur !== null && out.length < 6; cur = (cur as { cause?: unknown }).cause) out.push(cur);
+  for (
+    let cur: unknown = e;
+    cur !== undefined && cur !== null && out.length < 6;
+    cur = (cur as { cause?: unknown }).cause
+  )
+    out.push(cur);
   return out;
 }
 
-const messages = (e: unknown): string => causeChain(e).map((c) => (c instanceof Error ? c.message : String(c))).join(' / ');
+const messages = (e: unknown): string =>
+  causeChain(e)
+    .map((c) => (c instanceof Error ? c.message : String(c)))
+    .join(' / ');
 
 /** The server's `Status` body, or undefined when the text is not one (a proxy's HTML page, plain text). */
 export function parseStatus(text: string): StatusBody | undefined {
   try {
     const v: unknown = JSON.parse(text);
-    return typeof v === 'object' && v !== null ? (v) : undefined;
+    return typeof v === 'object' && v !== null ? v : undefined;
   } catch {
     return undefined;
   }
@@ -124,12 +196,16 @@ export function parseStatus(text: string): StatusBody | undefined {
 /** A short, printable excerpt of a non-JSON answer: an HTML page's title, else its first line. */
 function excerpt(text: string): string {
   const title = /<title[^>]*>([^<]*)<\/title>/i.exec(text)?.[1];
-  // eslint-disable-next-line no-control-regex
-  const line = (title ?? text.replace(/<[^>]*>/g, ' ')).replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim();
+  const line = (title ?? text.replace(/<[^>]*>/g, ' '))
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   return line.length > 60 ? `${line.slice(0, 57)}...` : line;
 }
 
-const NOT_AN_API_SERVER = "it is not a Kubernetes API server, or a proxy in front of it answered (an authenticating proxy's login page?)";
+const NOT_AN_API_SERVER =
+  "it is not a Kubernetes API server, or a proxy in front of it answered (an authenticating proxy's login page?)";
 const CHECK_PROXY = 'check the proxy (proxy-url of the cluster, or HTTPS_PROXY/HTTP_PROXY and NO_PROXY)';
 
 /**
@@ -137,10 +213,20 @@ const CHECK_PROXY = 'check the proxy (proxy-url of the cluster, or HTTPS_PROXY/H
  * (typically an authenticating proxy's login page) and a 400 "HTTP request to an HTTPS server" get
  * their own line; undefined for the rest (an HTTP error status says enough, see apiError).
  */
-export function nonJsonAnswer(status: number, contentType: string | undefined, text: string, what: string, target: Target): AmbientError | undefined {
+export function nonJsonAnswer(
+  status: number,
+  contentType: string | undefined,
+  text: string,
+  what: string,
+  target: Target,
+): AmbientError | undefined {
   const ctx = `context "${target.context}"`;
   if (status === 400 && /HTTP request to an HTTPS server/i.test(text)) {
-    return new AmbientError('config', `the server at ${target.server} (${ctx}) speaks HTTPS on that port, but the kubeconfig says http://`, 'use https:// in the server URL of the cluster entry (with its CA)');
+    return new AmbientError(
+      'config',
+      `the server at ${target.server} (${ctx}) speaks HTTPS on that port, but the kubeconfig says http://`,
+      'use https:// in the server URL of the cluster entry (with its CA)',
+    );
   }
   if (status < 200 || status >= 300) return undefined;
   const type = (contentType ?? '').split(';')[0]?.trim() || 'no content type';
@@ -152,12 +238,25 @@ export function nonJsonAnswer(status: number, contentType: string | undefined, t
 }
 
 /** Parses a 2xx JSON body, or throws the classified non-JSON error. */
-export function parseJsonAnswer(status: number, contentType: string | undefined, text: string, what: string, target: Target): unknown {
+export function parseJsonAnswer(
+  status: number,
+  contentType: string | undefined,
+  text: string,
+  what: string,
+  target: Target,
+): unknown {
   if (text === '') return undefined;
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    throw nonJsonAnswer(status, contentType, text, what, target) ?? new AmbientError('server', `the API server answered ${what} with malformed JSON`, 'retry; check the API server health');
+    throw (
+      nonJsonAnswer(status, contentType, text, what, target) ??
+      new AmbientError(
+        'server',
+        `the API server answered ${what} with malformed JSON`,
+        'retry; check the API server health',
+      )
+    );
   }
 }
 
@@ -165,38 +264,85 @@ export function parseJsonAnswer(status: number, contentType: string | undefined,
  * Classifies a failure to get any response: timeouts, interruption (the caller's signal), network
  * errors, and failures of the credential plugins that client-node runs before the request.
  */
-export function transportError(e: unknown, what: string, target: Target, timeoutMs: number, interrupted: boolean): AmbientError {
+export function transportError(
+  e: unknown,
+  what: string,
+  target: Target,
+  timeoutMs: number,
+  interrupted: boolean,
+): AmbientError {
   if (e instanceof AmbientError) return e;
   const name = (e as { name?: unknown }).name;
   if (interrupted) return new AmbientError('interrupted', `interrupted during ${what}`, undefined, { cause: e });
   if (name === 'TimeoutError' || name === 'AbortError') {
-    return new AmbientError('timeout', `the API server at ${target.server} (context "${target.context}") did not answer ${what} within ${timeoutMs / 1000}s`, 'check the connection to the cluster, or raise --request-timeout', { cause: e });
+    return new AmbientError(
+      'timeout',
+      `the API server at ${target.server} (context "${target.context}") did not answer ${what} within ${timeoutMs / 1000}s`,
+      'check the connection to the cluster, or raise --request-timeout',
+      { cause: e },
+    );
   }
   const code = errorCode(e);
   if (code === 'ERR_AMBIENT_PROXY') {
     const why = e instanceof Error ? firstLine(e.message) : String(e);
-    return new AmbientError('unreachable', `cannot reach the API server at ${target.server} (context "${target.context}"): ${why}`, CHECK_PROXY, { cause: e });
+    return new AmbientError(
+      'unreachable',
+      `cannot reach the API server at ${target.server} (context "${target.context}"): ${why}`,
+      CHECK_PROXY,
+      { cause: e },
+    );
   }
   const ctx = `context "${target.context}"`;
   const trust = code !== undefined ? TLS_TRUST[code] : undefined;
   if (trust !== undefined) {
-    return new AmbientError('config', `the TLS certificate of the API server at ${target.server} is not trusted: ${trust} (${code ?? ''})`, `check certificate-authority(-data) of the cluster of ${ctx} in your kubeconfig, and that the URL points at the right server`, { cause: e });
+    return new AmbientError(
+      'config',
+      `the TLS certificate of the API server at ${target.server} is not trusted: ${trust} (${code ?? ''})`,
+      `check certificate-authority(-data) of the cluster of ${ctx} in your kubeconfig, and that the URL points at the right server`,
+      { cause: e },
+    );
   }
   const all = messages(e);
-  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'ERR_SSL_PACKET_LENGTH_TOO_LONG' || /wrong version number|packet length too long/i.test(all)) {
-    return new AmbientError('config', `the server at ${target.server} (${ctx}) does not speak TLS on that port (plain HTTP?)`, 'use http:// in the server URL of the cluster entry if it really serves plain HTTP, or the port that serves HTTPS', { cause: e });
+  if (
+    code === 'ERR_SSL_WRONG_VERSION_NUMBER' ||
+    code === 'ERR_SSL_PACKET_LENGTH_TOO_LONG' ||
+    /wrong version number|packet length too long/i.test(all)
+  ) {
+    return new AmbientError(
+      'config',
+      `the server at ${target.server} (${ctx}) does not speak TLS on that port (plain HTTP?)`,
+      'use http:// in the server URL of the cluster entry if it really serves plain HTTP, or the port that serves HTTPS',
+      { cause: e },
+    );
   }
   const why = code !== undefined ? UNREACHABLE[code] : undefined;
   if (why !== undefined) {
-    return new AmbientError('unreachable', `cannot reach the API server at ${target.server} (context "${target.context}"): ${why}`, 'check that the cluster is up and that --context/--kubeconfig point at it', { cause: e });
+    return new AmbientError(
+      'unreachable',
+      `cannot reach the API server at ${target.server} (context "${target.context}"): ${why}`,
+      'check that the cluster is up and that --context/--kubeconfig point at it',
+      { cause: e },
+    );
   }
   const message = e instanceof Error ? firstLine(e.message) : String(e);
-  if ((code !== undefined && LOST.has(code)) || /fetch failed|socket|network|terminated|other side closed/i.test(message)) {
-    return new AmbientError('unreachable', `lost the connection to the API server at ${target.server} (context "${target.context}") during ${what}: ${message}`, 'check the connection to the cluster and retry', { cause: e });
+  if (
+    (code !== undefined && LOST.has(code)) ||
+    /fetch failed|socket|network|terminated|other side closed/i.test(message)
+  ) {
+    return new AmbientError(
+      'unreachable',
+      `lost the connection to the API server at ${target.server} (context "${target.context}") during ${what}: ${message}`,
+      'check the connection to the cluster and retry',
+      { cause: e },
+    );
   }
   // Credential plugins and certificate files: their raw errors can quote what a plugin printed (a
   // token), so only a fixed description is shown, --verbose included (no cause is kept).
-  return new AmbientError('config', `cannot authenticate to context "${target.context}": ${credentialProblem(message)}`, 'check the user entry of this context in your kubeconfig (credential plugin, token or certificate files)');
+  return new AmbientError(
+    'config',
+    `cannot authenticate to context "${target.context}": ${credentialProblem(message)}`,
+    'check the user entry of this context in your kubeconfig (credential plugin, token or certificate files)',
+  );
 }
 
 /** A description of a credential failure that never quotes the credential machinery's output. */
@@ -204,8 +350,10 @@ function credentialProblem(message: string): string {
   const exit = /exit(?:ed)?(?: with)?(?: code| status)? (\d+)/i.exec(message);
   if (/ENOENT|not found/i.test(message)) return 'the credential plugin (exec command) was not found';
   if (exit !== null) return `the credential plugin failed (exit code ${exit[1] ?? '?'})`;
-  if (/JSON|Unexpected token|ExecCredential/i.test(message)) return 'the credential plugin printed something that is not an ExecCredential';
-  if (/EACCES|permission/i.test(message)) return 'the credential plugin or a certificate file is not accessible (permission denied)';
+  if (/JSON|Unexpected token|ExecCredential/i.test(message))
+    return 'the credential plugin printed something that is not an ExecCredential';
+  if (/EACCES|permission/i.test(message))
+    return 'the credential plugin or a certificate file is not accessible (permission denied)';
   if (/PEM|certificate|key/i.test(message)) return 'a client certificate or key of this context cannot be used';
   return 'the credentials of this context could not be loaded';
 }

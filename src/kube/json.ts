@@ -28,7 +28,8 @@ export function withoutManagedFields(text: string): string {
     while (end < text.length && depth > 0) {
       const c = text.charCodeAt(end++);
       if (inString) {
-        if (c === 0x5c) end++; // the escaped character
+        if (c === 0x5c)
+          end++; // the escaped character
         else if (c === 0x22) inString = false;
       } else if (c === 0x22) inString = true;
       else if (c === 0x5b || c === 0x7b) depth++;

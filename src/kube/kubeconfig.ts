@@ -29,7 +29,8 @@ export interface KubeconfigSource {
 
 /** The files kubectl would read, in order, and whether a missing file is an error. */
 function candidateFiles(src: KubeconfigSource): { files: string[]; explicit: boolean } {
-  if (src.kubeconfig !== undefined && src.kubeconfig !== '') return { files: [resolve(src.kubeconfig)], explicit: true };
+  if (src.kubeconfig !== undefined && src.kubeconfig !== '')
+    return { files: [resolve(src.kubeconfig)], explicit: true };
   if (src.env !== undefined && src.env !== '') {
     const seen = new Set<string>();
     const files = src.env
@@ -61,7 +62,8 @@ function resolvePaths(entry: NamedEntry, kind: 'clusters' | 'users', dir: string
   const exec = copy['exec'];
   if (kind === 'users' && typeof exec === 'object' && exec !== null) {
     const cmd = (exec as Record<string, unknown>)['command'];
-    if (typeof cmd === 'string' && cmd.includes(sep) && !isAbsolute(cmd)) copy['exec'] = { ...exec, command: join(dir, cmd) };
+    if (typeof cmd === 'string' && cmd.includes(sep) && !isAbsolute(cmd))
+      copy['exec'] = { ...exec, command: join(dir, cmd) };
   }
   return { ...entry, [section]: copy };
 }
@@ -69,8 +71,15 @@ function resolvePaths(entry: NamedEntry, kind: 'clusters' | 'users', dir: string
 function entries(doc: Record<string, unknown>, key: string, file: string): NamedEntry[] {
   const v = doc[key];
   if (v === undefined || v === null) return [];
-  if (!Array.isArray(v)) throw new AmbientError('config', `kubeconfig ${file}: "${key}" must be a list`, 'fix the file or pass another --kubeconfig');
-  return v.filter((e): e is NamedEntry => typeof e === 'object' && e !== null && typeof (e as NamedEntry).name === 'string');
+  if (!Array.isArray(v))
+    throw new AmbientError(
+      'config',
+      `kubeconfig ${file}: "${key}" must be a list`,
+      'fix the file or pass another --kubeconfig',
+    );
+  return v.filter(
+    (e): e is NamedEntry => typeof e === 'object' && e !== null && typeof (e as NamedEntry).name === 'string',
+  );
 }
 
 /** JSON.parse, falling back to YAML for flow-style YAML that merely starts like JSON. */
@@ -109,7 +118,12 @@ export function loadKubeconfig(src: KubeconfigSource): MergedKubeconfig {
   const merged: MergedKubeconfig = { clusters: [], users: [], contexts: [], currentContext: undefined, files: [] };
   for (const file of files) {
     if (!existsSync(file)) {
-      if (explicit) throw new AmbientError('config', `kubeconfig ${file} does not exist`, 'pass an existing file with --kubeconfig');
+      if (explicit)
+        throw new AmbientError(
+          'config',
+          `kubeconfig ${file} does not exist`,
+          'pass an existing file with --kubeconfig',
+        );
       continue;
     }
     let doc: unknown;
@@ -120,12 +134,21 @@ export function loadKubeconfig(src: KubeconfigSource): MergedKubeconfig {
       doc = parseKubeconfigText(readFileSync(file, 'utf8'), file);
     } catch (e) {
       const why = e instanceof Error ? (e.message.split('\n')[0] ?? e.message) : String(e);
-      throw new AmbientError('config', `kubeconfig ${file} is not valid YAML: ${why}`, 'fix the file or point --kubeconfig/KUBECONFIG at a valid one', { cause: e });
+      throw new AmbientError(
+        'config',
+        `kubeconfig ${file} is not valid YAML: ${why}`,
+        'fix the file or point --kubeconfig/KUBECONFIG at a valid one',
+        { cause: e },
+      );
     }
     merged.files.push(file);
     if (doc === null || doc === undefined) continue; // an empty file is an empty config, as in kubectl
     if (typeof doc !== 'object' || Array.isArray(doc)) {
-      throw new AmbientError('config', `kubeconfig ${file} is not a kubeconfig (expected a mapping)`, 'fix the file or point --kubeconfig/KUBECONFIG at a valid one');
+      throw new AmbientError(
+        'config',
+        `kubeconfig ${file} is not a kubeconfig (expected a mapping)`,
+        'fix the file or point --kubeconfig/KUBECONFIG at a valid one',
+      );
     }
     const d = doc as Record<string, unknown>;
     const dir = dirname(file);
@@ -142,7 +165,11 @@ export function loadKubeconfig(src: KubeconfigSource): MergedKubeconfig {
   }
   if (merged.files.length === 0) {
     const where = files.length === 1 ? files[0] : `any of ${files.join(', ')}`;
-    throw new AmbientError('config', `no kubeconfig found (looked at ${where})`, 'pass --kubeconfig, set KUBECONFIG, or create ~/.kube/config');
+    throw new AmbientError(
+      'config',
+      `no kubeconfig found (looked at ${where})`,
+      'pass --kubeconfig, set KUBECONFIG, or create ~/.kube/config',
+    );
   }
   return merged;
 }
@@ -152,10 +179,18 @@ export function pickContext(cfg: MergedKubeconfig, context: string | undefined):
   const name = context ?? cfg.currentContext;
   const known = cfg.contexts.map((c) => c.name);
   if (name === undefined) {
-    throw new AmbientError('config', `no current context set in ${cfg.files.join(', ')}`, `pass --context (known: ${known.join(', ') || 'none'}) or run "kubectl config use-context <name>"`);
+    throw new AmbientError(
+      'config',
+      `no current context set in ${cfg.files.join(', ')}`,
+      `pass --context (known: ${known.join(', ') || 'none'}) or run "kubectl config use-context <name>"`,
+    );
   }
   if (!known.includes(name)) {
-    throw new AmbientError('config', `context "${name}" not found in ${cfg.files.join(', ')}`, `known contexts: ${known.join(', ') || 'none'}`);
+    throw new AmbientError(
+      'config',
+      `context "${name}" not found in ${cfg.files.join(', ')}`,
+      `known contexts: ${known.join(', ') || 'none'}`,
+    );
   }
   return name;
 }

@@ -8,7 +8,11 @@ import { AmbientError } from '../core/errors.ts';
  * kubectl uses: its rules differ from the npm packages (`proxy-from-env` has no CIDR entries and
  * proxies loopback addresses, which Go never does).
  */
-export function proxyFor(server: URL, proxyUrl: string | undefined, env: Record<string, string | undefined>): URL | undefined {
+export function proxyFor(
+  server: URL,
+  proxyUrl: string | undefined,
+  env: Record<string, string | undefined>,
+): URL | undefined {
   if (proxyUrl !== undefined && proxyUrl !== '') return parseProxy(proxyUrl, 'proxy-url of the cluster');
   const https = server.protocol === 'https:';
   const name = https ? 'HTTPS_PROXY' : 'HTTP_PROXY';
@@ -27,7 +31,11 @@ function parseProxy(value: string, what: string): URL {
     throw new AmbientError('config', `${what} is not a valid proxy URL`, 'use a URL such as http://proxy.example:3128');
   }
   if (!['http:', 'https:', 'socks5:', 'socks5h:', 'socks:'].includes(u.protocol)) {
-    throw new AmbientError('config', `${what} uses the unsupported proxy scheme ${u.protocol.replace(/:$/, '')}`, 'use an http, https or socks5 proxy');
+    throw new AmbientError(
+      'config',
+      `${what} uses the unsupported proxy scheme ${u.protocol.replace(/:$/, '')}`,
+      'use an http, https or socks5 proxy',
+    );
   }
   return u;
 }

@@ -79,12 +79,19 @@ function wireError(code: string, message: string, cause?: unknown): Error {
 function sameTls(a: TlsOptions, b: TlsOptions): boolean {
   const eq = (x: string | Buffer | undefined, y: string | Buffer | undefined): boolean =>
     x === y || (x !== undefined && y !== undefined && Buffer.from(x).equals(Buffer.from(y)));
-  return eq(a.ca, b.ca) && eq(a.cert, b.cert) && eq(a.key, b.key) && a.rejectUnauthorized === b.rejectUnauthorized && a.servername === b.servername;
+  return (
+    eq(a.ca, b.ca) &&
+    eq(a.cert, b.cert) &&
+    eq(a.key, b.key) &&
+    a.rejectUnauthorized === b.rejectUnauthorized &&
+    a.servername === b.servername
+  );
 }
 
 function tlsConnectOptions(t: TlsOptions): Record<string, unknown> {
   const o: Record<string, unknown> = {};
-  for (const k of ['ca', 'cert', 'key', 'rejectUnauthorized', 'servername'] as const) if (t[k] !== undefined) o[k] = t[k];
+  for (const k of ['ca', 'cert', 'key', 'rejectUnauthorized', 'servername'] as const)
+    if (t[k] !== undefined) o[k] = t[k];
   return o;
 }
 
@@ -136,7 +143,10 @@ export class Transport {
     if (this.opts.proxy !== undefined && !this.opts.proxy.protocol.startsWith('http')) return;
     this.rawSocket = this.openRaw();
     // Unused (credentials failed): it must not keep the process alive or go unhandled.
-    this.rawSocket.then((s) => s.unref(), () => undefined);
+    this.rawSocket.then(
+      (s) => s.unref(),
+      () => undefined,
+    );
   }
 
   /** Sends one request; resolves when the response headers arrive. */
@@ -168,8 +178,14 @@ export class Transport {
   close(): void {
     const session = this.session;
     this.session = undefined;
-    void session?.then((s) => (s.kind === 'h2' ? s.h2.destroy() : s.agent.destroy()), () => undefined);
-    void this.rawSocket?.then((s) => s.destroy(), () => undefined);
+    void session?.then(
+      (s) => (s.kind === 'h2' ? s.h2.destroy() : s.agent.destroy()),
+      () => undefined,
+    );
+    void this.rawSocket?.then(
+      (s) => s.destroy(),
+      () => undefined,
+    );
     this.rawSocket = undefined;
   }
 
@@ -185,7 +201,10 @@ export class Transport {
     if (proxy === undefined) {
       return new Promise((resolve, reject) => {
         const s = netConnect({ host: this.host, port: this.port, noDelay: true });
-        const timer = setTimeout(() => s.destroy(wireError('ETIMEDOUT', `connecting to ${this.host}:${this.port} timed out`)), timeoutMs);
+        const timer = setTimeout(
+          () => s.destroy(wireError('ETIMEDOUT', `connecting to ${this.host}:${this.port} timed out`)),
+          timeoutMs,
+        );
         s.once('connect', () => {
           clearTimeout(timer);
           s.removeListener('error', reject);
@@ -206,7 +225,8 @@ export class Transport {
     const target = `${isIP(this.host) === 6 ? `[${this.host}]` : this.host}:${this.port}`;
     const headers: OutgoingHttpHeaders = { host: target };
     if (proxy.username !== '' || proxy.password !== '') {
-      headers['proxy-authorization'] = `Basic ${Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString('base64')}`;
+      headers['proxy-authorization'] =
+        `Basic ${Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString('base64')}`;
     }
     return new Promise((resolve, reject) => {
       const req: ClientRequest = request({
@@ -223,18 +243,32 @@ export class Transport {
         req.removeAllListeners('error');
         if (res.statusCode !== 200) {
           socket.destroy();
-          reject(wireError('ERR_AMBIENT_PROXY', `the proxy ${this.proxyLabel() ?? ''} refused to connect to ${target} (HTTP ${res.statusCode ?? '?'})`));
+          reject(
+            wireError(
+              'ERR_AMBIENT_PROXY',
+              `the proxy ${this.proxyLabel() ?? ''} refused to connect to ${target} (HTTP ${res.statusCode ?? '?'})`,
+            ),
+          );
           return;
         }
         if (head.length > 0) socket.unshift(head);
         socket.setNoDelay(true);
         resolve(socket);
       });
-      req.once('timeout', () => req.destroy(wireError('ETIMEDOUT', `the proxy ${this.proxyLabel() ?? ''} did not open a tunnel within ${timeoutMs / 1000}s`)));
+      req.once('timeout', () =>
+        req.destroy(
+          wireError(
+            'ETIMEDOUT',
+            `the proxy ${this.proxyLabel() ?? ''} did not open a tunnel within ${timeoutMs / 1000}s`,
+          ),
+        ),
+      );
       req.once('error', (e: NodeJS.ErrnoException) => {
-        reject(e.code === 'ECONNREFUSED' || e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN'
-          ? wireError('ERR_AMBIENT_PROXY', `cannot reach the proxy ${this.proxyLabel() ?? ''} (${e.code})`, e)
-          : e);
+        reject(
+          e.code === 'ECONNREFUSED' || e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN'
+            ? wireError('ERR_AMBIENT_PROXY', `cannot reach the proxy ${this.proxyLabel() ?? ''} (${e.code})`, e)
+            : e,
+        );
       });
       req.end();
     });
@@ -252,8 +286,17 @@ export class Transport {
     http2.catch(() => undefined);
     const secure = await new Promise<TLSSocket>((resolve, reject) => {
       const servername = tls.servername ?? (isIP(this.host) === 0 ? this.host : undefined);
-      const t = tlsConnect({ ...tlsConnectOptions(tls), socket, host: this.host, ...(servername !== undefined ? { servername } : {}), ALPNProtocols: ['h2', 'http/1.1'] });
-      const timer = setTimeout(() => t.destroy(wireError('ETIMEDOUT', `the TLS handshake with ${this.host}:${this.port} timed out`)), this.opts.connectTimeoutMs);
+      const t = tlsConnect({
+        ...tlsConnectOptions(tls),
+        socket,
+        host: this.host,
+        ...(servername !== undefined ? { servername } : {}),
+        ALPNProtocols: ['h2', 'http/1.1'],
+      });
+      const timer = setTimeout(
+        () => t.destroy(wireError('ETIMEDOUT', `the TLS handshake with ${this.host}:${this.port} timed out`)),
+        this.opts.connectTimeoutMs,
+      );
       t.once('secureConnect', () => {
         clearTimeout(timer);
         t.removeListener('error', reject);
@@ -302,10 +345,17 @@ export class Transport {
     const { Agent } = await import('node:https');
     const agent = new Agent({ keepAlive: true, ...tlsConnectOptions(tls) });
     let probe = first;
-    const base = agent.createConnection.bind(agent) as (o: Record<string, unknown>, cb: (e: Error | null, s?: Socket) => void) => Socket | undefined;
+    const base = agent.createConnection.bind(agent) as (
+      o: Record<string, unknown>,
+      cb: (e: Error | null, s?: Socket) => void,
+    ) => Socket | undefined;
     const proxied = this.opts.proxy !== undefined;
     // Documented extension point of http.Agent: hand out the probe, then open new ones (through the proxy if any).
-    (agent as unknown as { createConnection: (o: Record<string, unknown>, cb: (e: Error | null, s?: Socket) => void) => Socket | undefined }).createConnection = (o, cb) => {
+    (
+      agent as unknown as {
+        createConnection: (o: Record<string, unknown>, cb: (e: Error | null, s?: Socket) => void) => Socket | undefined;
+      }
+    ).createConnection = (o, cb) => {
       if (probe !== undefined && !probe.destroyed) {
         const s = probe;
         probe = undefined;
@@ -315,7 +365,11 @@ export class Transport {
       this.openRaw().then(
         (socket) => {
           const t = tlsConnect({ ...o, socket, ALPNProtocols: ['http/1.1'] });
-          this.opts.onConnection?.({ protocol: 'http/1.1', tls: true, ...(this.proxyLabel() !== undefined ? { proxy: this.proxyLabel() ?? '' } : {}) });
+          this.opts.onConnection?.({
+            protocol: 'http/1.1',
+            tls: true,
+            ...(this.proxyLabel() !== undefined ? { proxy: this.proxyLabel() ?? '' } : {}),
+          });
           cb(null, t);
         },
         (e: Error) => cb(e),
@@ -329,10 +383,19 @@ export class Transport {
     return new Promise<WireResponse>((resolve, reject) => {
       let stream: ClientHttp2Stream;
       try {
-        stream = s.h2.request({ ':method': req.method, ':path': req.path, ...req.headers }, { endStream: req.body === undefined });
+        stream = s.h2.request(
+          { ':method': req.method, ':path': req.path, ...req.headers },
+          { endStream: req.body === undefined },
+        );
       } catch (e) {
         s.broken = true;
-        reject(wireError('ERR_HTTP2_SESSION_ERROR', `the connection to the API server closed: ${e instanceof Error ? e.message : String(e)}`, e));
+        reject(
+          wireError(
+            'ERR_HTTP2_SESSION_ERROR',
+            `the connection to the API server closed: ${e instanceof Error ? e.message : String(e)}`,
+            e,
+          ),
+        );
         return;
       }
       if (s.active++ === 0) s.h2.ref();
@@ -359,8 +422,13 @@ export class Transport {
       stream.once('response', (h: IncomingHttpHeaders & IncomingHttpStatusHeader) => {
         settled = true;
         const headers: Record<string, string> = {};
-        for (const [k, v] of Object.entries(h)) if (!k.startsWith(':') && v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : String(v);
-        resolve({ status: Number(h[':status'] ?? 0), headers, body: bodyOf(stream, req.signal, () => streamClosedError(stream)) });
+        for (const [k, v] of Object.entries(h))
+          if (!k.startsWith(':') && v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : String(v);
+        resolve({
+          status: Number(h[':status'] ?? 0),
+          headers,
+          body: bodyOf(stream, req.signal, () => streamClosedError(stream)),
+        });
       });
       if (req.body !== undefined) stream.end(req.body);
     });
@@ -386,8 +454,15 @@ export class Transport {
         });
         r.once('response', (res: IncomingMessage) => {
           const h: Record<string, string> = {};
-          for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) h[k] = Array.isArray(v) ? v.join(', ') : v;
-          resolve({ status: res.statusCode ?? 0, headers: h, body: bodyOf(res, req.signal, () => wireError('ECONNRESET', 'the API server closed the connection in the middle of the answer')) });
+          for (const [k, v] of Object.entries(res.headers))
+            if (v !== undefined) h[k] = Array.isArray(v) ? v.join(', ') : v;
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: h,
+            body: bodyOf(res, req.signal, () =>
+              wireError('ECONNRESET', 'the API server closed the connection in the middle of the answer'),
+            ),
+          });
         });
         r.once('error', (e: Error) => reject(req.signal.aborted ? (req.signal.reason as Error) : e));
         r.end(req.body);
@@ -398,18 +473,29 @@ export class Transport {
 
 /** Why a stream ended without (the rest of) its answer. */
 function streamClosedError(stream: ClientHttp2Stream): Error {
-  return wireError('ERR_HTTP2_STREAM_ERROR', `the API server reset the request (HTTP/2 error code ${stream.rstCode ?? '?'})`);
+  return wireError(
+    'ERR_HTTP2_STREAM_ERROR',
+    `the API server reset the request (HTTP/2 error code ${stream.rstCode ?? '?'})`,
+  );
 }
 
 /** The chunks of a response body; an abort or a cut connection ends the iteration with an error. */
-async function* bodyOf(stream: AsyncIterable<Buffer> & { destroy(e?: Error): void; readableEnded?: boolean }, signal: AbortSignal, cutError: () => Error): AsyncIterable<Buffer> {
+async function* bodyOf(
+  stream: AsyncIterable<Buffer> & { destroy(e?: Error): void; readableEnded?: boolean },
+  signal: AbortSignal,
+  cutError: () => Error,
+): AsyncIterable<Buffer> {
   const onAbort = (): void => stream.destroy(signal.reason as Error);
   signal.addEventListener('abort', onAbort, { once: true });
   try {
     for await (const chunk of stream) yield chunk;
     if (stream.readableEnded === false) throw cutError();
   } catch (e) {
-    throw signal.aborted ? (signal.reason as Error) : e instanceof Error && (e as { code?: string }).code === 'ERR_STREAM_PREMATURE_CLOSE' ? cutError() : e;
+    throw signal.aborted
+      ? (signal.reason as Error)
+      : e instanceof Error && (e as { code?: string }).code === 'ERR_STREAM_PREMATURE_CLOSE'
+        ? cutError()
+        : e;
   } finally {
     signal.removeEventListener('abort', onAbort);
     stream.destroy();

@@ -14,15 +14,24 @@ it('for kubectl, commands with a launcher on PATH are not offered again; for our
   const dir = mkdtempSync(join(tmpdir(), 'ambient-path-'));
   try {
     const words = async (path: string, kubectl: boolean): Promise<string[]> => {
-      const r = await ambient(['__complete', ...(kubectl ? ['--kubectl-completer'] : []), '--', ''], { env: { PATH: path } });
+      const r = await ambient(['__complete', ...(kubectl ? ['--kubectl-completer'] : []), '--', ''], {
+        env: { PATH: path },
+      });
       assert.equal(r.code, 0, r.stderr);
-      return r.stdout.split('\n').filter((l) => l !== '' && !l.startsWith(':')).map((l) => l.split('\t')[0] ?? '');
+      return r.stdout
+        .split('\n')
+        .filter((l) => l !== '' && !l.startsWith(':'))
+        .map((l) => l.split('\t')[0] ?? '');
     };
     const all = await words(dir, true);
     assert.ok(all.includes('tags') && all.includes('tag-move'), all.join(' '));
-    for (const f of ['kubectl-ambient-tags', 'kubectl-ambient-tag_move']) writeFileSync(join(dir, f), '#!/bin/sh\n', { mode: 0o755 });
+    for (const f of ['kubectl-ambient-tags', 'kubectl-ambient-tag_move'])
+      writeFileSync(join(dir, f), '#!/bin/sh\n', { mode: 0o755 });
     const rest = await words(`/nonexistent:${dir}`, true);
-    assert.deepEqual(rest, all.filter((w) => w !== 'tags' && w !== 'tag-move'));
+    assert.deepEqual(
+      rest,
+      all.filter((w) => w !== 'tags' && w !== 'tag-move'),
+    );
     assert.deepEqual(await words(`/nonexistent:${dir}`, false), all);
   } finally {
     rmSync(dir, { recursive: true, force: true });

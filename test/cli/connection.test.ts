@@ -20,9 +20,17 @@ const dir = mkdtempSync(join(tmpdir(), 'ambient-wire-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A copy of a kubeconfig with the cluster and/or user entry changed. */
-function edit(kubeconfig: string, name: string, change: { cluster?: Record<string, unknown>; user?: Record<string, unknown> }): string {
-  const doc = parse(readFileSync(kubeconfig, 'utf8')) as { clusters: { cluster: Record<string, unknown> }[]; users: { user: unknown }[] };
-  if (change.cluster !== undefined) doc.clusters = doc.clusters.map((c) => ({ ...c, cluster: { ...c.cluster, ...change.cluster } }));
+function edit(
+  kubeconfig: string,
+  name: string,
+  change: { cluster?: Record<string, unknown>; user?: Record<string, unknown> },
+): string {
+  const doc = parse(readFileSync(kubeconfig, 'utf8')) as {
+    clusters: { cluster: Record<string, unknown> }[];
+    users: { user: unknown }[];
+  };
+  if (change.cluster !== undefined)
+    doc.clusters = doc.clusters.map((c) => ({ ...c, cluster: { ...c.cluster, ...change.cluster } }));
   if (change.user !== undefined) doc.users = doc.users.map((u) => ({ ...u, user: change.user }));
   const path = join(dir, `${name}.yaml`);
   writeFileSync(path, stringify(doc));
@@ -39,7 +47,10 @@ describe('wire: one connection per command', () => {
     const r = await ambient(['tags', '-v'], { kubeconfig: c.kubeconfig });
     assert.equal(r.code, 0, r.stderr);
     assert.ok(c.sim.requests.length >= 9, `${c.sim.requests.length} requests`);
-    assert.deepEqual(c.sim.connections.map((x) => [x.tls, x.protocol, x.requests]), [[true, 'h2', c.sim.requests.length]]);
+    assert.deepEqual(
+      c.sim.connections.map((x) => [x.tls, x.protocol, x.requests]),
+      [[true, 'h2', c.sim.requests.length]],
+    );
     assert.ok(c.sim.requests.every((q) => q.connection === c.sim.connections[0]?.id && q.protocol === 'h2'));
     assert.match(r.stderr, /^connected: TLS, HTTP\/2$/m);
   });
@@ -60,7 +71,10 @@ describe('wire: one connection per command', () => {
       assert.equal(r.code, 0, r.stderr);
       assert.equal((JSON.parse(r.stdout) as unknown[]).length, 3);
       assert.ok(h1.sim.connections.every((x) => x.tls && x.protocol === 'http/1.1'));
-      assert.equal(h1.sim.connections.reduce((n, x) => n + x.requests, 0), h1.sim.requests.length);
+      assert.equal(
+        h1.sim.connections.reduce((n, x) => n + x.requests, 0),
+        h1.sim.requests.length,
+      );
     } finally {
       await h1.close();
     }
@@ -102,13 +116,19 @@ describe('wire: proxies', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(proxy.stats.tunnels, [`${SIM_HOSTNAME}:${new URL(c.sim.url).port}`]);
     assert.equal(proxy.stats.tlsHandshakes, 1);
-    assert.deepEqual(c.sim.connections.map((x) => x.protocol), ['h2']);
+    assert.deepEqual(
+      c.sim.connections.map((x) => x.protocol),
+      ['h2'],
+    );
     assert.match(r.stderr, /^connected: TLS, HTTP\/2, through the proxy http:\/\/127\.0\.0\.1:\d+$/m);
   });
 
   it('NO_PROXY excludes the host (and then its name does not resolve)', async () => {
     proxy.reset();
-    const r = await ambient(['tags', '--request-timeout', '5s'], { kubeconfig: named, env: { https_proxy: proxy.url, NO_PROXY: `example.com,.ambient.invalid` } });
+    const r = await ambient(['tags', '--request-timeout', '5s'], {
+      kubeconfig: named,
+      env: { https_proxy: proxy.url, NO_PROXY: `example.com,.ambient.invalid` },
+    });
     assert.equal(r.code, 69, r.stderr);
     assert.match(r.stderr, /host not found \(DNS\)|DNS lookup failed/);
     assert.equal(proxy.stats.connections, 0);
@@ -134,8 +154,14 @@ describe('wire: proxies', () => {
     try {
       const refused = await ambient(['tags'], { kubeconfig: named, env: { HTTPS_PROXY: guarded.url } });
       assert.equal(refused.code, 69, refused.stderr);
-      assert.match(refused.stderr, /^error: cannot reach the API server at https:\/\/kubernetes\.ambient\.invalid:\d+ \(context "sim"\): the proxy http:\/\/127\.0\.0\.1:\d+ refused to connect to kubernetes\.ambient\.invalid:\d+ \(HTTP 407\); check the proxy/);
-      const ok = await ambient(['tags'], { kubeconfig: named, env: { HTTPS_PROXY: guarded.url.replace('//', '//ops:s3cret@') } });
+      assert.match(
+        refused.stderr,
+        /^error: cannot reach the API server at https:\/\/kubernetes\.ambient\.invalid:\d+ \(context "sim"\): the proxy http:\/\/127\.0\.0\.1:\d+ refused to connect to kubernetes\.ambient\.invalid:\d+ \(HTTP 407\); check the proxy/,
+      );
+      const ok = await ambient(['tags'], {
+        kubeconfig: named,
+        env: { HTTPS_PROXY: guarded.url.replace('//', '//ops:s3cret@') },
+      });
       assert.equal(ok.code, 0, ok.stderr);
       assert.doesNotMatch(ok.stderr + refused.stderr, /s3cret/);
     } finally {
@@ -143,14 +169,17 @@ describe('wire: proxies', () => {
     }
   });
 
-  it('a SOCKS5 proxy-url (through client-node\'s SOCKS agent, HTTP/1.1)', async () => {
+  it("a SOCKS5 proxy-url (through client-node's SOCKS agent, HTTP/1.1)", async () => {
     const socks = await startTcpProxy({ mode: 'socks5', resolve: toSim });
     try {
       c.sim.clearRequests();
       const k = edit(named, 'socks', { cluster: { 'proxy-url': socks.url } });
       const r = await ambient(['tags', '-o', 'json'], { kubeconfig: k });
       assert.equal(r.code, 0, r.stderr);
-      assert.ok(socks.stats.tunnels.length >= 1 && socks.stats.tunnels.every((t) => t.startsWith(`${SIM_HOSTNAME}:`)), JSON.stringify(socks.stats.tunnels));
+      assert.ok(
+        socks.stats.tunnels.length >= 1 && socks.stats.tunnels.every((t) => t.startsWith(`${SIM_HOSTNAME}:`)),
+        JSON.stringify(socks.stats.tunnels),
+      );
       assert.ok(c.sim.requests.length >= 9, `${c.sim.requests.length} requests`);
     } finally {
       await socks.close();
@@ -191,14 +220,18 @@ describe('wire: credentials', () => {
     const home = mkdtempSync(join(dir, `${name}-`));
     const script = join(home, 'plugin.sh');
     const expiry = expired ? ',"expirationTimestamp":"2000-01-01T00:00:00Z"' : '';
-    writeFileSync(script, `#!/bin/sh\nn=$(( $(cat "${home}/runs" 2>/dev/null || echo 0) + 1 ))\necho $n > "${home}/runs"\nprintf '{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","status":{"token":"tok-%s"${expiry}}}' $n\n`);
+    writeFileSync(
+      script,
+      `#!/bin/sh\nn=$(( $(cat "${home}/runs" 2>/dev/null || echo 0) + 1 ))\necho $n > "${home}/runs"\nprintf '{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","status":{"token":"tok-%s"${expiry}}}' $n\n`,
+    );
     chmodSync(script, 0o755);
     return {
       user: { exec: { apiVersion: 'client.authentication.k8s.io/v1beta1', command: script, interactiveMode: 'Never' } },
       runs: () => Number(readFileSync(join(home, 'runs'), 'utf8')),
     };
   }
-  const tokens = (): Record<string, string> => Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`tok-${i + 1}`, 'admin']));
+  const tokens = (): Record<string, string> =>
+    Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`tok-${i + 1}`, 'admin']));
 
   it('the lists of a snapshot run the exec plugin once', async () => {
     const c = await startCluster('mid-upgrade', { tokens: tokens() });
@@ -214,7 +247,11 @@ describe('wire: credentials', () => {
 
   it('a --wait that outlives its token re-authenticates (the plugin runs again, the old token is refused)', async () => {
     const table = tokens();
-    const c = await startCluster('mid-upgrade', { tokens: table, istiod: { renderDelayMs: 100 }, controllers: { workloads: { readyDelayMs: 300 } } });
+    const c = await startCluster('mid-upgrade', {
+      tokens: table,
+      istiod: { renderDelayMs: 100 },
+      controllers: { workloads: { readyDelayMs: 300 } },
+    });
     try {
       const p = plugin('refresh', true);
       let revokedUpTo = 0;
@@ -227,7 +264,9 @@ describe('wire: credentials', () => {
         }
       });
       c.sim.inject({ match: { verb: 'watch', resource: 'deployments' }, drop: 'mid-body', times: 1 });
-      const r = await ambient(['tag-move', 'prod', '1-28-10', '--yes', '--wait', '--timeout', '20s'], { kubeconfig: edit(c.kubeconfig, 'exec-refresh', { user: p.user }) });
+      const r = await ambient(['tag-move', 'prod', '1-28-10', '--yes', '--wait', '--timeout', '20s'], {
+        kubeconfig: edit(c.kubeconfig, 'exec-refresh', { user: p.user }),
+      });
       assert.equal(r.code, 0, r.stderr);
       assert.ok(revokedUpTo > 0, 'the wait watched');
       assert.ok(p.runs() > revokedUpTo, `plugin runs ${p.runs()}, revoked ${revokedUpTo}`);
@@ -242,7 +281,9 @@ describe('wire: credentials', () => {
     const c = await startCluster('mid-upgrade', { tokens: { 'file-token': 'admin' } });
     try {
       writeFileSync(join(dir, 'token'), 'file-token\n');
-      const r = await ambient(['tags'], { kubeconfig: edit(c.kubeconfig, 'token-file', { user: { tokenFile: 'token' } }) });
+      const r = await ambient(['tags'], {
+        kubeconfig: edit(c.kubeconfig, 'token-file', { user: { tokenFile: 'token' } }),
+      });
       assert.equal(r.code, 0, r.stderr);
     } finally {
       await c.close();

@@ -11,12 +11,23 @@ import { captureIo } from '../support/io.ts';
 async function help(name: string, args: string[], columns?: number): Promise<{ code: number; stdout: string }> {
   const inv = invocation(`/usr/local/bin/${name}`, args, {});
   const io = captureIo(columns !== undefined ? { columns } : {});
-  const deps = { io, env: {}, signal: new AbortController().signal, now: () => new Date(), connect: () => Promise.reject(new Error('--help reads no cluster')), contexts: () => Promise.reject(new Error('--help reads no kubeconfig')) };
+  const deps = {
+    io,
+    env: {},
+    signal: new AbortController().signal,
+    now: () => new Date(),
+    connect: () => Promise.reject(new Error('--help reads no cluster')),
+    contexts: () => Promise.reject(new Error('--help reads no kubeconfig')),
+  };
   const code = await run(inv.argv, inv.factories, deps, { ...inv.opts, version: '0.0.0-test' });
   return { code, stdout: io.stdout };
 }
 const longest = (text: string): number => Math.max(...text.split('\n').map((l) => l.length));
-const examples = (text: string): string[] => text.split('\n').slice(text.split('\n').indexOf('Examples:') + 1).filter((l) => l.startsWith('  kubectl ambient'));
+const examples = (text: string): string[] =>
+  text
+    .split('\n')
+    .slice(text.split('\n').indexOf('Examples:') + 1)
+    .filter((l) => l.startsWith('  kubectl ambient'));
 
 describe('help', () => {
   it('follows the terminal: within 80 columns on an 80-column terminal, wider lines on a 120-column one', async () => {
@@ -25,7 +36,10 @@ describe('help', () => {
       assert.equal(narrow.code, 0);
       assert.ok(longest(narrow.stdout) <= 80, `${args.join(' ')} at 80: ${longest(narrow.stdout)}`);
       const wide = await help('kubectl-ambient', args, 120);
-      assert.ok(longest(wide.stdout) <= 120 && longest(wide.stdout) > 100, `${args.join(' ')} at 120: ${longest(wide.stdout)}`);
+      assert.ok(
+        longest(wide.stdout) <= 120 && longest(wide.stdout) > 100,
+        `${args.join(' ')} at 120: ${longest(wide.stdout)}`,
+      );
     }
     assert.ok(longest((await help('kubectl-ambient', ['tags', '--help'])).stdout) <= 80, 'off a terminal: 80 columns');
   });
@@ -40,7 +54,8 @@ describe('help', () => {
         assert.ok(h.stdout.startsWith(`kubectl ambient ${command}`), h.stdout.split('\n')[0]);
         const ex = examples(h.stdout);
         assert.ok(ex.length >= 2, h.stdout);
-        for (const line of ex) assert.match(line, new RegExp(`^  kubectl ambient ${command}( |$)(?!${command}\\b)`), line);
+        for (const line of ex)
+          assert.match(line, new RegExp(`^  kubectl ambient ${command}( |$)(?!${command}\\b)`), line);
       }
       assert.deepEqual(examples(direct.stdout), examples(dispatched.stdout));
     });

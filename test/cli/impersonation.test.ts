@@ -11,12 +11,18 @@ describe('impersonation flags', () => {
     try {
       const seen: RequestInfo[] = [];
       c.sim.onRequest((r) => void seen.push(r));
-      const r = await ambient(['tags', '--as', 'oncall', '--as-group', 'sre', '--as-group', 'dba', '--as-uid', '42'], { kubeconfig: c.kubeconfig });
+      const r = await ambient(['tags', '--as', 'oncall', '--as-group', 'sre', '--as-group', 'dba', '--as-uid', '42'], {
+        kubeconfig: c.kubeconfig,
+      });
       assert.equal(r.code, 0, r.stderr);
       assert.ok(seen.length >= 13);
       for (const q of seen) {
         assert.equal(q.user, 'oncall', q.path);
-        assert.deepEqual([q.headers?.['impersonate-user'], q.headers?.['impersonate-group'], q.headers?.['impersonate-uid']], [['oncall'], ['sre', 'dba'], ['42']], q.path);
+        assert.deepEqual(
+          [q.headers?.['impersonate-user'], q.headers?.['impersonate-group'], q.headers?.['impersonate-uid']],
+          [['oncall'], ['sre', 'dba'], ['42']],
+          q.path,
+        );
       }
       c.sim.forbid({ user: 'oncall', resource: 'mutatingwebhookconfigurations' });
       const refused = await ambient(['tags', '--as', 'oncall'], { kubeconfig: c.kubeconfig });

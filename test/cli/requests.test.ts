@@ -5,20 +5,37 @@ import { ambient } from '../support/cli.ts';
 import { startCluster, type TestCluster } from '../support/sim.ts';
 
 /** The requests of one command, and how many of them were follow-up list pages (`continue=`). */
-async function requestsOf(c: TestCluster, argv: string[]): Promise<{ calls: string[]; lists: string[]; pages: number }> {
+async function requestsOf(
+  c: TestCluster,
+  argv: string[],
+): Promise<{ calls: string[]; lists: string[]; pages: number }> {
   c.sim.clearRequests();
   const r = await ambient(argv, { kubeconfig: c.kubeconfig });
   assert.equal(r.code, 0, r.stderr);
   const first = c.sim.requests.filter((q) => q.query['continue'] === undefined);
   return {
     calls: first.map((q) => `${q.method} ${q.path}?${q.query['labelSelector'] ?? ''}`).sort(),
-    lists: first.map((q) => list(q.verb === 'list' ? (q.resource ?? '?') : `${q.method} ${q.path}`, q.namespace, q.query['labelSelector'], q.query['fieldSelector'])).sort(),
+    lists: first
+      .map((q) =>
+        list(
+          q.verb === 'list' ? (q.resource ?? '?') : `${q.method} ${q.path}`,
+          q.namespace,
+          q.query['labelSelector'],
+          q.query['fieldSelector'],
+        ),
+      )
+      .sort(),
     pages: c.sim.requests.length - first.length,
   };
 }
 
 /** One list as resource, namespace and selectors (the same key for a request and for a query). */
-const list = (resource: string, namespace: string | undefined, labels: string | undefined, fields: string | undefined): string => `${resource} in ${namespace ?? '*'} l=${labels ?? ''} f=${fields ?? ''}`;
+const list = (
+  resource: string,
+  namespace: string | undefined,
+  labels: string | undefined,
+  fields: string | undefined,
+): string => `${resource} in ${namespace ?? '*'} l=${labels ?? ''} f=${fields ?? ''}`;
 
 /**
  * The lists the snapshot declares (src/core/snapshot.ts snapshotQueries), one request each: the
@@ -26,7 +43,9 @@ const list = (resource: string, namespace: string | undefined, labels: string | 
  * tag, a get) shows up as a difference. Plurals as the API derives them for these kinds.
  */
 const declared = Object.values(snapshotQueries('istio-system'))
-  .map((q) => list(`${q.kind.toLowerCase()}${q.kind.endsWith('s') ? 'es' : 's'}`, q.namespace, q.labelSelector, q.fieldSelector))
+  .map((q) =>
+    list(`${q.kind.toLowerCase()}${q.kind.endsWith('s') ? 'es' : 's'}`, q.namespace, q.labelSelector, q.fieldSelector),
+  )
   .sort();
 
 describe('constant API requests: fresh vs large (10,000 namespaces, 2,000 gateways and waypoints)', () => {
@@ -57,10 +76,16 @@ describe('constant API requests: fresh vs large (10,000 namespaces, 2,000 gatewa
     const big = await requestsOf(large, ['skew', '-o', 'json']);
     assert.deepEqual(big.calls, small.calls);
     const snapshot = (await requestsOf(fresh, ['revisions', '-o', 'json'])).calls;
-    assert.deepEqual(small.calls.filter((x) => !x.includes('customresourcedefinitions') && x !== 'GET /version?'), snapshot);
+    assert.deepEqual(
+      small.calls.filter((x) => !x.includes('customresourcedefinitions') && x !== 'GET /version?'),
+      snapshot,
+    );
     assert.equal(small.calls.length, snapshot.length + 3, small.calls.join('\n'));
     const crds = small.calls.filter((x) => x.startsWith('GET /apis/apiextensions.k8s.io/v1/customresourcedefinitions'));
-    assert.deepEqual(crds, ['GET /apis/apiextensions.k8s.io/v1/customresourcedefinitions?app.kubernetes.io/part-of=istio', 'GET /apis/apiextensions.k8s.io/v1/customresourcedefinitions?chart=istio']);
+    assert.deepEqual(crds, [
+      'GET /apis/apiextensions.k8s.io/v1/customresourcedefinitions?app.kubernetes.io/part-of=istio',
+      'GET /apis/apiextensions.k8s.io/v1/customresourcedefinitions?chart=istio',
+    ]);
     const target = await requestsOf(large, ['skew', '--target', '1.29', '-o', 'json']);
     assert.deepEqual(target.calls, big.calls, '--target reads nothing more');
   });

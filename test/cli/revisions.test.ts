@@ -14,10 +14,16 @@ describe('revisions on mid-upgrade', () => {
     const r = await ambient(['revisions'], { kubeconfig: c.kubeconfig });
     assert.equal(r.code, 0, r.stderr);
     const [head, ...rows] = r.stdout.trimEnd().split('\n');
-    assert.match(head ?? '', /^REVISION\s+VERSION\s+READY\s+DEFAULT\s+TAGS\s+GATEWAYS\s+WAYPOINTS\s+PODS\s+STATUS\s+REASONS$/);
+    assert.match(
+      head ?? '',
+      /^REVISION\s+VERSION\s+READY\s+DEFAULT\s+TAGS\s+GATEWAYS\s+WAYPOINTS\s+PODS\s+STATUS\s+REASONS$/,
+    );
     assert.equal(rows.length, 2);
     // 6 pods: the two sidecars in legacy and the proxies of three waypoints and one gateway.
-    assert.match(rows[0] ?? '', /^1-27-9\s+1\.27\.9\s+1\/1\s+yes\s+default,prod\s+1\/1\s+3\/3\s+6\s+IN USE\s+tags,ns,pods,gw,ztunnel$/);
+    assert.match(
+      rows[0] ?? '',
+      /^1-27-9\s+1\.27\.9\s+1\/1\s+yes\s+default,prod\s+1\/1\s+3\/3\s+6\s+IN USE\s+tags,ns,pods,gw,ztunnel$/,
+    );
     assert.match(rows[1] ?? '', /^1-28-10\s+1\.28\.10\s+1\/1\s+-\s+canary\s+0\s+1\/1\s+1\s+IN USE\s+tags,gw$/);
     assert.equal(r.stderr, '');
   });
@@ -32,19 +38,25 @@ describe('revisions on mid-upgrade', () => {
     assert.equal(old.default, true);
     assert.deepEqual(old.tags, ['default', 'prod']);
     assert.deepEqual(old.namespaces, ['legacy', 'reviews']);
-    assert.deepEqual(old.gateways.map((g) => `${g.namespace}/${g.name}:${g.kind}:${g.runningRevisions.join('+')}`).sort(), [
-      'bookinfo/waypoint:waypoint:1-27-9',
-      'ingress/ingress:gateway:1-27-9',
-      'orders/waypoint:waypoint:1-27-9',
-      'reviews/waypoint:waypoint:1-27-9',
-    ]);
+    assert.deepEqual(
+      old.gateways.map((g) => `${g.namespace}/${g.name}:${g.kind}:${g.runningRevisions.join('+')}`).sort(),
+      [
+        'bookinfo/waypoint:waypoint:1-27-9',
+        'ingress/ingress:gateway:1-27-9',
+        'orders/waypoint:waypoint:1-27-9',
+        'reviews/waypoint:waypoint:1-27-9',
+      ],
+    );
     assert.equal(old.ztunnel, true);
     assert.equal(old.inUse, true);
     assert.equal(old.status, 'in-use');
     assert.equal(old.pods, 6);
     assert.deepEqual([...new Set(old.reasons.map((x) => x.code))], ['tags', 'ns', 'pods', 'gw', 'ztunnel']);
     const neu = views.find((v) => v.revision === '1-28-10');
-    assert.deepEqual({ tags: neu?.tags, default: neu?.default, ztunnel: neu?.ztunnel, inUse: neu?.inUse }, { tags: ['canary'], default: false, ztunnel: false, inUse: true });
+    assert.deepEqual(
+      { tags: neu?.tags, default: neu?.default, ztunnel: neu?.ztunnel, inUse: neu?.inUse },
+      { tags: ['canary'], default: false, ztunnel: false, inUse: true },
+    );
   });
 
   it('-o yaml prints the same data', async () => {
@@ -66,10 +78,19 @@ describe('revisions on mid-upgrade', () => {
     assert.match(r.stdout, /^Tags:\s+default, prod$/m);
     assert.match(r.stdout, /^Namespaces:\s+legacy, reviews$/m);
     assert.match(r.stdout, /^Gateways:\s+ingress\/ingress \(runs 1-27-9\)$/m);
-    assert.match(r.stdout, /^Waypoints:\s+bookinfo\/waypoint \(runs 1-27-9\), orders\/waypoint \(runs 1-27-9\), reviews\/waypoint \(runs 1-27-9\)$/m);
+    assert.match(
+      r.stdout,
+      /^Waypoints:\s+bookinfo\/waypoint \(runs 1-27-9\), orders\/waypoint \(runs 1-27-9\), reviews\/waypoint \(runs 1-27-9\)$/m,
+    );
     assert.match(r.stdout, /^ztunnel:\s+pinned to this revision$/m);
-    assert.match(r.stdout, /^Status:\s+IN USE\nIn use because:\n {2}- \[tags\] tag default: webhook istio-revision-tag-default points at it/m);
-    assert.match(r.stdout, /^ {2}- \[pods\] 2 running pod\(s\) in legacy have its proxy \(billing-7c9f6d-q8w3n, billing-7c9f6d-x2k4p\)\n {6}fix: restart them/m);
+    assert.match(
+      r.stdout,
+      /^Status:\s+IN USE\nIn use because:\n {2}- \[tags\] tag default: webhook istio-revision-tag-default points at it/m,
+    );
+    assert.match(
+      r.stdout,
+      /^ {2}- \[pods\] 2 running pod\(s\) in legacy have its proxy \(billing-7c9f6d-q8w3n, billing-7c9f6d-x2k4p\)\n {6}fix: restart them/m,
+    );
   });
 
   it('an unknown REVISION is exit 65 with the known ones', async () => {
@@ -82,7 +103,10 @@ describe('revisions on mid-upgrade', () => {
   it('the wrong Istio namespace says so and suggests -i', async () => {
     const r = await ambient(['revisions', '-i', 'istio-control'], { kubeconfig: c.kubeconfig });
     assert.equal(r.code, 65);
-    assert.match(r.stderr, /^error: no Istio control plane found in namespace istio-control .*pass -i\/--istio-namespace/);
+    assert.match(
+      r.stderr,
+      /^error: no Istio control plane found in namespace istio-control .*pass -i\/--istio-namespace/,
+    );
   });
 });
 
@@ -90,7 +114,14 @@ describe('revisions: safe to remove', () => {
   let c: TestCluster;
   before(
     async () =>
-      (c = await startCluster([namespace('istio-system'), ...istiod('1.30.3'), ...istiod('1.24.0'), ...tagObjects('1.30.3', 'default'), ...ztunnel('1.30.3'), ...cni('1.30.3')])),
+      (c = await startCluster([
+        namespace('istio-system'),
+        ...istiod('1.30.3'),
+        ...istiod('1.24.0'),
+        ...tagObjects('1.30.3', 'default'),
+        ...ztunnel('1.30.3'),
+        ...cni('1.30.3'),
+      ])),
   );
   after(() => c.close());
 

@@ -28,12 +28,19 @@ describe('skew at 10,000 namespaces', () => {
     assert.equal(only.code, 0, only.stderr);
     const rows = only.stdout.trimEnd().split('\n');
     assert.match(rows[0] ?? '', /^COMPONENT\s+NAMESPACE\s+NAME\s+VERSION\s+CONTROL PLANE\s+STATUS\s+MESSAGE$/);
-    assert.deepEqual(rows.slice(1).map((r) => /\s(OK|WARN|FAIL)\s/.exec(r)?.[1]), ['WARN', 'WARN', 'WARN']);
+    assert.deepEqual(
+      rows.slice(1).map((r) => /\s(OK|WARN|FAIL)\s/.exec(r)?.[1]),
+      ['WARN', 'WARN', 'WARN'],
+    );
     assert.equal(only.stderr, 'skew: 2014 finding(s): 0 fail, 3 warn, 2011 ok\n');
 
     const onlyJson = await ambient(['skew', '--only', 'problems', '-o', 'json'], { kubeconfig: c.kubeconfig });
     const filtered = (JSON.parse(onlyJson.stdout) as { findings: Finding[] }).findings;
-    assert.deepEqual(filtered, findings.filter((f) => f.status !== 'ok'), 'same objects, same keys: only the OK ones left out');
+    assert.deepEqual(
+      filtered,
+      findings.filter((f) => f.status !== 'ok'),
+      'same objects, same keys: only the OK ones left out',
+    );
 
     const fails = await ambient(['skew', '--only', 'fail'], { kubeconfig: c.kubeconfig });
     assert.equal(fails.stdout, '', 'nothing fails: no table at all');

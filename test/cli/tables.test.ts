@@ -26,9 +26,22 @@ describe('tables and detail views: mid-upgrade', () => {
     now = new Date(Date.now() + 3 * 3600_000);
   });
   after(() => c.close());
-  const run = (argv: string[], columns?: number) => ambient(argv, { kubeconfig: c.kubeconfig, now, ...(columns !== undefined ? { columns } : {}) });
+  const run = (argv: string[], columns?: number) =>
+    ambient(argv, { kubeconfig: c.kubeconfig, now, ...(columns !== undefined ? { columns } : {}) });
 
-  for (const argv of [['revisions'], ['revisions', '-o', 'wide'], ['tags'], ['tags', '-o', 'wide'], ['revisions', '1-27-9'], ['revisions', '1-28-10'], ['tags', 'prod'], ['tags', 'canary'], ['skew'], ['skew', '-o', 'wide'], ['skew', '--target', '1.28.10']]) {
+  for (const argv of [
+    ['revisions'],
+    ['revisions', '-o', 'wide'],
+    ['tags'],
+    ['tags', '-o', 'wide'],
+    ['revisions', '1-27-9'],
+    ['revisions', '1-28-10'],
+    ['tags', 'prod'],
+    ['tags', 'canary'],
+    ['skew'],
+    ['skew', '-o', 'wide'],
+    ['skew', '--target', '1.28.10'],
+  ]) {
     for (const width of WIDTHS) {
       it(`${argv.join(' ')} at ${width} columns`, async () => {
         const r = await run(argv, width);
@@ -36,7 +49,10 @@ describe('tables and detail views: mid-upgrade', () => {
         assertGolden(`mid-upgrade/${argv.join('_').replace(/-o_/, '').replace(/--/g, '')}.${width}.txt`, r.stdout);
         // -o wide is everything, as in kubectl; the rest fits the terminal, but for what stays whole to be
         // copied: skew --target's commands, and a word longer than the line under a skew row.
-        const text = r.stdout.split('\n').filter((l) => !/^ {6}(helm|kubectl) /.test(l) && !/^ {4}\S+$/.test(l)).join('\n');
+        const text = r.stdout
+          .split('\n')
+          .filter((l) => !/^ {6}(helm|kubectl) /.test(l) && !/^ {4}\S+$/.test(l))
+          .join('\n');
         if (!argv.includes('wide')) assert.ok(longest(text) <= width, `${longest(text)} columns:\n${r.stdout}`);
       });
     }
@@ -45,9 +61,14 @@ describe('tables and detail views: mid-upgrade', () => {
   it('skew at 80 columns: the messages go under their rows, whole', async () => {
     const r = await run(['skew'], 80);
     assert.match(r.stdout, /^COMPONENT +NAMESPACE +NAME +VERSION +CONTROL PLANE +STATUS$/m);
-    assert.match(r.stdout, /^istiod +istio-system +istiod-1-27-9 +1\.27\.9 +1-27-9 +WARN\n {4}Istio 1\.27 reached end of life on 2026-04-07: plan an upgrade$/m);
+    assert.match(
+      r.stdout,
+      /^istiod +istio-system +istiod-1-27-9 +1\.27\.9 +1-27-9 +WARN\n {4}Istio 1\.27 reached end of life on 2026-04-07: plan an upgrade$/m,
+    );
     const words = (t: string): string => t.replace(/\s+/g, ' ');
-    for (const f of (JSON.parse((await run(['skew', '-o', 'json'])).stdout) as { findings: { message: string }[] }).findings) assert.ok(words(r.stdout).includes(words(f.message)), f.message);
+    for (const f of (JSON.parse((await run(['skew', '-o', 'json'])).stdout) as { findings: { message: string }[] })
+      .findings)
+      assert.ok(words(r.stdout).includes(words(f.message)), f.message);
   });
 
   it('off a terminal the default tables are laid out in full, and fit 120 columns', async () => {
@@ -61,7 +82,10 @@ describe('tables and detail views: mid-upgrade', () => {
   it('json keeps every reason in full and the codes the table shows', async () => {
     const table = await run(['revisions'], 80);
     assert.doesNotMatch(table.stdout, /REASONS/);
-    const json = JSON.parse((await run(['revisions', '-o', 'json'], 80)).stdout) as { revision: string; reasons: { code: string; message: string }[] }[];
+    const json = JSON.parse((await run(['revisions', '-o', 'json'], 80)).stdout) as {
+      revision: string;
+      reasons: { code: string; message: string }[];
+    }[];
     const old = json.find((v) => v.revision === '1-27-9');
     assert.deepEqual([...new Set(old?.reasons.map((r) => r.code))], ['tags', 'ns', 'pods', 'gw', 'ztunnel']);
     assert.ok(old?.reasons.every((r) => r.message.length > 20));
@@ -81,12 +105,16 @@ describe('tables and detail views: large (long lists are cut with a count)', () 
     findings = (JSON.parse((await run(['skew', '-o', 'json'])).stdout) as { findings: Finding[] }).findings;
   });
   after(() => c.close());
-  const run = (argv: string[], columns?: number) => ambient(argv, { kubeconfig: c.kubeconfig, now, ...(columns !== undefined ? { columns } : {}) });
+  const run = (argv: string[], columns?: number) =>
+    ambient(argv, { kubeconfig: c.kubeconfig, now, ...(columns !== undefined ? { columns } : {}) });
 
   // A run on `large` takes seconds: the CLI renders the detail views at 80 columns, the renderers
   // the rest from the same Views (what -o json printed).
   it('revisions 1-27-9 and tags prod through the CLI at 80 columns', async () => {
-    for (const argv of [['revisions', '1-27-9'], ['tags', 'prod']]) {
+    for (const argv of [
+      ['revisions', '1-27-9'],
+      ['tags', 'prod'],
+    ]) {
       const r = await run(argv, 80);
       assert.equal(r.code, 0, r.stderr);
       assertGolden(`large/${argv.join('_')}.80.txt`, r.stdout);
@@ -100,7 +128,10 @@ describe('tables and detail views: large (long lists are cut with a count)', () 
       const out: [string, string][] = [
         ['revisions', renderRevisions(revisions, 'table', rc)],
         ['tags', renderTags(tags, 'table', rc)],
-        ['revisions_1-27-9', renderRevisionDetail(revisions.find((v) => v.revision === '1-27-9') as RevisionView, 'table', rc)],
+        [
+          'revisions_1-27-9',
+          renderRevisionDetail(revisions.find((v) => v.revision === '1-27-9') as RevisionView, 'table', rc),
+        ],
         ['tags_prod', renderTagDetail(tags.find((v) => v.tag === 'prod') as TagView, 'table', rc)],
       ];
       for (const [name, text] of out) {
@@ -110,8 +141,19 @@ describe('tables and detail views: large (long lists are cut with a count)', () 
       // skew has a row per gateway and waypoint (2,000 here): the golden holds its head.
       const skew = renderFindings(findings, 'table', false, width);
       assertGolden(`large/skew.head.${width}.txt`, `${skew.split('\n').slice(0, 30).join('\n')}\n`);
-      assert.ok(longest(skew.split('\n').filter((l) => !/^ {4}\S+$/.test(l)).join('\n')) <= width, `skew: ${longest(skew)} columns`);
-      assert.ok(findings.length > 2000 && skew.split('\n').length > findings.length, `${findings.length} findings, ${skew.split('\n').length} lines`);
+      assert.ok(
+        longest(
+          skew
+            .split('\n')
+            .filter((l) => !/^ {4}\S+$/.test(l))
+            .join('\n'),
+        ) <= width,
+        `skew: ${longest(skew)} columns`,
+      );
+      assert.ok(
+        findings.length > 2000 && skew.split('\n').length > findings.length,
+        `${findings.length} findings, ${skew.split('\n').length} lines`,
+      );
     });
   }
 
@@ -123,8 +165,15 @@ describe('tables and detail views: large (long lists are cut with a count)', () 
     assert.equal(prod.namespaces.length, 2002);
     const yaml = (await run(['tags', 'prod', '-o', 'yaml'])).stdout;
     assert.equal(yaml.split('\n').filter((l) => /^ {2}- team-\d+$/.test(l)).length, 2000);
-    const rev = renderRevisionDetail(revisions.find((v) => v.revision === '1-27-9') as RevisionView, 'table', { color: false, now, width: 120 });
-    assert.match(rev, /^ {2}- [\d,]+ more \[ns\], [\d,]+ more \[pods\], [\d,]+ more \[gw\]: "-o json" lists every reason$/m);
+    const rev = renderRevisionDetail(revisions.find((v) => v.revision === '1-27-9') as RevisionView, 'table', {
+      color: false,
+      now,
+      width: 120,
+    });
+    assert.match(
+      rev,
+      /^ {2}- [\d,]+ more \[ns\], [\d,]+ more \[pods\], [\d,]+ more \[gw\]: "-o json" lists every reason$/m,
+    );
     assert.ok(rev.split('\n').length < 80, `${rev.split('\n').length} lines`);
   });
 });

@@ -47,48 +47,59 @@ export function deploymentStatus(d: KubeObject, unhealthy: ReadonlySet<string> =
   const spec = isObject(d['spec']) ? d['spec'] : {};
   const replicas = typeof spec['replicas'] === 'number' ? spec['replicas'] : 1;
   const rev = templateRevision(d);
-  const neverReady = d.metadata.annotations?.[NEVER_READY_ANNOTATION] === 'true' || (rev !== undefined && unhealthy.has(rev));
+  const neverReady =
+    d.metadata.annotations?.[NEVER_READY_ANNOTATION] === 'true' || (rev !== undefined && unhealthy.has(rev));
   const ready = neverReady ? 0 : replicas;
   const now = nowTimestamp();
-  const old = isObject(d['status']) && Array.isArray(d['status']['conditions']) ? d['status']['conditions'].filter(isObject) : [];
+  const old =
+    isObject(d['status']) && Array.isArray(d['status']['conditions']) ? d['status']['conditions'].filter(isObject) : [];
   const cond = (type: string, status: string, reason: string, message: string): Record<string, unknown> => {
     const prev = old.find((c) => c['type'] === type);
-    const lastTransitionTime = prev !== undefined && prev['status'] === status && typeof prev['lastTransitionTime'] === 'string' ? prev['lastTransitionTime'] : now;
+    const lastTransitionTime =
+      prev !== undefined && prev['status'] === status && typeof prev['lastTransitionTime'] === 'string'
+        ? prev['lastTransitionTime']
+        : now;
     return { type, status, lastUpdateTime: now, lastTransitionTime, reason, message };
   };
   const name = d.metadata.name ?? '';
-  return omitZero({
-    observedGeneration: d.metadata.generation ?? 1,
-    replicas,
-    updatedReplicas: replicas,
-    readyReplicas: ready,
-    availableReplicas: ready,
-    unavailableReplicas: replicas - ready,
-    conditions: [
-      ready >= replicas
-        ? cond('Available', 'True', 'MinimumReplicasAvailable', 'Deployment has minimum availability.')
-        : cond('Available', 'False', 'MinimumReplicasUnavailable', 'Deployment does not have minimum availability.'),
-      ready >= replicas
-        ? cond('Progressing', 'True', 'NewReplicaSetAvailable', `ReplicaSet "${name}" has successfully progressed.`)
-        : cond('Progressing', 'True', 'ReplicaSetUpdated', `ReplicaSet "${name}" is progressing.`),
-    ],
-  }, ['observedGeneration', 'replicas', 'updatedReplicas', 'readyReplicas', 'availableReplicas', 'unavailableReplicas']);
+  return omitZero(
+    {
+      observedGeneration: d.metadata.generation ?? 1,
+      replicas,
+      updatedReplicas: replicas,
+      readyReplicas: ready,
+      availableReplicas: ready,
+      unavailableReplicas: replicas - ready,
+      conditions: [
+        ready >= replicas
+          ? cond('Available', 'True', 'MinimumReplicasAvailable', 'Deployment has minimum availability.')
+          : cond('Available', 'False', 'MinimumReplicasUnavailable', 'Deployment does not have minimum availability.'),
+        ready >= replicas
+          ? cond('Progressing', 'True', 'NewReplicaSetAvailable', `ReplicaSet "${name}" has successfully progressed.`)
+          : cond('Progressing', 'True', 'ReplicaSetUpdated', `ReplicaSet "${name}" is progressing.`),
+      ],
+    },
+    ['observedGeneration', 'replicas', 'updatedReplicas', 'readyReplicas', 'availableReplicas', 'unavailableReplicas'],
+  );
 }
 
 /** The status the daemonset controller converges to with `nodes` nodes. */
 export function daemonSetStatus(ds: KubeObject, nodes: number): Record<string, unknown> {
   const neverReady = ds.metadata.annotations?.[NEVER_READY_ANNOTATION] === 'true';
   const ready = neverReady ? 0 : nodes;
-  return omitZero({
-    currentNumberScheduled: nodes,
-    numberMisscheduled: 0,
-    desiredNumberScheduled: nodes,
-    numberReady: ready,
-    observedGeneration: ds.metadata.generation ?? 1,
-    updatedNumberScheduled: nodes,
-    numberAvailable: ready,
-    numberUnavailable: nodes - ready,
-  }, ['observedGeneration', 'updatedNumberScheduled', 'numberAvailable', 'numberUnavailable']);
+  return omitZero(
+    {
+      currentNumberScheduled: nodes,
+      numberMisscheduled: 0,
+      desiredNumberScheduled: nodes,
+      numberReady: ready,
+      observedGeneration: ds.metadata.generation ?? 1,
+      updatedNumberScheduled: nodes,
+      numberAvailable: ready,
+      numberUnavailable: nodes - ready,
+    },
+    ['observedGeneration', 'updatedNumberScheduled', 'numberAvailable', 'numberUnavailable'],
+  );
 }
 
 function observedGeneration(o: KubeObject): unknown {
@@ -107,7 +118,12 @@ export function workloadsController(opts: WorkloadsOptions): Controller {
     const isDaemonSet = o.apiVersion === 'apps/v1' && o.kind === 'DaemonSet';
     if (!isDeployment && !isDaemonSet) return;
     if (observedGeneration(o) === o.metadata.generation) return;
-    const ref = { apiVersion: o.apiVersion, kind: o.kind, namespace: o.metadata.namespace ?? '', name: o.metadata.name ?? '' };
+    const ref = {
+      apiVersion: o.apiVersion,
+      kind: o.kind,
+      namespace: o.metadata.namespace ?? '',
+      name: o.metadata.name ?? '',
+    };
     const generation = o.metadata.generation;
     opts.schedule(() => {
       const cur = sim.get(ref);
@@ -120,7 +136,10 @@ export function workloadsController(opts: WorkloadsOptions): Controller {
 
 /** The `pod-template-hash` of a pod template: a short stable hash of its JSON, like the ReplicaSet controller's. */
 export function templateHash(template: unknown): string {
-  return createHash('sha256').update(JSON.stringify(template ?? {})).digest('hex').slice(0, 10);
+  return createHash('sha256')
+    .update(JSON.stringify(template ?? {}))
+    .digest('hex')
+    .slice(0, 10);
 }
 
 /** Whether a Deployment or DaemonSet has rolled out its current generation (so old pods are gone). */
@@ -134,14 +153,24 @@ function rolledOut(o: KubeObject): boolean {
 }
 
 /** The status of a pod the kubelet runs: phase Running, Ready as given, each container running, no restart yet. */
-export function podStatus(spec: Record<string, unknown>, ready: boolean, startedAt = nowTimestamp()): Record<string, unknown> {
+export function podStatus(
+  spec: Record<string, unknown>,
+  ready: boolean,
+  startedAt = nowTimestamp(),
+): Record<string, unknown> {
   const containers = Array.isArray(spec['containers']) ? spec['containers'].filter(isObject) : [];
   const flag = ready ? 'True' : 'False';
   return {
     phase: 'Running',
     conditions: [
       { type: 'Initialized', status: 'True', lastProbeTime: null, lastTransitionTime: startedAt },
-      { type: 'Ready', status: flag, lastProbeTime: null, lastTransitionTime: startedAt, ...(ready ? {} : { reason: 'ContainersNotReady', message: 'containers with unready status: [istio-proxy]' }) },
+      {
+        type: 'Ready',
+        status: flag,
+        lastProbeTime: null,
+        lastTransitionTime: startedAt,
+        ...(ready ? {} : { reason: 'ContainersNotReady', message: 'containers with unready status: [istio-proxy]' }),
+      },
       { type: 'ContainersReady', status: flag, lastProbeTime: null, lastTransitionTime: startedAt },
       { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: startedAt },
     ],
@@ -173,7 +202,8 @@ function setPodReady(p: KubeObject, ready: boolean): boolean {
     delete c['reason'];
     delete c['message'];
   }
-  if (Array.isArray(st['containerStatuses'])) for (const c of st['containerStatuses'].filter(isObject)) c['ready'] = ready;
+  if (Array.isArray(st['containerStatuses']))
+    for (const c of st['containerStatuses'].filter(isObject)) c['ready'] = ready;
   return true;
 }
 
@@ -192,7 +222,9 @@ export function podsController(opts: { nodes: number }): Controller {
     if (o.apiVersion !== 'apps/v1' || (o.kind !== 'Deployment' && o.kind !== 'DaemonSet')) return;
     const ns = o.metadata.namespace ?? 'default';
     const owner = o.metadata.name ?? '';
-    const mine = sim.list({ apiVersion: 'v1', kind: 'Pod', namespace: ns }).filter((p) => p.metadata.ownerReferences?.some((r) => r['kind'] === o.kind && r['name'] === owner) === true);
+    const mine = sim
+      .list({ apiVersion: 'v1', kind: 'Pod', namespace: ns })
+      .filter((p) => p.metadata.ownerReferences?.some((r) => r['kind'] === o.kind && r['name'] === owner) === true);
     if (event.type === 'DELETED') {
       for (const p of mine) sim.remove({ apiVersion: 'v1', kind: 'Pod', namespace: ns, name: p.metadata.name ?? '' });
       return;
@@ -213,17 +245,25 @@ export function podsController(opts: { nodes: number }): Controller {
         metadata: {
           name,
           namespace: ns,
-          labels: { ...(isObject(meta['labels']) ? (meta['labels'] as Record<string, string>) : {}), 'pod-template-hash': hash },
+          labels: {
+            ...(isObject(meta['labels']) ? (meta['labels'] as Record<string, string>) : {}),
+            'pod-template-hash': hash,
+          },
           annotations: { ...(isObject(meta['annotations']) ? (meta['annotations'] as Record<string, string>) : {}) },
-          ownerReferences: [{ apiVersion: 'apps/v1', kind: o.kind, name: owner, uid: o.metadata.uid ?? '', controller: true }],
+          ownerReferences: [
+            { apiVersion: 'apps/v1', kind: o.kind, name: owner, uid: o.metadata.uid ?? '', controller: true },
+          ],
         },
         spec: podSpec,
         status: podStatus(podSpec, done),
       });
     }
     // The kubelet reports the new pods Ready once the workload's controller counts them ready.
-    for (const p of mine) if (p.metadata.labels?.['pod-template-hash'] === hash && done && setPodReady(p, true)) sim.upsert(p);
+    for (const p of mine)
+      if (p.metadata.labels?.['pod-template-hash'] === hash && done && setPodReady(p, true)) sim.upsert(p);
     if (!done) return;
-    for (const p of mine) if (p.metadata.labels?.['pod-template-hash'] !== hash) sim.remove({ apiVersion: 'v1', kind: 'Pod', namespace: ns, name: p.metadata.name ?? '' });
+    for (const p of mine)
+      if (p.metadata.labels?.['pod-template-hash'] !== hash)
+        sim.remove({ apiVersion: 'v1', kind: 'Pod', namespace: ns, name: p.metadata.name ?? '' });
   };
 }

@@ -20,8 +20,21 @@ export function minorOf(gitVersion: string | undefined): number {
  * when zero, the others are always there (0 when unset); the status struct itself is never omitted.
  */
 const STATUS_ENCODING: Record<string, { omitEmpty: string[]; always: string[] }> = {
-  'apps/Deployment': { omitEmpty: ['observedGeneration', 'replicas', 'updatedReplicas', 'readyReplicas', 'availableReplicas', 'unavailableReplicas'], always: [] },
-  'apps/DaemonSet': { omitEmpty: ['observedGeneration', 'updatedNumberScheduled', 'numberAvailable', 'numberUnavailable'], always: ['currentNumberScheduled', 'numberMisscheduled', 'desiredNumberScheduled', 'numberReady'] },
+  'apps/Deployment': {
+    omitEmpty: [
+      'observedGeneration',
+      'replicas',
+      'updatedReplicas',
+      'readyReplicas',
+      'availableReplicas',
+      'unavailableReplicas',
+    ],
+    always: [],
+  },
+  'apps/DaemonSet': {
+    omitEmpty: ['observedGeneration', 'updatedNumberScheduled', 'numberAvailable', 'numberUnavailable'],
+    always: ['currentNumberScheduled', 'numberMisscheduled', 'desiredNumberScheduled', 'numberReady'],
+  },
 };
 
 /** Rewrites the status of a typed workload the way the real server stores and serves it (see STATUS_ENCODING). */
@@ -52,7 +65,12 @@ function setDefault(o: JsonObject, key: string, value: unknown): void {
  * Apply defaults to an object about to be written (create, update or patch). `old` is the stored
  * object on update; `minor` is the Kubernetes minor version served (defaults that came later are left out).
  */
-export function applyDefaults(def: ResourceDef, o: KubeObject, old: KubeObject | undefined, minor = LATEST_MINOR): void {
+export function applyDefaults(
+  def: ResourceDef,
+  o: KubeObject,
+  old: KubeObject | undefined,
+  minor = LATEST_MINOR,
+): void {
   if (def.custom) return;
   const key = `${def.group}/${def.kind}`;
   switch (key) {
@@ -85,7 +103,8 @@ export function applyDefaults(def: ResourceDef, o: KubeObject, old: KubeObject |
       const sd = o['stringData'];
       if (isObject(sd)) {
         const data = obj(o, 'data');
-        for (const [k, v] of Object.entries(sd)) if (typeof v === 'string') data[k] = Buffer.from(v, 'utf8').toString('base64');
+        for (const [k, v] of Object.entries(sd))
+          if (typeof v === 'string') data[k] = Buffer.from(v, 'utf8').toString('base64');
         delete o['stringData'];
       }
       break;
@@ -169,7 +188,12 @@ export class ClusterIpAllocator {
 }
 
 /** Create-time status/spec preparation done by the real strategies (`PrepareForCreate`). */
-export function prepareForCreate(def: ResourceDef, o: KubeObject, allocateIp: () => string, minor = LATEST_MINOR): void {
+export function prepareForCreate(
+  def: ResourceDef,
+  o: KubeObject,
+  allocateIp: () => string,
+  minor = LATEST_MINOR,
+): void {
   const key = `${def.group}/${def.kind}`;
   // Status is only filled in when absent (requests have it cleared before; direct store writes may carry one).
   const noStatus = o['status'] === undefined;
@@ -203,15 +227,29 @@ export function crdStatus(o: KubeObject, old: KubeObject | undefined): void {
   const versions = Array.isArray(spec['versions']) ? spec['versions'].filter(isObject) : [];
   const storage = versions.find((v) => v['storage'] === true)?.['name'];
   const oldStatus = old !== undefined && isObject(old['status']) ? old['status'] : {};
-  const stored: unknown[] = Array.isArray(oldStatus['storedVersions']) ? [...(oldStatus['storedVersions'] as unknown[])] : [];
+  const stored: unknown[] = Array.isArray(oldStatus['storedVersions'])
+    ? [...(oldStatus['storedVersions'] as unknown[])]
+    : [];
   if (typeof storage === 'string' && !stored.includes(storage)) stored.push(storage);
   const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
   const oldConds = Array.isArray(oldStatus['conditions']) ? oldStatus['conditions'] : undefined;
   o['status'] = {
     acceptedNames: spec['names'] ?? {},
     conditions: oldConds ?? [
-      { type: 'NamesAccepted', status: 'True', lastTransitionTime: now, reason: 'NoConflicts', message: 'no conflicts found' },
-      { type: 'Established', status: 'True', lastTransitionTime: now, reason: 'InitialNamesAccepted', message: 'the initial names have been accepted' },
+      {
+        type: 'NamesAccepted',
+        status: 'True',
+        lastTransitionTime: now,
+        reason: 'NoConflicts',
+        message: 'no conflicts found',
+      },
+      {
+        type: 'Established',
+        status: 'True',
+        lastTransitionTime: now,
+        reason: 'InitialNamesAccepted',
+        message: 'the initial names have been accepted',
+      },
     ],
     storedVersions: stored,
   };

@@ -4,7 +4,12 @@ import * as k8s from '@kubernetes/client-node';
 import { call, configMap, simRequest, startTestSim, statusOf, type TestSim } from './testutil.ts';
 
 /** A raw GET that reports how the connection ended. */
-function rawGet(url: string): Promise<{ kind: 'response'; status: number; body: string } | { kind: 'error'; code: string; status?: number; partial?: string }> {
+function rawGet(
+  url: string,
+): Promise<
+  | { kind: 'response'; status: number; body: string }
+  | { kind: 'error'; code: string; status?: number; partial?: string }
+> {
   return new Promise((resolve) => {
     const req = simRequest(url, {}, (res) => {
       let body = '';
@@ -13,7 +18,9 @@ function rawGet(url: string): Promise<{ kind: 'response'; status: number; body: 
         body += c;
       });
       res.on('end', () => resolve({ kind: 'response', status: res.statusCode ?? 0, body }));
-      res.on('error', (e: NodeJS.ErrnoException) => resolve({ kind: 'error', code: e.code ?? e.message, status: res.statusCode ?? 0, partial: body }));
+      res.on('error', (e: NodeJS.ErrnoException) =>
+        resolve({ kind: 'error', code: e.code ?? e.message, status: res.statusCode ?? 0, partial: body }),
+      );
       res.on('aborted', () => resolve({ kind: 'error', code: 'aborted', status: res.statusCode ?? 0, partial: body }));
     });
     req.on('error', (e: NodeJS.ErrnoException) => resolve({ kind: 'error', code: e.code ?? e.message }));
@@ -40,7 +47,13 @@ describe('fault injection', () => {
   ];
   for (const [code, reason] of statusCases) {
     it(`status ${code} → real Status body with reason ${reason}`, async () => {
-      t.sim.inject({ match: { verb: 'get', resource: 'configmaps', name: 'a' }, times: 1, status: code, message: `injected ${code}`, headers: { 'Retry-After': '2' } });
+      t.sim.inject({
+        match: { verb: 'get', resource: 'configmaps', name: 'a' },
+        times: 1,
+        status: code,
+        message: `injected ${code}`,
+        headers: { 'Retry-After': '2' },
+      });
       const r = await call(t.sim.url, 'GET', '/api/v1/namespaces/default/configmaps/a');
       assert.equal(r.status, code);
       assert.equal(r.headers.get('retry-after'), '2');
@@ -75,10 +88,12 @@ describe('fault injection', () => {
     const r = await rawGet(`${t.sim.url}/api/v1/namespaces/default/configmaps`);
     assert.equal(r.kind, 'error');
     assert.equal(r.kind === 'error' ? r.status : -1, undefined);
-    await assert.rejects(Promise.resolve().then(async () => {
-      t.sim.inject({ match: { verb: 'list' }, times: 1, drop: 'immediately' });
-      return core.listNamespacedConfigMap({ namespace: 'default' });
-    }));
+    await assert.rejects(
+      Promise.resolve().then(async () => {
+        t.sim.inject({ match: { verb: 'list' }, times: 1, drop: 'immediately' });
+        return core.listNamespacedConfigMap({ namespace: 'default' });
+      }),
+    );
   });
 
   it('drop mid-body: status line and part of the body, then the socket closes', async () => {
@@ -123,7 +138,8 @@ describe('fault injection', () => {
     t.sim.inject({ match: { resource: 'configmaps' }, times: 2, status: 500 });
     t.sim.inject({ match: { resource: 'configmaps' }, status: 404 });
     const codes: number[] = [];
-    for (let i = 0; i < 4; i++) codes.push((await call(t.sim.url, 'GET', '/api/v1/namespaces/default/configmaps/a')).status);
+    for (let i = 0; i < 4; i++)
+      codes.push((await call(t.sim.url, 'GET', '/api/v1/namespaces/default/configmaps/a')).status);
     assert.deepEqual(codes, [500, 500, 404, 404]);
     t.sim.clearFaults();
     assert.equal((await call(t.sim.url, 'GET', '/api/v1/namespaces/default/configmaps/a')).status, 200);

@@ -14,7 +14,10 @@ export function loadYamlObjects(paths: string[]): KubeObject[] {
   const files: string[] = [];
   for (const p of paths) {
     if (statSync(p).isDirectory()) {
-      for (const f of readdirSync(p).filter((n) => n.endsWith('.yaml') || n.endsWith('.yml')).sort()) files.push(join(p, f));
+      for (const f of readdirSync(p)
+        .filter((n) => n.endsWith('.yaml') || n.endsWith('.yml'))
+        .sort())
+        files.push(join(p, f));
     } else files.push(p);
   }
   const out: KubeObject[] = [];
@@ -22,10 +25,12 @@ export function loadYamlObjects(paths: string[]): KubeObject[] {
     const docs = parseAllDocuments(readFileSync(file, 'utf8'));
     const list = Array.isArray(docs) ? docs : [docs];
     list.forEach((doc, i) => {
-      if (doc.errors.length > 0) throw new Error(`${file}: document ${i + 1}: ${doc.errors[0]?.message ?? 'YAML error'}`);
+      if (doc.errors.length > 0)
+        throw new Error(`${file}: document ${i + 1}: ${doc.errors[0]?.message ?? 'YAML error'}`);
       const value: unknown = doc.toJS();
       if (value === null || value === undefined) return;
-      const items = isObject(value) && value['kind'] === 'List' && Array.isArray(value['items']) ? value['items'] : [value];
+      const items =
+        isObject(value) && value['kind'] === 'List' && Array.isArray(value['items']) ? value['items'] : [value];
       for (const item of items) {
         if (!isObject(item) || typeof item['apiVersion'] !== 'string' || typeof item['kind'] !== 'string') {
           throw new Error(`${file}: document ${i + 1} is not a Kubernetes object (apiVersion and kind are required)`);

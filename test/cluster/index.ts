@@ -11,10 +11,31 @@ import { SimServer } from './server.ts';
 import { ApiError } from './status.ts';
 import { Store } from './store.ts';
 import { simTls } from './tls.ts';
-import type { ConnectionRecord, Controller, FaultRule, ForbidRule, ObjectRef, RequestInfo, RequestRecord, SimCluster, SimOptions } from './sim-types.ts';
+import type {
+  ConnectionRecord,
+  Controller,
+  FaultRule,
+  ForbidRule,
+  ObjectRef,
+  RequestInfo,
+  RequestRecord,
+  SimCluster,
+  SimOptions,
+} from './sim-types.ts';
 import { clone, type KubeObject, type StoreEvent } from './types.ts';
 
-export type { ConnectionRecord, Controller, FaultRule, ForbidRule, ObjectRef, RequestInfo, RequestRecord, RequestVerb, SimCluster, SimOptions } from './sim-types.ts';
+export type {
+  ConnectionRecord,
+  Controller,
+  FaultRule,
+  ForbidRule,
+  ObjectRef,
+  RequestInfo,
+  RequestRecord,
+  RequestVerb,
+  SimCluster,
+  SimOptions,
+} from './sim-types.ts';
 export { SIM_HOSTNAME } from './tls.ts';
 export type { KubeObject, ObjectMeta, StoreEvent, WatchEventType } from './types.ts';
 export { NEVER_READY_ANNOTATION } from './controllers.ts';
@@ -41,7 +62,10 @@ class SimClusterImpl implements SimCluster {
   constructor(private readonly options: SimOptions) {
     this.unhealthy = new Set(options.unhealthyRevisions ?? []);
     this.store = new Store({ historyLimit: options.watchHistory ?? 1000 });
-    this.registry = new Registry(this.store, { strictNamespaces: options.strictNamespaces ?? false, minor: minorOf(options.kubernetesVersion ?? DEFAULT_VERSION) });
+    this.registry = new Registry(this.store, {
+      strictNamespaces: options.strictNamespaces ?? false,
+      minor: minorOf(options.kubernetesVersion ?? DEFAULT_VERSION),
+    });
     this.store.subscribe((e) => {
       if (this.controllers.length === 0) return;
       const event: StoreEvent = { type: e.type, object: clone(e.object) };
@@ -56,30 +80,36 @@ class SimClusterImpl implements SimCluster {
     });
     const wl = options.controllers?.workloads ?? true;
     if (wl !== false) {
-      this.controllers.push(workloadsController({
-        readyDelayMs: typeof wl === 'object' ? (wl.readyDelayMs ?? 0) : 0,
-        nodes: options.nodes ?? 3,
-        unhealthy: () => this.unhealthy,
-        schedule: (fn, ms) => this.schedule(fn, ms),
-      }));
-      if (typeof wl !== 'object' || wl.pods !== false) this.controllers.push(podsController({ nodes: options.nodes ?? 3 }));
+      this.controllers.push(
+        workloadsController({
+          readyDelayMs: typeof wl === 'object' ? (wl.readyDelayMs ?? 0) : 0,
+          nodes: options.nodes ?? 3,
+          unhealthy: () => this.unhealthy,
+          schedule: (fn, ms) => this.schedule(fn, ms),
+        }),
+      );
+      if (typeof wl !== 'object' || wl.pods !== false)
+        this.controllers.push(podsController({ nodes: options.nodes ?? 3 }));
     }
     const wire = options.wire ?? 'h2';
     const tls = wire === 'http' ? undefined : simTls();
     this.ca = tls?.ca;
-    this.server = new SimServer({
-      registry: this.registry,
-      gitVersion: options.kubernetesVersion ?? DEFAULT_VERSION,
-      anonymousAuth: options.anonymousAuth ?? true,
-      impersonators: new Set(options.impersonators ?? ['admin']),
-      tokens: options.tokens,
-      faults: this.faults,
-      forbids: this.forbids,
-      requests: this.requests,
-      hook: () => this.hook,
-      bookmarkIntervalMs: options.watchBookmarkIntervalMs ?? 60_000,
-      connections: this.connections,
-    }, { tls, http2: wire === 'h2' });
+    this.server = new SimServer(
+      {
+        registry: this.registry,
+        gitVersion: options.kubernetesVersion ?? DEFAULT_VERSION,
+        anonymousAuth: options.anonymousAuth ?? true,
+        impersonators: new Set(options.impersonators ?? ['admin']),
+        tokens: options.tokens,
+        faults: this.faults,
+        forbids: this.forbids,
+        requests: this.requests,
+        hook: () => this.hook,
+        bookmarkIntervalMs: options.watchBookmarkIntervalMs ?? 60_000,
+        connections: this.connections,
+      },
+      { tls, http2: wire === 'h2' },
+    );
   }
 
   private schedule(fn: () => void, ms: number): void {
@@ -93,14 +123,18 @@ class SimClusterImpl implements SimCluster {
 
   /** Load the initial objects (CRDs first, so custom resources of the same set can follow). */
   load(objects: KubeObject[]): void {
-    const crdKey = (o: KubeObject): number => (o.kind === 'CustomResourceDefinition' && o.apiVersion === 'apiextensions.k8s.io/v1' ? 0 : 1);
+    const crdKey = (o: KubeObject): number =>
+      o.kind === 'CustomResourceDefinition' && o.apiVersion === 'apiextensions.k8s.io/v1' ? 0 : 1;
     const all = [...objects];
     if (this.options.gatewayApi ?? true) {
       for (const crd of gatewayApiCrds()) {
         if (!all.some((o) => crdKey(o) === 0 && o.metadata?.name === crd.metadata.name)) all.unshift(crd);
       }
     }
-    const ordered = all.map((o, i) => ({ o, i })).sort((a, b) => crdKey(a.o) - crdKey(b.o) || a.i - b.i).map((x) => x.o);
+    const ordered = all
+      .map((o, i) => ({ o, i }))
+      .sort((a, b) => crdKey(a.o) - crdKey(b.o) || a.i - b.i)
+      .map((x) => x.o);
     for (const o of ordered) this.upsert(o);
   }
 
@@ -112,14 +146,23 @@ class SimClusterImpl implements SimCluster {
     return this.registry.table.byKind(apiVersion, kind);
   }
 
-  private requireDef(o: { apiVersion?: unknown; kind?: unknown; metadata?: { name?: string | undefined; namespace?: string | undefined } }): ResourceDef {
+  private requireDef(o: {
+    apiVersion?: unknown;
+    kind?: unknown;
+    metadata?: { name?: string | undefined; namespace?: string | undefined };
+  }): ResourceDef {
     const apiVersion = typeof o.apiVersion === 'string' ? o.apiVersion : '';
     const kind = typeof o.kind === 'string' ? o.kind : '';
     const def = this.defFor(apiVersion, kind);
     if (def === undefined) {
       const where = `${o.metadata?.namespace !== undefined ? `${o.metadata.namespace}/` : ''}${o.metadata?.name ?? '<no name>'}`;
-      const served = this.registry.table.all().map((d) => `${d.kind} (${d.group === '' ? '' : `${d.group}/`}${d.versions.join('|')})`).join(', ');
-      throw new Error(`sim cluster: unknown kind "${kind}" in apiVersion "${apiVersion}" (object ${where}); served kinds: ${served}`);
+      const served = this.registry.table
+        .all()
+        .map((d) => `${d.kind} (${d.group === '' ? '' : `${d.group}/`}${d.versions.join('|')})`)
+        .join(', ');
+      throw new Error(
+        `sim cluster: unknown kind "${kind}" in apiVersion "${apiVersion}" (object ${where}); served kinds: ${served}`,
+      );
     }
     return def;
   }
@@ -128,12 +171,22 @@ class SimClusterImpl implements SimCluster {
     return def.namespaced ? (namespace ?? 'default') : '';
   }
 
-  async writeKubeconfig(path: string, opts: { context?: string; token?: string; namespace?: string; server?: string } = {}): Promise<void> {
+  async writeKubeconfig(
+    path: string,
+    opts: { context?: string; token?: string; namespace?: string; server?: string } = {},
+  ): Promise<void> {
     // Without a token table every request is admin; a token is still written, because a kubeconfig
     // user with no credentials at all makes kubectl prompt for a password on an https:// server.
-    const token = opts.token ?? Object.keys(this.options.tokens ?? {})[0] ?? (this.options.tokens === undefined ? 'sim-admin' : undefined);
+    const token =
+      opts.token ??
+      Object.keys(this.options.tokens ?? {})[0] ??
+      (this.options.tokens === undefined ? 'sim-admin' : undefined);
     const { server, ...rest } = opts;
-    await writeKubeconfigFile(path, server ?? this.url, { ...rest, ...(token !== undefined ? { token } : {}), ...(this.ca !== undefined ? { ca: this.ca } : {}) });
+    await writeKubeconfigFile(path, server ?? this.url, {
+      ...rest,
+      ...(token !== undefined ? { token } : {}),
+      ...(this.ca !== undefined ? { ca: this.ca } : {}),
+    });
   }
 
   get(ref: ObjectRef): KubeObject | undefined {
@@ -147,7 +200,11 @@ class SimClusterImpl implements SimCluster {
     const def = this.defFor(ref.apiVersion, ref.kind);
     if (def === undefined) return [];
     const ns = def.namespaced && ref.namespace !== '' ? ref.namespace : undefined;
-    const { items } = this.registry.list(def, ns, ref.labelSelector !== undefined ? { labelSelector: ref.labelSelector } : {});
+    const { items } = this.registry.list(
+      def,
+      ns,
+      ref.labelSelector !== undefined ? { labelSelector: ref.labelSelector } : {},
+    );
     return items.map((o) => present(def, o, splitApiVersion(ref.apiVersion).version));
   }
 
@@ -181,7 +238,8 @@ class SimClusterImpl implements SimCluster {
       const def = defs.find((d) => grKey(d) === gr);
       for (const o of this.store.list(gr)) out.push(def !== undefined ? present(def, o) : clone(o));
     }
-    const key = (o: KubeObject): string => `${o.apiVersion}\u0000${o.kind}\u0000${o.metadata.namespace ?? ''}\u0000${o.metadata.name ?? ''}`;
+    const key = (o: KubeObject): string =>
+      `${o.apiVersion}\u0000${o.kind}\u0000${o.metadata.namespace ?? ''}\u0000${o.metadata.name ?? ''}`;
     return out.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
   }
 

@@ -24,7 +24,13 @@ export interface IstiodOptions {
 }
 
 interface PodTemplateDeployment extends KubeObject {
-  spec: { replicas?: number; template: { metadata: { annotations?: Record<string, string> }; spec: { containers: { name: string; image?: string; env?: { name: string; value?: string }[] }[] } } };
+  spec: {
+    replicas?: number;
+    template: {
+      metadata: { annotations?: Record<string, string> };
+      spec: { containers: { name: string; image?: string; env?: { name: string; value?: string }[] }[] };
+    };
+  };
   status?: { observedGeneration?: number; readyReplicas?: number; updatedReplicas?: number; replicas?: number };
 }
 
@@ -41,7 +47,13 @@ interface Condition {
 function proxyReady(d: PodTemplateDeployment, rev: string): boolean {
   const st = d.status ?? {};
   const replicas = d.spec.replicas ?? 1;
-  return d.spec.template.metadata.annotations?.[REV] === rev && st.observedGeneration === d.metadata.generation && (st.readyReplicas ?? 0) >= replicas && (st.updatedReplicas ?? 0) >= replicas && (st.replicas ?? replicas) <= replicas;
+  return (
+    d.spec.template.metadata.annotations?.[REV] === rev &&
+    st.observedGeneration === d.metadata.generation &&
+    (st.readyReplicas ?? 0) >= replicas &&
+    (st.updatedReplicas ?? 0) >= replicas &&
+    (st.replicas ?? replicas) <= replicas
+  );
 }
 
 /** Writes the Gateway's Accepted and Programmed conditions when they change (kept timestamps otherwise). */
@@ -53,7 +65,14 @@ function writeStatus(sim: SimCluster, g: KubeObject, programmed: boolean, rev: s
   const cond = (type: string, ok: boolean, reason: string, message: string): Condition => {
     const prev = old.find((c) => c.type === type);
     const s = ok ? 'True' : 'False';
-    return { type, status: s, reason, message, observedGeneration: generation, lastTransitionTime: prev !== undefined && prev.status === s ? prev.lastTransitionTime : now };
+    return {
+      type,
+      status: s,
+      reason,
+      message,
+      observedGeneration: generation,
+      lastTransitionTime: prev !== undefined && prev.status === s ? prev.lastTransitionTime : now,
+    };
   };
   const conditions = [
     cond('Accepted', true, 'Accepted', 'Resource accepted'),
@@ -72,20 +91,35 @@ function reconcile(sim: SimCluster, ns: string, render = true): void {
     const r = s.metadata.labels?.[REV];
     if (t !== undefined && r !== undefined) tags.set(t, r);
   }
-  for (const m of sim.list({ apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingWebhookConfiguration', labelSelector: TAG })) {
+  for (const m of sim.list({
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'MutatingWebhookConfiguration',
+    labelSelector: TAG,
+  })) {
     const t = m.metadata.labels?.[TAG];
     const r = m.metadata.labels?.[REV];
     if (t !== undefined && r !== undefined) tags.set(t, r); // the webhook wins over the Service
   }
   const versions = new Map<string, string>();
-  for (const d of sim.list({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns, labelSelector: 'app=istiod' }) as PodTemplateDeployment[]) {
+  for (const d of sim.list({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    namespace: ns,
+    labelSelector: 'app=istiod',
+  }) as PodTemplateDeployment[]) {
     const image = d.spec.template.spec.containers[0]?.image ?? '';
     const m = /:(\d+\.\d+\.\d+)/.exec(image);
     versions.set(d.metadata.labels?.[REV] ?? 'default', m?.[1] ?? 'latest');
   }
-  const validator = sim.get({ apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration', name: 'istiod-default-validator' });
+  const validator = sim.get({
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'ValidatingWebhookConfiguration',
+    name: 'istiod-default-validator',
+  });
   const defaultRev = tags.get('default') ?? validator?.metadata.labels?.[REV] ?? 'default';
-  const nsLabels = new Map(sim.list({ apiVersion: 'v1', kind: 'Namespace' }).map((n) => [n.metadata.name ?? '', n.metadata.labels ?? {}]));
+  const nsLabels = new Map(
+    sim.list({ apiVersion: 'v1', kind: 'Namespace' }).map((n) => [n.metadata.name ?? '', n.metadata.labels ?? {}]),
+  );
 
   for (const g of sim.list({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway' })) {
     const cls = (g['spec'] as { gatewayClassName?: string } | undefined)?.gatewayClassName ?? '';
@@ -93,11 +127,19 @@ function reconcile(sim: SimCluster, ns: string, render = true): void {
     const gns = g.metadata.namespace ?? 'default';
     // Own label, else the namespace's; an empty value at either level means the default (§3.9).
     const requested = g.metadata.labels?.[REV] ?? nsLabels.get(gns)?.[REV];
-    const rev = requested === undefined || requested === '' ? defaultRev : (tags.get(requested) ?? (versions.has(requested) ? requested : undefined));
+    const rev =
+      requested === undefined || requested === ''
+        ? defaultRev
+        : (tags.get(requested) ?? (versions.has(requested) ? requested : undefined));
     if (rev === undefined || !versions.has(rev)) continue; // no istiod owns it: nothing re-renders it
     const version = versions.get(rev) ?? 'latest';
     const selector = `gateway.networking.k8s.io/gateway-name=${g.metadata.name ?? ''}`;
-    const proxies = sim.list({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: gns, labelSelector: selector }) as PodTemplateDeployment[];
+    const proxies = sim.list({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      namespace: gns,
+      labelSelector: selector,
+    }) as PodTemplateDeployment[];
     writeStatus(sim, g, proxies.length > 0 && proxies.every((d) => proxyReady(d, rev)), rev);
     if (!render) continue;
     for (const d of proxies) {
@@ -142,7 +184,13 @@ export function istiodController(opts: IstiodOptions = {}): Controller {
   return (event, sim) => {
     const k = event.object.kind;
     const labels = event.object.metadata.labels ?? {};
-    const config = k === 'MutatingWebhookConfiguration' || k === 'ValidatingWebhookConfiguration' || k === 'Gateway' || k === 'Namespace' || (k === 'Service' && event.object.metadata.namespace === ns) || (k === 'Deployment' && labels['app'] === 'istiod');
+    const config =
+      k === 'MutatingWebhookConfiguration' ||
+      k === 'ValidatingWebhookConfiguration' ||
+      k === 'Gateway' ||
+      k === 'Namespace' ||
+      (k === 'Service' && event.object.metadata.namespace === ns) ||
+      (k === 'Deployment' && labels['app'] === 'istiod');
     // A proxy Deployment's rollout, or a status write, only updates the Gateways' status (Programmed).
     const proxy = k === 'Deployment' && labels['gateway.istio.io/managed'] !== undefined;
     if (!config && !proxy) return;

@@ -10,7 +10,11 @@ import { stringify } from 'yaml';
  * current-context. With `ca` (PEM) the cluster trusts it (`certificate-authority-data`), as a
  * kubeconfig of a real cluster does; a plain http:// server needs nothing.
  */
-export async function writeKubeconfigFile(path: string, server: string, opts: { context?: string; token?: string; namespace?: string; ca?: string } = {}): Promise<void> {
+export async function writeKubeconfigFile(
+  path: string,
+  server: string,
+  opts: { context?: string; token?: string; namespace?: string; ca?: string } = {},
+): Promise<void> {
   const name = opts.context ?? 'sim';
   const context: Record<string, string> = { cluster: name, user: name };
   if (opts.namespace !== undefined) context['namespace'] = opts.namespace;

@@ -44,7 +44,10 @@ describe('fixtures and CLI', () => {
       writeFileSync(join(dir, 'a.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: first, namespace: x}\n');
       writeFileSync(join(dir, 'ignored.txt'), 'not yaml: [');
       const objs = loadYamlObjects([dir]);
-      assert.deepEqual(objs.map((o) => `${o.kind}/${o.metadata.name}`), ['ConfigMap/first', 'Namespace/istio-system', 'ConfigMap/no-namespace', 'ServiceAccount/sa']);
+      assert.deepEqual(
+        objs.map((o) => `${o.kind}/${o.metadata.name}`),
+        ['ConfigMap/first', 'Namespace/istio-system', 'ConfigMap/no-namespace', 'ServiceAccount/sa'],
+      );
       assert.deepEqual(loadYamlObjects([join(dir, 'a.yaml')]).length, 1);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -52,8 +55,15 @@ describe('fixtures and CLI', () => {
   });
 
   it('parseArgs', () => {
-    assert.deepEqual(parseArgs(['--fixture', 'a', '--fixture=b', '--port', '0', '--kubeconfig', 'k', '--k8s-version', 'v1.30.0']), { fixtures: ['a', 'b'], port: 0, kubeconfig: 'k', k8sVersion: 'v1.30.0', unhealthyRevisions: [] });
-    assert.deepEqual(parseArgs(['--kubeconfig', 'k', '--unhealthy-revision', '1-28-10', '--unhealthy-revision=1-29-0']).unhealthyRevisions, ['1-28-10', '1-29-0']);
+    assert.deepEqual(
+      parseArgs(['--fixture', 'a', '--fixture=b', '--port', '0', '--kubeconfig', 'k', '--k8s-version', 'v1.30.0']),
+      { fixtures: ['a', 'b'], port: 0, kubeconfig: 'k', k8sVersion: 'v1.30.0', unhealthyRevisions: [] },
+    );
+    assert.deepEqual(
+      parseArgs(['--kubeconfig', 'k', '--unhealthy-revision', '1-28-10', '--unhealthy-revision=1-29-0'])
+        .unhealthyRevisions,
+      ['1-28-10', '1-29-0'],
+    );
     assert.throws(() => parseArgs(['--fixture', 'a']), /--kubeconfig <path> is required/);
     assert.throws(() => parseArgs(['--kubeconfig', 'k', '--bogus']), /unknown argument/);
   });
@@ -64,7 +74,21 @@ describe('fixtures and CLI', () => {
       const fixture = join(dir, 'f.yaml');
       writeFileSync(fixture, FIXTURE);
       const kubeconfig = join(dir, 'kc');
-      const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'main.ts'), '--fixture', fixture, '--kubeconfig', kubeconfig, '--k8s-version', 'v1.30.2'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          join(here, 'main.ts'),
+          '--fixture',
+          fixture,
+          '--kubeconfig',
+          kubeconfig,
+          '--k8s-version',
+          'v1.30.2',
+        ],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
       let stderr = '';
       child.stderr.on('data', (c: Buffer) => {
         stderr += c.toString();
@@ -79,7 +103,9 @@ describe('fixtures and CLI', () => {
       assert.match(readFileSync(kubeconfig, 'utf8'), new RegExp(`server: ${url.replace(/\./g, '\\.')}`));
       const kc = new k8s.KubeConfig();
       kc.loadFromFile(kubeconfig);
-      const cm = await kc.makeApiClient(k8s.CoreV1Api).readNamespacedConfigMap({ name: 'no-namespace', namespace: 'default' });
+      const cm = await kc
+        .makeApiClient(k8s.CoreV1Api)
+        .readNamespacedConfigMap({ name: 'no-namespace', namespace: 'default' });
       assert.deepEqual(cm.data, { a: '1' });
       const v = await kc.makeApiClient(k8s.VersionApi).getCode();
       assert.equal(v.gitVersion, 'v1.30.2');

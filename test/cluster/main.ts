@@ -41,20 +41,35 @@ export function parseArgs(argv: string[]): MainArgs {
       return v;
     };
     switch (flag) {
-      case '--fixture': args.fixtures.push(value()); break;
-      case '--scenario': args.scenario = value(); break;
+      case '--fixture':
+        args.fixtures.push(value());
+        break;
+      case '--scenario':
+        args.scenario = value();
+        break;
       case '--port': {
         const v = value();
         if (!/^\d+$/.test(v)) throw new Error(`--port must be a number, got ${v}`);
         args.port = Number(v);
         break;
       }
-      case '--kubeconfig': args.kubeconfig = value(); break;
-      case '--k8s-version': args.k8sVersion = value(); break;
-      case '--context': args.context = value(); break;
-      case '--namespace': args.namespace = value(); break;
-      case '--unhealthy-revision': args.unhealthyRevisions.push(value()); break;
-      default: throw new Error(`unknown argument: ${raw}`);
+      case '--kubeconfig':
+        args.kubeconfig = value();
+        break;
+      case '--k8s-version':
+        args.k8sVersion = value();
+        break;
+      case '--context':
+        args.context = value();
+        break;
+      case '--namespace':
+        args.namespace = value();
+        break;
+      case '--unhealthy-revision':
+        args.unhealthyRevisions.push(value());
+        break;
+      default:
+        throw new Error(`unknown argument: ${raw}`);
     }
   }
   if (args.kubeconfig === '') throw new Error('--kubeconfig <path> is required');
@@ -66,7 +81,9 @@ async function main(): Promise<void> {
   try {
     args = parseArgs(process.argv.slice(2));
   } catch (e) {
-    process.stderr.write(`${e instanceof Error ? e.message : String(e)}\nusage: main.ts --fixture <file|dir> [--fixture ...] [--scenario name] [--port N] --kubeconfig <path> [--k8s-version vX.Y.Z]\n`);
+    process.stderr.write(
+      `${e instanceof Error ? e.message : String(e)}\nusage: main.ts --fixture <file|dir> [--fixture ...] [--scenario name] [--port N] --kubeconfig <path> [--k8s-version vX.Y.Z]\n`,
+    );
     process.exit(2);
   }
   const objects: KubeObject[] = loadYamlObjects(args.fixtures);
@@ -74,10 +91,14 @@ async function main(): Promise<void> {
   if (args.scenario !== undefined) {
     const { scenarios } = await import('./scenarios.ts');
     const make = scenarios[args.scenario];
-    if (make === undefined) throw new Error(`unknown scenario "${args.scenario}"; known: ${Object.keys(scenarios).join(', ') || '(none)'}`);
+    if (make === undefined)
+      throw new Error(`unknown scenario "${args.scenario}"; known: ${Object.keys(scenarios).join(', ') || '(none)'}`);
     const s: { objects: KubeObject[]; options?: Partial<SimOptions>; kubernetesVersion?: string } = make();
     objects.push(...s.objects);
-    options = { ...(s.kubernetesVersion !== undefined ? { kubernetesVersion: s.kubernetesVersion } : {}), ...(s.options ?? {}) };
+    options = {
+      ...(s.kubernetesVersion !== undefined ? { kubernetesVersion: s.kubernetesVersion } : {}),
+      ...(s.options ?? {}),
+    };
   }
   const sim = await startSimCluster({
     ...options,
@@ -98,7 +119,10 @@ async function main(): Promise<void> {
   const stop = (): void => {
     if (stopping) return;
     stopping = true;
-    sim.close().then(() => process.exit(0), () => process.exit(1));
+    sim.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

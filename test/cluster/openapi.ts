@@ -46,7 +46,12 @@ export function openApiV3GroupVersion(table: ResourceTable, path: string): Recor
     const version = d.versions.find((v) => gvPath(d.group, v) === path) ?? 'v1';
     const base = `/${path}${d.namespaced ? '/namespaces/{namespace}' : ''}/${d.resource}`;
     paths[base] = { post: operation(d, version, 'post') };
-    paths[`${base}/{name}`] = { get: operation(d, version, 'get'), put: operation(d, version, 'put'), patch: operation(d, version, 'patch'), delete: operation(d, version, 'delete') };
+    paths[`${base}/{name}`] = {
+      get: operation(d, version, 'get'),
+      put: operation(d, version, 'put'),
+      patch: operation(d, version, 'patch'),
+      delete: operation(d, version, 'delete'),
+    };
     schemas[`${d.group === '' ? 'io.k8s.api.core' : d.group}.${version}.${d.kind}`] = {
       type: 'object',
       'x-kubernetes-group-version-kind': [{ group: d.group, kind: d.kind, version }],

@@ -29,10 +29,13 @@ export interface JsonPatchOp {
 
 function parsePointer(path: string): string[] {
   if (path === '') return [];
-  if (!path.startsWith('/')) throw new PatchError('unprocessable', `add operation failed to decode path: missing value`);
-  return path.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  if (!path.startsWith('/'))
+    throw new PatchError('unprocessable', `add operation failed to decode path: missing value`);
+  return path
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
-
 
 /** Locate the container holding the last segment of `path` (evanphx `findObject`). */
 function findContainer(doc: { root: unknown }, segs: string[]): { con: unknown; key: string } | undefined {
@@ -61,13 +64,16 @@ function getAt(con: unknown, key: string): unknown {
 
 /** Apply an RFC 6902 patch to a copy of `doc`. */
 export function applyJsonPatch(doc: unknown, patchBody: unknown): unknown {
-  if (!Array.isArray(patchBody)) throw new PatchError('bad-request', 'json: cannot unmarshal object into Go value of type jsonpatch.Patch');
+  if (!Array.isArray(patchBody))
+    throw new PatchError('bad-request', 'json: cannot unmarshal object into Go value of type jsonpatch.Patch');
   const state = { root: clone(doc) };
   for (const raw of patchBody) {
-    if (!isObject(raw)) throw new PatchError('bad-request', 'json: cannot unmarshal into Go value of type jsonpatch.Operation');
+    if (!isObject(raw))
+      throw new PatchError('bad-request', 'json: cannot unmarshal into Go value of type jsonpatch.Operation');
     const op = typeof raw['op'] === 'string' ? raw['op'] : '';
     const path = typeof raw['path'] === 'string' ? raw['path'] : undefined;
-    if (path === undefined) throw new PatchError('unprocessable', `${op} operation failed to decode path: missing value`);
+    if (path === undefined)
+      throw new PatchError('unprocessable', `${op} operation failed to decode path: missing value`);
     const segs = parsePointer(path);
     switch (op) {
       case 'add':
@@ -82,8 +88,16 @@ export function applyJsonPatch(doc: unknown, patchBody: unknown): unknown {
           break;
         }
         const f = findContainer(state, segs);
-        if (f === undefined) throw new PatchError('unprocessable', `replace operation does not apply: doc is missing path: ${path}: missing value`);
-        if (getAt(f.con, f.key) === undefined) throw new PatchError('unprocessable', `replace operation does not apply: doc is missing key: ${path}: missing value`);
+        if (f === undefined)
+          throw new PatchError(
+            'unprocessable',
+            `replace operation does not apply: doc is missing path: ${path}: missing value`,
+          );
+        if (getAt(f.con, f.key) === undefined)
+          throw new PatchError(
+            'unprocessable',
+            `replace operation does not apply: doc is missing key: ${path}: missing value`,
+          );
         if (isObject(f.con)) f.con[f.key] = clone(raw['value']);
         else if (Array.isArray(f.con)) f.con[Number(f.key)] = clone(raw['value']);
         break;
@@ -94,7 +108,11 @@ export function applyJsonPatch(doc: unknown, patchBody: unknown): unknown {
         const fsegs = parsePointer(from);
         const f = findContainer(state, fsegs);
         const val = f === undefined ? undefined : getAt(f.con, f.key);
-        if (f === undefined || val === undefined) throw new PatchError('unprocessable', `${op} operation does not apply: doc is missing from path: ${from}: missing value`);
+        if (f === undefined || val === undefined)
+          throw new PatchError(
+            'unprocessable',
+            `${op} operation does not apply: doc is missing from path: ${from}: missing value`,
+          );
         if (op === 'move') remove(state, fsegs, from);
         add(state, segs, path, clone(val), op);
         break;
@@ -104,7 +122,11 @@ export function applyJsonPatch(doc: unknown, patchBody: unknown): unknown {
         if (segs.length === 0) actual = state.root;
         else {
           const f = findContainer(state, segs);
-          if (f === undefined) throw new PatchError('unprocessable', `test operation does not apply: is missing path: ${path}: missing value`);
+          if (f === undefined)
+            throw new PatchError(
+              'unprocessable',
+              `test operation does not apply: is missing path: ${path}: missing value`,
+            );
           actual = getAt(f.con, f.key);
         }
         const expected = raw['value'];
@@ -125,7 +147,11 @@ function add(state: { root: unknown }, segs: string[], path: string, value: unkn
     return;
   }
   const f = findContainer(state, segs);
-  if (f === undefined) throw new PatchError('unprocessable', `${op} operation does not apply: doc is missing path: "${path}": missing value`);
+  if (f === undefined)
+    throw new PatchError(
+      'unprocessable',
+      `${op} operation does not apply: doc is missing path: "${path}": missing value`,
+    );
   if (isObject(f.con)) {
     f.con[f.key] = value;
   } else if (Array.isArray(f.con)) {
@@ -133,22 +159,42 @@ function add(state: { root: unknown }, segs: string[], path: string, value: unkn
       f.con.push(value);
       return;
     }
-    if (!/^\d+$/.test(f.key)) throw new PatchError('unprocessable', `error in ${op} for path: '${path}': Unable to access invalid index: ${f.key}: invalid index referenced`);
+    if (!/^\d+$/.test(f.key))
+      throw new PatchError(
+        'unprocessable',
+        `error in ${op} for path: '${path}': Unable to access invalid index: ${f.key}: invalid index referenced`,
+      );
     const idx = Number(f.key);
-    if (idx > f.con.length) throw new PatchError('unprocessable', `error in ${op} for path: '${path}': Unable to access invalid index: ${idx}: invalid index referenced`);
+    if (idx > f.con.length)
+      throw new PatchError(
+        'unprocessable',
+        `error in ${op} for path: '${path}': Unable to access invalid index: ${idx}: invalid index referenced`,
+      );
     f.con.splice(idx, 0, value);
   }
 }
 
 function remove(state: { root: unknown }, segs: string[], path: string): void {
   const f = findContainer(state, segs);
-  if (f === undefined) throw new PatchError('unprocessable', `remove operation does not apply: doc is missing path: "${path}": missing value`);
+  if (f === undefined)
+    throw new PatchError(
+      'unprocessable',
+      `remove operation does not apply: doc is missing path: "${path}": missing value`,
+    );
   if (isObject(f.con)) {
-    if (!Object.hasOwn(f.con, f.key)) throw new PatchError('unprocessable', `error in remove for path: '${path}': Unable to remove nonexistent key: ${f.key}: missing value`);
+    if (!Object.hasOwn(f.con, f.key))
+      throw new PatchError(
+        'unprocessable',
+        `error in remove for path: '${path}': Unable to remove nonexistent key: ${f.key}: missing value`,
+      );
     delete f.con[f.key];
   } else if (Array.isArray(f.con)) {
     const idx = /^\d+$/.test(f.key) ? Number(f.key) : -1;
-    if (idx < 0 || idx >= f.con.length) throw new PatchError('unprocessable', `error in remove for path: '${path}': Unable to access invalid index: ${f.key}: invalid index referenced`);
+    if (idx < 0 || idx >= f.con.length)
+      throw new PatchError(
+        'unprocessable',
+        `error in remove for path: '${path}': Unable to access invalid index: ${f.key}: invalid index referenced`,
+      );
     f.con.splice(idx, 1);
   }
 }
@@ -201,19 +247,41 @@ const podSpec: SmpSchema = {
 };
 const podTemplate: SmpSchema = { metadata: { fields: objectMeta }, spec: { fields: podSpec } };
 const conditionsStatus: SmpNode = { fields: { conditions: { mergeKey: 'type' } } };
-const workload: SmpSchema = { metadata: { fields: objectMeta }, spec: { fields: { template: { fields: podTemplate } } }, status: conditionsStatus };
+const workload: SmpSchema = {
+  metadata: { fields: objectMeta },
+  spec: { fields: { template: { fields: podTemplate } } },
+  status: conditionsStatus,
+};
 
 /** Strategic-merge metadata for each built-in kind served (key: `group/Kind`). */
 export const SMP_SCHEMAS: Record<string, SmpSchema> = {
-  '/Pod': { metadata: { fields: objectMeta }, spec: { fields: podSpec }, status: { fields: { conditions: { mergeKey: 'type' }, podIPs: { mergeKey: 'ip' }, hostIPs: { mergeKey: 'ip' } } } },
+  '/Pod': {
+    metadata: { fields: objectMeta },
+    spec: { fields: podSpec },
+    status: { fields: { conditions: { mergeKey: 'type' }, podIPs: { mergeKey: 'ip' }, hostIPs: { mergeKey: 'ip' } } },
+  },
   'apps/Deployment': workload,
   'apps/DaemonSet': workload,
   'apps/ReplicaSet': workload,
-  '/Service': { metadata: { fields: objectMeta }, spec: { fields: { ports: { mergeKey: 'port' } } }, status: conditionsStatus },
-  '/ServiceAccount': { metadata: { fields: objectMeta }, secrets: { mergeKey: 'name' }, imagePullSecrets: { mergeKey: 'name' } },
+  '/Service': {
+    metadata: { fields: objectMeta },
+    spec: { fields: { ports: { mergeKey: 'port' } } },
+    status: conditionsStatus,
+  },
+  '/ServiceAccount': {
+    metadata: { fields: objectMeta },
+    secrets: { mergeKey: 'name' },
+    imagePullSecrets: { mergeKey: 'name' },
+  },
   '/Namespace': { metadata: { fields: objectMeta }, status: conditionsStatus },
-  'admissionregistration.k8s.io/MutatingWebhookConfiguration': { metadata: { fields: objectMeta }, webhooks: { mergeKey: 'name' } },
-  'admissionregistration.k8s.io/ValidatingWebhookConfiguration': { metadata: { fields: objectMeta }, webhooks: { mergeKey: 'name' } },
+  'admissionregistration.k8s.io/MutatingWebhookConfiguration': {
+    metadata: { fields: objectMeta },
+    webhooks: { mergeKey: 'name' },
+  },
+  'admissionregistration.k8s.io/ValidatingWebhookConfiguration': {
+    metadata: { fields: objectMeta },
+    webhooks: { mergeKey: 'name' },
+  },
   'policy/PodDisruptionBudget': { metadata: { fields: objectMeta }, status: conditionsStatus },
   'autoscaling/HorizontalPodAutoscaler': { metadata: { fields: objectMeta }, status: conditionsStatus },
 };
@@ -233,10 +301,13 @@ function isDirectiveKey(k: string): boolean {
 }
 
 function goMapString(obj: JsonObject): string {
-  const inner = Object.keys(obj).sort().map((k) => {
-    const v = obj[k];
-    return `${k}:${typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v)}`;
-  }).join(' ');
+  const inner = Object.keys(obj)
+    .sort()
+    .map((k) => {
+      const v = obj[k];
+      return `${k}:${typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v)}`;
+    })
+    .join(' ');
   return `map[${inner}]`;
 }
 
@@ -253,14 +324,19 @@ function mergeMap(orig: JsonObject, patch: JsonObject, schema: SmpSchema | undef
   if (directive !== undefined) {
     if (directive === 'replace') return stripDirectives(patch);
     if (directive === 'delete') return undefined;
-    if (directive !== 'merge') throw new PatchError('bad-request', `Unknown patch type: ${JSON.stringify(directive)} in map: ${goMapString(patch)}`);
+    if (directive !== 'merge')
+      throw new PatchError(
+        'bad-request',
+        `Unknown patch type: ${JSON.stringify(directive)} in map: ${goMapString(patch)}`,
+      );
   }
   const out: JsonObject = clone(orig);
   for (const [k, v] of Object.entries(patch)) {
     if (k.startsWith(DELETE_PRIMITIVE)) {
       const field = k.slice(DELETE_PRIMITIVE.length);
       const cur = out[field];
-      if (!Array.isArray(v)) throw new PatchError('bad-request', 'invalid patch: $deleteFromPrimitiveList must be a list');
+      if (!Array.isArray(v))
+        throw new PatchError('bad-request', 'invalid patch: $deleteFromPrimitiveList must be a list');
       if (Array.isArray(cur)) {
         const next = cur.filter((x) => !v.some((d) => jsonEqual(d, x)));
         if (next.length === 0) delete out[field];
@@ -293,7 +369,10 @@ function mergeMap(orig: JsonObject, patch: JsonObject, schema: SmpSchema | undef
     const list = out[field];
     if (!Array.isArray(list)) continue;
     const key = schema?.[field]?.mergeKey;
-    const pos = (x: unknown): number => order.findIndex((o) => (key !== undefined && isObject(o) && isObject(x) ? jsonEqual(o[key], x[key]) : jsonEqual(o, x)));
+    const pos = (x: unknown): number =>
+      order.findIndex((o) =>
+        key !== undefined && isObject(o) && isObject(x) ? jsonEqual(o[key], x[key]) : jsonEqual(o, x),
+      );
     const ordered = (list as unknown[]).map((x, i) => ({ x, i, p: pos(x) }));
     ordered.sort((a, b) => {
       if (a.p === -1 || b.p === -1) return a.i - b.i;
@@ -311,15 +390,21 @@ function mergeMap(orig: JsonObject, patch: JsonObject, schema: SmpSchema | undef
 
 function mergeList(orig: unknown[], patch: unknown[], mergeKey: string, itemSchema: SmpSchema | undefined): unknown[] {
   if (patch.some((e) => isObject(e) && e[DIRECTIVE] === 'replace')) {
-    return patch.filter((e) => !(isObject(e) && e[DIRECTIVE] === 'replace')).map((e) => (isObject(e) ? (stripDirectives(e) ?? {}) : e));
+    return patch
+      .filter((e) => !(isObject(e) && e[DIRECTIVE] === 'replace'))
+      .map((e) => (isObject(e) ? (stripDirectives(e) ?? {}) : e));
   }
   const out = clone(orig);
   for (const el of patch) {
     if (!isObject(el)) {
-      throw new PatchError('internal', `unable to find api field in struct for the list element: ${JSON.stringify(el)}`);
+      throw new PatchError(
+        'internal',
+        `unable to find api field in struct for the list element: ${JSON.stringify(el)}`,
+      );
     }
     const keyVal = el[mergeKey];
-    if (keyVal === undefined) throw new PatchError('internal', `map: ${goMapString(el)} does not contain declared merge key: ${mergeKey}`);
+    if (keyVal === undefined)
+      throw new PatchError('internal', `map: ${goMapString(el)} does not contain declared merge key: ${mergeKey}`);
     const matches = (x: unknown): boolean => isObject(x) && jsonEqual(x[mergeKey], keyVal);
     if (el[DIRECTIVE] === 'delete') {
       for (let i = out.length - 1; i >= 0; i--) if (matches(out[i])) out.splice(i, 1);
@@ -353,7 +438,9 @@ function stripDirectives(obj: JsonObject): JsonObject | undefined {
       const s = stripDirectives(v);
       if (s !== undefined) out[k] = s;
     } else if (Array.isArray(v)) {
-      out[k] = (v as unknown[]).filter((x) => !(isObject(x) && (x[DIRECTIVE] === 'delete' || x[DIRECTIVE] === 'replace'))).map((x): unknown => (isObject(x) ? (stripDirectives(x) ?? {}) : x));
+      out[k] = (v as unknown[])
+        .filter((x) => !(isObject(x) && (x[DIRECTIVE] === 'delete' || x[DIRECTIVE] === 'replace')))
+        .map((x): unknown => (isObject(x) ? (stripDirectives(x) ?? {}) : x));
     } else out[k] = v;
   }
   return out;

@@ -4,13 +4,37 @@
  * and by direct store access alike, so both bump resourceVersion/generation and emit events.
  */
 import { randomUUID } from 'node:crypto';
-import { applyDefaults, ClusterIpAllocator, crdStatus, encodeStatus, LATEST_MINOR, prepareForCreate } from './defaults.ts';
+import {
+  applyDefaults,
+  ClusterIpAllocator,
+  crdStatus,
+  encodeStatus,
+  LATEST_MINOR,
+  prepareForCreate,
+} from './defaults.ts';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, PatchError, smpSchemaFor } from './patch.ts';
 import { apiVersionOf, grKey, ResourceTable, type ResourceDef } from './resources.ts';
-import { parseFieldSelector, parseLabelSelector, SelectorError, type FieldSelector, type LabelSelector } from './selectors.ts';
 import {
-  alreadyExists, ApiError, badRequest, conflict, expired, forbidden, genericUnprocessable, internalUnknown, invalid,
-  notFound, OPTIMISTIC_LOCK_MSG, unsupportedMediaType, type FieldError,
+  parseFieldSelector,
+  parseLabelSelector,
+  SelectorError,
+  type FieldSelector,
+  type LabelSelector,
+} from './selectors.ts';
+import {
+  alreadyExists,
+  ApiError,
+  badRequest,
+  conflict,
+  expired,
+  forbidden,
+  genericUnprocessable,
+  internalUnknown,
+  invalid,
+  notFound,
+  OPTIMISTIC_LOCK_MSG,
+  unsupportedMediaType,
+  type FieldError,
 } from './status.ts';
 import { objectKey, type Store } from './store.ts';
 import { clone, isObject, jsonEqual, type KubeObject, type ObjectMeta } from './types.ts';
@@ -61,7 +85,23 @@ export const PATCH_TYPES = {
 const CRD_GR = 'apiextensions.k8s.io/customresourcedefinitions';
 const NS_GR = '/namespaces';
 const GENERATE_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
-const META_ORDER = ['name', 'generateName', 'namespace', 'selfLink', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'labels', 'annotations', 'ownerReferences', 'finalizers', 'managedFields'];
+const META_ORDER = [
+  'name',
+  'generateName',
+  'namespace',
+  'selfLink',
+  'uid',
+  'resourceVersion',
+  'generation',
+  'creationTimestamp',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+  'labels',
+  'annotations',
+  'ownerReferences',
+  'finalizers',
+  'managedFields',
+];
 
 function strOf(v: unknown): string {
   return typeof v === 'string' ? v : '';
@@ -84,7 +124,8 @@ function normalize(o: KubeObject): KubeObject {
   for (const k of META_ORDER) if (o.metadata[k] !== undefined) md[k] = o.metadata[k];
   for (const [k, v] of Object.entries(o.metadata)) if (!(k in md) && v !== undefined) md[k] = v;
   const out: KubeObject = { kind: o.kind, apiVersion: o.apiVersion, metadata: md };
-  for (const [k, v] of Object.entries(o)) if (k !== 'kind' && k !== 'apiVersion' && k !== 'metadata' && v !== undefined) out[k] = v;
+  for (const [k, v] of Object.entries(o))
+    if (k !== 'kind' && k !== 'apiVersion' && k !== 'metadata' && v !== undefined) out[k] = v;
   return out;
 }
 
@@ -107,14 +148,25 @@ function decodeContinue(token: string): { rv: number; start: string } {
   } catch {
     throw badRequest(`invalid continue token: continue key is not valid: illegal base64 data at input byte 0`);
   }
-  if (!isObject(parsed) || parsed['v'] !== 'meta.k8s.io/v1' || typeof parsed['rv'] !== 'number' || typeof parsed['start'] !== 'string') {
-    throw badRequest('invalid continue token: continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
+  if (
+    !isObject(parsed) ||
+    parsed['v'] !== 'meta.k8s.io/v1' ||
+    typeof parsed['rv'] !== 'number' ||
+    typeof parsed['start'] !== 'string'
+  ) {
+    throw badRequest(
+      'invalid continue token: continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)',
+    );
   }
   return { rv: parsed['rv'], start: parsed['start'] };
 }
 
 /** Parse label and field selectors for a resource, with the upstream 400 errors. */
-export function parseSelectors(def: ResourceDef, labelSelector: string | undefined, fieldSelector: string | undefined): { label?: LabelSelector; field?: FieldSelector } {
+export function parseSelectors(
+  def: ResourceDef,
+  labelSelector: string | undefined,
+  fieldSelector: string | undefined,
+): { label?: LabelSelector; field?: FieldSelector } {
   const out: { label?: LabelSelector; field?: FieldSelector } = {};
   try {
     if (labelSelector !== undefined && labelSelector !== '') out.label = parseLabelSelector(labelSelector);
@@ -139,7 +191,10 @@ export class Registry {
   /** The Kubernetes minor version served (version-dependent defaults and responses). */
   readonly minor: number;
 
-  constructor(readonly store: Store, private readonly opts: { strictNamespaces: boolean; minor?: number }) {
+  constructor(
+    readonly store: Store,
+    private readonly opts: { strictNamespaces: boolean; minor?: number },
+  ) {
     this.minor = opts.minor ?? LATEST_MINOR;
     store.subscribe((e) => {
       if (e.gr === CRD_GR) this.table.setCrds(this.store.list(CRD_GR));
@@ -184,7 +239,9 @@ export class Registry {
       const tok = decodeContinue(q.continue);
       const snap = this.store.getSnapshot(gr, tok.rv);
       if (snap === undefined) {
-        throw expired('The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.');
+        throw expired(
+          'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.',
+        );
       }
       source = snap;
       rv = tok.rv;
@@ -221,12 +278,17 @@ export class Registry {
   }
 
   private decode(def: ResourceDef, body: unknown, version: string | undefined): KubeObject {
-    if (!isObject(body)) throw badRequest(`the object provided is unrecognized (must be of type ${def.kind}): couldn't get version/kind; json parse error: json: cannot unmarshal ${Array.isArray(body) ? 'array' : typeof body} into Go value of type struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }`);
+    if (!isObject(body))
+      throw badRequest(
+        `the object provided is unrecognized (must be of type ${def.kind}): couldn't get version/kind; json parse error: json: cannot unmarshal ${Array.isArray(body) ? 'array' : typeof body} into Go value of type struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }`,
+      );
     const expected = apiVersionOf(def.group, version ?? def.versions[0] ?? 'v1');
     const av = body['apiVersion'];
     const kind = body['kind'];
     if (typeof kind === 'string' && kind !== '' && kind !== def.kind) {
-      throw badRequest(`${kind} in version "${typeof av === 'string' ? av.split('/').pop() ?? '' : ''}" cannot be handled as a ${def.kind}: no kind "${kind}" is registered for version "${typeof av === 'string' ? av : ''}"`);
+      throw badRequest(
+        `${kind} in version "${typeof av === 'string' ? (av.split('/').pop() ?? '') : ''}" cannot be handled as a ${def.kind}: no kind "${kind}" is registered for version "${typeof av === 'string' ? av : ''}"`,
+      );
     }
     if (typeof av === 'string' && av !== '' && av !== expected) {
       throw badRequest(`the API version in the data (${av}) does not match the expected API version (${expected})`);
@@ -243,7 +305,11 @@ export class Registry {
     const ns = this.store.get(NS_GR, '', namespace);
     if (ns === undefined) throw notFound({ group: '', resource: 'namespaces' }, namespace);
     if (ns.metadata.deletionTimestamp !== undefined) {
-      throw forbidden(this.gr(def), name, `unable to create new content in namespace ${namespace} because it is being terminated`);
+      throw forbidden(
+        this.gr(def),
+        name,
+        `unable to create new content in namespace ${namespace} because it is being terminated`,
+      );
     }
   }
 
@@ -253,10 +319,28 @@ export class Registry {
       const spec = isObject(o['spec']) ? o['spec'] : {};
       const names = isObject(spec['names']) ? spec['names'] : {};
       const want = `${strOf(names['plural'])}.${strOf(spec['group'])}`;
-      if (o.metadata.name !== want) errs.push({ type: 'FieldValueInvalid', field: 'metadata.name', value: o.metadata.name, detail: 'must be spec.names.plural+"."+spec.group' });
+      if (o.metadata.name !== want)
+        errs.push({
+          type: 'FieldValueInvalid',
+          field: 'metadata.name',
+          value: o.metadata.name,
+          detail: 'must be spec.names.plural+"."+spec.group',
+        });
       const versions = Array.isArray(spec['versions']) ? spec['versions'].filter(isObject) : [];
-      if (versions.length === 0) errs.push({ type: 'FieldValueInvalid', field: 'spec.versions', value: [], detail: 'must have exactly one version marked as storage version' });
-      else if (versions.filter((v) => v['storage'] === true).length !== 1) errs.push({ type: 'FieldValueInvalid', field: 'spec.versions', value: versions.map((v) => v['name']), detail: 'must have exactly one version marked as storage version' });
+      if (versions.length === 0)
+        errs.push({
+          type: 'FieldValueInvalid',
+          field: 'spec.versions',
+          value: [],
+          detail: 'must have exactly one version marked as storage version',
+        });
+      else if (versions.filter((v) => v['storage'] === true).length !== 1)
+        errs.push({
+          type: 'FieldValueInvalid',
+          field: 'spec.versions',
+          value: versions.map((v) => v['name']),
+          detail: 'must have exactly one version marked as storage version',
+        });
     }
     return errs;
   }
@@ -280,7 +364,8 @@ export class Registry {
         if (objNs === '') md.namespace = namespace === '' ? 'default' : namespace;
       } else {
         // rest.EnsureObjectNamespaceMatchesRequestNamespace
-        if (objNs !== '' && objNs !== namespace) throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+        if (objNs !== '' && objNs !== namespace)
+          throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
         md.namespace = namespace;
       }
     } else {
@@ -313,7 +398,8 @@ export class Registry {
     const existing = this.store.get(gr, md.namespace ?? '', md.name ?? '');
     if (existing !== undefined) {
       const err = alreadyExists(this.gr(def), md.name ?? '');
-      if (existing.metadata.deletionTimestamp !== undefined) err.status.message = `object is being deleted: ${err.status.message ?? ''}`;
+      if (existing.metadata.deletionTimestamp !== undefined)
+        err.status.message = `object is being deleted: ${err.status.message ?? ''}`;
       throw err;
     }
     const out = normalize(o);
@@ -322,15 +408,26 @@ export class Registry {
   }
 
   /** PUT: update (or create when the kind allows it). */
-  update(def: ResourceDef, namespace: string, name: string, body: unknown, wo: WriteOptions = {}, version?: string): { object: KubeObject; created: boolean } {
+  update(
+    def: ResourceDef,
+    namespace: string,
+    name: string,
+    body: unknown,
+    wo: WriteOptions = {},
+    version?: string,
+  ): { object: KubeObject; created: boolean } {
     const o = this.decode(def, body, version);
     const md = o.metadata;
     if (!wo.direct) {
       const objName = md.name ?? '';
-      if (objName !== name) throw badRequest(`the name of the object (${objName}) does not match the name on the URL (${name})`);
+      if (objName !== name)
+        throw badRequest(`the name of the object (${objName}) does not match the name on the URL (${name})`);
       if (def.namespaced) {
         const objNs = md.namespace ?? '';
-        if (objNs !== '' && objNs !== namespace) throw badRequest(`the namespace of the object (${objNs}) does not match the namespace on the URL (${namespace})`);
+        if (objNs !== '' && objNs !== namespace)
+          throw badRequest(
+            `the namespace of the object (${objNs}) does not match the namespace on the URL (${namespace})`,
+          );
       }
     }
     if (def.namespaced) md.namespace = (md.namespace ?? '') === '' ? namespace : md.namespace;
@@ -371,27 +468,41 @@ export class Registry {
       }
       const errs: FieldError[] = [];
       if (md.uid === undefined || md.uid === '') md.uid = old.uid;
-      else if (md.uid !== old.uid) errs.push({ type: 'FieldValueInvalid', field: 'metadata.uid', value: md.uid, detail: 'field is immutable' });
-      if (md.name !== old.name) errs.push({ type: 'FieldValueInvalid', field: 'metadata.name', value: md.name, detail: 'field is immutable' });
+      else if (md.uid !== old.uid)
+        errs.push({ type: 'FieldValueInvalid', field: 'metadata.uid', value: md.uid, detail: 'field is immutable' });
+      if (md.name !== old.name)
+        errs.push({ type: 'FieldValueInvalid', field: 'metadata.name', value: md.name, detail: 'field is immutable' });
       md.creationTimestamp = old.creationTimestamp;
       if (old.deletionTimestamp !== undefined) {
         md.deletionTimestamp = old.deletionTimestamp;
-        if (old.deletionGracePeriodSeconds !== undefined) md.deletionGracePeriodSeconds = old.deletionGracePeriodSeconds;
+        if (old.deletionGracePeriodSeconds !== undefined)
+          md.deletionGracePeriodSeconds = old.deletionGracePeriodSeconds;
         const added = (md.finalizers ?? []).filter((f) => !(old.finalizers ?? []).includes(f));
-        if (added.length > 0) errs.push({ type: 'FieldValueForbidden', field: 'metadata.finalizers', detail: `no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map((f) => JSON.stringify(f)).join(', ')}}` });
+        if (added.length > 0)
+          errs.push({
+            type: 'FieldValueForbidden',
+            field: 'metadata.finalizers',
+            detail: `no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map((f) => JSON.stringify(f)).join(', ')}}`,
+          });
       } else {
         delete md.deletionTimestamp;
         delete md.deletionGracePeriodSeconds;
       }
-      if (def.group === 'apiextensions.k8s.io' && def.kind === 'CustomResourceDefinition' && !wo.direct) crdStatus(next, existing);
+      if (def.group === 'apiextensions.k8s.io' && def.kind === 'CustomResourceDefinition' && !wo.direct)
+        crdStatus(next, existing);
       encodeStatus(def, next);
-      errs.push(...validateObjectMeta(next, def.nameRule, def.namespaced).filter((e) => e.field !== 'metadata.name' || e.type !== 'FieldValueRequired'));
+      errs.push(
+        ...validateObjectMeta(next, def.nameRule, def.namespaced).filter(
+          (e) => e.field !== 'metadata.name' || e.type !== 'FieldValueRequired',
+        ),
+      );
       errs.push(...this.kindErrors(def, next));
       if (errs.length > 0) throw invalid(def.group, def.kind, name, errs);
     }
     if (def.generation !== undefined) {
       const base = typeof existing.metadata.generation === 'number' ? existing.metadata.generation : 1;
-      next.metadata.generation = wo.subresource === undefined && this.generationChanged(def, next, existing) ? base + 1 : base;
+      next.metadata.generation =
+        wo.subresource === undefined && this.generationChanged(def, next, existing) ? base + 1 : base;
     } else if (existing.metadata.generation !== undefined && next.metadata.generation === undefined) {
       next.metadata.generation = existing.metadata.generation;
     }
@@ -401,7 +512,11 @@ export class Registry {
     if (jsonEqual(next, existing)) return existing;
     if (wo.dryRun) return next;
     const gr = grKey(def);
-    if (next.metadata.deletionTimestamp !== undefined && (next.metadata.finalizers ?? []).length === 0 && gr !== NS_GR) {
+    if (
+      next.metadata.deletionTimestamp !== undefined &&
+      (next.metadata.finalizers ?? []).length === 0 &&
+      gr !== NS_GR
+    ) {
       // Store.Update → deleteWithoutFinalizers: the last finalizer is gone, the object is deleted.
       return this.store.remove(gr, next.metadata.namespace ?? '', name) ?? next;
     }
@@ -422,13 +537,26 @@ export class Registry {
   }
 
   /** PATCH with one of the patch media types. */
-  patch(def: ResourceDef, namespace: string, name: string, contentType: string, rawBody: string, wo: WriteOptions = {}, version?: string): KubeObject {
+  patch(
+    def: ResourceDef,
+    namespace: string,
+    name: string,
+    contentType: string,
+    rawBody: string,
+    wo: WriteOptions = {},
+    version?: string,
+  ): KubeObject {
     const mediaType = (contentType.split(';')[0] ?? '').trim().toLowerCase();
-    const accepted = def.custom ? [PATCH_TYPES.json, PATCH_TYPES.merge, PATCH_TYPES.apply] : [PATCH_TYPES.json, PATCH_TYPES.merge, PATCH_TYPES.strategic, PATCH_TYPES.apply];
+    const accepted = def.custom
+      ? [PATCH_TYPES.json, PATCH_TYPES.merge, PATCH_TYPES.apply]
+      : [PATCH_TYPES.json, PATCH_TYPES.merge, PATCH_TYPES.strategic, PATCH_TYPES.apply];
     if (!accepted.includes(mediaType as (typeof accepted)[number])) {
-      throw unsupportedMediaType(`the body of the request was in an unknown format - accepted media types include: ${accepted.join(', ')}`);
+      throw unsupportedMediaType(
+        `the body of the request was in an unknown format - accepted media types include: ${accepted.join(', ')}`,
+      );
     }
-    if (mediaType === PATCH_TYPES.apply) throw unsupportedMediaType('server-side apply is not supported by the simulator');
+    if (mediaType === PATCH_TYPES.apply)
+      throw unsupportedMediaType('server-side apply is not supported by the simulator');
     const existing = this.get(def, namespace, name);
     let body: unknown;
     try {
@@ -452,28 +580,47 @@ export class Registry {
       }
       throw e;
     }
-    if (!isObject(patched) || !isObject(patched['metadata'])) throw badRequest('the patched object is not a valid object');
+    if (!isObject(patched) || !isObject(patched['metadata']))
+      throw badRequest('the patched object is not a valid object');
     const o = this.decode(def, patched, version);
     const objNs = o.metadata.namespace ?? '';
-    if (def.namespaced && objNs !== namespace) throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+    if (def.namespaced && objNs !== namespace)
+      throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
     if (!def.namespaced) delete o.metadata.namespace;
     // The patch handler checks the patched name against the URL (rest.BeforeUpdate is never reached).
-    if (o.metadata.name !== name) throw badRequest(`the name of the object (${o.metadata.name ?? ''}) does not match the name on the URL (${name})`);
+    if (o.metadata.name !== name)
+      throw badRequest(
+        `the name of the object (${o.metadata.name ?? ''}) does not match the name on the URL (${name})`,
+      );
     return this.applyUpdate(def, existing, o, wo);
   }
 
   /** DELETE one object. Returns the response body (the object or a Success Status) and the affected object. */
-  delete(def: ResourceDef, namespace: string, name: string, options: DeleteOptions, wo: WriteOptions = {}): { body: unknown; object: KubeObject } {
+  delete(
+    def: ResourceDef,
+    namespace: string,
+    name: string,
+    options: DeleteOptions,
+    wo: WriteOptions = {},
+  ): { body: unknown; object: KubeObject } {
     const existing = this.get(def, namespace, name);
     const gr = grKey(def);
     const pre = options.preconditions;
     // rest.BeforeDelete: the conflict names the Kind (GroupResource{gvk.Group, gvk.Kind}), not the resource.
     const gk = { group: def.group, resource: def.kind };
     if (pre?.uid !== undefined && pre.uid !== existing.metadata.uid) {
-      throw conflict(gk, name, `the UID in the precondition (${pre.uid}) does not match the UID in record (${existing.metadata.uid ?? ''}). The object might have been deleted and then recreated`);
+      throw conflict(
+        gk,
+        name,
+        `the UID in the precondition (${pre.uid}) does not match the UID in record (${existing.metadata.uid ?? ''}). The object might have been deleted and then recreated`,
+      );
     }
     if (pre?.resourceVersion !== undefined && pre.resourceVersion !== existing.metadata.resourceVersion) {
-      throw conflict(gk, name, `the ResourceVersion in the precondition (${pre.resourceVersion}) does not match the ResourceVersion in record (${existing.metadata.resourceVersion ?? ''}). The object might have been modified`);
+      throw conflict(
+        gk,
+        name,
+        `the ResourceVersion in the precondition (${pre.resourceVersion}) does not match the ResourceVersion in record (${existing.metadata.resourceVersion ?? ''}). The object might have been modified`,
+      );
     }
     const graceful = gr === NS_GR || (existing.metadata.finalizers ?? []).length > 0;
     if (graceful) {
@@ -495,12 +642,24 @@ export class Registry {
   }
 
   /** DELETE on a collection: deletes every matching object, answers with the list of them. */
-  deleteCollection(def: ResourceDef, namespace: string | undefined, q: ListQuery, options: DeleteOptions, wo: WriteOptions = {}): KubeObject[] {
-    const { items } = this.list(def, namespace, { ...(q.labelSelector !== undefined ? { labelSelector: q.labelSelector } : {}), ...(q.fieldSelector !== undefined ? { fieldSelector: q.fieldSelector } : {}) });
+  deleteCollection(
+    def: ResourceDef,
+    namespace: string | undefined,
+    q: ListQuery,
+    options: DeleteOptions,
+    wo: WriteOptions = {},
+  ): KubeObject[] {
+    const { items } = this.list(def, namespace, {
+      ...(q.labelSelector !== undefined ? { labelSelector: q.labelSelector } : {}),
+      ...(q.fieldSelector !== undefined ? { fieldSelector: q.fieldSelector } : {}),
+    });
     const out: KubeObject[] = [];
     for (const o of items) {
       try {
-        out.push(this.delete(def, o.metadata.namespace ?? '', o.metadata.name ?? '', { ...options, preconditions: {} }, wo).object);
+        out.push(
+          this.delete(def, o.metadata.namespace ?? '', o.metadata.name ?? '', { ...options, preconditions: {} }, wo)
+            .object,
+        );
       } catch (e) {
         if (!(e instanceof ApiError && e.code === 404)) throw e;
       }
@@ -529,7 +688,8 @@ export class Registry {
     if (ns === undefined || ns.metadata.deletionTimestamp === undefined) return;
     for (const gr of this.store.resources()) {
       if (gr === NS_GR) continue;
-      for (const o of this.store.list(gr)) if (o.metadata.namespace === name) this.store.remove(gr, name, o.metadata.name ?? '');
+      for (const o of this.store.list(gr))
+        if (o.metadata.namespace === name) this.store.remove(gr, name, o.metadata.name ?? '');
     }
     if ((ns.metadata.finalizers ?? []).length === 0) this.store.remove(NS_GR, '', name);
   }

@@ -82,35 +82,213 @@ const SPEC_GEN: GenerationPolicy = { fields: ['spec'] };
 
 const BUILTIN_SPECS: BuiltinSpec[] = [
   {
-    group: '', version: 'v1', resource: 'namespaces', kind: 'Namespace', namespaced: false, shortNames: ['ns'], status: true,
-    verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'], nameRule: 'label', returnDeletedObject: true,
+    group: '',
+    version: 'v1',
+    resource: 'namespaces',
+    kind: 'Namespace',
+    namespaced: false,
+    shortNames: ['ns'],
+    status: true,
+    verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+    nameRule: 'label',
+    returnDeletedObject: true,
     fieldSelector: { fields: ['metadata.name', 'status.phase'], message: (l) => `field label not supported: ${l}` },
   },
   // Services answer DELETE with a Success Status before 1.23 (their storage was not yet a plain genericregistry.Store).
-  { group: '', version: 'v1', resource: 'services', kind: 'Service', namespaced: true, shortNames: ['svc'], categories: ['all'], status: true, nameRule: 'dns1035', returnDeletedObject: true, returnDeletedObjectSince: 23, fieldSelector: supported('metadata.namespace', 'metadata.name', 'spec.clusterIP', 'spec.type') },
+  {
+    group: '',
+    version: 'v1',
+    resource: 'services',
+    kind: 'Service',
+    namespaced: true,
+    shortNames: ['svc'],
+    categories: ['all'],
+    status: true,
+    nameRule: 'dns1035',
+    returnDeletedObject: true,
+    returnDeletedObjectSince: 23,
+    fieldSelector: supported('metadata.namespace', 'metadata.name', 'spec.clusterIP', 'spec.type'),
+  },
   { group: '', version: 'v1', resource: 'configmaps', kind: 'ConfigMap', namespaced: true, shortNames: ['cm'] },
-  { group: '', version: 'v1', resource: 'serviceaccounts', kind: 'ServiceAccount', namespaced: true, shortNames: ['sa'], returnDeletedObject: true },
   {
-    group: '', version: 'v1', resource: 'pods', kind: 'Pod', namespaced: true, shortNames: ['po'], categories: ['all'], status: true, returnDeletedObject: true,
-    fieldSelector: supported('metadata.name', 'metadata.namespace', 'spec.nodeName', 'spec.restartPolicy', 'spec.schedulerName', 'spec.serviceAccountName', 'spec.hostNetwork', 'status.phase', 'status.podIP', 'status.podIPs', 'status.nominatedNodeName'),
+    group: '',
+    version: 'v1',
+    resource: 'serviceaccounts',
+    kind: 'ServiceAccount',
+    namespaced: true,
+    shortNames: ['sa'],
+    returnDeletedObject: true,
   },
-  { group: '', version: 'v1', resource: 'secrets', kind: 'Secret', namespaced: true, fieldSelector: supported('type', 'metadata.namespace', 'metadata.name') },
   {
-    group: '', version: 'v1', resource: 'events', kind: 'Event', namespaced: true, shortNames: ['ev'], allowCreateOnUpdate: true,
-    fieldSelector: supported('involvedObject.kind', 'involvedObject.namespace', 'involvedObject.name', 'involvedObject.uid', 'involvedObject.apiVersion', 'involvedObject.resourceVersion', 'involvedObject.fieldPath', 'reason', 'reportingComponent', 'source', 'type', 'metadata.namespace', 'metadata.name'),
+    group: '',
+    version: 'v1',
+    resource: 'pods',
+    kind: 'Pod',
+    namespaced: true,
+    shortNames: ['po'],
+    categories: ['all'],
+    status: true,
+    returnDeletedObject: true,
+    fieldSelector: supported(
+      'metadata.name',
+      'metadata.namespace',
+      'spec.nodeName',
+      'spec.restartPolicy',
+      'spec.schedulerName',
+      'spec.serviceAccountName',
+      'spec.hostNetwork',
+      'status.phase',
+      'status.podIP',
+      'status.podIPs',
+      'status.nominatedNodeName',
+    ),
   },
-  { group: 'apps', version: 'v1', resource: 'deployments', kind: 'Deployment', namespaced: true, shortNames: ['deploy'], categories: ['all'], status: true, generation: { fields: ['spec'], annotations: true } },
-  { group: 'apps', version: 'v1', resource: 'daemonsets', kind: 'DaemonSet', namespaced: true, shortNames: ['ds'], categories: ['all'], status: true, generation: SPEC_GEN },
-  { group: 'apps', version: 'v1', resource: 'replicasets', kind: 'ReplicaSet', namespaced: true, shortNames: ['rs'], categories: ['all'], status: true, generation: SPEC_GEN },
-  { group: 'admissionregistration.k8s.io', version: 'v1', resource: 'mutatingwebhookconfigurations', kind: 'MutatingWebhookConfiguration', namespaced: false, categories: ['api-extensions'], generation: { fields: ['webhooks'] } },
-  { group: 'admissionregistration.k8s.io', version: 'v1', resource: 'validatingwebhookconfigurations', kind: 'ValidatingWebhookConfiguration', namespaced: false, categories: ['api-extensions'], generation: { fields: ['webhooks'] } },
-  { group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'clusterroles', kind: 'ClusterRole', namespaced: false, nameRule: 'path' },
-  { group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'clusterrolebindings', kind: 'ClusterRoleBinding', namespaced: false, nameRule: 'path' },
-  { group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'roles', kind: 'Role', namespaced: true, nameRule: 'path' },
-  { group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'rolebindings', kind: 'RoleBinding', namespaced: true, nameRule: 'path' },
-  { group: 'policy', version: 'v1', resource: 'poddisruptionbudgets', kind: 'PodDisruptionBudget', namespaced: true, shortNames: ['pdb'], status: true, generation: SPEC_GEN },
-  { group: 'autoscaling', version: 'v2', resource: 'horizontalpodautoscalers', kind: 'HorizontalPodAutoscaler', namespaced: true, shortNames: ['hpa'], categories: ['all'], status: true },
-  { group: 'apiextensions.k8s.io', version: 'v1', resource: 'customresourcedefinitions', kind: 'CustomResourceDefinition', namespaced: false, shortNames: ['crd', 'crds'], categories: ['api-extensions'], status: true, generation: SPEC_GEN },
+  {
+    group: '',
+    version: 'v1',
+    resource: 'secrets',
+    kind: 'Secret',
+    namespaced: true,
+    fieldSelector: supported('type', 'metadata.namespace', 'metadata.name'),
+  },
+  {
+    group: '',
+    version: 'v1',
+    resource: 'events',
+    kind: 'Event',
+    namespaced: true,
+    shortNames: ['ev'],
+    allowCreateOnUpdate: true,
+    fieldSelector: supported(
+      'involvedObject.kind',
+      'involvedObject.namespace',
+      'involvedObject.name',
+      'involvedObject.uid',
+      'involvedObject.apiVersion',
+      'involvedObject.resourceVersion',
+      'involvedObject.fieldPath',
+      'reason',
+      'reportingComponent',
+      'source',
+      'type',
+      'metadata.namespace',
+      'metadata.name',
+    ),
+  },
+  {
+    group: 'apps',
+    version: 'v1',
+    resource: 'deployments',
+    kind: 'Deployment',
+    namespaced: true,
+    shortNames: ['deploy'],
+    categories: ['all'],
+    status: true,
+    generation: { fields: ['spec'], annotations: true },
+  },
+  {
+    group: 'apps',
+    version: 'v1',
+    resource: 'daemonsets',
+    kind: 'DaemonSet',
+    namespaced: true,
+    shortNames: ['ds'],
+    categories: ['all'],
+    status: true,
+    generation: SPEC_GEN,
+  },
+  {
+    group: 'apps',
+    version: 'v1',
+    resource: 'replicasets',
+    kind: 'ReplicaSet',
+    namespaced: true,
+    shortNames: ['rs'],
+    categories: ['all'],
+    status: true,
+    generation: SPEC_GEN,
+  },
+  {
+    group: 'admissionregistration.k8s.io',
+    version: 'v1',
+    resource: 'mutatingwebhookconfigurations',
+    kind: 'MutatingWebhookConfiguration',
+    namespaced: false,
+    categories: ['api-extensions'],
+    generation: { fields: ['webhooks'] },
+  },
+  {
+    group: 'admissionregistration.k8s.io',
+    version: 'v1',
+    resource: 'validatingwebhookconfigurations',
+    kind: 'ValidatingWebhookConfiguration',
+    namespaced: false,
+    categories: ['api-extensions'],
+    generation: { fields: ['webhooks'] },
+  },
+  {
+    group: 'rbac.authorization.k8s.io',
+    version: 'v1',
+    resource: 'clusterroles',
+    kind: 'ClusterRole',
+    namespaced: false,
+    nameRule: 'path',
+  },
+  {
+    group: 'rbac.authorization.k8s.io',
+    version: 'v1',
+    resource: 'clusterrolebindings',
+    kind: 'ClusterRoleBinding',
+    namespaced: false,
+    nameRule: 'path',
+  },
+  {
+    group: 'rbac.authorization.k8s.io',
+    version: 'v1',
+    resource: 'roles',
+    kind: 'Role',
+    namespaced: true,
+    nameRule: 'path',
+  },
+  {
+    group: 'rbac.authorization.k8s.io',
+    version: 'v1',
+    resource: 'rolebindings',
+    kind: 'RoleBinding',
+    namespaced: true,
+    nameRule: 'path',
+  },
+  {
+    group: 'policy',
+    version: 'v1',
+    resource: 'poddisruptionbudgets',
+    kind: 'PodDisruptionBudget',
+    namespaced: true,
+    shortNames: ['pdb'],
+    status: true,
+    generation: SPEC_GEN,
+  },
+  {
+    group: 'autoscaling',
+    version: 'v2',
+    resource: 'horizontalpodautoscalers',
+    kind: 'HorizontalPodAutoscaler',
+    namespaced: true,
+    shortNames: ['hpa'],
+    categories: ['all'],
+    status: true,
+  },
+  {
+    group: 'apiextensions.k8s.io',
+    version: 'v1',
+    resource: 'customresourcedefinitions',
+    kind: 'CustomResourceDefinition',
+    namespaced: false,
+    shortNames: ['crd', 'crds'],
+    categories: ['api-extensions'],
+    status: true,
+    generation: SPEC_GEN,
+  },
 ];
 
 function builtin(s: BuiltinSpec): ResourceDef {
@@ -142,7 +320,9 @@ export const BUILTIN_RESOURCES: readonly ResourceDef[] = BUILTIN_SPECS.map(built
 /** Group/version of an apiVersion string. */
 export function splitApiVersion(apiVersion: string): { group: string; version: string } {
   const i = apiVersion.indexOf('/');
-  return i < 0 ? { group: '', version: apiVersion } : { group: apiVersion.slice(0, i), version: apiVersion.slice(i + 1) };
+  return i < 0
+    ? { group: '', version: apiVersion }
+    : { group: apiVersion.slice(0, i), version: apiVersion.slice(i + 1) };
 }
 
 /** apiVersion string for a group and version. */
@@ -178,9 +358,13 @@ export function defFromCrd(crd: KubeObject): ResourceDef | undefined {
   if (served.length === 0) return undefined;
   const storage = versionsRaw.find((v) => v['storage'] === true) ?? served[0];
   const versionNames = served.map((v) => v['name'] as string);
-  const storageName = typeof storage?.['name'] === 'string' ? storage['name'] : versionNames[0] ?? 'v1';
-  const ordered = [storageName, ...versionNames.filter((n) => n !== storageName)].filter((n) => versionNames.includes(n));
-  const hasStatus = versionsRaw.some((v) => isObject(v['subresources']) && isObject((v['subresources'] as Record<string, unknown>)['status']));
+  const storageName = typeof storage?.['name'] === 'string' ? storage['name'] : (versionNames[0] ?? 'v1');
+  const ordered = [storageName, ...versionNames.filter((n) => n !== storageName)].filter((n) =>
+    versionNames.includes(n),
+  );
+  const hasStatus = versionsRaw.some(
+    (v) => isObject(v['subresources']) && isObject((v['subresources'] as Record<string, unknown>)['status']),
+  );
   const namespaced = spec['scope'] !== 'Cluster';
   return {
     group,
@@ -265,11 +449,24 @@ export class ResourceTable {
     const resources: Record<string, unknown>[] = [];
     for (const d of this.all()) {
       if (d.group !== group || !d.versions.includes(version)) continue;
-      const r: Record<string, unknown> = { name: d.resource, singularName: d.singular, namespaced: d.namespaced, kind: d.kind, verbs: d.verbs };
+      const r: Record<string, unknown> = {
+        name: d.resource,
+        singularName: d.singular,
+        namespaced: d.namespaced,
+        kind: d.kind,
+        verbs: d.verbs,
+      };
       if (d.shortNames.length > 0) r['shortNames'] = d.shortNames;
       if (d.categories.length > 0) r['categories'] = d.categories;
       resources.push(r);
-      if (d.statusSubresource) resources.push({ name: `${d.resource}/status`, singularName: '', namespaced: d.namespaced, kind: d.kind, verbs: ['get', 'patch', 'update'] });
+      if (d.statusSubresource)
+        resources.push({
+          name: `${d.resource}/status`,
+          singularName: '',
+          namespaced: d.namespaced,
+          kind: d.kind,
+          verbs: ['get', 'patch', 'update'],
+        });
     }
     // The legacy core list has no apiVersion field; group lists do.
     return group === ''
@@ -310,9 +507,24 @@ export function gatewayApiCrds(): KubeObject[] {
     },
     spec: {
       group: 'gateway.networking.k8s.io',
-      names: { categories: ['gateway-api'], kind, listKind: `${kind}List`, plural, singular: kind.toLowerCase(), ...(shortNames.length > 0 ? { shortNames } : {}) },
+      names: {
+        categories: ['gateway-api'],
+        kind,
+        listKind: `${kind}List`,
+        plural,
+        singular: kind.toLowerCase(),
+        ...(shortNames.length > 0 ? { shortNames } : {}),
+      },
       scope,
-      versions: [{ name: 'v1', served: true, storage: true, subresources: { status: {} }, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
+      versions: [
+        {
+          name: 'v1',
+          served: true,
+          storage: true,
+          subresources: { status: {} },
+          schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+        },
+      ],
     },
   });
   return [

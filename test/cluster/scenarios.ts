@@ -85,7 +85,14 @@ function fresh(): Scenario {
   const v = '1.30.3';
   return {
     kubernetesVersion: 'v1.33.2',
-    objects: [namespace('istio-system'), ...istioCrds(v), ...istiod(v), ...ztunnel(v), ...cni(v), ambientNamespace('bookinfo')],
+    objects: [
+      namespace('istio-system'),
+      ...istioCrds(v),
+      ...istiod(v),
+      ...ztunnel(v),
+      ...cni(v),
+      ambientNamespace('bookinfo'),
+    ],
   };
 }
 
@@ -98,9 +105,12 @@ function large(opts: { namespaces?: number; gateways?: number; podsPerNamespace?
   const nsCount = opts.namespaces ?? 10_000;
   const gwCount = opts.gateways ?? 2_000;
   const objects = [...base.objects];
-  for (let i = 0; i < nsCount; i++) objects.push(i % 5 === 0 ? namespace(`team-${i}`, { 'istio.io/rev': 'prod' }) : ambientNamespace(`team-${i}`));
+  for (let i = 0; i < nsCount; i++)
+    objects.push(i % 5 === 0 ? namespace(`team-${i}`, { 'istio.io/rev': 'prod' }) : ambientNamespace(`team-${i}`));
   // 20,000 sidecar pods: ten in each namespace labelled prod (the proxy pods of the gateways come from the pods controller).
-  for (let i = 0; i < nsCount; i += 5) for (let p = 0; p < (opts.podsPerNamespace ?? 10); p++) objects.push(sidecarPod(`team-${i}`, `app-${p}-7d4b9c-${String(p).padStart(5, 'x')}`, revOf(OLD)));
+  for (let i = 0; i < nsCount; i += 5)
+    for (let p = 0; p < (opts.podsPerNamespace ?? 10); p++)
+      objects.push(sidecarPod(`team-${i}`, `app-${p}-7d4b9c-${String(p).padStart(5, 'x')}`, revOf(OLD)));
   const list: Follower[] = [];
   for (let i = 0; i < gwCount; i++) {
     const ns = `team-${(i * 5 + 1) % nsCount}`;

@@ -80,7 +80,7 @@ interface Item {
 /** The lexer of labels.Parse (byte oriented like the Go one). */
 function lex(s: string): Item[] {
   let pos = 0;
-  const read = (): string => (pos < s.length ? s[pos++] ?? '' : '');
+  const read = (): string => (pos < s.length ? (s[pos++] ?? '') : '');
   const unread = (): void => {
     pos--;
   };
@@ -135,7 +135,8 @@ export function parseLabelSelector(selector: string): LabelSelector {
   const items = lex(selector);
   let position = 0;
   // In "Values" context `in`/`notin` are plain identifiers.
-  const asValue = (it: Item): Item => (it.tok === Tok.In || it.tok === Tok.NotIn ? { tok: Tok.Identifier, lit: it.lit } : it);
+  const asValue = (it: Item): Item =>
+    it.tok === Tok.In || it.tok === Tok.NotIn ? { tok: Tok.Identifier, lit: it.lit } : it;
   const lookahead = (values: boolean): Item => {
     const it = items[position] ?? { tok: Tok.End, lit: '' };
     return values ? asValue(it) : it;
@@ -209,14 +210,29 @@ export function parseLabelSelector(selector: string): LabelSelector {
     const opTok = consume(false);
     let op: LabelOperator;
     switch (opTok.tok) {
-      case Tok.In: op = 'in'; break;
-      case Tok.Equals: op = '='; break;
-      case Tok.DoubleEquals: op = '=='; break;
-      case Tok.GreaterThan: op = 'gt'; break;
-      case Tok.LessThan: op = 'lt'; break;
-      case Tok.NotIn: op = 'notin'; break;
-      case Tok.NotEquals: op = '!='; break;
-      default: throw new SelectorError(`found '${opTok.lit}', expected: ${BINARY_OPERATORS}`);
+      case Tok.In:
+        op = 'in';
+        break;
+      case Tok.Equals:
+        op = '=';
+        break;
+      case Tok.DoubleEquals:
+        op = '==';
+        break;
+      case Tok.GreaterThan:
+        op = 'gt';
+        break;
+      case Tok.LessThan:
+        op = 'lt';
+        break;
+      case Tok.NotIn:
+        op = 'notin';
+        break;
+      case Tok.NotEquals:
+        op = '!=';
+        break;
+      default:
+        throw new SelectorError(`found '${opTok.lit}', expected: ${BINARY_OPERATORS}`);
     }
     let values: string[];
     if (op === 'in' || op === 'notin') {
@@ -234,12 +250,16 @@ export function parseLabelSelector(selector: string): LabelSelector {
     const problems: string[] = [];
     if (op === 'gt' || op === 'lt') {
       values.forEach((v, i) => {
-        if (!/^[+-]?\d+$/.test(v)) problems.push(`values[${i}]: Invalid value: ${JSON.stringify(v)}: for 'Gt', 'Lt' operators, the value must be an integer`);
+        if (!/^[+-]?\d+$/.test(v))
+          problems.push(
+            `values[${i}]: Invalid value: ${JSON.stringify(v)}: for 'Gt', 'Lt' operators, the value must be an integer`,
+          );
       });
     }
     values.forEach((v, i) => {
       const errs = isValidLabelValue(v);
-      if (errs.length > 0) problems.push(`values[${i}][${key}]: Invalid value: ${JSON.stringify(v)}: ${errs.join('; ')}`);
+      if (errs.length > 0)
+        problems.push(`values[${i}][${key}]: Invalid value: ${JSON.stringify(v)}: ${errs.join('; ')}`);
     });
     if (problems.length === 1) throw new SelectorError(problems[0] ?? '');
     if (problems.length > 1) throw new SelectorError(`[${problems.join(', ')}]`);
@@ -263,7 +283,8 @@ export function parseLabelSelector(selector: string): LabelSelector {
         if (t.tok === Tok.End) break;
         if (t.tok === Tok.Comma) {
           const t2 = lookahead(true);
-          if (t2.tok !== Tok.Identifier && t2.tok !== Tok.DoesNotExist) throw new SelectorError(`found '${t2.lit}', expected: identifier after ','`);
+          if (t2.tok !== Tok.Identifier && t2.tok !== Tok.DoesNotExist)
+            throw new SelectorError(`found '${t2.lit}', expected: identifier after ','`);
           continue;
         }
         throw new SelectorError(`found '${t.lit}', expected: ',' or 'end of string'`);
@@ -383,7 +404,11 @@ export function parseFieldSelector(selector: string): FieldSelector {
     for (let i = 0; i < part.length && found === undefined; i++) {
       for (const op of ['!=', '==', '='] as const) {
         if (part.startsWith(op, i)) {
-          found = { field: part.slice(0, i), op: op === '==' ? '=' : op, value: unescapeValue(part.slice(i + op.length)) };
+          found = {
+            field: part.slice(0, i),
+            op: op === '==' ? '=' : op,
+            value: unescapeValue(part.slice(i + op.length)),
+          };
           break;
         }
       }

@@ -5,7 +5,13 @@
  * or, when asked, HTTPS with HTTP/1.1 only or plain HTTP (node:https, node:http).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { constants as h2, createSecureServer, type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
+import {
+  constants as h2,
+  createSecureServer,
+  type Http2SecureServer,
+  type Http2ServerRequest,
+  type Http2ServerResponse,
+} from 'node:http2';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import { createServer as createNetServer, type Server as NetServer } from 'node:net';
@@ -15,7 +21,16 @@ import { openApiV3GroupVersion, openApiV3Root } from './openapi.ts';
 import { apiVersionOf, type ResourceDef } from './resources.ts';
 import { parseSelectors, present, type DeleteOptions, type Registry, type WriteOptions } from './registry.ts';
 import {
-  ApiError, badRequest, failure, forbidden, forCode, invalid, methodNotAllowed, pathNotFound, unauthorized, internalUnknown,
+  ApiError,
+  badRequest,
+  failure,
+  forbidden,
+  forCode,
+  invalid,
+  methodNotAllowed,
+  pathNotFound,
+  unauthorized,
+  internalUnknown,
 } from './status.ts';
 import type { ConnectionRecord, FaultRule, ForbidRule, RequestInfo, RequestRecord } from './sim-types.ts';
 import type { SimTls } from './tls.ts';
@@ -91,19 +106,31 @@ export function routeRequest(method: string, pathname: string, query: Record<str
   const segs = pathname.split('/').filter((s) => s !== '');
   const m = method.toUpperCase();
   if (segs.length === 1 && segs[0] === 'version') return { verb: 'version', kind: 'version' };
-  if (segs.length === 1 && ['healthz', 'livez', 'readyz'].includes(segs[0] ?? '')) return { verb: 'other', kind: 'health' };
+  if (segs.length === 1 && ['healthz', 'livez', 'readyz'].includes(segs[0] ?? ''))
+    return { verb: 'other', kind: 'health' };
   if (segs[0] === 'openapi') return { verb: 'discovery', kind: 'openapi' };
   let group: string;
   let version: string;
   let rest: string[];
   if (segs[0] === 'api') {
-    if (segs.length <= 2) return { verb: 'discovery', kind: 'discovery', group: '', ...(segs[1] !== undefined ? { version: segs[1] } : {}) };
+    if (segs.length <= 2)
+      return {
+        verb: 'discovery',
+        kind: 'discovery',
+        group: '',
+        ...(segs[1] !== undefined ? { version: segs[1] } : {}),
+      };
     group = '';
     version = segs[1] ?? '';
     rest = segs.slice(2);
   } else if (segs[0] === 'apis') {
     if (segs.length <= 3) {
-      return { verb: 'discovery', kind: 'discovery', ...(segs[1] !== undefined ? { group: segs[1] } : {}), ...(segs[2] !== undefined ? { version: segs[2] } : {}) };
+      return {
+        verb: 'discovery',
+        kind: 'discovery',
+        ...(segs[1] !== undefined ? { group: segs[1] } : {}),
+        ...(segs[2] !== undefined ? { version: segs[2] } : {}),
+      };
     }
     group = segs[1] ?? '';
     version = segs[2] ?? '';
@@ -133,17 +160,33 @@ export function routeRequest(method: string, pathname: string, query: Record<str
       if (watchPrefix || (watchParam && r.name === undefined)) r.verb = 'watch';
       else r.verb = r.name === undefined ? 'list' : 'get';
       break;
-    case 'POST': r.verb = 'create'; break;
-    case 'PUT': r.verb = 'update'; break;
-    case 'PATCH': r.verb = 'patch'; break;
-    case 'DELETE': r.verb = r.name === undefined ? 'deletecollection' : 'delete'; break;
-    default: r.verb = 'other';
+    case 'POST':
+      r.verb = 'create';
+      break;
+    case 'PUT':
+      r.verb = 'update';
+      break;
+    case 'PATCH':
+      r.verb = 'patch';
+      break;
+    case 'DELETE':
+      r.verb = r.name === undefined ? 'deletecollection' : 'delete';
+      break;
+    default:
+      r.verb = 'other';
   }
   return r;
 }
 
 /** Thrown for the mux's plain-text 404 (`404 page not found`), which is no Status. */
-const PLAIN_404 = new ApiError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: '404 page not found', code: 404 });
+const PLAIN_404 = new ApiError({
+  kind: 'Status',
+  apiVersion: 'v1',
+  metadata: {},
+  status: 'Failure',
+  message: '404 page not found',
+  code: 404,
+});
 
 /** What the client asked the body to be converted to (the first acceptable `as=` clause of Accept, like content negotiation). */
 type Conversion = 'Table' | 'PartialObjectMetadata' | 'PartialObjectMetadataList' | undefined;
@@ -153,7 +196,9 @@ export function negotiateConversion(accept: string | undefined): Conversion {
   for (const clause of (accept ?? '').split(',')) {
     const [type, ...params] = clause.split(';').map((p) => p.trim());
     if (type !== 'application/json' && type !== '*/*' && type !== 'application/*') continue;
-    const p = Object.fromEntries(params.map((x) => [x.slice(0, x.indexOf('=')).trim(), x.slice(x.indexOf('=') + 1).trim()]));
+    const p = Object.fromEntries(
+      params.map((x) => [x.slice(0, x.indexOf('=')).trim(), x.slice(x.indexOf('=') + 1).trim()]),
+    );
     const as = p['as'];
     if (as === undefined) return undefined;
     if (p['g'] !== 'meta.k8s.io' || !['v1', 'v1beta1'].includes(p['v'] ?? '')) continue;
@@ -217,16 +262,29 @@ export class SimServer {
    */
   private readonly front: NetServer | undefined;
 
-  constructor(private readonly ctx: ServerContext, private readonly wire: WireOptions) {
+  constructor(
+    private readonly ctx: ServerContext,
+    private readonly wire: WireOptions,
+  ) {
     const onRequest = (req: Req, res: ServerResponse | Http2ServerResponse): void => this.serve(req, res as Res);
     const tls = wire.tls;
     if (tls === undefined) this.server = createServer(onRequest);
-    else if (!wire.http2) this.server = createHttpsServer({ key: tls.key, cert: tls.cert, ALPNProtocols: ['http/1.1'] }, onRequest);
+    else if (!wire.http2)
+      this.server = createHttpsServer({ key: tls.key, cert: tls.cert, ALPNProtocols: ['http/1.1'] }, onRequest);
     // kube-apiserver's HTTP/2 settings allow 100 concurrent streams per connection (we allow more; the client should not care).
-    else this.server = createSecureServer({ key: tls.key, cert: tls.cert, allowHTTP1: true, settings: { maxConcurrentStreams: 250 } }, onRequest);
+    else
+      this.server = createSecureServer(
+        { key: tls.key, cert: tls.cert, allowHTTP1: true, settings: { maxConcurrentStreams: 250 } },
+        onRequest,
+      );
     this.server.on('connection', (s: Socket) => {
       this.sockets.add(s);
-      const record: ConnectionRecord = { id: this.nextConnection++, tls: tls !== undefined, protocol: tls === undefined ? 'http/1.1' : 'none', requests: 0 };
+      const record: ConnectionRecord = {
+        id: this.nextConnection++,
+        tls: tls !== undefined,
+        protocol: tls === undefined ? 'http/1.1' : 'none',
+        requests: 0,
+      };
       this.ctx.connections.push(record);
       const port = s.remotePort ?? 0;
       this.byPort.set(port, record);
@@ -348,8 +406,18 @@ export class SimServer {
       if (fault.status !== undefined) {
         const retry = fault.headers?.['Retry-After'] ?? fault.headers?.['retry-after'];
         const retrySeconds = retry !== undefined && /^\d+$/.test(retry) ? Number(retry) : undefined;
-        const err = forCode(fault.status, fault.message, fault.status === 429 || fault.status === 503 || fault.status === 504 ? retrySeconds : undefined);
-        this.send(req, res, record, { status: fault.status, body: err.status, headers: fault.headers ?? {} }, fault.drop === 'mid-body');
+        const err = forCode(
+          fault.status,
+          fault.message,
+          fault.status === 429 || fault.status === 503 || fault.status === 504 ? retrySeconds : undefined,
+        );
+        this.send(
+          req,
+          res,
+          record,
+          { status: fault.status, body: err.status, headers: fault.headers ?? {} },
+          fault.drop === 'mid-body',
+        );
         return;
       }
       midBody = fault.drop === 'mid-body';
@@ -374,7 +442,12 @@ export class SimServer {
       // authenticated user may impersonate; groups and a UID only come with a user.
       const asUser = req.headers['impersonate-user'];
       if (typeof asUser === 'string' && asUser !== '') {
-        if (!this.ctx.impersonators.has(user)) throw forbidden({ group: '', resource: 'users' }, asUser, `User "${user}" cannot impersonate resource "users" in API group "" at the cluster scope`);
+        if (!this.ctx.impersonators.has(user))
+          throw forbidden(
+            { group: '', resource: 'users' },
+            asUser,
+            `User "${user}" cannot impersonate resource "users" in API group "" at the cluster scope`,
+          );
         user = asUser;
       } else if (req.headers['impersonate-group'] !== undefined || req.headers['impersonate-uid'] !== undefined) {
         throw internalUnknown('requested [{Group} {UID}] without impersonating a user');
@@ -407,7 +480,13 @@ export class SimServer {
       this.send(req, res, record, reply, midBody);
     } catch (e) {
       if (e === PLAIN_404) {
-        this.send(req, res, record, { status: 404, body: '404 page not found\n', headers: { 'X-Content-Type-Options': 'nosniff' } }, midBody);
+        this.send(
+          req,
+          res,
+          record,
+          { status: 404, body: '404 page not found\n', headers: { 'X-Content-Type-Options': 'nosniff' } },
+          midBody,
+        );
         return;
       }
       const err = e instanceof ApiError ? e : internalUnknown(e instanceof Error ? e.message : String(e));
@@ -426,7 +505,10 @@ export class SimServer {
   }
 
   private checkForbidden(info: RequestInfo, route: Route): void {
-    const rules = info.user === ANONYMOUS && route.kind !== 'version' ? [{ user: ANONYMOUS }, ...this.ctx.forbids] : this.ctx.forbids;
+    const rules =
+      info.user === ANONYMOUS && route.kind !== 'version'
+        ? [{ user: ANONYMOUS }, ...this.ctx.forbids]
+        : this.ctx.forbids;
     for (const rule of rules) {
       if (rule.user !== undefined && rule.user !== info.user) continue;
       if (rule.verb !== undefined && rule.verb !== info.verb) continue;
@@ -434,12 +516,24 @@ export class SimServer {
         if (rule.resource !== undefined && rule.resource !== info.resource) continue;
         if (rule.namespace !== undefined && rule.namespace !== info.namespace) continue;
         const group = info.group ?? '';
-        const res = info.subresource !== undefined ? `${info.resource ?? ''}/${info.subresource}` : (info.resource ?? '');
-        const scope = info.namespace !== undefined && info.namespace !== '' ? `in the namespace "${info.namespace}"` : 'at the cluster scope';
-        throw forbidden({ group, resource: info.resource ?? '' }, info.name ?? '', `User "${info.user}" cannot ${info.verb} resource "${res}" in API group "${group}" ${scope}`);
+        const res =
+          info.subresource !== undefined ? `${info.resource ?? ''}/${info.subresource}` : (info.resource ?? '');
+        const scope =
+          info.namespace !== undefined && info.namespace !== ''
+            ? `in the namespace "${info.namespace}"`
+            : 'at the cluster scope';
+        throw forbidden(
+          { group, resource: info.resource ?? '' },
+          info.name ?? '',
+          `User "${info.user}" cannot ${info.verb} resource "${res}" in API group "${group}" ${scope}`,
+        );
       }
       if (rule.resource !== undefined || rule.namespace !== undefined) continue;
-      throw forbidden({ group: '', resource: '' }, '', `User "${info.user}" cannot ${info.method.toLowerCase()} path "${info.path}"`);
+      throw forbidden(
+        { group: '', resource: '' },
+        '',
+        `User "${info.user}" cannot ${info.method.toLowerCase()} path "${info.path}"`,
+      );
     }
   }
 
@@ -480,13 +574,21 @@ export class SimServer {
     const def = this.ctx.registry.table.byResource(route.group ?? '', route.version ?? '', route.resource ?? '');
     if (def === undefined) throw this.notFoundFor(route);
     if (route.extra === true) throw pathNotFound();
-    if (route.subresource !== undefined && !(route.subresource === 'status' && def.statusSubresource)) throw pathNotFound();
+    if (route.subresource !== undefined && !(route.subresource === 'status' && def.statusSubresource))
+      throw pathNotFound();
     const isNamespaceObject = def.group === '' && def.resource === 'namespaces';
     if (!def.namespaced && route.namespace !== undefined && !isNamespaceObject) throw pathNotFound();
     return def;
   }
 
-  private dispatch(req: Req, route: Route, query: Record<string, string>, params: URLSearchParams, rawBody: string, body: unknown): Reply {
+  private dispatch(
+    req: Req,
+    route: Route,
+    query: Record<string, string>,
+    params: URLSearchParams,
+    rawBody: string,
+    body: unknown,
+  ): Reply {
     const reg = this.ctx.registry;
     if (route.kind === 'health') return { status: 200, body: 'ok' };
     if (route.kind === 'version') {
@@ -494,8 +596,15 @@ export class SimServer {
       return {
         status: 200,
         body: {
-          major: m?.[1] ?? '1', minor: m?.[2] ?? '31', gitVersion: this.ctx.gitVersion, gitCommit: '0000000000000000000000000000000000000000',
-          gitTreeState: 'clean', buildDate: '2024-12-10T11:36:13Z', goVersion: 'go1.22.9', compiler: 'gc', platform: 'linux/amd64',
+          major: m?.[1] ?? '1',
+          minor: m?.[2] ?? '31',
+          gitVersion: this.ctx.gitVersion,
+          gitCommit: '0000000000000000000000000000000000000000',
+          gitTreeState: 'clean',
+          buildDate: '2024-12-10T11:36:13Z',
+          goVersion: 'go1.22.9',
+          compiler: 'gc',
+          platform: 'linux/amd64',
         },
       };
     }
@@ -523,10 +632,16 @@ export class SimServer {
       const w: WriteOptions = {};
       // DELETE decodes its options from the body when there is one, and only then ignores the query (handlers/delete.go).
       const fromBody = kind === 'DeleteOptions' && body !== undefined;
-      const dry = fromBody ? (isObject(body) && Array.isArray(body['dryRun']) ? body['dryRun'].map(String) : []) : params.getAll('dryRun');
+      const dry = fromBody
+        ? isObject(body) && Array.isArray(body['dryRun'])
+          ? body['dryRun'].map(String)
+          : []
+        : params.getAll('dryRun');
       const bad = dry.filter((d) => d !== 'All');
       if (bad.length > 0) {
-        throw invalid('meta.k8s.io', kind, '', [{ type: 'FieldValueNotSupported', field: 'dryRun', value: dry, detail: 'supported values: "All"' }]);
+        throw invalid('meta.k8s.io', kind, '', [
+          { type: 'FieldValueNotSupported', field: 'dryRun', value: dry, detail: 'supported values: "All"' },
+        ]);
       }
       if (dry.length > 0) w.dryRun = true;
       if (route.subresource !== undefined) w.subresource = route.subresource;
@@ -536,13 +651,21 @@ export class SimServer {
       case 'get': {
         const o = present(def, reg.get(def, nsParam, route.name ?? ''), version);
         if (conversion === 'PartialObjectMetadataList') throw notAcceptable(conversion, false, def.kind);
-        if (conversion === 'PartialObjectMetadata' && route.subresource === undefined) return { status: 200, body: { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata } };
-        return { status: 200, body: asTable ? this.table(def, [o], { resourceVersion: o.metadata.resourceVersion ?? '' }) : o };
+        if (conversion === 'PartialObjectMetadata' && route.subresource === undefined)
+          return {
+            status: 200,
+            body: { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata },
+          };
+        return {
+          status: 200,
+          body: asTable ? this.table(def, [o], { resourceVersion: o.metadata.resourceVersion ?? '' }) : o,
+        };
       }
       case 'list': {
         let limit: number | undefined;
         if (query['limit'] !== undefined && query['limit'] !== '') {
-          if (!/^-?\d+$/.test(query['limit'])) throw badRequest(`strconv.ParseInt: parsing ${JSON.stringify(query['limit'])}: invalid syntax`);
+          if (!/^-?\d+$/.test(query['limit']))
+            throw badRequest(`strconv.ParseInt: parsing ${JSON.stringify(query['limit'])}: invalid syntax`);
           limit = Math.max(0, Number(query['limit']));
         }
         // etcd3 store: a continue token carries its own resourceVersion ("0" passes: it only picks the cache).
@@ -565,8 +688,20 @@ export class SimServer {
         if (asTable) return { status: 200, body: this.table(def, items, meta) };
         if (conversion === 'PartialObjectMetadataList') {
           // Built by appending to a nil slice: an empty list encodes its items as null.
-          const partial = items.map((o) => ({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata }));
-          return { status: 200, body: { kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', metadata: meta, items: partial.length > 0 ? partial : null } };
+          const partial = items.map((o) => ({
+            kind: 'PartialObjectMetadata',
+            apiVersion: 'meta.k8s.io/v1',
+            metadata: o.metadata,
+          }));
+          return {
+            status: 200,
+            body: {
+              kind: 'PartialObjectMetadataList',
+              apiVersion: 'meta.k8s.io/v1',
+              metadata: meta,
+              items: partial.length > 0 ? partial : null,
+            },
+          };
         }
         return {
           status: 200,
@@ -590,7 +725,15 @@ export class SimServer {
         return { status: r.created ? 201 : 200, body: present(def, r.object, version) };
       }
       case 'patch': {
-        const o = reg.patch(def, nsParam, route.name ?? '', req.headers['content-type'] ?? '', rawBody, wo('PatchOptions'), version);
+        const o = reg.patch(
+          def,
+          nsParam,
+          route.name ?? '',
+          req.headers['content-type'] ?? '',
+          rawBody,
+          wo('PatchOptions'),
+          version,
+        );
         return { status: 200, body: present(def, o, version) };
       }
       case 'delete': {
@@ -609,7 +752,12 @@ export class SimServer {
         const items = deleted.map((o) => present(def, o, version));
         return {
           status: 200,
-          body: { kind: def.listKind, apiVersion: apiVersionOf(def.group, version), metadata: { resourceVersion: reg.store.currentRv().toString() }, items: items.map((o) => (def.custom ? o : stripTypeMeta(o))) },
+          body: {
+            kind: def.listKind,
+            apiVersion: apiVersionOf(def.group, version),
+            metadata: { resourceVersion: reg.store.currentRv().toString() },
+            items: items.map((o) => (def.custom ? o : stripTypeMeta(o))),
+          },
         };
       }
       default:
@@ -623,8 +771,20 @@ export class SimServer {
       apiVersion: 'meta.k8s.io/v1',
       metadata: meta,
       columnDefinitions: [
-        { name: 'Name', type: 'string', format: 'name', description: 'Name must be unique within a namespace.', priority: 0 },
-        { name: 'Created At', type: 'date', format: '', description: 'CreationTimestamp is a timestamp representing the server time when this object was created.', priority: 0 },
+        {
+          name: 'Name',
+          type: 'string',
+          format: 'name',
+          description: 'Name must be unique within a namespace.',
+          priority: 0,
+        },
+        {
+          name: 'Created At',
+          type: 'date',
+          format: '',
+          description: 'CreationTimestamp is a timestamp representing the server time when this object was created.',
+          priority: 0,
+        },
       ],
       rows: objs.map((o) => ({
         cells: [o.metadata.name ?? '', o.metadata.creationTimestamp ?? ''],
@@ -639,7 +799,14 @@ export class SimServer {
     if (route.group === '') {
       if (route.version === undefined) {
         const host = req.headers['host'] ?? '127.0.0.1';
-        return { status: 200, body: { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: host }] } };
+        return {
+          status: 200,
+          body: {
+            kind: 'APIVersions',
+            versions: ['v1'],
+            serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: host }],
+          },
+        };
       }
       if (route.version !== 'v1') throw pathNotFound();
       return { status: 200, body: table.resourceList('', 'v1') };
@@ -654,22 +821,39 @@ export class SimServer {
     return { status: 200, body: table.resourceList(route.group, route.version) };
   }
 
-  private serveWatch(req: Req, res: Res, record: RequestRecord, route: Route, query: Record<string, string>, midBody: boolean): void {
+  private serveWatch(
+    req: Req,
+    res: Res,
+    record: RequestRecord,
+    route: Route,
+    query: Record<string, string>,
+    midBody: boolean,
+  ): void {
     const def = this.resolveDef(route);
     if (route.subresource !== undefined) throw methodNotAllowed();
     const version = route.version ?? def.versions[0] ?? 'v1';
     const ns = def.namespaced ? route.namespace : undefined;
     let fieldSelector = query['fieldSelector'];
-    if (route.name !== undefined) fieldSelector = `metadata.name=${route.name}${fieldSelector !== undefined && fieldSelector !== '' ? `,${fieldSelector}` : ''}`;
+    if (route.name !== undefined)
+      fieldSelector = `metadata.name=${route.name}${fieldSelector !== undefined && fieldSelector !== '' ? `,${fieldSelector}` : ''}`;
     const { label, field } = parseSelectors(def, query['labelSelector'], fieldSelector);
     const rv = query['resourceVersion'];
     if (rv !== undefined && rv !== '' && !/^\d+$/.test(rv)) {
-      throw invalid('meta.k8s.io', 'ListOptions', '', [{ type: 'FieldValueInvalid', field: 'resourceVersion', value: rv, detail: 'must be a valid resource version' }]);
+      throw invalid('meta.k8s.io', 'ListOptions', '', [
+        { type: 'FieldValueInvalid', field: 'resourceVersion', value: rv, detail: 'must be a valid resource version' },
+      ]);
     }
-    const timeout = query['timeoutSeconds'] !== undefined && /^\d+$/.test(query['timeoutSeconds']) ? Number(query['timeoutSeconds']) : undefined;
+    const timeout =
+      query['timeoutSeconds'] !== undefined && /^\d+$/.test(query['timeoutSeconds'])
+        ? Number(query['timeoutSeconds'])
+        : undefined;
     record.status = 200;
     // HTTP/1.1 streams the body chunked; HTTP/2 has no such header (its frames are the chunks).
-    res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', ...(req.httpVersion === '2.0' ? {} : { 'Transfer-Encoding': 'chunked' }) });
+    res.writeHead(200, {
+      'Content-Type': 'application/json',
+      'Cache-Control': 'no-cache, private',
+      ...(req.httpVersion === '2.0' ? {} : { 'Transfer-Encoding': 'chunked' }),
+    });
     res.flushHeaders();
     let stop: () => void = () => undefined;
     let ended = false;
@@ -689,27 +873,34 @@ export class SimServer {
     };
     const stopAll = (): void => end();
     this.stops.add(stopAll);
-    stop = startWatch(this.ctx.registry, {
-      def, version, namespace: ns,
-      ...(label !== undefined ? { label } : {}),
-      ...(field !== undefined ? { field } : {}),
-      ...(rv !== undefined ? { resourceVersion: rv } : {}),
-      ...(timeout !== undefined ? { timeoutSeconds: timeout } : {}),
-      allowWatchBookmarks: query['allowWatchBookmarks'] !== undefined && TRUE_VALUES.has(query['allowWatchBookmarks']),
-      bookmarkIntervalMs: this.ctx.bookmarkIntervalMs,
-    }, {
-      write: (line) => {
-        if (ended || gone(res)) return;
-        if (midBody) {
-          midBody = false;
-          cutAfter(line.slice(0, Math.max(1, Math.floor(line.length / 2))));
-          return;
-        }
-        record.bytes += Buffer.byteLength(line);
-        res.write(line);
+    stop = startWatch(
+      this.ctx.registry,
+      {
+        def,
+        version,
+        namespace: ns,
+        ...(label !== undefined ? { label } : {}),
+        ...(field !== undefined ? { field } : {}),
+        ...(rv !== undefined ? { resourceVersion: rv } : {}),
+        ...(timeout !== undefined ? { timeoutSeconds: timeout } : {}),
+        allowWatchBookmarks:
+          query['allowWatchBookmarks'] !== undefined && TRUE_VALUES.has(query['allowWatchBookmarks']),
+        bookmarkIntervalMs: this.ctx.bookmarkIntervalMs,
       },
-      end,
-    });
+      {
+        write: (line) => {
+          if (ended || gone(res)) return;
+          if (midBody) {
+            midBody = false;
+            cutAfter(line.slice(0, Math.max(1, Math.floor(line.length / 2))));
+            return;
+          }
+          record.bytes += Buffer.byteLength(line);
+          res.write(line);
+        },
+        end,
+      },
+    );
     if (ended) {
       stop();
       return;
@@ -746,6 +937,7 @@ function deleteOptions(body: unknown, query: Record<string, string>): DeleteOpti
     return opts;
   }
   if (query['propagationPolicy'] !== undefined) opts.propagationPolicy = query['propagationPolicy'];
-  if (query['gracePeriodSeconds'] !== undefined && /^\d+$/.test(query['gracePeriodSeconds'])) opts.gracePeriodSeconds = Number(query['gracePeriodSeconds']);
+  if (query['gracePeriodSeconds'] !== undefined && /^\d+$/.test(query['gracePeriodSeconds']))
+    opts.gracePeriodSeconds = Number(query['gracePeriodSeconds']);
   return opts;
 }

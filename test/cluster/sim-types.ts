@@ -4,7 +4,18 @@
 import type { KubeObject, StoreEvent } from './types.ts';
 
 /** The request verb, as kube-apiserver's RequestInfo names it (plus discovery/version/other). */
-export type RequestVerb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection' | 'discovery' | 'version' | 'other';
+export type RequestVerb =
+  | 'get'
+  | 'list'
+  | 'watch'
+  | 'create'
+  | 'update'
+  | 'patch'
+  | 'delete'
+  | 'deletecollection'
+  | 'discovery'
+  | 'version'
+  | 'other';
 
 /** What a request is, after routing (given to onRequest hooks and matched by faults/forbid rules). */
 export interface RequestInfo {
@@ -66,7 +77,15 @@ export interface ConnectionRecord {
 /** A fault to inject into matching requests. */
 export interface FaultRule {
   /** Every given field must match. `path` is compared with the URL path (no query): string = exact, RegExp = test. */
-  match: { method?: string; verb?: string; resource?: string; namespace?: string; name?: string; path?: string | RegExp; subresource?: string };
+  match: {
+    method?: string;
+    verb?: string;
+    resource?: string;
+    namespace?: string;
+    name?: string;
+    path?: string | RegExp;
+    subresource?: string;
+  };
   /** Use this many times, then the rule is removed. Default: forever. */
   times?: number;
   /** Answer with this code and a real Status body. */
@@ -134,7 +153,10 @@ export interface SimOptions {
   /** Like the NamespaceLifecycle admission plugin: creating in a missing namespace → 404, in a terminating one → 403. Default false (lenient). */
   strictNamespaces?: boolean;
   /** Built-in controllers. */
-  controllers?: { workloads?: boolean | { readyDelayMs?: number; /** Pods for Deployments and DaemonSets (default true). */ pods?: boolean } };
+  controllers?: {
+    workloads?:
+      boolean | { readyDelayMs?: number; /** Pods for Deployments and DaemonSets (default true). */ pods?: boolean };
+  };
   /**
    * Revisions whose proxies never become ready: a Deployment whose pod template carries
    * `istio.io/rev` of one of them stays unready (its old pods stay too), as a broken data plane would.
@@ -160,7 +182,10 @@ export interface SimCluster {
   /** Every TCP connection accepted, in order (with its TLS/ALPN outcome and request count). */
   readonly connections: ConnectionRecord[];
   /** Write a kubeconfig (cluster + user + context, current-context set; context default 'sim'). */
-  writeKubeconfig(path: string, opts?: { context?: string; token?: string; namespace?: string; server?: string }): Promise<void>;
+  writeKubeconfig(
+    path: string,
+    opts?: { context?: string; token?: string; namespace?: string; server?: string },
+  ): Promise<void>;
   /** Direct store access (not logged; bumps resourceVersion/generation and emits events like a request). */
   get(ref: ObjectRef): KubeObject | undefined;
   list(ref: { apiVersion: string; kind: string; namespace?: string; labelSelector?: string }): KubeObject[];

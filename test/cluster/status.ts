@@ -83,48 +83,80 @@ function compactDetails(d: StatusDetails): StatusDetails {
 /** Reason used for a bare HTTP code (as `NewGenericServerResponse` maps it). */
 export function reasonForCode(code: number): string | undefined {
   switch (code) {
-    case 400: return 'BadRequest';
-    case 401: return 'Unauthorized';
-    case 403: return 'Forbidden';
-    case 404: return 'NotFound';
-    case 405: return 'MethodNotAllowed';
-    case 406: return 'NotAcceptable';
-    case 409: return 'Conflict';
-    case 410: return 'Expired';
-    case 413: return 'RequestEntityTooLarge';
-    case 415: return 'UnsupportedMediaType';
-    case 422: return 'Invalid';
-    case 429: return 'TooManyRequests';
-    case 500: return 'InternalError';
-    case 503: return 'ServiceUnavailable';
-    case 504: return 'Timeout';
-    default: return undefined;
+    case 400:
+      return 'BadRequest';
+    case 401:
+      return 'Unauthorized';
+    case 403:
+      return 'Forbidden';
+    case 404:
+      return 'NotFound';
+    case 405:
+      return 'MethodNotAllowed';
+    case 406:
+      return 'NotAcceptable';
+    case 409:
+      return 'Conflict';
+    case 410:
+      return 'Expired';
+    case 413:
+      return 'RequestEntityTooLarge';
+    case 415:
+      return 'UnsupportedMediaType';
+    case 422:
+      return 'Invalid';
+    case 429:
+      return 'TooManyRequests';
+    case 500:
+      return 'InternalError';
+    case 503:
+      return 'ServiceUnavailable';
+    case 504:
+      return 'Timeout';
+    default:
+      return undefined;
   }
 }
 
 /** Default message for an injected HTTP code (the real server's wording where it has one). */
 export function messageForCode(code: number): string {
   switch (code) {
-    case 400: return 'the server rejected our request for an unknown reason';
-    case 401: return 'Unauthorized';
-    case 403: return 'the server does not allow access to the requested resource';
-    case 404: return 'the server could not find the requested resource';
-    case 405: return 'the server does not allow this method on the requested resource';
-    case 409: return 'the server reported a conflict';
-    case 410: return 'The resourceVersion for the provided list is too old.';
-    case 415: return 'the server responded with the status code 415 but did not return more information';
-    case 422: return 'the server rejected our request due to an error in our request';
-    case 429: return 'Too many requests, please try again later.';
-    case 500: return 'Internal error occurred: injected fault';
-    case 503: return 'the server is currently unable to handle the request';
-    case 504: return 'Timeout: request did not complete within requested timeout - context deadline exceeded';
-    default: return `the server responded with the status code ${code} but did not return more information`;
+    case 400:
+      return 'the server rejected our request for an unknown reason';
+    case 401:
+      return 'Unauthorized';
+    case 403:
+      return 'the server does not allow access to the requested resource';
+    case 404:
+      return 'the server could not find the requested resource';
+    case 405:
+      return 'the server does not allow this method on the requested resource';
+    case 409:
+      return 'the server reported a conflict';
+    case 410:
+      return 'The resourceVersion for the provided list is too old.';
+    case 415:
+      return 'the server responded with the status code 415 but did not return more information';
+    case 422:
+      return 'the server rejected our request due to an error in our request';
+    case 429:
+      return 'Too many requests, please try again later.';
+    case 500:
+      return 'Internal error occurred: injected fault';
+    case 503:
+      return 'the server is currently unable to handle the request';
+    case 504:
+      return 'Timeout: request did not complete within requested timeout - context deadline exceeded';
+    default:
+      return `the server responded with the status code ${code} but did not return more information`;
   }
 }
 
 /** 404 for a named object: `configmaps "x" not found`. */
 export function notFound(gr: GroupResource, name: string): ApiError {
-  return new ApiError(failure(404, 'NotFound', `${qualified(gr)} "${name}" not found`, { name, group: gr.group, kind: gr.resource }));
+  return new ApiError(
+    failure(404, 'NotFound', `${qualified(gr)} "${name}" not found`, { name, group: gr.group, kind: gr.resource }),
+  );
 }
 
 /** 404 for an unknown path. */
@@ -134,16 +166,29 @@ export function pathNotFound(): ApiError {
 
 /** 409 AlreadyExists. */
 export function alreadyExists(gr: GroupResource, name: string): ApiError {
-  return new ApiError(failure(409, 'AlreadyExists', `${qualified(gr)} "${name}" already exists`, { name, group: gr.group, kind: gr.resource }));
+  return new ApiError(
+    failure(409, 'AlreadyExists', `${qualified(gr)} "${name}" already exists`, {
+      name,
+      group: gr.group,
+      kind: gr.resource,
+    }),
+  );
 }
 
 /** 409 Conflict: `Operation cannot be fulfilled on <qr> "<name>": <err>`. */
 export function conflict(gr: GroupResource, name: string, err: string): ApiError {
-  return new ApiError(failure(409, 'Conflict', `Operation cannot be fulfilled on ${qualified(gr)} "${name}": ${err}`, { name, group: gr.group, kind: gr.resource }));
+  return new ApiError(
+    failure(409, 'Conflict', `Operation cannot be fulfilled on ${qualified(gr)} "${name}": ${err}`, {
+      name,
+      group: gr.group,
+      kind: gr.resource,
+    }),
+  );
 }
 
 /** The optimistic-concurrency message used by the registry on a stale resourceVersion. */
-export const OPTIMISTIC_LOCK_MSG = 'the object has been modified; please apply your changes to the latest version and try again';
+export const OPTIMISTIC_LOCK_MSG =
+  'the object has been modified; please apply your changes to the latest version and try again';
 
 /** 400 BadRequest (no details, like `NewBadRequest`). */
 export function badRequest(message: string): ApiError {
@@ -167,7 +212,9 @@ export function forbidden(gr: GroupResource, name: string, reason: string): ApiE
 
 /** 405 for a method the route does not serve. */
 export function methodNotAllowed(): ApiError {
-  return new ApiError(failure(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource', {}));
+  return new ApiError(
+    failure(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource', {}),
+  );
 }
 
 /** 415 UnsupportedMediaType (`negotiation.NewUnsupportedMediaTypeError`). */
@@ -187,14 +234,22 @@ export function internalUnknown(message: string): ApiError {
 
 /** 422 from `NewGenericServerResponse` (e.g. a failed json-patch `test`). */
 export function genericUnprocessable(serverMessage: string): ApiError {
-  return new ApiError(failure(422, 'Invalid', 'the server rejected our request due to an error in our request', {
-    causes: [{ reason: 'UnexpectedServerResponse', message: serverMessage }],
-  }));
+  return new ApiError(
+    failure(422, 'Invalid', 'the server rejected our request due to an error in our request', {
+      causes: [{ reason: 'UnexpectedServerResponse', message: serverMessage }],
+    }),
+  );
 }
 
 /** A field validation error (`field.Error`). */
 export interface FieldError {
-  type: 'FieldValueInvalid' | 'FieldValueRequired' | 'FieldValueForbidden' | 'FieldValueNotSupported' | 'FieldValueDuplicate' | 'FieldValueTooLong';
+  type:
+    | 'FieldValueInvalid'
+    | 'FieldValueRequired'
+    | 'FieldValueForbidden'
+    | 'FieldValueNotSupported'
+    | 'FieldValueDuplicate'
+    | 'FieldValueTooLong';
   field: string;
   detail: string;
   value?: unknown;
@@ -209,12 +264,18 @@ function formatValue(v: unknown): string {
 /** `field.Error.ErrorBody()`. */
 export function fieldErrorBody(e: FieldError): string {
   switch (e.type) {
-    case 'FieldValueInvalid': return `Invalid value: ${formatValue(e.value)}: ${e.detail}`;
-    case 'FieldValueRequired': return e.detail === '' ? 'Required value' : `Required value: ${e.detail}`;
-    case 'FieldValueForbidden': return e.detail === '' ? 'Forbidden' : `Forbidden: ${e.detail}`;
-    case 'FieldValueNotSupported': return `Unsupported value: ${formatValue(e.value)}${e.detail === '' ? '' : `: ${e.detail}`}`;
-    case 'FieldValueDuplicate': return `Duplicate value: ${formatValue(e.value)}`;
-    case 'FieldValueTooLong': return `Too long: ${e.detail}`;
+    case 'FieldValueInvalid':
+      return `Invalid value: ${formatValue(e.value)}: ${e.detail}`;
+    case 'FieldValueRequired':
+      return e.detail === '' ? 'Required value' : `Required value: ${e.detail}`;
+    case 'FieldValueForbidden':
+      return e.detail === '' ? 'Forbidden' : `Forbidden: ${e.detail}`;
+    case 'FieldValueNotSupported':
+      return `Unsupported value: ${formatValue(e.value)}${e.detail === '' ? '' : `: ${e.detail}`}`;
+    case 'FieldValueDuplicate':
+      return `Duplicate value: ${formatValue(e.value)}`;
+    case 'FieldValueTooLong':
+      return `Too long: ${e.detail}`;
   }
 }
 
@@ -227,12 +288,14 @@ export function aggregate(errs: FieldError[]): string {
 /** 422 Invalid (`NewInvalid(groupKind, name, errs)`): details.kind is the Kind, not the resource. */
 export function invalid(group: string, kind: string, name: string, errs: FieldError[]): ApiError {
   const gk = group === '' ? kind : `${kind}.${group}`;
-  return new ApiError(failure(422, 'Invalid', `${gk} "${name}" is invalid: ${aggregate(errs)}`, {
-    name,
-    group,
-    kind,
-    causes: errs.map((e) => ({ reason: e.type, message: fieldErrorBody(e), field: e.field })),
-  }));
+  return new ApiError(
+    failure(422, 'Invalid', `${gk} "${name}" is invalid: ${aggregate(errs)}`, {
+      name,
+      group,
+      kind,
+      causes: errs.map((e) => ({ reason: e.type, message: fieldErrorBody(e), field: e.field })),
+    }),
+  );
 }
 
 /** A Status for an HTTP code with a custom message (fault injection). */

@@ -89,7 +89,11 @@ export class Store {
     this.sorted.delete(gr);
     const stored: KubeObject = { ...obj, metadata: { ...obj.metadata, resourceVersion: String(this.rv) } };
     m.set(key, stored);
-    this.emit(prev === undefined ? { rv: this.rv, type: 'ADDED', gr, object: stored } : { rv: this.rv, type: 'MODIFIED', gr, object: stored, prev });
+    this.emit(
+      prev === undefined
+        ? { rv: this.rv, type: 'ADDED', gr, object: stored }
+        : { rv: this.rv, type: 'MODIFIED', gr, object: stored, prev },
+    );
     return stored;
   }
 

@@ -51,29 +51,48 @@ export function statusOf(e: unknown): Record<string, unknown> {
  * A node:http(s) request to a simulator, trusting its CA (an https:// URL) and on a connection of
  * its own (HTTP/1.1): `onResponse` gets the response as it starts.
  */
-export function simRequest(url: string, opts: RequestOptions, onResponse: (res: IncomingMessage) => void): ClientRequest {
+export function simRequest(
+  url: string,
+  opts: RequestOptions,
+  onResponse: (res: IncomingMessage) => void,
+): ClientRequest {
   const u = new URL(url);
-  return u.protocol === 'https:' ? httpsRequest(u, { agent: false, ca: simTls().ca, ...opts }, onResponse) : httpRequest(u, { agent: false, ...opts }, onResponse);
+  return u.protocol === 'https:'
+    ? httpsRequest(u, { agent: false, ca: simTls().ca, ...opts }, onResponse)
+    : httpRequest(u, { agent: false, ...opts }, onResponse);
 }
 
 /** Raw HTTP call returning status, headers and parsed JSON body. */
-export async function call(base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; headers: Headers; json: Record<string, unknown> }> {
+export async function call(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Headers; json: Record<string, unknown> }> {
   const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-  const { status, head, text } = await new Promise<{ status: number; head: Headers; text: string }>((resolve, reject) => {
-    const length = payload !== undefined ? { 'Content-Length': String(Buffer.byteLength(payload)) } : {};
-    const req = simRequest(base + path, { method, headers: { 'Content-Type': 'application/json', ...length, ...headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('error', reject);
-      res.on('end', () => {
-        const head = new Headers();
-        for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) head.set(k, Array.isArray(v) ? v.join(', ') : v);
-        resolve({ status: res.statusCode ?? 0, head, text: Buffer.concat(chunks).toString('utf8') });
-      });
-    });
-    req.on('error', reject);
-    req.end(payload);
-  });
+  const { status, head, text } = await new Promise<{ status: number; head: Headers; text: string }>(
+    (resolve, reject) => {
+      const length = payload !== undefined ? { 'Content-Length': String(Buffer.byteLength(payload)) } : {};
+      const req = simRequest(
+        base + path,
+        { method, headers: { 'Content-Type': 'application/json', ...length, ...headers } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('error', reject);
+          res.on('end', () => {
+            const head = new Headers();
+            for (const [k, v] of Object.entries(res.headers))
+              if (v !== undefined) head.set(k, Array.isArray(v) ? v.join(', ') : v);
+            resolve({ status: res.statusCode ?? 0, head, text: Buffer.concat(chunks).toString('utf8') });
+          });
+        },
+      );
+      req.on('error', reject);
+      req.end(payload);
+    },
+  );
   let json: Record<string, unknown>;
   try {
     json = JSON.parse(text) as Record<string, unknown>;
@@ -84,12 +103,22 @@ export async function call(base: string, method: string, path: string, body?: un
 }
 
 /** A ConfigMap object. */
-export function configMap(name: string, namespace = 'default', labels: Record<string, string> = {}, data: Record<string, string> = {}): KubeObject {
+export function configMap(
+  name: string,
+  namespace = 'default',
+  labels: Record<string, string> = {},
+  data: Record<string, string> = {},
+): KubeObject {
   return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace, labels }, data };
 }
 
 /** A minimal Deployment. */
-export function deployment(name: string, namespace = 'default', replicas = 1, annotations: Record<string, string> = {}): KubeObject {
+export function deployment(
+  name: string,
+  namespace = 'default',
+  replicas = 1,
+  annotations: Record<string, string> = {},
+): KubeObject {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -97,7 +126,10 @@ export function deployment(name: string, namespace = 'default', replicas = 1, an
     spec: {
       replicas,
       selector: { matchLabels: { app: name } },
-      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'main', image: 'example/app:1.0' }] } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: { containers: [{ name: 'main', image: 'example/app:1.0' }] },
+      },
     },
   };
 }

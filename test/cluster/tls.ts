@@ -29,23 +29,65 @@ export function simTls(): SimTls {
   if (made !== undefined) return made;
   const dir = mkdtempSync(join(tmpdir(), 'sim-tls-'));
   try {
-    const openssl = (...args: string[]): void => void execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    const openssl = (...args: string[]): void =>
+      void execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
     const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-    openssl('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '3650', '-subj', '/CN=kubectl-ambient simulator CA',
-      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
+    openssl(
+      'req',
+      '-x509',
+      ...ec,
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.crt',
+      '-days',
+      '3650',
+      '-subj',
+      '/CN=kubectl-ambient simulator CA',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+    );
     openssl('req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=kube-apiserver');
-    writeFileSync(join(dir, 'ext.cnf'), [
-      `subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost,DNS:${SIM_HOSTNAME},DNS:kubernetes.default.svc`,
-      'basicConstraints=critical,CA:FALSE',
-      'keyUsage=critical,digitalSignature',
-      'extendedKeyUsage=serverAuth',
-    ].join('\n'));
-    openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '825', '-extfile', 'ext.cnf');
-    made = { ca: readFileSync(join(dir, 'ca.crt'), 'utf8'), cert: readFileSync(join(dir, 'server.crt'), 'utf8'), key: readFileSync(join(dir, 'server.key'), 'utf8') };
+    writeFileSync(
+      join(dir, 'ext.cnf'),
+      [
+        `subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost,DNS:${SIM_HOSTNAME},DNS:kubernetes.default.svc`,
+        'basicConstraints=critical,CA:FALSE',
+        'keyUsage=critical,digitalSignature',
+        'extendedKeyUsage=serverAuth',
+      ].join('\n'),
+    );
+    openssl(
+      'x509',
+      '-req',
+      '-in',
+      'server.csr',
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      'server.crt',
+      '-days',
+      '825',
+      '-extfile',
+      'ext.cnf',
+    );
+    made = {
+      ca: readFileSync(join(dir, 'ca.crt'), 'utf8'),
+      cert: readFileSync(join(dir, 'server.crt'), 'utf8'),
+      key: readFileSync(join(dir, 'server.key'), 'utf8'),
+    };
     return made;
   } catch (e) {
     const stderr = (e as { stderr?: Buffer }).stderr?.toString().trim();
-    throw new Error(`sim cluster: making its TLS certificates with openssl failed${stderr !== undefined && stderr !== '' ? `: ${stderr}` : ''}`, { cause: e });
+    throw new Error(
+      `sim cluster: making its TLS certificates with openssl failed${stderr !== undefined && stderr !== '' ? `: ${stderr}` : ''}`,
+      { cause: e },
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

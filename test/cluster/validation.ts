@@ -38,7 +38,14 @@ export function isDNS1123Label(v: string): string[] {
   const errs: string[] = [];
   if (v.length > 63) errs.push(maxLenError(63));
   if (!dns1123Label.test(v)) {
-    errs.push(regexError("a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character", DNS1123_LABEL_FMT, 'my-name', '123-abc'));
+    errs.push(
+      regexError(
+        "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character",
+        DNS1123_LABEL_FMT,
+        'my-name',
+        '123-abc',
+      ),
+    );
   }
   return errs;
 }
@@ -48,7 +55,13 @@ export function isDNS1123Subdomain(v: string): string[] {
   const errs: string[] = [];
   if (v.length > 253) errs.push(maxLenError(253));
   if (!dns1123Subdomain.test(v)) {
-    errs.push(regexError("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character", DNS1123_SUBDOMAIN_FMT, 'example.com'));
+    errs.push(
+      regexError(
+        "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character",
+        DNS1123_SUBDOMAIN_FMT,
+        'example.com',
+      ),
+    );
   }
   return errs;
 }
@@ -58,7 +71,14 @@ export function isDNS1035Label(v: string): string[] {
   const errs: string[] = [];
   if (v.length > 63) errs.push(maxLenError(63));
   if (!dns1035Label.test(v)) {
-    errs.push(regexError("a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character", DNS1035_LABEL_FMT, 'my-name', 'abc-123'));
+    errs.push(
+      regexError(
+        "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character",
+        DNS1035_LABEL_FMT,
+        'my-name',
+        'abc-123',
+      ),
+    );
   }
   return errs;
 }
@@ -84,12 +104,16 @@ export function isQualifiedName(v: string): string[] {
     if (prefix.length === 0) errs.push('prefix part must be non-empty');
     else for (const m of isDNS1123Subdomain(prefix)) errs.push(`prefix part ${m}`);
   } else {
-    return [`a qualified name ${regexError("must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character", QUALIFIED_NAME_FMT, 'MyName', 'my.name', '123-abc')} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`];
+    return [
+      `a qualified name ${regexError("must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character", QUALIFIED_NAME_FMT, 'MyName', 'my.name', '123-abc')} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`,
+    ];
   }
   if (name.length === 0) errs.push('name part must be non-empty');
   else if (name.length > 63) errs.push(`name part ${maxLenError(63)}`);
   if (!qualifiedName.test(name)) {
-    errs.push(`name part ${regexError("must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character", QUALIFIED_NAME_FMT, 'MyName', 'my.name', '123-abc')}`);
+    errs.push(
+      `name part ${regexError("must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character", QUALIFIED_NAME_FMT, 'MyName', 'my.name', '123-abc')}`,
+    );
   }
   return errs;
 }
@@ -99,7 +123,15 @@ export function isValidLabelValue(v: string): string[] {
   const errs: string[] = [];
   if (v.length > 63) errs.push(maxLenError(63));
   if (!labelValue.test(v)) {
-    errs.push(regexError("a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character", LABEL_VALUE_FMT, 'MyValue', 'my_value', '12345'));
+    errs.push(
+      regexError(
+        "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character",
+        LABEL_VALUE_FMT,
+        'MyValue',
+        'my_value',
+        '12345',
+      ),
+    );
   }
   return errs;
 }
@@ -110,10 +142,14 @@ export type NameRule = 'subdomain' | 'label' | 'dns1035' | 'path';
 /** Problems with a name under a rule. */
 export function checkName(rule: NameRule, name: string): string[] {
   switch (rule) {
-    case 'subdomain': return isDNS1123Subdomain(name);
-    case 'label': return isDNS1123Label(name);
-    case 'dns1035': return isDNS1035Label(name);
-    case 'path': return isPathSegmentName(name);
+    case 'subdomain':
+      return isDNS1123Subdomain(name);
+    case 'label':
+      return isDNS1123Label(name);
+    case 'dns1035':
+      return isDNS1035Label(name);
+    case 'path':
+      return isPathSegmentName(name);
   }
 }
 
@@ -125,17 +161,22 @@ export function validateObjectMeta(obj: KubeObject, rule: NameRule, namespaced: 
   if (typeof md.generateName === 'string' && md.generateName !== '') {
     // ValidateObjectMeta checks generateName with the name rule in prefix mode (trailing '-' allowed).
     const prefix = md.generateName.replace(/-+$/, '');
-    if (prefix !== '') for (const msg of checkName(rule, prefix)) errs.push({ type: 'FieldValueInvalid', field: 'metadata.generateName', value: md.generateName, detail: msg });
+    if (prefix !== '')
+      for (const msg of checkName(rule, prefix))
+        errs.push({ type: 'FieldValueInvalid', field: 'metadata.generateName', value: md.generateName, detail: msg });
   }
   if (name === '') {
     errs.push({ type: 'FieldValueRequired', field: 'metadata.name', detail: 'name or generateName is required' });
   } else {
-    for (const msg of checkName(rule, name)) errs.push({ type: 'FieldValueInvalid', field: 'metadata.name', value: name, detail: msg });
+    for (const msg of checkName(rule, name))
+      errs.push({ type: 'FieldValueInvalid', field: 'metadata.name', value: name, detail: msg });
   }
   if (namespaced) {
     const ns = md.namespace ?? '';
     if (ns === '') errs.push({ type: 'FieldValueRequired', field: 'metadata.namespace', detail: '' });
-    else for (const msg of isDNS1123Label(ns)) errs.push({ type: 'FieldValueInvalid', field: 'metadata.namespace', value: ns, detail: msg });
+    else
+      for (const msg of isDNS1123Label(ns))
+        errs.push({ type: 'FieldValueInvalid', field: 'metadata.namespace', value: ns, detail: msg });
   } else if (md.namespace !== undefined && md.namespace !== '') {
     errs.push({ type: 'FieldValueForbidden', field: 'metadata.namespace', detail: 'not allowed on this type' });
   }
@@ -148,7 +189,8 @@ export function validateObjectMeta(obj: KubeObject, rule: NameRule, namespaced: 
 export function validateLabels(labels: unknown, field: string): FieldError[] {
   const errs: FieldError[] = [];
   if (labels === undefined || labels === null) return errs;
-  if (!isObject(labels)) return [{ type: 'FieldValueInvalid', field, value: labels, detail: 'must be a map of strings' }];
+  if (!isObject(labels))
+    return [{ type: 'FieldValueInvalid', field, value: labels, detail: 'must be a map of strings' }];
   for (const [k, v] of Object.entries(labels)) {
     for (const msg of isQualifiedName(k)) errs.push({ type: 'FieldValueInvalid', field, value: k, detail: msg });
     if (typeof v !== 'string') {
@@ -164,12 +206,15 @@ export function validateLabels(labels: unknown, field: string): FieldError[] {
 export function validateAnnotations(annotations: unknown, field: string): FieldError[] {
   const errs: FieldError[] = [];
   if (annotations === undefined || annotations === null) return errs;
-  if (!isObject(annotations)) return [{ type: 'FieldValueInvalid', field, value: annotations, detail: 'must be a map of strings' }];
+  if (!isObject(annotations))
+    return [{ type: 'FieldValueInvalid', field, value: annotations, detail: 'must be a map of strings' }];
   let total = 0;
   for (const [k, v] of Object.entries(annotations)) {
-    for (const msg of isQualifiedName(k.toLowerCase())) errs.push({ type: 'FieldValueInvalid', field, value: k, detail: msg });
+    for (const msg of isQualifiedName(k.toLowerCase()))
+      errs.push({ type: 'FieldValueInvalid', field, value: k, detail: msg });
     total += k.length + (typeof v === 'string' ? v.length : 0);
   }
-  if (total > 256 * 1024) errs.push({ type: 'FieldValueTooLong', field, detail: `must have at most ${256 * 1024} bytes` });
+  if (total > 256 * 1024)
+    errs.push({ type: 'FieldValueTooLong', field, detail: `must have at most ${256 * 1024} bytes` });
   return errs;
 }

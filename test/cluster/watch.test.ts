@@ -11,15 +11,24 @@ interface Seen {
 }
 
 /** Start a client-node Watch collecting events; resolves once the request is established. */
-async function watch(kc: k8s.KubeConfig, path: string, query: Record<string, string | number | boolean> = {}): Promise<{ events: Seen[]; done: Promise<unknown>; abort: () => void }> {
+async function watch(
+  kc: k8s.KubeConfig,
+  path: string,
+  query: Record<string, string | number | boolean> = {},
+): Promise<{ events: Seen[]; done: Promise<unknown>; abort: () => void }> {
   const events: Seen[] = [];
   let resolveDone: (e: unknown) => void = () => undefined;
   const done = new Promise<unknown>((r) => {
     resolveDone = r;
   });
-  const controller = await new k8s.Watch(kc).watch(path, query, (type, obj: { metadata?: { name?: string; resourceVersion?: string } }) => {
-    events.push({ type, name: obj.metadata?.name ?? '', rv: obj.metadata?.resourceVersion ?? '', object: obj });
-  }, (err) => resolveDone(err ?? null));
+  const controller = await new k8s.Watch(kc).watch(
+    path,
+    query,
+    (type, obj: { metadata?: { name?: string; resourceVersion?: string } }) => {
+      events.push({ type, name: obj.metadata?.name ?? '', rv: obj.metadata?.resourceVersion ?? '', object: obj });
+    },
+    (err) => resolveDone(err ?? null),
+  );
   return { events, done, abort: () => controller.abort() };
 }
 
@@ -29,7 +38,11 @@ describe('watch', () => {
   let t: TestSim;
   let core: k8s.CoreV1Api;
   before(async () => {
-    t = await startTestSim({ objects: [configMap('a', 'w', { app: 'x' }), configMap('b', 'w', { app: 'y' }), configMap('z', 'other')], watchHistory: 20, watchBookmarkIntervalMs: 30 });
+    t = await startTestSim({
+      objects: [configMap('a', 'w', { app: 'x' }), configMap('b', 'w', { app: 'y' }), configMap('z', 'other')],
+      watchHistory: 20,
+      watchBookmarkIntervalMs: 30,
+    });
     core = t.kc.makeApiClient(k8s.CoreV1Api);
   });
   after(async () => t.close());
@@ -38,7 +51,10 @@ describe('watch', () => {
     const w = await watch(t.kc, '/api/v1/namespaces/w/configmaps');
     await eventually(() => w.events.length === 2, 2000, 'initial events');
     await core.createNamespacedConfigMap({ namespace: 'w', body: { metadata: { name: 'c' } } });
-    await core.patchNamespacedConfigMap({ name: 'c', namespace: 'w', body: { data: { k: 'v' } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
+    await core.patchNamespacedConfigMap(
+      { name: 'c', namespace: 'w', body: { data: { k: 'v' } } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
     await core.deleteNamespacedConfigMap({ name: 'c', namespace: 'w' });
     await core.createNamespacedConfigMap({ namespace: 'other', body: { metadata: { name: 'not-mine' } } });
     await eventually(() => w.events.length === 5, 2000, 'live events');
@@ -54,8 +70,14 @@ describe('watch', () => {
     const w = await watch(t.kc, '/api/v1/namespaces/w/configmaps', { labelSelector: 'app=x' });
     await eventually(() => w.events.length === 1);
     const merge = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
-    await core.patchNamespacedConfigMap({ name: 'a', namespace: 'w', body: { metadata: { labels: { app: 'gone' } } } }, merge);
-    await core.patchNamespacedConfigMap({ name: 'b', namespace: 'w', body: { metadata: { labels: { app: 'x' } } } }, merge);
+    await core.patchNamespacedConfigMap(
+      { name: 'a', namespace: 'w', body: { metadata: { labels: { app: 'gone' } } } },
+      merge,
+    );
+    await core.patchNamespacedConfigMap(
+      { name: 'b', namespace: 'w', body: { metadata: { labels: { app: 'x' } } } },
+      merge,
+    );
     await core.patchNamespacedConfigMap({ name: 'b', namespace: 'w', body: { data: { d: '1' } } }, merge);
     await eventually(() => w.events.length === 4);
     w.abort();
@@ -70,7 +92,10 @@ describe('watch', () => {
     await core.createNamespacedConfigMap({ namespace: 'w', body: { metadata: { name: 'after1' } } });
     await core.createNamespacedConfigMap({ namespace: 'w', body: { metadata: { name: 'after2' } } });
     const w = await watch(t.kc, '/api/v1/namespaces/w/configmaps', { resourceVersion: rv });
-    const byName = await watch(t.kc, '/api/v1/namespaces/w/configmaps', { resourceVersion: rv, fieldSelector: 'metadata.name=after2' });
+    const byName = await watch(t.kc, '/api/v1/namespaces/w/configmaps', {
+      resourceVersion: rv,
+      fieldSelector: 'metadata.name=after2',
+    });
     await eventually(() => w.events.length === 2 && byName.events.length === 1);
     w.abort();
     byName.abort();
@@ -79,7 +104,8 @@ describe('watch', () => {
   });
 
   it('a resourceVersion older than the history gets an ERROR event with a 410 Expired Status', async () => {
-    for (let i = 0; i < 25; i++) await call(t.sim.url, 'POST', '/api/v1/namespaces/churn/configmaps', { metadata: { name: `c${i}` } });
+    for (let i = 0; i < 25; i++)
+      await call(t.sim.url, 'POST', '/api/v1/namespaces/churn/configmaps', { metadata: { name: `c${i}` } });
     const w = await watch(t.kc, '/api/v1/namespaces/w/configmaps', { resourceVersion: '101' });
     await w.done;
     assert.equal(w.events.length, 1);
@@ -93,7 +119,10 @@ describe('watch', () => {
 
   it('timeoutSeconds ends the stream; bookmarks are sent when allowed', async () => {
     const started = Date.now();
-    const w = await watch(t.kc, '/api/v1/namespaces/nothing/configmaps', { timeoutSeconds: 1, allowWatchBookmarks: true });
+    const w = await watch(t.kc, '/api/v1/namespaces/nothing/configmaps', {
+      timeoutSeconds: 1,
+      allowWatchBookmarks: true,
+    });
     const err = await w.done;
     assert.equal(err, null);
     assert.ok(Date.now() - started >= 900);
@@ -104,7 +133,12 @@ describe('watch', () => {
   it('watching custom resources and the watch verb in the request log', async () => {
     t.sim.clearRequests();
     const w = await watch(t.kc, '/apis/gateway.networking.k8s.io/v1/namespaces/w/gateways');
-    await call(t.sim.url, 'POST', '/apis/gateway.networking.k8s.io/v1/namespaces/w/gateways', { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'g' }, spec: { gatewayClassName: 'istio', listeners: [] } });
+    await call(t.sim.url, 'POST', '/apis/gateway.networking.k8s.io/v1/namespaces/w/gateways', {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'Gateway',
+      metadata: { name: 'g' },
+      spec: { gatewayClassName: 'istio', listeners: [] },
+    });
     await eventually(() => w.events.length === 1);
     w.abort();
     assert.equal(w.events[0]?.object['apiVersion'], 'gateway.networking.k8s.io/v1');
@@ -123,7 +157,13 @@ describe('watch', () => {
     await call(t.sim.url, 'POST', '/api/v1/namespaces/inf/configmaps', { metadata: { name: 'pre' } });
     await informer.start();
     await call(t.sim.url, 'POST', '/api/v1/namespaces/inf/configmaps', { metadata: { name: 'live' } });
-    await call(t.sim.url, 'PATCH', '/api/v1/namespaces/inf/configmaps/live', { data: { a: '1' } }, { 'Content-Type': 'application/merge-patch+json' });
+    await call(
+      t.sim.url,
+      'PATCH',
+      '/api/v1/namespaces/inf/configmaps/live',
+      { data: { a: '1' } },
+      { 'Content-Type': 'application/merge-patch+json' },
+    );
     await call(t.sim.url, 'DELETE', '/api/v1/namespaces/inf/configmaps/pre');
     await eventually(() => seen.length === 4, 2000, 'informer events');
     await informer.stop();

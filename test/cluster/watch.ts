@@ -101,7 +101,11 @@ export function startWatch(registry: Registry, spec: WatchSpec, sink: WatchSink)
     const interval = spec.bookmarkIntervalMs ?? 60_000;
     const tick = (): void => {
       if (stopped) return;
-      send('BOOKMARK', { kind: def.kind, apiVersion: apiVersionOf(def.group, version), metadata: { resourceVersion: String(store.currentRv()), creationTimestamp: null } });
+      send('BOOKMARK', {
+        kind: def.kind,
+        apiVersion: apiVersionOf(def.group, version),
+        metadata: { resourceVersion: String(store.currentRv()), creationTimestamp: null },
+      });
       bookmarkTimer = setTimeout(tick, interval);
     };
     bookmarkTimer = setTimeout(tick, interval);

@@ -19,7 +19,17 @@ import { daemonSetStatus, deploymentStatus } from '../cluster/controllers.ts';
 import type { ForbidRule, SimCluster } from '../cluster/sim-types.ts';
 import type { KubeObject } from '../cluster/types.ts';
 import { parseObjects } from '../support/builders.ts';
-import { provideBinaries, rawRequest, rbacObjects, REPO, startRealCluster, USERS, writeKubeconfig, type RealCluster, type User } from './harness.ts';
+import {
+  provideBinaries,
+  rawRequest,
+  rbacObjects,
+  REPO,
+  startRealCluster,
+  USERS,
+  writeKubeconfig,
+  type RealCluster,
+  type User,
+} from './harness.ts';
 
 export type BackendKind = 'sim' | 'real';
 export { USERS, type User } from './harness.ts';
@@ -80,7 +90,12 @@ export function selectedBackends(): BackendKind[] {
   const env = process.env['CONTRACT_BACKENDS'];
   const all: BackendKind[] = ['sim', 'real'];
   if (env === undefined || env.trim() === '') return all;
-  return all.filter((k) => env.split(',').map((s) => s.trim()).includes(k));
+  return all.filter((k) =>
+    env
+      .split(',')
+      .map((s) => s.trim())
+      .includes(k),
+  );
 }
 
 function withQuery(path: string, query: Record<string, string | string[]> | undefined): string {
@@ -114,8 +129,14 @@ const RESOURCES: Record<string, { plural: string; namespaced: boolean }> = {
   'v1/ServiceAccount': { plural: 'serviceaccounts', namespaced: true },
   'apps/v1/Deployment': { plural: 'deployments', namespaced: true },
   'apps/v1/DaemonSet': { plural: 'daemonsets', namespaced: true },
-  'admissionregistration.k8s.io/v1/MutatingWebhookConfiguration': { plural: 'mutatingwebhookconfigurations', namespaced: false },
-  'admissionregistration.k8s.io/v1/ValidatingWebhookConfiguration': { plural: 'validatingwebhookconfigurations', namespaced: false },
+  'admissionregistration.k8s.io/v1/MutatingWebhookConfiguration': {
+    plural: 'mutatingwebhookconfigurations',
+    namespaced: false,
+  },
+  'admissionregistration.k8s.io/v1/ValidatingWebhookConfiguration': {
+    plural: 'validatingwebhookconfigurations',
+    namespaced: false,
+  },
   'rbac.authorization.k8s.io/v1/ClusterRole': { plural: 'clusterroles', namespaced: false },
   'rbac.authorization.k8s.io/v1/ClusterRoleBinding': { plural: 'clusterrolebindings', namespaced: false },
   'rbac.authorization.k8s.io/v1/Role': { plural: 'roles', namespaced: true },
@@ -128,7 +149,10 @@ const RESOURCES: Record<string, { plural: string; namespaced: boolean }> = {
 /** URL path of an object's collection (name undefined) or of the object. */
 export function pathOf(apiVersion: string, kind: string, namespace?: string, name?: string): string {
   const r = RESOURCES[`${apiVersion}/${kind}`];
-  if (r === undefined) throw new Error(`contract loader: no path known for ${apiVersion} ${kind}; add it to RESOURCES in test/contract/backend.ts`);
+  if (r === undefined)
+    throw new Error(
+      `contract loader: no path known for ${apiVersion} ${kind}; add it to RESOURCES in test/contract/backend.ts`,
+    );
   const base = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
   const ns = r.namespaced ? `/namespaces/${namespace ?? 'default'}` : '';
   return `${base}${ns}/${r.plural}${name !== undefined ? `/${name}` : ''}`;
@@ -141,14 +165,18 @@ export function pathOf(apiVersion: string, kind: string, namespace?: string, nam
 export function forOldServers(objects: KubeObject[]): KubeObject[] {
   return objects
     .filter((o) => !['autoscaling/v2', 'policy/v1'].includes(o.apiVersion))
-    .filter((o) => !(o.kind === 'CustomResourceDefinition' && (o.metadata.name ?? '').endsWith('.gateway.networking.k8s.io')))
+    .filter(
+      (o) => !(o.kind === 'CustomResourceDefinition' && (o.metadata.name ?? '').endsWith('.gateway.networking.k8s.io')),
+    )
     .map((o) => {
       if (o.kind !== 'DaemonSet') return o;
       const c = structuredClone(o);
-      const ru = (c['spec'] as { updateStrategy?: { rollingUpdate?: Record<string, unknown> } } | undefined)?.updateStrategy?.rollingUpdate;
+      const ru = (c['spec'] as { updateStrategy?: { rollingUpdate?: Record<string, unknown> } } | undefined)
+        ?.updateStrategy?.rollingUpdate;
       if (ru !== undefined) {
         // Without maxSurge, 1.20 refuses maxUnavailable 0 (ztunnel's chart surges instead).
-        if (ru['maxSurge'] !== undefined && (ru['maxUnavailable'] === 0 || ru['maxUnavailable'] === '0%')) ru['maxUnavailable'] = 1;
+        if (ru['maxSurge'] !== undefined && (ru['maxUnavailable'] === 0 || ru['maxUnavailable'] === '0%'))
+          ru['maxUnavailable'] = 1;
         delete ru['maxSurge'];
       }
       return c;
@@ -157,9 +185,11 @@ export function forOldServers(objects: KubeObject[]): KubeObject[] {
 
 async function pool<T>(items: T[], n: number, fn: (t: T) => Promise<void>): Promise<void> {
   let i = 0;
-  await Promise.all(Array.from({ length: Math.min(n, items.length) }, async () => {
-    while (i < items.length) await fn(items[i++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(n, items.length) }, async () => {
+      while (i < items.length) await fn(items[i++]!);
+    }),
+  );
 }
 
 abstract class BaseBackend implements Backend {
@@ -171,12 +201,20 @@ abstract class BaseBackend implements Backend {
   abstract close(): Promise<void>;
 
   async api(method: string, path: string, o: RequestOptions = {}): Promise<Reply> {
-    const headers: Record<string, string> = { Authorization: `Bearer ${USERS[o.user ?? 'admin'].token}`, Accept: o.accept ?? 'application/json' };
+    const headers: Record<string, string> = {
+      Authorization: `Bearer ${USERS[o.user ?? 'admin'].token}`,
+      Accept: o.accept ?? 'application/json',
+    };
     let body: string | undefined;
     if (o.raw !== undefined) body = o.raw;
     else if (o.body !== undefined) body = JSON.stringify(o.body);
     if (body !== undefined) headers['Content-Type'] = o.contentType ?? 'application/json';
-    const r = await rawRequest(this.url + withQuery(path, o.query), { method, headers, ...(body !== undefined ? { body } : {}), ...(this.ca !== undefined ? { ca: this.ca } : {}) });
+    const r = await rawRequest(this.url + withQuery(path, o.query), {
+      method,
+      headers,
+      ...(body !== undefined ? { body } : {}),
+      ...(this.ca !== undefined ? { ca: this.ca } : {}),
+    });
     return { ...r, body: parse(r.text) };
   }
 
@@ -184,7 +222,10 @@ abstract class BaseBackend implements Backend {
     const u = new URL(this.url + withQuery(path, { ...query, watch: 'true' }));
     const headers = { Authorization: `Bearer ${USERS[user].token}`, Accept: 'application/json' };
     const res = await new Promise<IncomingMessage>((resolve, reject) => {
-      const req = u.protocol === 'https:' ? httpsRequest(u, { headers, agent: false, ...(this.ca !== undefined ? { ca: this.ca } : {}) }) : httpRequest(u, { headers, agent: false });
+      const req =
+        u.protocol === 'https:'
+          ? httpsRequest(u, { headers, agent: false, ...(this.ca !== undefined ? { ca: this.ca } : {}) })
+          : httpRequest(u, { headers, agent: false });
       req.on('response', resolve);
       req.on('error', reject);
       req.end();
@@ -227,12 +268,21 @@ abstract class BaseBackend implements Backend {
               waiters.delete(check);
               clearTimeout(t);
               if (e !== undefined) resolve(e);
-              else reject(new Error(`watch ended without the expected event; got ${JSON.stringify(events.map((x) => `${x.type} ${x.object.metadata?.name ?? ''}`))}`));
+              else
+                reject(
+                  new Error(
+                    `watch ended without the expected event; got ${JSON.stringify(events.map((x) => `${x.type} ${x.object.metadata?.name ?? ''}`))}`,
+                  ),
+                );
             }
           };
           const t = setTimeout(() => {
             waiters.delete(check);
-            reject(new Error(`no matching watch event within ${timeoutMs} ms; got ${JSON.stringify(events.map((x) => `${x.type} ${x.object.metadata?.name ?? ''}`))}`));
+            reject(
+              new Error(
+                `no matching watch event within ${timeoutMs} ms; got ${JSON.stringify(events.map((x) => `${x.type} ${x.object.metadata?.name ?? ''}`))}`,
+              ),
+            );
           }, timeoutMs);
           waiters.add(check);
           check();
@@ -242,7 +292,8 @@ abstract class BaseBackend implements Backend {
 
   private async must(method: string, path: string, body: unknown, ok: number[]): Promise<Reply> {
     const r = await this.api(method, path, { body });
-    if (!ok.includes(r.status)) throw new Error(`contract loader: ${method} ${path} answered ${r.status}: ${r.text.slice(0, 500)}`);
+    if (!ok.includes(r.status))
+      throw new Error(`contract loader: ${method} ${path} answered ${r.status}: ${r.text.slice(0, 500)}`);
     return r;
   }
 
@@ -254,12 +305,15 @@ abstract class BaseBackend implements Backend {
     for (const crd of minimalGatewayCrds()) {
       for (;;) {
         const r = await this.api('GET', pathOf(crd.apiVersion, crd.kind, undefined, crd.metadata.name));
-        const conditions = (r.body as { status?: { conditions?: { type: string; status: string }[] } } | undefined)?.status?.conditions;
+        const conditions = (r.body as { status?: { conditions?: { type: string; status: string }[] } } | undefined)
+          ?.status?.conditions;
         const established = conditions?.some((c) => c.type === 'Established' && c.status === 'True') === true;
         const plural = (crd['spec'] as { names: { plural: string } }).names.plural;
-        const served = established && (await this.api('GET', `/apis/gateway.networking.k8s.io/v1/${plural}`)).status === 200;
+        const served =
+          established && (await this.api('GET', `/apis/gateway.networking.k8s.io/v1/${plural}`)).status === 200;
         if (served) break;
-        if (Date.now() > deadline) throw new Error(`contract loader: CRD ${crd.metadata.name ?? ''} not established and served within 30 s`);
+        if (Date.now() > deadline)
+          throw new Error(`contract loader: CRD ${crd.metadata.name ?? ''} not established and served within 30 s`);
         await new Promise((res) => setTimeout(res, 100));
       }
     }
@@ -268,9 +322,14 @@ abstract class BaseBackend implements Backend {
     for (const o of objects) if (o.kind === 'Namespace') namespaces.set(o.metadata.name ?? '', o);
     for (const o of objects) {
       const ns = o.metadata.namespace;
-      if (ns !== undefined && !namespaces.has(ns)) namespaces.set(ns, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+      if (ns !== undefined && !namespaces.has(ns))
+        namespaces.set(ns, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
     }
-    await pool([...namespaces.values()], 4, async (ns) => void (await this.must('POST', pathOf('v1', 'Namespace'), ns, [201])));
+    await pool(
+      [...namespaces.values()],
+      4,
+      async (ns) => void (await this.must('POST', pathOf('v1', 'Namespace'), ns, [201])),
+    );
     // Pods before the webhooks: the real server would call the scenario's injection webhooks (no istiod behind them).
     const pods = objects.filter((o) => o.kind === 'Pod');
     const rest = objects.filter((o) => o.kind !== 'Namespace' && o.kind !== 'Pod');
@@ -285,7 +344,12 @@ abstract class BaseBackend implements Backend {
         // to, pods the status they were given (their phase).
         const obj = created.body as KubeObject;
         obj['status'] = status ?? (o.kind === 'Deployment' ? deploymentStatus(obj) : daemonSetStatus(obj, 3));
-        await this.must('PUT', `${pathOf(o.apiVersion, o.kind, o.metadata.namespace, o.metadata.name)}/status`, obj, [200]);
+        await this.must(
+          'PUT',
+          `${pathOf(o.apiVersion, o.kind, o.metadata.namespace, o.metadata.name)}/status`,
+          obj,
+          [200],
+        );
       });
     }
   }
@@ -314,7 +378,8 @@ export function simForbids(): ForbidRule[] {
   const writes = ['create', 'update', 'patch', 'delete', 'deletecollection'];
   const rules: ForbidRule[] = [];
   for (const u of [USERS.reader.name, USERS.restricted.name]) for (const verb of writes) rules.push({ user: u, verb });
-  for (const verb of ['get', 'list', 'watch']) for (const resource of ['gateways', 'pods']) rules.push({ user: USERS.restricted.name, verb, resource });
+  for (const verb of ['get', 'list', 'watch'])
+    for (const resource of ['gateways', 'pods']) rules.push({ user: USERS.restricted.name, verb, resource });
   rules.push({ user: USERS.impersonator.name }); // everything but impersonation, which is decided before RBAC
   return rules;
 }
@@ -326,7 +391,10 @@ class SimBackend extends BaseBackend {
   kubeconfig = {} as Record<User, string>;
   ca: string | undefined;
   private readonly dir = mkdtempSync(join(tmpdir(), 'ambient-contract-sim-'));
-  constructor(readonly sim: SimCluster, version: string) {
+  constructor(
+    readonly sim: SimCluster,
+    version: string,
+  ) {
     super();
     this.url = sim.url;
     this.version = version;
@@ -386,7 +454,11 @@ export function realSkipReason(): string | undefined {
  * Declares `suite` once per selected backend, as `title [sim]` and `title [real]`, with a backend
  * started in `before` (and `objects` loaded) and closed in `after`.
  */
-export function forEachBackend(title: string, objects: () => KubeObject[], suite: (backend: () => Backend, kind: BackendKind) => void): void {
+export function forEachBackend(
+  title: string,
+  objects: () => KubeObject[],
+  suite: (backend: () => Backend, kind: BackendKind) => void,
+): void {
   for (const kind of selectedBackends()) {
     const reason = kind === 'real' ? realSkipReason() : undefined;
     if (reason !== undefined && process.env['CONTRACT_REQUIRE_REAL'] !== '1') {

@@ -65,7 +65,9 @@ async function stateOf(b: Backend, tag: string): Promise<TagState> {
     service: rev(service),
     validator: rev(validator),
     operation: webhook?.metadata.annotations?.[OPERATION] !== undefined,
-    history: (JSON.parse(webhook?.metadata.annotations?.[HISTORY] ?? '[]') as { revision: string }[]).map((h) => h.revision),
+    history: (JSON.parse(webhook?.metadata.annotations?.[HISTORY] ?? '[]') as { revision: string }[]).map(
+      (h) => h.revision,
+    ),
   };
 }
 
@@ -83,8 +85,14 @@ const moved = (tag: string): TagState => at(tag, NEW, [OLD], true);
 
 /** The writes of each operation in order, as the proxy sees them. */
 const WRITES: Record<string, { move: string[]; rollback: string[] }> = {
-  prod: { move: ['record', 'create Service', 'final webhook'], rollback: ['record', 'delete Service', 'final webhook'] },
-  default: { move: ['record', 'create Service', 'validator', 'final webhook'], rollback: ['record', 'delete Service', 'validator', 'final webhook'] },
+  prod: {
+    move: ['record', 'create Service', 'final webhook'],
+    rollback: ['record', 'delete Service', 'final webhook'],
+  },
+  default: {
+    move: ['record', 'create Service', 'validator', 'final webhook'],
+    rollback: ['record', 'delete Service', 'validator', 'final webhook'],
+  },
 };
 
 forEachBackend('interrupted tag moves and rollbacks', objects, (backend) => {
@@ -153,7 +161,11 @@ forEachBackend('interrupted tag moves and rollbacks', objects, (backend) => {
     started(child);
     const exit = await child.exited;
     proxy.clearRules();
-    assert.equal(exit.signal, 'SIGKILL', `expected a kill after write ${n}; the CLI exited ${exit.code ?? '?'}:\n${child.stderr()}`);
+    assert.equal(
+      exit.signal,
+      'SIGKILL',
+      `expected a kill after write ${n}; the CLI exited ${exit.code ?? '?'}:\n${child.stderr()}`,
+    );
   }
 
   async function mustRun(argv: string[], via = direct): Promise<CliResult> {
@@ -164,7 +176,10 @@ forEachBackend('interrupted tag moves and rollbacks', objects, (backend) => {
 
   for (const tag of ['prod', 'default']) {
     const moveCmds = { finish: `kubectl ambient tag-move ${tag} ${NEW}`, undo: `kubectl ambient tag-rollback ${tag}` };
-    const rollbackCmds = { finish: `kubectl ambient tag-rollback ${tag}`, undo: `kubectl ambient tag-move ${tag} ${NEW}` };
+    const rollbackCmds = {
+      finish: `kubectl ambient tag-rollback ${tag}`,
+      undo: `kubectl ambient tag-move ${tag} ${NEW}`,
+    };
     const writes = WRITES[tag]!;
 
     writes.move.forEach((name, i) => {
@@ -183,7 +198,13 @@ forEachBackend('interrupted tag moves and rollbacks', objects, (backend) => {
         else {
           assert.match(again.stderr, new RegExp(`finishing the interrupted tag-move ${OLD} -> ${NEW}`));
           // The final message reads every object of the tag back, the ones this run did not write included.
-          assert.match(again.stderr, new RegExp(`^ {2}read back: Service istiod-revision-tag-${tag} -> ${NEW}, ${tag === 'default' ? `validator istiod-default-validator -> ${NEW}, ` : ''}webhook istio-revision-tag-${tag} -> ${NEW}$`, 'm'));
+          assert.match(
+            again.stderr,
+            new RegExp(
+              `^ {2}read back: Service istiod-revision-tag-${tag} -> ${NEW}, ${tag === 'default' ? `validator istiod-default-validator -> ${NEW}, ` : ''}webhook istio-revision-tag-${tag} -> ${NEW}$`,
+              'm',
+            ),
+          );
         }
         assert.deepEqual(await stateOf(b, tag), moved(tag));
         await assertFlags(tag, undefined);
@@ -240,7 +261,10 @@ forEachBackend('interrupted tag moves and rollbacks', objects, (backend) => {
     });
   }
 
-  for (const [tag, signal] of [['prod', 'SIGTERM'], ['default', 'SIGHUP']] as const) {
+  for (const [tag, signal] of [
+    ['prod', 'SIGTERM'],
+    ['default', 'SIGHUP'],
+  ] as const) {
     it(`${tag}: ${signal} while write 2 is in flight: that write completes, everything is undone, the message says so`, async () => {
       const b = backend();
       let count = 0;
@@ -252,7 +276,10 @@ forEachBackend('interrupted tag moves and rollbacks', objects, (backend) => {
       x.reply(await x.forward());
       const exit = await child.exited;
       assert.equal(exit.code, 130, child.stderr());
-      assert.match(child.stderr(), /^error: interrupted before all objects were written; the 2 write\(s\) already made were undone, nothing changed; now: Service istiod-revision-tag-\S+ absent, /m);
+      assert.match(
+        child.stderr(),
+        /^error: interrupted before all objects were written; the 2 write\(s\) already made were undone, nothing changed; now: Service istiod-revision-tag-\S+ absent, /m,
+      );
       assert.deepEqual(await stateOf(b, tag), initial(tag));
       await assertFlags(tag, undefined);
     });
@@ -275,10 +302,19 @@ forEachBackend('interrupted tag moves and rollbacks', objects, (backend) => {
     assert.equal(exit.code, 130, child.stderr());
     assert.match(
       child.stderr(),
-      new RegExp(`^error: SIGTERM again: stopped at once; default from the last answers: .*webhook istio-revision-tag-default -> ${OLD} \\(operation \\S+ recorded\\).*; check with "kubectl ambient tags default"; finish with "kubectl ambient tag-move default ${NEW}", undo with "kubectl ambient tag-rollback default"$`, 'm'),
+      new RegExp(
+        `^error: SIGTERM again: stopped at once; default from the last answers: .*webhook istio-revision-tag-default -> ${OLD} \\(operation \\S+ recorded\\).*; check with "kubectl ambient tags default"; finish with "kubectl ambient tag-move default ${NEW}", undo with "kubectl ambient tag-rollback default"$`,
+        'm',
+      ),
     );
-    assert.match(child.stderr(), /validator istiod-default-validator -> 1-28-10 \(a write to it is unconfirmed: it may still change\)/);
-    await assertFlags('default', { finish: `kubectl ambient tag-move default ${NEW}`, undo: 'kubectl ambient tag-rollback default' });
+    assert.match(
+      child.stderr(),
+      /validator istiod-default-validator -> 1-28-10 \(a write to it is unconfirmed: it may still change\)/,
+    );
+    await assertFlags('default', {
+      finish: `kubectl ambient tag-move default ${NEW}`,
+      undo: 'kubectl ambient tag-rollback default',
+    });
     await mustRun(['tag-move', 'default', NEW, '--yes', '--no-wait']);
     assert.deepEqual(await stateOf(b, 'default'), moved('default'));
     await mustRun(['tag-rollback', 'default', '--yes', '--no-wait']);
@@ -307,18 +343,28 @@ forEachBackend('interrupted tag moves and rollbacks', objects, (backend) => {
     const b = backend();
     const held = hold(proxy, serviceCreate);
     let dropping = true;
-    proxy.intercept((r) => dropping && r.method === 'GET' && r.path === `${SVC}/istiod-revision-tag-prod`, (x) => x.drop(), 1000);
+    proxy.intercept(
+      (r) => dropping && r.method === 'GET' && r.path === `${SVC}/istiod-revision-tag-prod`,
+      (x) => x.drop(),
+      1000,
+    );
     const r = await proxied(['tag-move', 'prod', NEW, '--yes', '--no-wait', '--request-timeout', '2s']);
     dropping = false;
     proxy.clearRules();
     assert.equal(r.code, 5, r.stderr);
-    assert.match(r.stderr, /^error: the API server at .* did not answer create services istiod-revision-tag-prod -n istio-system within 2s; whether the creation of Service istio-system\/istiod-revision-tag-prod landed is unknown and it may still land, so nothing was undone; now: Service istiod-revision-tag-prod unknown \(reading it failed\) \(a write to it is unconfirmed: it may still change\), webhook istio-revision-tag-prod -> 1-27-9 \(operation \S+ recorded\); check with "kubectl ambient tags prod"; finish with "kubectl ambient tag-move prod 1-28-10", undo with "kubectl ambient tag-rollback prod"$/m);
+    assert.match(
+      r.stderr,
+      /^error: the API server at .* did not answer create services istiod-revision-tag-prod -n istio-system within 2s; whether the creation of Service istio-system\/istiod-revision-tag-prod landed is unknown and it may still land, so nothing was undone; now: Service istiod-revision-tag-prod unknown \(reading it failed\) \(a write to it is unconfirmed: it may still change\), webhook istio-revision-tag-prod -> 1-27-9 \(operation \S+ recorded\); check with "kubectl ambient tags prod"; finish with "kubectl ambient tag-move prod 1-28-10", undo with "kubectl ambient tag-rollback prod"$/m,
+    );
     const late = await held.arrived;
     const answer = await late.forward();
     late.reply(answer);
     assert.equal(answer.status, 201, 'the original lands late');
     assert.deepEqual(await stateOf(b, 'prod'), { ...initial('prod'), service: NEW, operation: true });
-    await assertFlags('prod', { finish: `kubectl ambient tag-move prod ${NEW}`, undo: 'kubectl ambient tag-rollback prod' });
+    await assertFlags('prod', {
+      finish: `kubectl ambient tag-move prod ${NEW}`,
+      undo: 'kubectl ambient tag-rollback prod',
+    });
     await mustRun(['tag-move', 'prod', NEW, '--yes', '--no-wait']);
     assert.deepEqual(await stateOf(b, 'prod'), moved('prod'));
     await mustRun(['tag-rollback', 'prod', '--yes', '--no-wait']);
@@ -337,7 +383,15 @@ forEachBackend('interrupted tag moves and rollbacks', objects, (backend) => {
     );
     const r = await proxied(['tag-move', 'default', NEW, '--yes', '--no-wait']);
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(proxy.log.slice(from).filter((e) => e.method === 'PUT' && e.path === `${VWC}/istiod-default-validator` && e.query['dryRun'] === undefined).length, 1, 'landed once, not sent again');
+    assert.equal(
+      proxy.log
+        .slice(from)
+        .filter(
+          (e) => e.method === 'PUT' && e.path === `${VWC}/istiod-default-validator` && e.query['dryRun'] === undefined,
+        ).length,
+      1,
+      'landed once, not sent again',
+    );
     assert.deepEqual(await stateOf(b, 'default'), moved('default'));
     await mustRun(['tag-rollback', 'default', '--yes', '--no-wait']);
     assert.deepEqual(await stateOf(b, 'default'), initial('default'));
@@ -345,49 +399,86 @@ forEachBackend('interrupted tag moves and rollbacks', objects, (backend) => {
 
   it('prod: two tag-moves racing (a barrier holds both first writes): one wins, the other changes nothing, the history has one entry', async () => {
     const b = backend();
-    const raced = barrier(proxy, 2, (r) => isWrite(r) && r.method === 'PUT' && r.path === `${MWC}/istio-revision-tag-prod`);
-    const [x, y] = await Promise.all([proxied(['tag-move', 'prod', NEW, '--yes', '--no-wait']), proxied(['tag-move', 'prod', NEW, '--yes', '--no-wait'])]);
+    const raced = barrier(
+      proxy,
+      2,
+      (r) => isWrite(r) && r.method === 'PUT' && r.path === `${MWC}/istio-revision-tag-prod`,
+    );
+    const [x, y] = await Promise.all([
+      proxied(['tag-move', 'prod', NEW, '--yes', '--no-wait']),
+      proxied(['tag-move', 'prod', NEW, '--yes', '--no-wait']),
+    ]);
     assert.deepEqual((await raced).map((a) => a.status).sort(), [200, 409]);
     assert.deepEqual([x.code, y.code].sort(), [0, 75], `${x.stderr}\n${y.stderr}`);
     const loser = x.code === 75 ? x : y;
-    assert.match(loser.stderr, /^error: conflict on update mutatingwebhookconfigurations\.admissionregistration\.k8s\.io istio-revision-tag-prod: .*; nothing was changed; now: /m);
+    assert.match(
+      loser.stderr,
+      /^error: conflict on update mutatingwebhookconfigurations\.admissionregistration\.k8s\.io istio-revision-tag-prod: .*; nothing was changed; now: /m,
+    );
     assert.deepEqual(await stateOf(b, 'prod'), moved('prod'));
     await assertFlags('prod', undefined);
     await mustRun(['tag-rollback', 'prod', '--yes', '--no-wait']);
     assert.deepEqual(await stateOf(b, 'prod'), initial('prod'));
   });
 
-  it('default: foreign labels, the auto. webhook and an edited timeoutSeconds survive the move and the rollback; the server\'s diff shows no removal', async () => {
+  it("default: foreign labels, the auto. webhook and an edited timeoutSeconds survive the move and the rollback; the server's diff shows no removal", async () => {
     const b = backend();
     const path = `${MWC}/istio-revision-tag-default`;
     const w = (await get(b, path))!;
     w.metadata.labels = { ...w.metadata.labels, team: 'payments', 'argocd.argoproj.io/instance': 'mesh' };
-    const hooks = w['webhooks'] as { name: string; timeoutSeconds?: number; namespaceSelector?: unknown; objectSelector?: unknown; clientConfig: { service?: { name: string } } }[];
+    const hooks = w['webhooks'] as {
+      name: string;
+      timeoutSeconds?: number;
+      namespaceSelector?: unknown;
+      objectSelector?: unknown;
+      clientConfig: { service?: { name: string } };
+    }[];
     hooks[0]!.timeoutSeconds = 5;
     // §1.3 row 5: the webhook the chart renders for default with enableNamespacesByDefault.
     hooks.push({
       ...structuredClone(hooks.find((h) => h.name === 'object.sidecar-injector.istio.io')!),
       name: 'auto.sidecar-injector.istio.io',
-      namespaceSelector: { matchExpressions: [{ key: 'istio-injection', operator: 'DoesNotExist' }, { key: 'istio.io/rev', operator: 'DoesNotExist' }, { key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system', 'kube-public', 'kube-node-lease', 'local-path-storage'] }] },
-      objectSelector: { matchExpressions: [{ key: 'sidecar.istio.io/inject', operator: 'DoesNotExist' }, { key: 'istio.io/rev', operator: 'DoesNotExist' }] },
+      namespaceSelector: {
+        matchExpressions: [
+          { key: 'istio-injection', operator: 'DoesNotExist' },
+          { key: 'istio.io/rev', operator: 'DoesNotExist' },
+          {
+            key: 'kubernetes.io/metadata.name',
+            operator: 'NotIn',
+            values: ['kube-system', 'kube-public', 'kube-node-lease', 'local-path-storage'],
+          },
+        ],
+      },
+      objectSelector: {
+        matchExpressions: [
+          { key: 'sidecar.istio.io/inject', operator: 'DoesNotExist' },
+          { key: 'istio.io/rev', operator: 'DoesNotExist' },
+        ],
+      },
     });
     const put = await b.api('PUT', path, { body: w });
     assert.equal(put.status, 200, put.text);
     const dry = await mustRun(['tag-move', 'default', NEW, '--dry-run=server']);
     assert.doesNotMatch(dry.stderr, /: - |team|argocd|timeoutSeconds|auto\./, dry.stderr);
-    for (const [cmd, rev] of [[['tag-move', 'default', NEW], NEW], [['tag-rollback', 'default'], OLD]] as const) {
+    for (const [cmd, rev] of [
+      [['tag-move', 'default', NEW], NEW],
+      [['tag-rollback', 'default'], OLD],
+    ] as const) {
       await mustRun([...cmd, '--yes', '--no-wait']);
       const live = (await get(b, path))!;
       const liveHooks = live['webhooks'] as typeof hooks;
       assert.equal(live.metadata.labels?.['team'], 'payments');
       assert.equal(live.metadata.labels?.['argocd.argoproj.io/instance'], 'mesh');
-      assert.deepEqual(liveHooks.map((h) => [h.name, h.clientConfig.service?.name, h.timeoutSeconds]), [
-        ['rev.namespace.sidecar-injector.istio.io', `istiod-${rev}`, 5],
-        ['rev.object.sidecar-injector.istio.io', `istiod-${rev}`, 10],
-        ['namespace.sidecar-injector.istio.io', `istiod-${rev}`, 10],
-        ['object.sidecar-injector.istio.io', `istiod-${rev}`, 10],
-        ['auto.sidecar-injector.istio.io', `istiod-${rev}`, 10],
-      ]);
+      assert.deepEqual(
+        liveHooks.map((h) => [h.name, h.clientConfig.service?.name, h.timeoutSeconds]),
+        [
+          ['rev.namespace.sidecar-injector.istio.io', `istiod-${rev}`, 5],
+          ['rev.object.sidecar-injector.istio.io', `istiod-${rev}`, 10],
+          ['namespace.sidecar-injector.istio.io', `istiod-${rev}`, 10],
+          ['object.sidecar-injector.istio.io', `istiod-${rev}`, 10],
+          ['auto.sidecar-injector.istio.io', `istiod-${rev}`, 10],
+        ],
+      );
     }
     await assertFlags('default', undefined);
   });

@@ -11,10 +11,17 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { REPO } from './harness.ts';
 
-const files = process.argv.slice(2).length > 0
-  ? process.argv.slice(2)
-  : readdirSync(join(REPO, 'test/contract')).filter((f) => f.endsWith('.test.ts')).sort().map((f) => relative(process.cwd(), join(REPO, 'test/contract', f)));
-const wanted = (process.env['CONTRACT_BACKENDS'] ?? 'sim,real').split(',').map((s) => s.trim()).filter((s) => s === 'sim' || s === 'real');
+const files =
+  process.argv.slice(2).length > 0
+    ? process.argv.slice(2)
+    : readdirSync(join(REPO, 'test/contract'))
+        .filter((f) => f.endsWith('.test.ts'))
+        .sort()
+        .map((f) => relative(process.cwd(), join(REPO, 'test/contract', f)));
+const wanted = (process.env['CONTRACT_BACKENDS'] ?? 'sim,real')
+  .split(',')
+  .map((s) => s.trim())
+  .filter((s) => s === 'sim' || s === 'real');
 const env: Record<string, string | undefined> = { ...process.env };
 // The sim run leaves the CLI's JSON outputs here; the real run must print the same (cli.test.ts).
 const outputs = mkdtempSync(join(tmpdir(), 'ambient-contract-out-'));
@@ -30,7 +37,8 @@ if (wanted.includes('real')) {
     p.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     p.stderr.on('data', (c: Buffer) => {
       process.stderr.write(c);
-      for (const l of c.toString().split('\n')) if (l.includes('kube-binaries: error:')) lastError = l.replace(/^kube-binaries: error: /, '');
+      for (const l of c.toString().split('\n'))
+        if (l.includes('kube-binaries: error:')) lastError = l.replace(/^kube-binaries: error: /, '');
     });
     p.on('close', (code) => resolve({ code: code ?? 1, stdout, lastError }));
   });
@@ -42,9 +50,12 @@ if (wanted.includes('real')) {
     const v = spawnSync(env['KUBE_APISERVER'] ?? '', ['--version'], { encoding: 'utf8' });
     const version = /v\d+\.\d+\.\d+\S*/.exec(v.stdout ?? '')?.[0];
     if (version !== undefined) env['CONTRACT_KUBE_VERSION'] = version;
-    console.error(`contract: kube-apiserver ${version ?? '?'} at ${env['KUBE_APISERVER'] ?? '?'}, etcd at ${env['ETCD'] ?? '?'} (${Math.round((Date.now() - started) / 1000)} s)`);
+    console.error(
+      `contract: kube-apiserver ${version ?? '?'} at ${env['KUBE_APISERVER'] ?? '?'}, etcd at ${env['ETCD'] ?? '?'} (${Math.round((Date.now() - started) / 1000)} s)`,
+    );
   } else {
-    env['CONTRACT_REAL_UNAVAILABLE'] = out.lastError !== '' ? out.lastError : `scripts/kube-binaries.sh exited with ${out.code}`;
+    env['CONTRACT_REAL_UNAVAILABLE'] =
+      out.lastError !== '' ? out.lastError : `scripts/kube-binaries.sh exited with ${out.code}`;
     console.error(`contract: the real backend will be skipped: ${env['CONTRACT_REAL_UNAVAILABLE']}`);
   }
 }
@@ -66,10 +77,14 @@ for (const backend of wanted) {
   console.error(`\ncontract: ${backend} backend`);
   const lines: string[] = [];
   const code = await new Promise<number>((resolve) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...env, CONTRACT_BACKENDS: backend },
-    });
+    const p = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+        env: { ...env, CONTRACT_BACKENDS: backend },
+      },
+    );
     current = p;
     p.stdout.on('data', (c: Buffer) => {
       process.stdout.write(c);
@@ -79,8 +94,11 @@ for (const backend of wanted) {
   });
   // eslint-disable-next-line no-control-regex
   const plain = lines.map((l) => l.replace(/\u001b\[[0-9;]*m/g, ''));
-  const count = (k: string): string => plain.find((l) => new RegExp(`^ℹ ${k} \\d+`).test(l))?.replace(/^ℹ /, '') ?? `${k} ?`;
-  summaries.push(`contract [${backend}]: ${['tests', 'pass', 'fail', 'skipped'].map(count).join(', ')}${code === 0 ? '' : ` (exit ${code})`}`);
+  const count = (k: string): string =>
+    plain.find((l) => new RegExp(`^ℹ ${k} \\d+`).test(l))?.replace(/^ℹ /, '') ?? `${k} ?`;
+  summaries.push(
+    `contract [${backend}]: ${['tests', 'pass', 'fail', 'skipped'].map(count).join(', ')}${code === 0 ? '' : ` (exit ${code})`}`,
+  );
   if (code !== 0) failed = true;
 }
 rmSync(outputs, { recursive: true, force: true });

@@ -23,28 +23,45 @@ function assertConfigError(r: CliResult, message: RegExp): void {
   assert.equal(r.stdout, '');
 }
 
-forEachBackend('transport errors', () => [namespace('istio-system')], (backend) => {
-  let dir: string;
-  before(() => (dir = mkdtempSync(join(tmpdir(), 'ambient-transport-'))));
-  after(() => rmSync(dir, { recursive: true, force: true }));
+forEachBackend(
+  'transport errors',
+  () => [namespace('istio-system')],
+  (backend) => {
+    let dir: string;
+    before(() => (dir = mkdtempSync(join(tmpdir(), 'ambient-transport-'))));
+    after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('the other scheme on the server\'s port says which one it speaks', async () => {
-    const u = new URL(backend().url);
-    const https = u.protocol === 'https:';
-    const other = `${https ? 'http' : 'https'}://${u.host}`;
-    const path = join(dir, 'other-scheme');
-    writeKubeconfig(path, other, USERS.admin.token, undefined, 'other');
-    const r = await ambient(['tags'], { kubeconfig: path });
-    if (https) assertConfigError(r, /speaks HTTPS on that port, but the kubeconfig says http:\/\/; use https:\/\//);
-    else assertConfigError(r, /does not speak TLS on that port \(plain HTTP\?\); use http:\/\//);
-  });
+    it("the other scheme on the server's port says which one it speaks", async () => {
+      const u = new URL(backend().url);
+      const https = u.protocol === 'https:';
+      const other = `${https ? 'http' : 'https'}://${u.host}`;
+      const path = join(dir, 'other-scheme');
+      writeKubeconfig(path, other, USERS.admin.token, undefined, 'other');
+      const r = await ambient(['tags'], { kubeconfig: path });
+      if (https) assertConfigError(r, /speaks HTTPS on that port, but the kubeconfig says http:\/\/; use https:\/\//);
+      else assertConfigError(r, /does not speak TLS on that port \(plain HTTP\?\); use http:\/\//);
+    });
 
-  it('a server certificate the kubeconfig has no CA for is "not trusted", with the reason', async () => {
-    const path = join(dir, 'no-ca');
-    // The real server's CA left out (and verification on): the system roots do not know it.
-    const name = 'no-ca';
-    writeFileSync(path, JSON.stringify({ apiVersion: 'v1', kind: 'Config', clusters: [{ name, cluster: { server: backend().url } }], users: [{ name, user: { token: USERS.admin.token } }], contexts: [{ name, context: { cluster: name, user: name } }], 'current-context': name }));
-    const r = await ambient(['tags'], { kubeconfig: path });
-    assertConfigError(r, /^error: the TLS certificate of the API server at https:\/\/127\.0\.0\.1:\d+ is not trusted: .* \((DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)\); check certificate-authority\(-data\)/);
-  });
-});
+    it('a server certificate the kubeconfig has no CA for is "not trusted", with the reason', async () => {
+      const path = join(dir, 'no-ca');
+      // The real server's CA left out (and verification on): the system roots do not know it.
+      const name = 'no-ca';
+      writeFileSync(
+        path,
+        JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'Config',
+          clusters: [{ name, cluster: { server: backend().url } }],
+          users: [{ name, user: { token: USERS.admin.token } }],
+          contexts: [{ name, context: { cluster: name, user: name } }],
+          'current-context': name,
+        }),
+      );
+      const r = await ambient(['tags'], { kubeconfig: path });
+      assertConfigError(
+        r,
+        /^error: the TLS certificate of the API server at https:\/\/127\.0\.0\.1:\d+ is not trusted: .* \((DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)\); check certificate-authority\(-data\)/,
+      );
+    });
+  },
+);

@@ -7,7 +7,16 @@
  */
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -23,9 +32,13 @@ const skip = 'unavailable' in release ? release.unavailable : false;
 /** E2E_REQUIRE_RELEASE=1 (CI): a release that cannot be built fails the suite instead of skipping it. */
 const required = process.env['E2E_REQUIRE_RELEASE'] === '1';
 if (skip !== false) process.stderr.write(`# e2e ${required ? 'FAILS' : 'skipped'}: ${skip}\n`);
-it('the release is built (E2E_REQUIRE_RELEASE=1 makes a failed build a failure)', { skip: skip !== false && !required ? skip : false }, () => {
-  if (skip !== false) assert.fail(`E2E_REQUIRE_RELEASE=1 but ${skip}`);
-});
+it(
+  'the release is built (E2E_REQUIRE_RELEASE=1 makes a failed build a failure)',
+  { skip: skip !== false && !required ? skip : false },
+  () => {
+    if (skip !== false) assert.fail(`E2E_REQUIRE_RELEASE=1 but ${skip}`);
+  },
+);
 // A release built for this run is ~750 MB: remove it afterwards (a reused E2E_RELEASE_DIR stays).
 after(() => {
   if ('dir' in release && release.buildSeconds > 0) rmSync(release.dir, { recursive: true, force: true });
@@ -33,7 +46,15 @@ after(() => {
 const version = packageVersion();
 const COMMANDS = ['completion', 'revisions', 'skew', 'tag-move', 'tag-rollback', 'tags', 'upgrade'];
 /** The executables of the archive kubectl finds as plugins: the dispatcher and a launcher per command. */
-const PLUGINS = ['kubectl-ambient', 'kubectl-ambient-revisions', 'kubectl-ambient-skew', 'kubectl-ambient-tag_move', 'kubectl-ambient-tag_rollback', 'kubectl-ambient-tags', 'kubectl-ambient-upgrade'];
+const PLUGINS = [
+  'kubectl-ambient',
+  'kubectl-ambient-revisions',
+  'kubectl-ambient-skew',
+  'kubectl-ambient-tag_move',
+  'kubectl-ambient-tag_rollback',
+  'kubectl-ambient-tags',
+  'kubectl-ambient-upgrade',
+];
 /** kubectl's own bash completion needs bash-completion's _get_comp_words_by_ref (Debian: bash-completion). */
 const BASH_COMPLETION = '/usr/share/bash-completion/bash_completion';
 
@@ -60,7 +81,12 @@ function unpack(p: Platform, dir: string): string {
   return dest;
 }
 
-const linuxSkip = skip !== false ? skip : process.platform !== 'linux' || process.arch !== 'x64' ? 'needs a linux-x64 machine (the kubectl from npm is linux-x64)' : false;
+const linuxSkip =
+  skip !== false
+    ? skip
+    : process.platform !== 'linux' || process.arch !== 'x64'
+      ? 'needs a linux-x64 machine (the kubectl from npm is linux-x64)'
+      : false;
 
 describe('the linux-x64 release archive through kubectl', { skip: linuxSkip }, () => {
   let c: TestCluster;
@@ -98,7 +124,13 @@ describe('the linux-x64 release archive through kubectl', { skip: linuxSkip }, (
     assert.equal(sizes.filter((s) => s > 1 << 20).length, 1, 'exactly one file carries the Node runtime');
     const r = await k('plugin', 'list');
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(r.stdout.split('\n').filter((l) => l.startsWith('/')).sort(), PLUGINS.map((n) => join(plugins, n)).sort());
+    assert.deepEqual(
+      r.stdout
+        .split('\n')
+        .filter((l) => l.startsWith('/'))
+        .sort(),
+      PLUGINS.map((n) => join(plugins, n)).sort(),
+    );
   });
 
   it('--version and --help, of the dispatcher and of a single command', async () => {
@@ -106,13 +138,17 @@ describe('the linux-x64 release archive through kubectl', { skip: linuxSkip }, (
     const help = await k('ambient', '--help');
     assert.equal(help.code, 0);
     assert.match(help.stdout, /^kubectl ambient <command>\n/);
-    for (const cmd of ['revisions', 'tags', 'tag-move', 'tag-rollback', 'upgrade', 'skew', 'completion']) assert.match(help.stdout, new RegExp(`kubectl ambient ${cmd}\\b`));
+    for (const cmd of ['revisions', 'tags', 'tag-move', 'tag-rollback', 'upgrade', 'skew', 'completion'])
+      assert.match(help.stdout, new RegExp(`kubectl ambient ${cmd}\\b`));
     const tags = await k('ambient', 'tags', '--help');
     assert.match(tags.stdout, /^kubectl ambient tags \[tag\]\n/);
     assert.match(tags.stdout, /^ {2}kubectl ambient tags prod -o yaml +the tag prod as YAML$/m);
     assert.doesNotMatch(tags.stdout, /kubectl ambient tags tags/);
     // A launcher name (a link, or the environment variable the launchers set) names the command once too.
-    const linked = await exec(join(plugins, 'kubectl-ambient'), ['--help'], { ...env, KUBECTL_AMBIENT_INVOKED_AS: 'kubectl-ambient-tag_move' });
+    const linked = await exec(join(plugins, 'kubectl-ambient'), ['--help'], {
+      ...env,
+      KUBECTL_AMBIENT_INVOKED_AS: 'kubectl-ambient-tag_move',
+    });
     assert.match(linked.stdout, /^kubectl ambient tag-move <tag> <revision>\n/);
     assert.match(linked.stdout, /^ {2}kubectl ambient tag-move prod 1-28-10 /m);
     assert.doesNotMatch(linked.stdout, /tag-move tag-move/);
@@ -120,7 +156,10 @@ describe('the linux-x64 release archive through kubectl', { skip: linuxSkip }, (
   });
 
   it('starts with its trained code cache, which V8 accepts (a rejected one silently costs start-up time)', async () => {
-    const r = await exec(join(plugins, 'kubectl-ambient-tags'), ['-o', 'json'], { ...env, KUBECTL_AMBIENT_TRACE_CODE_CACHE: '1' });
+    const r = await exec(join(plugins, 'kubectl-ambient-tags'), ['-o', 'json'], {
+      ...env,
+      KUBECTL_AMBIENT_TRACE_CODE_CACHE: '1',
+    });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /^code cache: accepted$/m);
   });
@@ -145,20 +184,49 @@ describe('the linux-x64 release archive through kubectl', { skip: linuxSkip }, (
       const dead = join(work, 'dead.kubeconfig');
       await c.sim.writeKubeconfig(a, { context: 'prod-eu' });
       await second.sim.writeKubeconfig(b, { context: 'prod-us' });
-      writeFileSync(dead, ['apiVersion: v1', 'kind: Config', `clusters: [{name: dead, cluster: {server: "http://127.0.0.1:${await closedPort()}"}}]`, 'users: [{name: dead, user: {}}]', 'contexts: [{name: dead, context: {cluster: dead, user: dead}}]', ''].join('\n'));
-      const r = await exec(kubectl, ['ambient', 'tags', '--all-contexts'], { ...env, KUBECONFIG: [a, b, dead].join(':') });
+      writeFileSync(
+        dead,
+        [
+          'apiVersion: v1',
+          'kind: Config',
+          `clusters: [{name: dead, cluster: {server: "http://127.0.0.1:${await closedPort()}"}}]`,
+          'users: [{name: dead, user: {}}]',
+          'contexts: [{name: dead, context: {cluster: dead, user: dead}}]',
+          '',
+        ].join('\n'),
+      );
+      const r = await exec(kubectl, ['ambient', 'tags', '--all-contexts'], {
+        ...env,
+        KUBECONFIG: [a, b, dead].join(':'),
+      });
       assert.equal(r.code, 69, r.stderr);
       assert.match(r.stdout, /^CONTEXT\s+TAG\s+REVISION/);
       assert.match(r.stdout, /\ndead\s+(-\s+){7}error: /);
       assert.match(r.stdout, /\nprod-eu\s+prod\s+1-27-9\s/);
       assert.match(r.stderr, /^fleet: 3 cluster\(s\): 2 read, 1 failed \(unreachable x1\)$/m);
-      const j = await exec(kubectl, ['ambient', 'revisions', '--contexts', 'prod-*', '-o', 'json'], { ...env, KUBECONFIG: [a, b, dead].join(':') });
+      const j = await exec(kubectl, ['ambient', 'revisions', '--contexts', 'prod-*', '-o', 'json'], {
+        ...env,
+        KUBECONFIG: [a, b, dead].join(':'),
+      });
       assert.equal(j.code, 0, j.stderr);
-      assert.deepEqual((JSON.parse(j.stdout) as { context: string; ok: boolean }[]).map((e) => [e.context, e.ok]), [['prod-eu', true], ['prod-us', true]]);
-      const skew = await exec(kubectl, ['ambient', 'skew', '--contexts', 'prod-*', '--fail-on', 'warn', '--now', '2026-03-01'], { ...env, KUBECONFIG: [a, b, dead].join(':') });
+      assert.deepEqual(
+        (JSON.parse(j.stdout) as { context: string; ok: boolean }[]).map((e) => [e.context, e.ok]),
+        [
+          ['prod-eu', true],
+          ['prod-us', true],
+        ],
+      );
+      const skew = await exec(
+        kubectl,
+        ['ambient', 'skew', '--contexts', 'prod-*', '--fail-on', 'warn', '--now', '2026-03-01'],
+        { ...env, KUBECONFIG: [a, b, dead].join(':') },
+      );
       assert.equal(skew.code, 3, skew.stderr);
       assert.match(skew.stdout, /^CONTEXT\s+COMPONENT\s+NAMESPACE/);
-      assert.match(skew.stderr, /^error: 2 of 2 cluster\(s\) have findings at warn or fail: prod-eu, prod-us; see their rows$/m);
+      assert.match(
+        skew.stderr,
+        /^error: 2 of 2 cluster\(s\) have findings at warn or fail: prod-eu, prod-us; see their rows$/m,
+      );
     } finally {
       await second.close();
     }
@@ -180,7 +248,13 @@ describe('the linux-x64 release archive through kubectl', { skip: linuxSkip }, (
     assert.equal(yaml.code, 0, yaml.stderr);
     assert.match(yaml.stdout, /kind: MutatingWebhookConfiguration/);
     assert.match(yaml.stdout, /kind: Service/);
-    const rev = await k('get', 'mutatingwebhookconfiguration', 'istio-revision-tag-prod', '-o', 'jsonpath={.metadata.labels.istio\\.io/rev}');
+    const rev = await k(
+      'get',
+      'mutatingwebhookconfiguration',
+      'istio-revision-tag-prod',
+      '-o',
+      'jsonpath={.metadata.labels.istio\\.io/rev}',
+    );
     assert.deepEqual([rev.code, rev.stdout], [0, '1-27-9']);
   });
 
@@ -188,16 +262,39 @@ describe('the linux-x64 release archive through kubectl', { skip: linuxSkip }, (
     const move = await k('ambient', 'tag-move', 'prod', '1-28-10', '--yes', '--no-wait');
     assert.equal(move.code, 0, move.stderr);
     assert.match(move.stderr, /tag prod now points at 1-28-10 \(1\.28\.10\), was 1-27-9/);
-    const rev = await k('get', 'mutatingwebhookconfiguration', 'istio-revision-tag-prod', '-o', 'jsonpath={.metadata.labels.istio\\.io/rev}');
+    const rev = await k(
+      'get',
+      'mutatingwebhookconfiguration',
+      'istio-revision-tag-prod',
+      '-o',
+      'jsonpath={.metadata.labels.istio\\.io/rev}',
+    );
     assert.equal(rev.stdout, '1-28-10');
-    const svc = await k('-n', 'istio-system', 'get', 'service', 'istiod-revision-tag-prod', '-o', 'jsonpath={.spec.selector.istio\\.io/rev}');
+    const svc = await k(
+      '-n',
+      'istio-system',
+      'get',
+      'service',
+      'istiod-revision-tag-prod',
+      '-o',
+      'jsonpath={.spec.selector.istio\\.io/rev}',
+    );
     assert.deepEqual([svc.code, svc.stdout], [0, '1-28-10']);
-    const moved = JSON.parse((await k('ambient', 'tags', 'prod', '-o', 'json')).stdout) as { revision: string; previousRevision: string };
+    const moved = JSON.parse((await k('ambient', 'tags', 'prod', '-o', 'json')).stdout) as {
+      revision: string;
+      previousRevision: string;
+    };
     assert.deepEqual([moved.revision, moved.previousRevision], ['1-28-10', '1-27-9']);
     const back = await k('ambient', 'tag-rollback', 'prod', '--yes', '--no-wait');
     assert.equal(back.code, 0, back.stderr);
     assert.match(back.stderr, /tag prod now points at 1-27-9 \(1\.27\.9\), was 1-28-10/);
-    const after = await k('get', 'mutatingwebhookconfiguration', 'istio-revision-tag-prod', '-o', 'jsonpath={.metadata.labels.istio\\.io/rev}');
+    const after = await k(
+      'get',
+      'mutatingwebhookconfiguration',
+      'istio-revision-tag-prod',
+      '-o',
+      'jsonpath={.metadata.labels.istio\\.io/rev}',
+    );
     assert.equal(after.stdout, '1-27-9');
   });
 
@@ -224,13 +321,20 @@ describe('the linux-x64 release archive through kubectl', { skip: linuxSkip }, (
     assert.equal((await k('ambient', 'frobnicate')).code, 64);
     assert.equal((await k('ambient', 'tags', '--frobnicate')).code, 64);
     const dead = join(work, 'dead-kubeconfig');
-    writeFileSync(dead, `apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "http://127.0.0.1:${await closedPort()}"}}]\nusers: [{name: u, user: {}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n`);
+    writeFileSync(
+      dead,
+      `apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "http://127.0.0.1:${await closedPort()}"}}]\nusers: [{name: u, user: {}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n`,
+    );
     const unreachable = await k('ambient', 'revisions', '--kubeconfig', dead, '--request-timeout', '5s');
     assert.equal(unreachable.code, 69, unreachable.stderr);
   });
 
   it("completion through kubectl's own (kubectl __complete -> kubectl_complete-ambient): each command once, bare flag values", async () => {
-    const words = (r: Result): string[] => r.stdout.split('\n').filter((l) => l !== '' && !l.startsWith(':')).map((l) => l.split('\t')[0] ?? '');
+    const words = (r: Result): string[] =>
+      r.stdout
+        .split('\n')
+        .filter((l) => l !== '' && !l.startsWith(':'))
+        .map((l) => l.split('\t')[0] ?? '');
     const commands = await k('__complete', 'ambient', '');
     assert.equal(commands.code, 0, commands.stderr);
     // kubectl offers the launchers it finds on PATH itself; kubectl_complete-ambient adds the rest (completion): each once.
@@ -241,39 +345,63 @@ describe('the linux-x64 release archive through kubectl', { skip: linuxSkip }, (
     assert.deepEqual(words(await k('__complete', 'ambient', 'tag-move', 'prod', '')).sort(), ['1-27-9', '1-28-10']);
     assert.deepEqual(words(await k('__complete', 'ambient', 'tags', '-o', '')), ['table', 'wide', 'json', 'yaml']);
     // cobra's protocol: `--flag=<TAB>` gets the values alone, the shell keeps `--flag=`.
-    assert.deepEqual(words(await k('__complete', 'ambient', 'tag-move', 'prod', '1-28-10', '--dry-run=')), ['client', 'server']);
+    assert.deepEqual(words(await k('__complete', 'ambient', 'tag-move', 'prod', '1-28-10', '--dry-run=')), [
+      'client',
+      'server',
+    ]);
     assert.deepEqual(words(await k('__complete', 'ambient', 'tags', '--output=j')), ['json']);
-    assert.deepEqual(words(await k('__complete', 'ambient', 'tag-rollback', 'prod', '--to=1-2')).sort(), ['1-27-9', '1-28-10']);
+    assert.deepEqual(words(await k('__complete', 'ambient', 'tag-rollback', 'prod', '--to=1-2')).sort(), [
+      '1-27-9',
+      '1-28-10',
+    ]);
   });
 
-  it('kubectl completion bash: __start_kubectl completes --dry-run=, --output= and the commands (each once)', { skip: existsSync(BASH_COMPLETION) ? false : `needs ${BASH_COMPLETION} (apt-get install bash-completion): kubectl's bash completion calls its _get_comp_words_by_ref` }, async () => {
-    const file = join(work, 'kubectl.bash');
-    const script = await k('completion', 'bash');
-    assert.equal(script.code, 0, script.stderr);
-    writeFileSync(file, script.stdout);
-    // As bash calls a completion function: COMP_WORDS split at COMP_WORDBREAKS (so "=" is a word), the cursor at the end.
-    const complete = async (words: string[]): Promise<string[]> => {
-      const line = words.join(' ').replace(/ = ?/g, '=');
-      const probe = [
-        `source ${BASH_COMPLETION}`,
-        `source ${file}`,
-        `COMP_LINE=${JSON.stringify(line)}; COMP_POINT=\${#COMP_LINE}`,
-        `COMP_WORDS=(${words.map((w) => JSON.stringify(w)).join(' ')}); COMP_CWORD=${words.length - 1}`,
-        '__start_kubectl kubectl 2>/dev/null',
-        'printf "%s\\n" "${COMPREPLY[@]}"',
-      ].join('\n');
-      const r = await exec('/bin/bash', ['--noprofile', '--norc', '-c', probe], env);
-      assert.equal(r.code, 0, r.stderr);
-      return r.stdout.split('\n').filter((l) => l !== '');
-    };
-    assert.deepEqual(await complete(['kubectl', 'ambient', 'tag-move', 'prod', '1-28-10', '--dry-run', '=']), ['client', 'server']);
-    assert.deepEqual(await complete(['kubectl', 'ambient', 'tag-move', 'prod', '1-28-10', '--dry-run', '=', 's']), ['server']);
-    assert.deepEqual(await complete(['kubectl', 'ambient', 'tags', '--output', '=']), ['table', 'wide', 'json', 'yaml']);
-    assert.deepEqual(await complete(['kubectl', 'ambient', 'revisions', '--output', '=', 'w']), ['wide']);
-    assert.deepEqual((await complete(['kubectl', 'ambient', ''])).sort(), COMMANDS);
-    assert.deepEqual((await complete(['kubectl', 'ambient', 'tag-'])).sort(), ['tag-move', 'tag-rollback']);
-    assert.deepEqual(await complete(['kubectl', 'ambient', 'tag-move', 'p']), ['prod']);
-  });
+  it(
+    'kubectl completion bash: __start_kubectl completes --dry-run=, --output= and the commands (each once)',
+    {
+      skip: existsSync(BASH_COMPLETION)
+        ? false
+        : `needs ${BASH_COMPLETION} (apt-get install bash-completion): kubectl's bash completion calls its _get_comp_words_by_ref`,
+    },
+    async () => {
+      const file = join(work, 'kubectl.bash');
+      const script = await k('completion', 'bash');
+      assert.equal(script.code, 0, script.stderr);
+      writeFileSync(file, script.stdout);
+      // As bash calls a completion function: COMP_WORDS split at COMP_WORDBREAKS (so "=" is a word), the cursor at the end.
+      const complete = async (words: string[]): Promise<string[]> => {
+        const line = words.join(' ').replace(/ = ?/g, '=');
+        const probe = [
+          `source ${BASH_COMPLETION}`,
+          `source ${file}`,
+          `COMP_LINE=${JSON.stringify(line)}; COMP_POINT=\${#COMP_LINE}`,
+          `COMP_WORDS=(${words.map((w) => JSON.stringify(w)).join(' ')}); COMP_CWORD=${words.length - 1}`,
+          '__start_kubectl kubectl 2>/dev/null',
+          'printf "%s\\n" "${COMPREPLY[@]}"',
+        ].join('\n');
+        const r = await exec('/bin/bash', ['--noprofile', '--norc', '-c', probe], env);
+        assert.equal(r.code, 0, r.stderr);
+        return r.stdout.split('\n').filter((l) => l !== '');
+      };
+      assert.deepEqual(await complete(['kubectl', 'ambient', 'tag-move', 'prod', '1-28-10', '--dry-run', '=']), [
+        'client',
+        'server',
+      ]);
+      assert.deepEqual(await complete(['kubectl', 'ambient', 'tag-move', 'prod', '1-28-10', '--dry-run', '=', 's']), [
+        'server',
+      ]);
+      assert.deepEqual(await complete(['kubectl', 'ambient', 'tags', '--output', '=']), [
+        'table',
+        'wide',
+        'json',
+        'yaml',
+      ]);
+      assert.deepEqual(await complete(['kubectl', 'ambient', 'revisions', '--output', '=', 'w']), ['wide']);
+      assert.deepEqual((await complete(['kubectl', 'ambient', ''])).sort(), COMMANDS);
+      assert.deepEqual((await complete(['kubectl', 'ambient', 'tag-'])).sort(), ['tag-move', 'tag-rollback']);
+      assert.deepEqual(await complete(['kubectl', 'ambient', 'tag-move', 'p']), ['prod']);
+    },
+  );
 
   it('kubectl ambient completion bash: the script completes "kubectl ambient tag-move <TAB>" in bash', async () => {
     const script = await k('ambient', 'completion', 'bash');
@@ -283,49 +411,103 @@ describe('the linux-x64 release archive through kubectl', { skip: linuxSkip }, (
     const probe = `source ${file}; COMP_WORDS=(kubectl ambient tag-move p); COMP_CWORD=3; __kubectl_ambient_kubectl; printf '%s\\n' "\${COMPREPLY[@]}"`;
     const r = await exec('/bin/bash', ['--noprofile', '--norc', '-c', probe], env);
     assert.deepEqual([r.code, r.stdout, r.stderr], [0, 'prod\n', '']);
-    const cmd = await exec('/bin/bash', ['--noprofile', '--norc', '-c', probe.replace('tag-move p); COMP_CWORD=3', 'tag-); COMP_CWORD=2')], env);
+    const cmd = await exec(
+      '/bin/bash',
+      ['--noprofile', '--norc', '-c', probe.replace('tag-move p); COMP_CWORD=3', 'tag-); COMP_CWORD=2')],
+      env,
+    );
     assert.deepEqual(cmd.stdout.split('\n').filter(Boolean).sort(), ['tag-move', 'tag-rollback']);
     // --dry-run=<TAB>: readline replaces what follows "=", so the values come alone (without bash-completion too).
-    const flag = await exec('/bin/bash', ['--noprofile', '--norc', '-c', probe.replace('tag-move p); COMP_CWORD=3', 'tag-move prod 1-28-10 --dry-run = s); COMP_CWORD=7')], env);
+    const flag = await exec(
+      '/bin/bash',
+      [
+        '--noprofile',
+        '--norc',
+        '-c',
+        probe.replace('tag-move p); COMP_CWORD=3', 'tag-move prod 1-28-10 --dry-run = s); COMP_CWORD=7'),
+      ],
+      env,
+    );
     assert.deepEqual([flag.stdout, flag.stderr], ['server\n', '']);
   });
 
-  it('kubectl ambient completion zsh: the completer offers the tags (zsh, with _describe stubbed)', { skip: existsSync('/usr/bin/zsh') ? false : 'zsh is not installed' }, async () => {
-    const script = await k('ambient', 'completion', 'zsh');
-    const file = join(work, 'completion.zsh');
-    writeFileSync(file, script.stdout);
-    const probe = `autoload -Uz compinit && compinit -u -D -d ${join(work, 'zcomp')}; source ${file}; _describe() { print -l -- "\${(@P)\${@[-1]}}"; }; words=(kubectl ambient tag-move ''); CURRENT=4; __kubectl_ambient_kubectl`;
-    const r = await exec('/usr/bin/zsh', ['-f', '-c', probe], env);
-    assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(r.stdout.split('\n').filter(Boolean).sort(), ['canary:-> 1-28-10', 'default:-> 1-27-9', 'prod:-> 1-27-9']);
-  });
+  it(
+    'kubectl ambient completion zsh: the completer offers the tags (zsh, with _describe stubbed)',
+    { skip: existsSync('/usr/bin/zsh') ? false : 'zsh is not installed' },
+    async () => {
+      const script = await k('ambient', 'completion', 'zsh');
+      const file = join(work, 'completion.zsh');
+      writeFileSync(file, script.stdout);
+      const probe = `autoload -Uz compinit && compinit -u -D -d ${join(work, 'zcomp')}; source ${file}; _describe() { print -l -- "\${(@P)\${@[-1]}}"; }; words=(kubectl ambient tag-move ''); CURRENT=4; __kubectl_ambient_kubectl`;
+      const r = await exec('/usr/bin/zsh', ['-f', '-c', probe], env);
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(r.stdout.split('\n').filter(Boolean).sort(), [
+        'canary:-> 1-28-10',
+        'default:-> 1-27-9',
+        'prod:-> 1-27-9',
+      ]);
+    },
+  );
 
-  it('kubectl ambient completion fish: complete -C "kubectl ambient tag-move prod "', { skip: existsSync('/usr/bin/fish') ? false : 'fish is not installed' }, async () => {
-    const script = await k('ambient', 'completion', 'fish');
-    const file = join(work, 'completion.fish');
-    writeFileSync(file, script.stdout);
-    const r = await exec('/usr/bin/fish', ['--no-config', '-c', `source ${file}; complete -C 'kubectl ambient tag-move prod '`], env);
-    assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(r.stdout.split('\n').filter(Boolean).map((l) => l.split('\t')[0]).sort(), ['1-27-9', '1-28-10']);
-    const flag = await exec('/usr/bin/fish', ['--no-config', '-c', `source ${file}; complete -C 'kubectl ambient tag-move prod 1-28-10 --dry-run='`], env);
-    assert.deepEqual(flag.stdout.split('\n').filter(Boolean), ['--dry-run=client', '--dry-run=server']);
-  });
+  it(
+    'kubectl ambient completion fish: complete -C "kubectl ambient tag-move prod "',
+    { skip: existsSync('/usr/bin/fish') ? false : 'fish is not installed' },
+    async () => {
+      const script = await k('ambient', 'completion', 'fish');
+      const file = join(work, 'completion.fish');
+      writeFileSync(file, script.stdout);
+      const r = await exec(
+        '/usr/bin/fish',
+        ['--no-config', '-c', `source ${file}; complete -C 'kubectl ambient tag-move prod '`],
+        env,
+      );
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(
+        r.stdout
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => l.split('\t')[0])
+          .sort(),
+        ['1-27-9', '1-28-10'],
+      );
+      const flag = await exec(
+        '/usr/bin/fish',
+        ['--no-config', '-c', `source ${file}; complete -C 'kubectl ambient tag-move prod 1-28-10 --dry-run='`],
+        env,
+      );
+      assert.deepEqual(flag.stdout.split('\n').filter(Boolean), ['--dry-run=client', '--dry-run=server']);
+    },
+  );
 
   it('installed like krew (only kubectl-ambient linked), kubectl ambient tags still works', async () => {
     const root = join(work, 'krew');
     const manifestText = readFileSync(join('dir' in release ? release.dir : '', 'ambient.yaml'), 'utf8');
-    const archive = readFileSync(join('dir' in release ? release.dir : '', archiveName(version, PLATFORMS[0] as Platform)));
+    const archive = readFileSync(
+      join('dir' in release ? release.dir : '', archiveName(version, PLATFORMS[0] as Platform)),
+    );
     installLikeKrew(parse(manifestText) as Manifest, 'linux', 'amd64', archive, root, manifestText);
     const krewEnv = { ...env, PATH: `${join(root, 'bin')}:${dirname(kubectl)}` };
     assert.deepEqual(readdirSync(join(root, 'bin')), ['kubectl-ambient']);
     const r = await exec(kubectl, ['ambient', 'tags', '-o', 'json'], krewEnv);
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual((JSON.parse(r.stdout) as { tag: string }[]).map((t) => t.tag), ['default', 'canary', 'prod']);
+    assert.deepEqual(
+      (JSON.parse(r.stdout) as { tag: string }[]).map((t) => t.tag),
+      ['default', 'canary', 'prod'],
+    );
   });
 
   // Last: it moves every tag of the shared cluster.
   it('upgrade through kubectl (kubectl-ambient-upgrade): --dry-run changes nothing, then every tag moves behind its gate', async () => {
-    const revOf = async (tag: string): Promise<string> => (await k('get', 'mutatingwebhookconfiguration', `istio-revision-tag-${tag}`, '-o', 'jsonpath={.metadata.labels.istio\\.io/rev}')).stdout;
+    const revOf = async (tag: string): Promise<string> =>
+      (
+        await k(
+          'get',
+          'mutatingwebhookconfiguration',
+          `istio-revision-tag-${tag}`,
+          '-o',
+          'jsonpath={.metadata.labels.istio\\.io/rev}',
+        )
+      ).stdout;
     const dry = await k('ambient', 'upgrade', '1-28-10', '--dry-run');
     assert.equal(dry.code, 0, dry.stderr);
     assert.match(dry.stderr, /^ {3}2\. prod +1-27-9 -> 1-28-10: /m);
@@ -336,10 +518,25 @@ describe('the linux-x64 release archive through kubectl', { skip: linuxSkip }, (
     const r = await k('ambient', 'upgrade', '1-28-10', '--yes', '--soak', '0s', '--timeout', '1m');
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /^✔ gate prod passed: 2\/2 healthy on 1-28-10/m);
-    assert.match(r.stderr, /^upgrade to 1-28-10: done, every tag is on 1-28-10 \(2 moved, 0 rolled back, 1 skipped, 0 pending\)$/m);
+    assert.match(
+      r.stderr,
+      /^upgrade to 1-28-10: done, every tag is on 1-28-10 \(2 moved, 0 rolled back, 1 skipped, 0 pending\)$/m,
+    );
     for (const tag of ['default', 'prod', 'canary']) assert.equal(await revOf(tag), '1-28-10', tag);
-    const pods = await k('get', 'pods', '-A', '-l', 'gateway.networking.k8s.io/gateway-name', '-o', 'jsonpath={.items[*].metadata.annotations.istio\\.io/rev}');
-    assert.deepEqual([...new Set(pods.stdout.split(' '))], ['1-28-10'], 'every gateway/waypoint proxy pod runs the new revision');
+    const pods = await k(
+      'get',
+      'pods',
+      '-A',
+      '-l',
+      'gateway.networking.k8s.io/gateway-name',
+      '-o',
+      'jsonpath={.items[*].metadata.annotations.istio\\.io/rev}',
+    );
+    assert.deepEqual(
+      [...new Set(pods.stdout.split(' '))],
+      ['1-28-10'],
+      'every gateway/waypoint proxy pod runs the new revision',
+    );
   });
 });
 
@@ -354,7 +551,8 @@ describe('the krew manifest', { skip }, () => {
 
 /** What an executable is, read from its header: ELF machine, PE machine/subsystem, Mach-O CPU. */
 function describeExecutable(buf: Buffer): string {
-  if (buf.readUInt32BE(0) === 0x7f454c46) return `ELF ${({ 0x3e: 'x86-64', 0xb7: 'aarch64' } as Record<number, string>)[buf.readUInt16LE(18)] ?? 'other'}`;
+  if (buf.readUInt32BE(0) === 0x7f454c46)
+    return `ELF ${({ 0x3e: 'x86-64', 0xb7: 'aarch64' } as Record<number, string>)[buf.readUInt16LE(18)] ?? 'other'}`;
   if (buf.toString('latin1', 0, 2) === 'MZ') {
     const pe = buf.readUInt32LE(0x3c);
     const ok = buf.toString('latin1', pe, pe + 4) === 'PE\0\0';
@@ -363,7 +561,8 @@ function describeExecutable(buf: Buffer): string {
     const subsystem = buf.readUInt16LE(pe + 24 + 68);
     return `PE ${ok && machine === 0x8664 ? 'x86-64' : 'other'} ${magic === 0x20b ? 'PE32+' : 'PE32'} ${subsystem === 3 ? 'console' : 'gui'}`;
   }
-  if (buf.readUInt32LE(0) === 0xfeedfacf) return `Mach-O ${({ 0x01000007: 'x86-64', 0x0100000c: 'arm64' } as Record<number, string>)[buf.readUInt32LE(4)] ?? 'other'}`;
+  if (buf.readUInt32LE(0) === 0xfeedfacf)
+    return `Mach-O ${({ 0x01000007: 'x86-64', 0x0100000c: 'arm64' } as Record<number, string>)[buf.readUInt32LE(4)] ?? 'other'}`;
   return 'unknown';
 }
 
@@ -401,29 +600,59 @@ describe('the other platforms', { skip }, () => {
       assert.equal(describeExecutable(exe), expected[p.name]);
       assert.ok(exe.includes('NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2:1'), 'the SEA fuse is flipped');
       assert.ok(exe.includes('kubectl_complete-ambient'), 'the bundle is inside');
-      const launchers = readdirSync(dir).filter((f) => f.startsWith('kubectl-ambient-') || f.startsWith('kubectl_complete-'));
+      const launchers = readdirSync(dir).filter(
+        (f) => f.startsWith('kubectl-ambient-') || f.startsWith('kubectl_complete-'),
+      );
       assert.equal(launchers.length, 2 * (PLUGINS.length - 1) + 1, launchers.join(' '));
       if (p.os === 'windows') assert.ok(launchers.every((f) => f.endsWith('.cmd')));
-      if (p.os === 'darwin') t.diagnostic(`${p.name}: ${machoSigned(exe) ? 'signed' : 'NOT signed (no rcodesign/ldid/codesign on the build machine)'}`);
-      if (which('file')) t.diagnostic(`file: ${spawnSync('file', ['-b', join(dir, `kubectl-ambient${p.exe}`)], { encoding: 'utf8' }).stdout.trim()}`);
+      if (p.os === 'darwin')
+        t.diagnostic(
+          `${p.name}: ${machoSigned(exe) ? 'signed' : 'NOT signed (no rcodesign/ldid/codesign on the build machine)'}`,
+        );
+      if (which('file'))
+        t.diagnostic(
+          `file: ${spawnSync('file', ['-b', join(dir, `kubectl-ambient${p.exe}`)], { encoding: 'utf8' }).stdout.trim()}`,
+        );
     });
   }
 
   const sysroot = '/usr/aarch64-linux-gnu';
   const qemu = which('qemu-aarch64') && existsSync(join(sysroot, 'lib', 'ld-linux-aarch64.so.1'));
-  it('linux-arm64 starts under qemu-aarch64: --version, and a launcher name picks its command', { skip: qemu ? false : 'no qemu-aarch64 with an aarch64 sysroot (apt-get install qemu-user libc6-arm64-cross libstdc++6-arm64-cross): format checked above' }, async () => {
-    const dir = join(work, 'linux-arm64');
-    const exe = join(dir, 'kubectl-ambient');
-    const qenv = { QEMU_LD_PREFIX: sysroot };
-    const v = await exec('qemu-aarch64', [exe, '--version'], qenv, 120_000);
-    assert.deepEqual([v.code, v.stdout], [0, `${version}\n`], v.stderr);
-    const tags = await exec('qemu-aarch64', [exe, '--help'], { ...qenv, KUBECTL_AMBIENT_INVOKED_AS: 'kubectl-ambient-tags' }, 120_000);
-    assert.match(tags.stdout, /^kubectl ambient tags \[tag\]\n/, tags.stderr);
-  });
+  it(
+    'linux-arm64 starts under qemu-aarch64: --version, and a launcher name picks its command',
+    {
+      skip: qemu
+        ? false
+        : 'no qemu-aarch64 with an aarch64 sysroot (apt-get install qemu-user libc6-arm64-cross libstdc++6-arm64-cross): format checked above',
+    },
+    async () => {
+      const dir = join(work, 'linux-arm64');
+      const exe = join(dir, 'kubectl-ambient');
+      const qenv = { QEMU_LD_PREFIX: sysroot };
+      const v = await exec('qemu-aarch64', [exe, '--version'], qenv, 120_000);
+      assert.deepEqual([v.code, v.stdout], [0, `${version}\n`], v.stderr);
+      const tags = await exec(
+        'qemu-aarch64',
+        [exe, '--help'],
+        { ...qenv, KUBECTL_AMBIENT_INVOKED_AS: 'kubectl-ambient-tags' },
+        120_000,
+      );
+      assert.match(tags.stdout, /^kubectl ambient tags \[tag\]\n/, tags.stderr);
+    },
+  );
 
   const wine = ['wine64', 'wine'].find(which);
-  it('win-x64 starts under wine: --version', { skip: wine !== undefined ? false : 'wine is not installed (about 700 MB from Debian): PE format checked above' }, async () => {
-    const v = await exec(wine ?? 'wine', [join(work, 'win-x64', 'kubectl-ambient.exe'), '--version'], { HOME: work, WINEDEBUG: '-all', PATH: '/usr/bin:/bin' }, 300_000);
-    assert.equal(v.stdout.trim(), version, v.stderr);
-  });
+  it(
+    'win-x64 starts under wine: --version',
+    { skip: wine !== undefined ? false : 'wine is not installed (about 700 MB from Debian): PE format checked above' },
+    async () => {
+      const v = await exec(
+        wine ?? 'wine',
+        [join(work, 'win-x64', 'kubectl-ambient.exe'), '--version'],
+        { HOME: work, WINEDEBUG: '-all', PATH: '/usr/bin:/bin' },
+        300_000,
+      );
+      assert.equal(v.stdout.trim(), version, v.stderr);
+    },
+  );
 });

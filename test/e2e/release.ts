@@ -18,7 +18,8 @@ export interface Release {
 export function buildRelease(): Release | { unavailable: string } {
   const reuse = process.env['E2E_RELEASE_DIR'];
   if (reuse !== undefined && reuse !== '') {
-    if (!existsSync(join(reuse, 'SHA256SUMS'))) return { unavailable: `E2E_RELEASE_DIR=${reuse} holds no SHA256SUMS: run "npm run package" first` };
+    if (!existsSync(join(reuse, 'SHA256SUMS')))
+      return { unavailable: `E2E_RELEASE_DIR=${reuse} holds no SHA256SUMS: run "npm run package" first` };
     return { dir: reuse, buildSeconds: 0 };
   }
   const dir = mkdtempSync(join(tmpdir(), 'ambient-e2e-release-'));
@@ -31,8 +32,16 @@ export function buildRelease(): Release | { unavailable: string } {
   });
   if (r.status !== 0) {
     const tail = `${r.stderr}`.trim().split('\n').slice(-15).join('\n');
-    return { unavailable: `the executables could not be built (scripts/package.ts exit ${r.status ?? r.signal ?? '?'}):\n${tail}` };
+    return {
+      unavailable: `the executables could not be built (scripts/package.ts exit ${r.status ?? r.signal ?? '?'}):\n${tail}`,
+    };
   }
-  process.stderr.write(r.stderr.split('\n').filter((l) => /MiB|done in|WARNING|NOT SIGNED/.test(l)).map((l) => `# package: ${l}\n`).join(''));
+  process.stderr.write(
+    r.stderr
+      .split('\n')
+      .filter((l) => /MiB|done in|WARNING|NOT SIGNED/.test(l))
+      .map((l) => `# package: ${l}\n`)
+      .join(''),
+  );
   return { dir, buildSeconds: (Date.now() - started) / 1000 };
 }

@@ -7,8 +7,12 @@ import { ambient } from '../support/cli.ts';
 import { startCluster } from '../support/sim.ts';
 
 const TOKEN = 'RECOGNISABLE-FAKE-TOKEN-7f3a9c';
-const KEY = Buffer.from('-----BEGIN PRIVATE KEY-----\nRECOGNISABLE-FAKE-KEY-d41d8c\n-----END PRIVATE KEY-----\n').toString('base64');
-const CERT = Buffer.from('-----BEGIN CERTIFICATE-----\nRECOGNISABLE-FAKE-CERT-9e107d\n-----END CERTIFICATE-----\n').toString('base64');
+const KEY = Buffer.from(
+  '-----BEGIN PRIVATE KEY-----\nRECOGNISABLE-FAKE-KEY-d41d8c\n-----END PRIVATE KEY-----\n',
+).toString('base64');
+const CERT = Buffer.from(
+  '-----BEGIN CERTIFICATE-----\nRECOGNISABLE-FAKE-CERT-9e107d\n-----END CERTIFICATE-----\n',
+).toString('base64');
 const SECRETS = [TOKEN, KEY, CERT, 'RECOGNISABLE-FAKE-KEY', 'RECOGNISABLE-FAKE-CERT'];
 
 describe('faults: security', () => {
@@ -34,8 +38,13 @@ describe('faults: security', () => {
         await ambient(['revisions', '--verbose'], { kubeconfig: certs }),
         await ambient(['skew', '--verbose', '--context', 'nope'], { kubeconfig: certs }),
       ];
-      assert.ok(runs.some((r) => r.code === 77), 'the expired token was rejected');
-      for (const r of runs) for (const s of SECRETS) assert.ok(!r.stdout.includes(s) && !r.stderr.includes(s), `secret leaked:\n${r.stderr}`);
+      assert.ok(
+        runs.some((r) => r.code === 77),
+        'the expired token was rejected',
+      );
+      for (const r of runs)
+        for (const s of SECRETS)
+          assert.ok(!r.stdout.includes(s) && !r.stderr.includes(s), `secret leaked:\n${r.stderr}`);
     } finally {
       await c.close();
     }
@@ -51,8 +60,10 @@ describe('faults: security', () => {
   });
 
   it('the product never runs a shell or another program (only client-node runs a kubeconfig exec plugin)', () => {
-    const walk = (d: string): string[] => readdirSync(d).flatMap((f) => (statSync(join(d, f)).isDirectory() ? walk(join(d, f)) : [join(d, f)]));
+    const walk = (d: string): string[] =>
+      readdirSync(d).flatMap((f) => (statSync(join(d, f)).isDirectory() ? walk(join(d, f)) : [join(d, f)]));
     const src = new URL('../../src/', import.meta.url).pathname;
-    for (const f of walk(src)) assert.doesNotMatch(readFileSync(f, 'utf8'), /child_process|\bexecSync\b|\bspawn\(|\bexecFile\b/, f);
+    for (const f of walk(src))
+      assert.doesNotMatch(readFileSync(f, 'utf8'), /child_process|\bexecSync\b|\bspawn\(|\bexecFile\b/, f);
   });
 });

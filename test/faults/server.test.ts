@@ -14,7 +14,11 @@ describe('faults: server answers', () => {
     try {
       c.sim.forbid({ verb: 'list', resource: 'services', namespace: 'istio-system' });
       const r = await ambient(['tags'], { kubeconfig: c.kubeconfig });
-      assertFails(r, 'auth', /^error: RBAC refused: services is forbidden: User "admin" cannot list resource "services" in API group "" in the namespace "istio-system"; ask a cluster admin for permission to list services -n istio-system/);
+      assertFails(
+        r,
+        'auth',
+        /^error: RBAC refused: services is forbidden: User "admin" cannot list resource "services" in API group "" in the namespace "istio-system"; ask a cluster admin for permission to list services -n istio-system/,
+      );
     } finally {
       await c.close();
     }
@@ -26,7 +30,11 @@ describe('faults: server answers', () => {
       c.sim.forbid({ verb: 'update', resource: 'mutatingwebhookconfigurations' });
       const before = state(c);
       const r = await ambient(move, { kubeconfig: c.kubeconfig });
-      assertFails(r, 'auth', /^error: RBAC refused: mutatingwebhookconfigurations\.admissionregistration\.k8s\.io "istio-revision-tag-prod" is forbidden|^error: RBAC refused: mutatingwebhookconfigurations\.admissionregistration\.k8s\.io is forbidden: User "admin" cannot update/);
+      assertFails(
+        r,
+        'auth',
+        /^error: RBAC refused: mutatingwebhookconfigurations\.admissionregistration\.k8s\.io "istio-revision-tag-prod" is forbidden|^error: RBAC refused: mutatingwebhookconfigurations\.admissionregistration\.k8s\.io is forbidden: User "admin" cannot update/,
+      );
       assert.deepEqual(state(c), before);
     } finally {
       await c.close();
@@ -49,7 +57,11 @@ describe('faults: server answers', () => {
     try {
       c.sim.inject({ match: { method: 'PUT', resource: 'mutatingwebhookconfigurations' }, status: 409, times: 1 });
       const before = state(c);
-      assertFails(await ambient(move, { kubeconfig: c.kubeconfig }), 'conflict', /^error: conflict on update .*istio-revision-tag-prod.*; someone else changed it in between: re-run/);
+      assertFails(
+        await ambient(move, { kubeconfig: c.kubeconfig }),
+        'conflict',
+        /^error: conflict on update .*istio-revision-tag-prod.*; someone else changed it in between: re-run/,
+      );
       assert.deepEqual(state(c), before);
     } finally {
       await c.close();
@@ -59,9 +71,18 @@ describe('faults: server answers', () => {
   it('422 on the second write is found by the server dry run: nothing is written, exit 76', async () => {
     const c = await startCluster('mid-upgrade', { istiod: false });
     try {
-      c.sim.inject({ match: { method: 'POST', resource: 'services' }, status: 422, message: 'Service "istiod-revision-tag-prod" is invalid', times: 1 });
+      c.sim.inject({
+        match: { method: 'POST', resource: 'services' },
+        status: 422,
+        message: 'Service "istiod-revision-tag-prod" is invalid',
+        times: 1,
+      });
       const before = state(c);
-      assertFails(await ambient(move, { kubeconfig: c.kubeconfig }), 'server', /^error: the API server refused create services .*\(422 Invalid\).*; nothing was changed/);
+      assertFails(
+        await ambient(move, { kubeconfig: c.kubeconfig }),
+        'server',
+        /^error: the API server refused create services .*\(422 Invalid\).*; nothing was changed/,
+      );
       assert.deepEqual(state(c), before);
     } finally {
       await c.close();
@@ -91,7 +112,11 @@ describe('faults: server answers', () => {
       assert.equal(c.sim.requests.filter((q) => q.resource === 'gateways').length, 3);
       c.sim.inject({ match: { resource: 'gateways' }, status: 429, headers: { 'Retry-After': '0' } });
       c.sim.clearRequests();
-      assertFails(await ambient(['tags'], { kubeconfig: c.kubeconfig }), 'server', /^error: the API server is throttling requests \(429\)/);
+      assertFails(
+        await ambient(['tags'], { kubeconfig: c.kubeconfig }),
+        'server',
+        /^error: the API server is throttling requests \(429\)/,
+      );
       assert.equal(c.sim.requests.filter((q) => q.resource === 'gateways').length, 4, 'one try + 3 retries');
     } finally {
       await proxy.close();
@@ -117,7 +142,11 @@ describe('faults: server answers', () => {
     try {
       c.sim.inject({ match: { method: 'PUT', resource: 'mutatingwebhookconfigurations' }, status: 503, times: 1 });
       const before = state(c);
-      assertFails(await ambient(move, { kubeconfig: c.kubeconfig }), 'server', /^error: the API server failed on update .* \(503 ServiceUnavailable\)/);
+      assertFails(
+        await ambient(move, { kubeconfig: c.kubeconfig }),
+        'server',
+        /^error: the API server failed on update .* \(503 ServiceUnavailable\)/,
+      );
       assert.equal(c.sim.requests.filter((q) => q.method === 'PUT').length, 1);
       assert.deepEqual(state(c), before);
     } finally {
@@ -126,10 +155,15 @@ describe('faults: server answers', () => {
   });
 
   it('a watch that ends during --wait is resumed', async () => {
-    const c = await startCluster('mid-upgrade', { istiod: { renderDelayMs: 100 }, controllers: { workloads: { readyDelayMs: 300 } } });
+    const c = await startCluster('mid-upgrade', {
+      istiod: { renderDelayMs: 100 },
+      controllers: { workloads: { readyDelayMs: 300 } },
+    });
     try {
       c.sim.inject({ match: { verb: 'watch', resource: 'deployments' }, drop: 'mid-body', times: 2 });
-      const r = await ambient(['tag-move', 'prod', '1-28-10', '--yes', '--wait', '--timeout', '10s'], { kubeconfig: c.kubeconfig });
+      const r = await ambient(['tag-move', 'prod', '1-28-10', '--yes', '--wait', '--timeout', '10s'], {
+        kubeconfig: c.kubeconfig,
+      });
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stderr, /waypoints on 1-28-10: 2\/2/);
       assert.equal(tagRevision(c, 'prod'), '1-28-10');

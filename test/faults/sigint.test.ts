@@ -11,10 +11,14 @@ describe('faults: a real SIGINT to the process', () => {
   it('during --wait: exit 130, the move stays applied, one line says how to check and roll back', async () => {
     const c = await startCluster('mid-upgrade', { istiod: { renderDelayMs: 60_000 } });
     try {
-      const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, 'tag-move', 'prod', '1-28-10', '--yes', '--wait', '--kubeconfig', c.kubeconfig], {
-        env: { PATH: process.env['PATH'] ?? '', HOME: c.dir, NO_COLOR: '1' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', ENTRY, 'tag-move', 'prod', '1-28-10', '--yes', '--wait', '--kubeconfig', c.kubeconfig],
+        {
+          env: { PATH: process.env['PATH'] ?? '', HOME: c.dir, NO_COLOR: '1' },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       let stderr = '';
       let stdout = '';
       child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -29,7 +33,10 @@ describe('faults: a real SIGINT to the process', () => {
       child.kill('SIGINT');
       const code = await exited;
       assert.equal(code, EXIT_CODES.interrupted.code, stderr);
-      assert.match(stderr, /^error: stopped waiting: the move of prod to 1-28-10 stays applied; .*roll back with "kubectl ambient tag-rollback prod"$/m);
+      assert.match(
+        stderr,
+        /^error: stopped waiting: the move of prod to 1-28-10 stays applied; .*roll back with "kubectl ambient tag-rollback prod"$/m,
+      );
       assert.equal(stdout, '');
       assert.equal(tagRevision(c, 'prod'), '1-28-10');
     } finally {

@@ -25,7 +25,11 @@ export const state = clusterState;
 
 /** The `istio.io/rev` of a tag's webhook. */
 export function tagRevision(c: TestCluster, tag: string): string | undefined {
-  return c.sim.get({ apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingWebhookConfiguration', name: `istio-revision-tag-${tag}` })?.metadata.labels?.['istio.io/rev'];
+  return c.sim.get({
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'MutatingWebhookConfiguration',
+    name: `istio-revision-tag-${tag}`,
+  })?.metadata.labels?.['istio.io/rev'];
 }
 
 /** A kubeconfig like the cluster's, pointing at a proxy in front of it (test/support/proxy.ts). */

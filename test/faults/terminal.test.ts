@@ -27,10 +27,27 @@ async function until(ready: () => boolean, what: string, pane: () => string): Pr
 }
 
 /** Runs `args` in a fresh 80x24 terminal; returns helpers to read it, type into it and wait for the exit code. */
-async function inTerminal(c: TestCluster, name: string, args: string[], redirect = ''): Promise<{ pane: () => string; all: () => string; keys: (...k: string[]) => void; exit: () => Promise<number> }> {
+async function inTerminal(
+  c: TestCluster,
+  name: string,
+  args: string[],
+  redirect = '',
+): Promise<{ pane: () => string; all: () => string; keys: (...k: string[]) => void; exit: () => Promise<number> }> {
   const exitFile = join(c.dir, `${name}.exit`);
-  const cmd = [process.execPath, await cliBundle(), ...args, '--kubeconfig', c.kubeconfig].map((a) => `'${a}'`).join(' ') + redirect;
-  tmux('new-session', '-d', '-x', '80', '-y', '24', '-s', name, `env HOME='${c.dir}' TERM=xterm-256color bash --norc --noprofile -c "${cmd.replaceAll('"', '\\"')}; echo \\$? > '${exitFile}'; read"`);
+  const cmd =
+    [process.execPath, await cliBundle(), ...args, '--kubeconfig', c.kubeconfig].map((a) => `'${a}'`).join(' ') +
+    redirect;
+  tmux(
+    'new-session',
+    '-d',
+    '-x',
+    '80',
+    '-y',
+    '24',
+    '-s',
+    name,
+    `env HOME='${c.dir}' TERM=xterm-256color bash --norc --noprofile -c "${cmd.replaceAll('"', '\\"')}; echo \\$? > '${exitFile}'; read"`,
+  );
   const pane = (): string => tmux('capture-pane', '-p', '-t', name);
   return {
     pane,
@@ -77,7 +94,14 @@ describe('faults: a real terminal', () => {
   it('Ctrl-C typed at the confirmation prompt: exit 130, nothing changed', async () => {
     const before = tagRevision(c, 'default');
     const t = await inTerminal(c, 'prompt', ['tag-move', 'default', '1-28-10']);
-    await until(() => /Move tag default on context sim \(http[^)]+\) from 1-27-9 to 1-28-10\? \[y\/N\]/.test(t.pane().replace(/\n/g, '')), 'prompt', t.pane);
+    await until(
+      () =>
+        /Move tag default on context sim \(http[^)]+\) from 1-27-9 to 1-28-10\? \[y\/N\]/.test(
+          t.pane().replace(/\n/g, ''),
+        ),
+      'prompt',
+      t.pane,
+    );
     t.keys('C-c');
     assert.equal(await t.exit(), 130, t.pane());
     assert.match(t.pane(), /error: interrupted at the confirmation prompt: nothing was changed/);
@@ -87,9 +111,20 @@ describe('faults: a real terminal', () => {
   it('upgrade: one question for the plan, a spinner line per gate with counts, Ctrl-C in the gate asks nothing (exit 130)', async () => {
     // prod was moved above and istiod never re-renders here: its gate (gate only) waits, before default's move.
     const t = await inTerminal(c, 'upgrade', ['upgrade', '1-28-10', '--soak', '0s']);
-    await until(() => /Upgrade to 1-28-10: move default one at a time and gate prod, rolling back a tag whose gate fails\? \[y\/N\]/.test(t.pane().replace(/\n/g, '')), 'prompt', t.pane);
+    await until(
+      () =>
+        /Upgrade to 1-28-10: move default one at a time and gate prod, rolling back a tag whose gate fails\? \[y\/N\]/.test(
+          t.pane().replace(/\n/g, ''),
+        ),
+      'prompt',
+      t.pane,
+    );
     t.keys('y', 'Enter');
-    await until(() => /gate prod: 0\/2 healthy on 1-28-10, pods 0\/2 \(waiting up to 5m\)/.test(t.pane()), 'gate spinner', t.pane);
+    await until(
+      () => /gate prod: 0\/2 healthy on 1-28-10, pods 0\/2 \(waiting up to 5m\)/.test(t.pane()),
+      'gate spinner',
+      t.pane,
+    );
     t.keys('C-c');
     assert.equal(await t.exit(), 130, t.pane());
     const screen = t.pane().replace(/\n/g, '');
@@ -135,7 +170,11 @@ describe('a real terminal, 80 columns', () => {
       const t = await inTerminal(c, `table-${cmd}`, [cmd], ' 2>/dev/null');
       assert.equal(await t.exit(), 0, t.pane());
       const golden = readFileSync(join(GOLDEN_DIR, 'mid-upgrade', `${cmd}.80.txt`), 'utf8');
-      const shown = t.all().split('\n').map((l) => l.trimEnd()).join('\n');
+      const shown = t
+        .all()
+        .split('\n')
+        .map((l) => l.trimEnd())
+        .join('\n');
       assert.ok(shown.startsWith(golden), `the pane:\n${shown}\nthe golden file:\n${golden}`);
     }
   });
@@ -145,7 +184,11 @@ describe('faults: a closed pipe', () => {
   it('`| head` closing stdout early: the command finishes quietly (no EPIPE stack), exit 0', async () => {
     const c = await startCluster('large', { istiod: false });
     try {
-      const child = spawn(process.execPath, [await cliBundle(), 'revisions', '-o', 'json', '--kubeconfig', c.kubeconfig], { env: { PATH: process.env['PATH'] ?? '', HOME: c.dir }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(
+        process.execPath,
+        [await cliBundle(), 'revisions', '-o', 'json', '--kubeconfig', c.kubeconfig],
+        { env: { PATH: process.env['PATH'] ?? '', HOME: c.dir }, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
       let stderr = '';
       let first = 0;
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));

@@ -17,7 +17,15 @@ import { assertFails } from './support.ts';
 /** A kubeconfig like the sim's, pointing at another server (no CA, TLS verification on). */
 function pointAt(c: TestCluster, server: string, name: string): string {
   const path = join(c.dir, `${name}.yaml`);
-  writeFileSync(path, readFileSync(c.kubeconfig, 'utf8').replace(c.sim.url, server).replace(/insecure-skip-tls-verify: true/, server.startsWith('https:') ? 'insecure-skip-tls-verify: false' : 'insecure-skip-tls-verify: true'));
+  writeFileSync(
+    path,
+    readFileSync(c.kubeconfig, 'utf8')
+      .replace(c.sim.url, server)
+      .replace(
+        /insecure-skip-tls-verify: true/,
+        server.startsWith('https:') ? 'insecure-skip-tls-verify: false' : 'insecure-skip-tls-verify: true',
+      ),
+  );
   return path;
 }
 
@@ -36,12 +44,41 @@ describe('faults: transport errors name their cause', () => {
   });
 
   it('a TLS certificate the kubeconfig does not trust (self-signed): exit 78, what is wrong with it, where to fix it', async () => {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(c.dir, 'key.pem'), '-out', join(c.dir, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
-    const s = createHttps({ key: readFileSync(join(c.dir, 'key.pem')), cert: readFileSync(join(c.dir, 'cert.pem')) }, (_q, r) => r.end('{}'));
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        join(c.dir, 'key.pem'),
+        '-out',
+        join(c.dir, 'cert.pem'),
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    );
+    const s = createHttps(
+      { key: readFileSync(join(c.dir, 'key.pem')), cert: readFileSync(join(c.dir, 'cert.pem')) },
+      (_q, r) => r.end('{}'),
+    );
     servers.push(s);
     const port = await listen(s);
     const r = await ambient(['tags'], { kubeconfig: pointAt(c, `https://127.0.0.1:${port}`, 'untrusted') });
-    assertFails(r, 'config', new RegExp(`^error: the TLS certificate of the API server at https://127\\.0\\.0\\.1:${port} is not trusted: it is self-signed and not the CA of the kubeconfig \\(DEPTH_ZERO_SELF_SIGNED_CERT\\); check certificate-authority\\(-data\\) of the cluster of context "sim" in your kubeconfig`));
+    assertFails(
+      r,
+      'config',
+      new RegExp(
+        `^error: the TLS certificate of the API server at https://127\\.0\\.0\\.1:${port} is not trusted: it is self-signed and not the CA of the kubeconfig \\(DEPTH_ZERO_SELF_SIGNED_CERT\\); check certificate-authority\\(-data\\) of the cluster of context "sim" in your kubeconfig`,
+      ),
+    );
   });
 
   it('https:// to a port that speaks plain HTTP: exit 78, "does not speak TLS"', async () => {
@@ -49,7 +86,13 @@ describe('faults: transport errors name their cause', () => {
     servers.push(s);
     const port = await listen(s);
     const r = await ambient(['tags'], { kubeconfig: pointAt(c, `https://127.0.0.1:${port}`, 'https-to-http') });
-    assertFails(r, 'config', new RegExp(`^error: the server at https://127\\.0\\.0\\.1:${port} \\(context "sim"\\) does not speak TLS on that port \\(plain HTTP\\?\\); use http:// in the server URL`));
+    assertFails(
+      r,
+      'config',
+      new RegExp(
+        `^error: the server at https://127\\.0\\.0\\.1:${port} \\(context "sim"\\) does not speak TLS on that port \\(plain HTTP\\?\\); use http:// in the server URL`,
+      ),
+    );
   });
 
   it('http:// to an HTTPS port (the plain-text 400 a Go API server sends): exit 78, "speaks HTTPS"', async () => {
@@ -60,17 +103,29 @@ describe('faults: transport errors name their cause', () => {
     servers.push(s);
     const port = await listen(s);
     const r = await ambient(['tags'], { kubeconfig: pointAt(c, `http://127.0.0.1:${port}`, 'http-to-https') });
-    assertFails(r, 'config', new RegExp(`^error: the server at http://127\\.0\\.0\\.1:${port} \\(context "sim"\\) speaks HTTPS on that port, but the kubeconfig says http://; use https://`));
+    assertFails(
+      r,
+      'config',
+      new RegExp(
+        `^error: the server at http://127\\.0\\.0\\.1:${port} \\(context "sim"\\) speaks HTTPS on that port, but the kubeconfig says http://; use https://`,
+      ),
+    );
   });
 
-  it('a 200 that is not JSON (an authenticating proxy\'s login page): exit 78, the page title, what to check', async () => {
+  it("a 200 that is not JSON (an authenticating proxy's login page): exit 78, the page title, what to check", async () => {
     const s = createHttp((_q, r) => {
       r.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
-      r.end('<!doctype html><html><head><title>Sign in - Corp SSO</title></head><body><form>password</form></body></html>');
+      r.end(
+        '<!doctype html><html><head><title>Sign in - Corp SSO</title></head><body><form>password</form></body></html>',
+      );
     });
     servers.push(s);
     const port = await listen(s);
     const r = await ambient(['tags'], { kubeconfig: pointAt(c, `http://127.0.0.1:${port}`, 'login-page') });
-    assertFails(r, 'config', /^error: the server at http:\/\/127\.0\.0\.1:\d+ \(context "sim"\) answered list \S+ with text\/html that is not JSON \("Sign in - Corp SSO"\): it is not a Kubernetes API server, or a proxy in front of it answered \(an authenticating proxy's login page\?\); check the server URL/);
+    assertFails(
+      r,
+      'config',
+      /^error: the server at http:\/\/127\.0\.0\.1:\d+ \(context "sim"\) answered list \S+ with text\/html that is not JSON \("Sign in - Corp SSO"\): it is not a Kubernetes API server, or a proxy in front of it answered \(an authenticating proxy's login page\?\); check the server URL/,
+    );
   });
 });

@@ -16,7 +16,9 @@ describe('faults: a signal to upgrade during a gate', () => {
       // istiod takes its time, so the gate of prod is waiting when the signal comes.
       const c = await startCluster('mid-upgrade', { istiod: { renderDelayMs: 60_000 } });
       try {
-        const child = await spawnCli(['upgrade', '1-28-10', '--yes', '--soak', '0s', '--kubeconfig', c.kubeconfig], { home: c.dir });
+        const child = await spawnCli(['upgrade', '1-28-10', '--yes', '--soak', '0s', '--kubeconfig', c.kubeconfig], {
+          home: c.dir,
+        });
         await child.waitForStderr(/^gate prod: 0\/2 healthy on 1-28-10/m);
         child.proc.kill(signal);
         const { code } = await child.exited;
@@ -26,7 +28,10 @@ describe('faults: a signal to upgrade during a gate', () => {
         assert.match(stderr, /^upgrade to 1-28-10 interrupted \(1 moved, 0 rolled back, 1 skipped, 1 pending\)$/m);
         const errors = stderr.split('\n').filter((l) => l.startsWith('error: '));
         assert.equal(errors.length, 1, stderr);
-        assert.match(errors[0] ?? '', /^error: stopped waiting for the gate of prod: it stays on 1-28-10 as it is .*; roll it back with "kubectl ambient tag-rollback prod", or continue \(its gate runs again first\) with "kubectl ambient upgrade 1-28-10"$/);
+        assert.match(
+          errors[0] ?? '',
+          /^error: stopped waiting for the gate of prod: it stays on 1-28-10 as it is .*; roll it back with "kubectl ambient tag-rollback prod", or continue \(its gate runs again first\) with "kubectl ambient upgrade 1-28-10"$/,
+        );
         assert.doesNotMatch(stderr, /undoing this run's writes/, 'nothing was being written: no undo');
         assert.equal(child.stdout(), '');
         assert.equal(tagRevision(c, 'prod'), '1-28-10');

@@ -41,10 +41,19 @@ function autoWebhook(objectHook: Hook): Hook {
       matchExpressions: [
         { key: 'istio-injection', operator: 'DoesNotExist' },
         { key: 'istio.io/rev', operator: 'DoesNotExist' },
-        { key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system', 'kube-public', 'kube-node-lease', 'local-path-storage'] },
+        {
+          key: 'kubernetes.io/metadata.name',
+          operator: 'NotIn',
+          values: ['kube-system', 'kube-public', 'kube-node-lease', 'local-path-storage'],
+        },
       ],
     },
-    objectSelector: { matchExpressions: [{ key: 'sidecar.istio.io/inject', operator: 'DoesNotExist' }, { key: 'istio.io/rev', operator: 'DoesNotExist' }] },
+    objectSelector: {
+      matchExpressions: [
+        { key: 'sidecar.istio.io/inject', operator: 'DoesNotExist' },
+        { key: 'istio.io/rev', operator: 'DoesNotExist' },
+      ],
+    },
   };
 }
 
@@ -68,7 +77,10 @@ function get(c: TestCluster, kind: 'mwc' | 'svc', name: string): KubeObject | un
 
 describe('a move owns only what the chart renders', () => {
   it('foreign labels and annotations, the auto. webhook, an edited timeoutSeconds and the caBundle survive; the diff shows no removal', async () => {
-    const c = await startCluster([namespace('istio-system'), ...istiod('1.27.9'), ...istiod('1.28.10'), editedDefault()], { istiod: false });
+    const c = await startCluster(
+      [namespace('istio-system'), ...istiod('1.27.9'), ...istiod('1.28.10'), editedDefault()],
+      { istiod: false },
+    );
     try {
       const dry = await ambient(['tag-move', 'default', '1-28-10', '--dry-run=server'], { kubeconfig: c.kubeconfig });
       assert.equal(dry.code, 0, dry.stderr);
@@ -81,22 +93,36 @@ describe('a move owns only what the chart renders', () => {
       assert.equal(live.metadata.labels?.['team'], 'payments');
       assert.equal(live.metadata.labels?.['argocd.argoproj.io/instance'], 'mesh');
       assert.equal(live.metadata.annotations?.['example.com/owner'], 'platform');
-      assert.deepEqual(hooks(live).map((h) => [h.name, h.clientConfig.service?.name, h.clientConfig.caBundle]), [
-        ['rev.namespace.sidecar-injector.istio.io', 'istiod-1-28-10', 'Q0E='],
-        ['rev.object.sidecar-injector.istio.io', 'istiod-1-28-10', 'Q0E='],
-        ['namespace.sidecar-injector.istio.io', 'istiod-1-28-10', 'Q0E='],
-        ['object.sidecar-injector.istio.io', 'istiod-1-28-10', 'Q0E='],
-        ['auto.sidecar-injector.istio.io', 'istiod-1-28-10', 'Q0E='],
-      ]);
+      assert.deepEqual(
+        hooks(live).map((h) => [h.name, h.clientConfig.service?.name, h.clientConfig.caBundle]),
+        [
+          ['rev.namespace.sidecar-injector.istio.io', 'istiod-1-28-10', 'Q0E='],
+          ['rev.object.sidecar-injector.istio.io', 'istiod-1-28-10', 'Q0E='],
+          ['namespace.sidecar-injector.istio.io', 'istiod-1-28-10', 'Q0E='],
+          ['object.sidecar-injector.istio.io', 'istiod-1-28-10', 'Q0E='],
+          ['auto.sidecar-injector.istio.io', 'istiod-1-28-10', 'Q0E='],
+        ],
+      );
       assert.equal(hooks(live)[0]?.timeoutSeconds, 5);
       assert.deepEqual(hooks(live)[4]?.namespaceSelector, autoWebhook(hooks(live)[3]!).namespaceSelector);
       // What the chart renders is exactly helm's 1.28.10 render.
-      const [want] = helmRender('1.28.10', 'tag-default-rev-1-28-10.yaml').filter((o) => o.kind === 'MutatingWebhookConfiguration');
-      for (const [k, v] of Object.entries(want!.metadata.labels ?? {})) assert.equal(live.metadata.labels?.[k], v, `label ${k}`);
+      const [want] = helmRender('1.28.10', 'tag-default-rev-1-28-10.yaml').filter(
+        (o) => o.kind === 'MutatingWebhookConfiguration',
+      );
+      for (const [k, v] of Object.entries(want!.metadata.labels ?? {}))
+        assert.equal(live.metadata.labels?.[k], v, `label ${k}`);
       const rendered = hooks(want).map((h) => ({ ...h, clientConfig: { ...h.clientConfig } }));
-      const liveRendered = hooks(live).filter((h) => rendered.some((x) => x.name === h.name)).map((h) => ({ ...h, clientConfig: { ...h.clientConfig, caBundle: undefined } }));
-      assert.deepEqual(JSON.parse(JSON.stringify(projectOnto(liveRendered, rendered))), JSON.parse(JSON.stringify(rendered)));
-      assert.match((await ambient(['tag-move', 'default', '1-28-10', '--yes', '--no-wait'], { kubeconfig: c.kubeconfig })).stderr, /nothing to do/);
+      const liveRendered = hooks(live)
+        .filter((h) => rendered.some((x) => x.name === h.name))
+        .map((h) => ({ ...h, clientConfig: { ...h.clientConfig, caBundle: undefined } }));
+      assert.deepEqual(
+        JSON.parse(JSON.stringify(projectOnto(liveRendered, rendered))),
+        JSON.parse(JSON.stringify(rendered)),
+      );
+      assert.match(
+        (await ambient(['tag-move', 'default', '1-28-10', '--yes', '--no-wait'], { kubeconfig: c.kubeconfig })).stderr,
+        /nothing to do/,
+      );
     } finally {
       await c.close();
     }
@@ -106,16 +132,28 @@ describe('a move owns only what the chart renders', () => {
     const [w] = tagObjects('1.27.9', 'prod');
     const o = structuredClone(w!);
     const extra = { ...structuredClone(hooks(o)[0]!), name: 'extra.example.com' };
-    const remote = { ...structuredClone(hooks(o)[0]!), name: 'remote.example.com', clientConfig: { url: 'https://hooks.example.com/inject' } };
+    const remote = {
+      ...structuredClone(hooks(o)[0]!),
+      name: 'remote.example.com',
+      clientConfig: { url: 'https://hooks.example.com/inject' },
+    };
     o['webhooks'] = [...hooks(o), extra, remote];
-    const c = await startCluster([namespace('istio-system'), ...istiod('1.27.9'), ...istiod('1.28.10'), o], { istiod: false });
+    const c = await startCluster([namespace('istio-system'), ...istiod('1.27.9'), ...istiod('1.28.10'), o], {
+      istiod: false,
+    });
     try {
       const r = await ambient(['tag-move', 'prod', '1-28-10', '--yes', '--no-wait'], { kubeconfig: c.kubeconfig });
       assert.equal(r.code, 0, r.stderr);
-      assert.match(r.stderr, /^warning: webhook extra\.example\.com of istio-revision-tag-prod is not rendered by Istio's chart for tag prod but called istiod-1-27-9: it now calls istiod-1-28-10 too/m);
+      assert.match(
+        r.stderr,
+        /^warning: webhook extra\.example\.com of istio-revision-tag-prod is not rendered by Istio's chart for tag prod but called istiod-1-27-9: it now calls istiod-1-28-10 too/m,
+      );
       assert.match(r.stderr, /^ {6}webhooks\[\*\]\.clientConfig\.service\.name: istiod-1-27-9 -> istiod-1-28-10$/m);
       const live = get(c, 'mwc', 'istio-revision-tag-prod');
-      assert.deepEqual(hooks(live).map((h) => h.clientConfig.service?.name ?? h.clientConfig.url), ['istiod-1-28-10', 'istiod-1-28-10', 'istiod-1-28-10', 'https://hooks.example.com/inject']);
+      assert.deepEqual(
+        hooks(live).map((h) => h.clientConfig.service?.name ?? h.clientConfig.url),
+        ['istiod-1-28-10', 'istiod-1-28-10', 'istiod-1-28-10', 'https://hooks.example.com/inject'],
+      );
     } finally {
       await c.close();
     }
@@ -125,33 +163,69 @@ describe('a move owns only what the chart renders', () => {
     const svc = tagObjects('1.27.9', 'prod')[0]!;
     const withForeign = structuredClone(svc);
     withForeign.metadata.labels = { ...withForeign.metadata.labels, team: 'payments' };
-    const c = await startCluster([namespace('istio-system'), ...istiod('1.23.6'), ...istiod('1.28.10'), ...tagObjects('1.28.10', 'prod').map((x) => (x.kind === 'Service' ? { ...x, metadata: { ...x.metadata, labels: { ...x.metadata.labels, team: 'payments' } } } : x))], { istiod: false });
+    const c = await startCluster(
+      [
+        namespace('istio-system'),
+        ...istiod('1.23.6'),
+        ...istiod('1.28.10'),
+        ...tagObjects('1.28.10', 'prod').map((x) =>
+          x.kind === 'Service'
+            ? { ...x, metadata: { ...x.metadata, labels: { ...x.metadata.labels, team: 'payments' } } }
+            : x,
+        ),
+      ],
+      { istiod: false },
+    );
     try {
       const r = await ambient(['tag-move', 'prod', '1-23-6', '--dry-run=client'], { kubeconfig: c.kubeconfig });
       assert.equal(r.code, 0, r.stderr);
-      for (const key of ['app.kubernetes.io/name', 'app.kubernetes.io/managed-by', 'app.kubernetes.io/instance', 'app.kubernetes.io/part-of', 'app.kubernetes.io/version', 'helm.sh/chart']) {
+      for (const key of [
+        'app.kubernetes.io/name',
+        'app.kubernetes.io/managed-by',
+        'app.kubernetes.io/instance',
+        'app.kubernetes.io/part-of',
+        'app.kubernetes.io/version',
+        'helm.sh/chart',
+      ]) {
         assert.match(r.stderr, new RegExp(`^ {6}label ${key.replaceAll('.', '\\.')}: - \\S+$`, 'm'), key);
       }
-      assert.match(r.stderr, /^ {2}- Service istio-system\/istiod-revision-tag-prod \(deleted: the 1\.23\.6 chart renders no tag Service/m);
+      assert.match(
+        r.stderr,
+        /^ {2}- Service istio-system\/istiod-revision-tag-prod \(deleted: the 1\.23\.6 chart renders no tag Service/m,
+      );
     } finally {
       await c.close();
     }
   });
 
   it('"nothing to do" only when nothing changes: an edited failurePolicy (the chart\'s) is put back, an edited timeoutSeconds (not the chart\'s) is kept', async () => {
-    const c = await startCluster([namespace('istio-system'), ...istiod('1.30.3'), ...tagObjects('1.30.3', 'prod')], { istiod: false });
+    const c = await startCluster([namespace('istio-system'), ...istiod('1.30.3'), ...tagObjects('1.30.3', 'prod')], {
+      istiod: false,
+    });
     try {
       const w = structuredClone(get(c, 'mwc', 'istio-revision-tag-prod')!);
       hooks(w)[1]!.timeoutSeconds = 7;
       c.sim.upsert(w);
-      assert.match((await ambient(['tag-move', 'prod', '1-30-3', '--yes'], { kubeconfig: c.kubeconfig })).stderr, /nothing to do/);
+      assert.match(
+        (await ambient(['tag-move', 'prod', '1-30-3', '--yes'], { kubeconfig: c.kubeconfig })).stderr,
+        /nothing to do/,
+      );
       const w2 = structuredClone(get(c, 'mwc', 'istio-revision-tag-prod')!);
       hooks(w2)[1]!.failurePolicy = 'Ignore';
       c.sim.upsert(w2);
       const r = await ambient(['tag-move', 'prod', '1-30-3', '--yes'], { kubeconfig: c.kubeconfig });
       assert.equal(r.code, 0, r.stderr);
-      assert.match(r.stderr, /^ {6}webhooks\[rev\.object\.sidecar-injector\.istio\.io\]\.failurePolicy: Ignore -> Fail$/m);
-      assert.deepEqual(hooks(get(c, 'mwc', 'istio-revision-tag-prod')).map((h) => [h.failurePolicy, h.timeoutSeconds]), [['Fail', 10], ['Fail', 7]]);
+      assert.match(
+        r.stderr,
+        /^ {6}webhooks\[rev\.object\.sidecar-injector\.istio\.io\]\.failurePolicy: Ignore -> Fail$/m,
+      );
+      assert.deepEqual(
+        hooks(get(c, 'mwc', 'istio-revision-tag-prod')).map((h) => [h.failurePolicy, h.timeoutSeconds]),
+        [
+          ['Fail', 10],
+          ['Fail', 7],
+        ],
+      );
     } finally {
       await c.close();
     }
@@ -165,9 +239,16 @@ describe('--wait: the watch opens before the first write', () => {
       c.sim.forbid({ verb: 'watch', resource: 'deployments' });
       const before = state(c);
       const r = await ambient(['tag-move', 'prod', '1-28-10', '--yes', '--wait'], { kubeconfig: c.kubeconfig });
-      assertFails(r, 'auth', /^error: RBAC refused: .*cannot watch resource "deployments".* \(--wait watches the Deployments of the waypoints that follow prod\); nothing was changed; pass --no-wait to move without waiting/);
+      assertFails(
+        r,
+        'auth',
+        /^error: RBAC refused: .*cannot watch resource "deployments".* \(--wait watches the Deployments of the waypoints that follow prod\); nothing was changed; pass --no-wait to move without waiting/,
+      );
       assert.deepEqual(state(c), before);
-      assert.deepEqual(c.sim.requests.filter((q) => q.method !== 'GET' && q.query['dryRun'] === undefined), []);
+      assert.deepEqual(
+        c.sim.requests.filter((q) => q.method !== 'GET' && q.query['dryRun'] === undefined),
+        [],
+      );
     } finally {
       await c.close();
     }
@@ -180,16 +261,47 @@ describe('--wait: the watch opens before the first write', () => {
       const kubeconfig = kubeconfigVia(c, proxy);
       // Once the last write is answered: cut the open watch and refuse the deployments list that follows.
       const running = ambient(['tag-move', 'prod', '1-28-10', '--yes', '--wait'], { kubeconfig });
-      await proxy.waitFor((e) => e.method === 'PUT' && e.query['dryRun'] === undefined && e.outcome === 'answered' && proxy.log.filter((x) => x.method === 'PUT' && x.query['dryRun'] === undefined).length === 2, 'the final webhook write');
+      await proxy.waitFor(
+        (e) =>
+          e.method === 'PUT' &&
+          e.query['dryRun'] === undefined &&
+          e.outcome === 'answered' &&
+          proxy.log.filter((x) => x.method === 'PUT' && x.query['dryRun'] === undefined).length === 2,
+        'the final webhook write',
+      );
       proxy.intercept(
         (r) => r.method === 'GET' && r.path.endsWith('/deployments'),
-        (x) => x.reply({ status: 401, headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 })) }),
+        (x) =>
+          x.reply({
+            status: 401,
+            headers: { 'content-type': 'application/json' },
+            body: Buffer.from(
+              JSON.stringify({
+                kind: 'Status',
+                apiVersion: 'v1',
+                status: 'Failure',
+                message: 'Unauthorized',
+                reason: 'Unauthorized',
+                code: 401,
+              }),
+            ),
+          }),
         100,
       );
-      assert.equal(proxy.cut((e) => e.query['watch'] === 'true'), 1);
+      assert.equal(
+        proxy.cut((e) => e.query['watch'] === 'true'),
+        1,
+      );
       const r = await running;
-      assertFails(r, 'wait-timeout', /^error: the move of prod to 1-28-10 is applied, but waiting for its waypoints failed \(the API server at .* rejected the credentials of context "sim" \(401 Unauthorized\) on list deployments\.apps --all-namespaces\); unverified: bookinfo\/waypoint, reviews\/waypoint on 1-28-10; check with "kubectl ambient tags prod"; to roll back run "kubectl ambient tag-rollback prod"$/);
-      assert.equal(c.sim.get({ ...MWC, name: 'istio-revision-tag-prod' })?.metadata.labels?.['istio.io/rev'], '1-28-10');
+      assertFails(
+        r,
+        'wait-timeout',
+        /^error: the move of prod to 1-28-10 is applied, but waiting for its waypoints failed \(the API server at .* rejected the credentials of context "sim" \(401 Unauthorized\) on list deployments\.apps --all-namespaces\); unverified: bookinfo\/waypoint, reviews\/waypoint on 1-28-10; check with "kubectl ambient tags prod"; to roll back run "kubectl ambient tag-rollback prod"$/,
+      );
+      assert.equal(
+        c.sim.get({ ...MWC, name: 'istio-revision-tag-prod' })?.metadata.labels?.['istio.io/rev'],
+        '1-28-10',
+      );
     } finally {
       await proxy.close();
       await c.close();
@@ -199,19 +311,39 @@ describe('--wait: the watch opens before the first write', () => {
 
 describe('unreadable annotations are reported, not crashes', () => {
   const withAnnotation = (key: string, value: string): KubeObject[] =>
-    tagObjects('1.27.9', 'prod').map((o) => (o.kind === 'MutatingWebhookConfiguration' ? { ...o, metadata: { ...o.metadata, annotations: { [key]: value } } } : o));
+    tagObjects('1.27.9', 'prod').map((o) =>
+      o.kind === 'MutatingWebhookConfiguration'
+        ? { ...o, metadata: { ...o.metadata, annotations: { [key]: value } } }
+        : o,
+    );
 
   it('a malformed history: tags warns, tag-rollback asks for --to, tag-move replaces it (and says so)', async () => {
-    const c = await startCluster([namespace('istio-system'), ...istiod('1.27.9'), ...istiod('1.28.10'), ...withAnnotation(HISTORY, '{"oops"')], { istiod: false });
+    const c = await startCluster(
+      [namespace('istio-system'), ...istiod('1.27.9'), ...istiod('1.28.10'), ...withAnnotation(HISTORY, '{"oops"')],
+      { istiod: false },
+    );
     try {
       const t = await ambient(['tags', 'prod', '-o', 'json'], { kubeconfig: c.kubeconfig });
       assert.equal(t.code, 0, t.stderr);
-      assert.deepEqual((JSON.parse(t.stdout) as TagView).problems.map((p) => p.code), ['bad-history']);
-      assert.match(t.stderr, /^warning: tag prod: the history annotation kubectl-ambient\.dev\/tag-history on istio-revision-tag-prod is malformed \(not JSON/m);
-      assertFails(await ambient(['tag-rollback', 'prod', '--yes'], { kubeconfig: c.kubeconfig }), 'input', /^error: the history of tag "prod" \(annotation kubectl-ambient\.dev\/tag-history\) is malformed: not JSON .*; pick the revision with --to \(installed revisions: 1-27-9, 1-28-10\)$/);
+      assert.deepEqual(
+        (JSON.parse(t.stdout) as TagView).problems.map((p) => p.code),
+        ['bad-history'],
+      );
+      assert.match(
+        t.stderr,
+        /^warning: tag prod: the history annotation kubectl-ambient\.dev\/tag-history on istio-revision-tag-prod is malformed \(not JSON/m,
+      );
+      assertFails(
+        await ambient(['tag-rollback', 'prod', '--yes'], { kubeconfig: c.kubeconfig }),
+        'input',
+        /^error: the history of tag "prod" \(annotation kubectl-ambient\.dev\/tag-history\) is malformed: not JSON .*; pick the revision with --to \(installed revisions: 1-27-9, 1-28-10\)$/,
+      );
       const m = await ambient(['tag-move', 'prod', '1-28-10', '--yes', '--no-wait'], { kubeconfig: c.kubeconfig });
       assert.equal(m.code, 0, m.stderr);
-      assert.match(m.stderr, /^warning: the history annotation kubectl-ambient\.dev\/tag-history of tag prod is malformed/m);
+      assert.match(
+        m.stderr,
+        /^warning: the history annotation kubectl-ambient\.dev\/tag-history of tag prod is malformed/m,
+      );
       assert.match(m.stderr, /^ {6}history: \(malformed: \{"oops"\) -> 1-27-9$/m);
     } finally {
       await c.close();
@@ -219,12 +351,22 @@ describe('unreadable annotations are reported, not crashes', () => {
   });
 
   it('an unreadable operation record: tags reports it, moves refuse with the command that removes it', async () => {
-    const c = await startCluster([namespace('istio-system'), ...istiod('1.27.9'), ...istiod('1.28.10'), ...withAnnotation(OPERATION, '[]')], { istiod: false });
+    const c = await startCluster(
+      [namespace('istio-system'), ...istiod('1.27.9'), ...istiod('1.28.10'), ...withAnnotation(OPERATION, '[]')],
+      { istiod: false },
+    );
     try {
       const before = state(c);
       const t = await ambient(['tags', 'prod', '-o', 'json'], { kubeconfig: c.kubeconfig });
-      assert.deepEqual((JSON.parse(t.stdout) as TagView).problems.map((p) => p.code), ['bad-operation']);
-      assertFails(await ambient(['tag-move', 'prod', '1-28-10', '--yes'], { kubeconfig: c.kubeconfig }), 'problems', /^error: the operation record \(annotation kubectl-ambient\.dev\/tag-operation\) on istio-revision-tag-prod is unreadable: .*; check the tag's objects with "kubectl ambient tags prod", then remove the record: kubectl annotate mutatingwebhookconfiguration istio-revision-tag-prod kubectl-ambient\.dev\/tag-operation-$/);
+      assert.deepEqual(
+        (JSON.parse(t.stdout) as TagView).problems.map((p) => p.code),
+        ['bad-operation'],
+      );
+      assertFails(
+        await ambient(['tag-move', 'prod', '1-28-10', '--yes'], { kubeconfig: c.kubeconfig }),
+        'problems',
+        /^error: the operation record \(annotation kubectl-ambient\.dev\/tag-operation\) on istio-revision-tag-prod is unreadable: .*; check the tag's objects with "kubectl ambient tags prod", then remove the record: kubectl annotate mutatingwebhookconfiguration istio-revision-tag-prod kubectl-ambient\.dev\/tag-operation-$/,
+      );
       assert.deepEqual(state(c), before);
     } finally {
       await c.close();
@@ -236,19 +378,35 @@ describe('an interrupted tag-move --create', () => {
   it('killed after creating the webhook: tags flags it, tag-rollback deletes what it made', async () => {
     const c = await startCluster([namespace('istio-system'), ...istiod('1.28.10')], { istiod: false });
     try {
-      const started = spawnCli(['tag-move', 'blue', '1-28-10', '--create', '--yes', '--no-wait', '--kubeconfig', c.kubeconfig], { home: c.dir });
+      const started = spawnCli(
+        ['tag-move', 'blue', '1-28-10', '--create', '--yes', '--no-wait', '--kubeconfig', c.kubeconfig],
+        { home: c.dir },
+      );
       c.sim.onRequest(async (req) => {
         // The simulator handles the request it already received: the create lands, its client is gone.
-        if (req.method === 'POST' && req.resource === 'mutatingwebhookconfigurations' && req.query['dryRun'] === undefined) (await started).proc.kill('SIGKILL');
+        if (
+          req.method === 'POST' &&
+          req.resource === 'mutatingwebhookconfigurations' &&
+          req.query['dryRun'] === undefined
+        )
+          (await started).proc.kill('SIGKILL');
       });
       const child = await started;
       assert.equal((await child.exited).signal, 'SIGKILL', child.stderr());
       c.sim.onRequest(undefined);
-      const view = JSON.parse((await ambient(['tags', 'blue', '-o', 'json'], { kubeconfig: c.kubeconfig })).stdout) as TagView;
-      assert.deepEqual([view.operation?.from, view.operation?.to, view.operation?.finish, view.operation?.undo], [null, '1-28-10', 'kubectl ambient tag-move blue 1-28-10', 'kubectl ambient tag-rollback blue']);
+      const view = JSON.parse(
+        (await ambient(['tags', 'blue', '-o', 'json'], { kubeconfig: c.kubeconfig })).stdout,
+      ) as TagView;
+      assert.deepEqual(
+        [view.operation?.from, view.operation?.to, view.operation?.finish, view.operation?.undo],
+        [null, '1-28-10', 'kubectl ambient tag-move blue 1-28-10', 'kubectl ambient tag-rollback blue'],
+      );
       const undo = await ambient(['tag-rollback', 'blue', '--yes'], { kubeconfig: c.kubeconfig });
       assert.equal(undo.code, 0, undo.stderr);
-      assert.match(undo.stderr, /^ {2}- MutatingWebhookConfiguration istio-revision-tag-blue \(deleted: created by the interrupted tag-move --create\)$/m);
+      assert.match(
+        undo.stderr,
+        /^ {2}- MutatingWebhookConfiguration istio-revision-tag-blue \(deleted: created by the interrupted tag-move --create\)$/m,
+      );
       assert.match(undo.stderr, /✔ tag blue removed \(the interrupted creation is undone\)/);
       assert.equal(c.sim.get({ ...MWC, name: 'istio-revision-tag-blue' }), undefined);
       assert.equal(c.sim.get({ ...SVC, name: 'istiod-revision-tag-blue' }), undefined);
@@ -271,8 +429,16 @@ describe('tags reports half-made tags (§7)', () => {
       proxyDeployment(wp, '1-28-10', '1.28.10'),
     ]);
     try {
-      const views = JSON.parse((await ambient(['tags', '-o', 'json'], { kubeconfig: c.kubeconfig })).stdout) as TagView[];
-      assert.deepEqual(views.map((v) => [v.tag, v.problems.map((p) => p.code)]), [['blue', ['service-only']], ['prod', ['no-service']]]);
+      const views = JSON.parse(
+        (await ambient(['tags', '-o', 'json'], { kubeconfig: c.kubeconfig })).stdout,
+      ) as TagView[];
+      assert.deepEqual(
+        views.map((v) => [v.tag, v.problems.map((p) => p.code)]),
+        [
+          ['blue', ['service-only']],
+          ['prod', ['no-service']],
+        ],
+      );
       const fix = await ambient(['tag-move', 'prod', '1-28-10', '--yes', '--no-wait'], { kubeconfig: c.kubeconfig });
       assert.equal(fix.code, 0, fix.stderr);
       assert.match(fix.stderr, /^ {2}\+ Service istio-system\/istiod-revision-tag-prod \(new\)$/m);

@@ -59,14 +59,26 @@ export function tagObjects(version: string, tag: string): KubeObject[] {
 }
 
 function withNamespace(o: KubeObject, ns: string): KubeObject {
-  const clusterScoped = ['ClusterRole', 'ClusterRoleBinding', 'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration', 'Namespace', 'CustomResourceDefinition', 'GatewayClass'];
+  const clusterScoped = [
+    'ClusterRole',
+    'ClusterRoleBinding',
+    'MutatingWebhookConfiguration',
+    'ValidatingWebhookConfiguration',
+    'Namespace',
+    'CustomResourceDefinition',
+    'GatewayClass',
+  ];
   if (clusterScoped.includes(o.kind) || o.metadata.namespace !== undefined) return o;
   return { ...o, metadata: { ...o.metadata, namespace: ns } };
 }
 
 /** A Namespace with labels. */
 export function namespace(name: string, labels: Record<string, string> = {}): KubeObject {
-  return { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'kubernetes.io/metadata.name': name, ...labels } } };
+  return {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name, labels: { 'kubernetes.io/metadata.name': name, ...labels } },
+  };
 }
 
 /** An ambient Namespace, optionally labelled with a revision or tag. */
@@ -93,7 +105,10 @@ export function gateway(g: GatewaySpec): KubeObject {
     metadata: {
       name: g.name,
       namespace: g.namespace,
-      labels: { ...(g.rev !== undefined ? { [REV]: g.rev } : {}), ...(waypoint ? { 'istio.io/waypoint-for': 'service' } : {}) },
+      labels: {
+        ...(g.rev !== undefined ? { [REV]: g.rev } : {}),
+        ...(waypoint ? { 'istio.io/waypoint-for': 'service' } : {}),
+      },
       annotations: { 'gateway.istio.io/controller-version': '5' },
     },
     spec: waypoint
@@ -107,7 +122,12 @@ export function gateway(g: GatewaySpec): KubeObject {
  * `gateway.networking.k8s.io/gateway-name` and `gateway.istio.io/managed`, pod annotation
  * `istio.io/rev: <revision>`, the proxy image of that revision's version, a ready status.
  */
-export function proxyDeployment(g: GatewaySpec, revision: string, version: string, opts: { ready?: boolean; hub?: string } = {}): KubeObject {
+export function proxyDeployment(
+  g: GatewaySpec,
+  revision: string,
+  version: string,
+  opts: { ready?: boolean; hub?: string } = {},
+): KubeObject {
   const className = g.className ?? 'istio-waypoint';
   const waypoint = className === 'istio-waypoint';
   const name = waypoint ? g.name : `${g.name}-${className}`;
@@ -185,13 +205,30 @@ export function pod(p: PodSpec): KubeObject {
  * A pod the sidecar injector of `revision` injected (CHART/files/injection-template.yaml): label
  * `service.istio.io/canonical-name`, annotation `istio.io/rev: <revision>` and the sidecar status.
  */
-export function sidecarPod(namespace: string, name: string, revision: string, opts: { labels?: Record<string, string>; phase?: PodSpec['phase'] } = {}): KubeObject {
+export function sidecarPod(
+  namespace: string,
+  name: string,
+  revision: string,
+  opts: { labels?: Record<string, string>; phase?: PodSpec['phase'] } = {},
+): KubeObject {
   const app = name.replace(/-[a-z0-9]{5}$/, '');
   return pod({
     namespace,
     name,
-    labels: { app, 'service.istio.io/canonical-name': app, 'service.istio.io/canonical-revision': 'latest', ...(opts.labels ?? {}) },
-    annotations: { [REV]: revision, 'sidecar.istio.io/status': JSON.stringify({ containers: ['istio-proxy'], initContainers: ['istio-init'], revision }) },
+    labels: {
+      app,
+      'service.istio.io/canonical-name': app,
+      'service.istio.io/canonical-revision': 'latest',
+      ...(opts.labels ?? {}),
+    },
+    annotations: {
+      [REV]: revision,
+      'sidecar.istio.io/status': JSON.stringify({
+        containers: ['istio-proxy'],
+        initContainers: ['istio-init'],
+        revision,
+      }),
+    },
     ...(opts.phase !== undefined ? { phase: opts.phase } : {}),
   });
 }
@@ -201,7 +238,12 @@ export function sidecarPod(namespace: string, name: string, revision: string, op
  * `istio.io/rev` and `sidecar.istio.io/inject: "true"` from the chart, no `gateway.istio.io/managed`
  * label; the injector (of `runs`) adds the canonical name and the `istio.io/rev` annotation (§3.2, §3.7 row 7).
  */
-export function gatewayChartPod(namespace: string, name: string, requested: string | undefined, runs: string): KubeObject {
+export function gatewayChartPod(
+  namespace: string,
+  name: string,
+  requested: string | undefined,
+  runs: string,
+): KubeObject {
   const app = name.replace(/-[a-z0-9]+-[a-z0-9]{5}$/, '');
   return pod({
     namespace,
@@ -245,15 +287,31 @@ const TRAFFIC_EXTENSIONS: [string, string, string] = ['trafficextensions', 'Traf
  *   `app: istio-pilot, chart: istio, heritage: Tiller, release: istio`, no version.
  * The set of CRDs is that of `version` (the 1.30 schema marker included from 1.30.0).
  */
-export function istioCrds(version: string, how: 'helm' | 'legacy' = 'helm', opts: { only?: string[] } = {}): KubeObject[] {
+export function istioCrds(
+  version: string,
+  how: 'helm' | 'legacy' = 'helm',
+  opts: { only?: string[] } = {},
+): KubeObject[] {
   const [maj, min] = version.split('.').map(Number);
   const list = (maj ?? 1) > 1 || (min ?? 0) >= 30 ? [...ISTIO_CRDS, TRAFFIC_EXTENSIONS] : ISTIO_CRDS;
   const labels =
     how === 'helm'
-      ? { 'app.kubernetes.io/instance': 'istio-base', 'app.kubernetes.io/managed-by': 'Helm', 'app.kubernetes.io/part-of': 'istio', 'app.kubernetes.io/version': version, 'helm.sh/chart': `base-${version}` }
+      ? {
+          'app.kubernetes.io/instance': 'istio-base',
+          'app.kubernetes.io/managed-by': 'Helm',
+          'app.kubernetes.io/part-of': 'istio',
+          'app.kubernetes.io/version': version,
+          'helm.sh/chart': `base-${version}`,
+        }
       : { app: 'istio-pilot', chart: 'istio', heritage: 'Tiller', release: 'istio' };
   const annotations: Record<string, string> =
-    how === 'helm' ? { 'helm.sh/resource-policy': 'keep', 'meta.helm.sh/release-name': 'istio-base', 'meta.helm.sh/release-namespace': 'istio-system' } : { 'helm.sh/resource-policy': 'keep' };
+    how === 'helm'
+      ? {
+          'helm.sh/resource-policy': 'keep',
+          'meta.helm.sh/release-name': 'istio-base',
+          'meta.helm.sh/release-namespace': 'istio-system',
+        }
+      : { 'helm.sh/resource-policy': 'keep' };
   return list
     .filter(([plural, , group]) => opts.only === undefined || opts.only.includes(`${plural}.${group}`))
     .map(([plural, kind, group]) => ({
@@ -262,9 +320,23 @@ export function istioCrds(version: string, how: 'helm' | 'legacy' = 'helm', opts
       metadata: { name: `${plural}.${group}`, labels: { ...labels }, annotations: { ...annotations } },
       spec: {
         group,
-        names: { categories: ['istio-io', `${group.split('.')[0] ?? ''}-istio-io`], kind, listKind: `${kind}List`, plural, singular: kind.toLowerCase() },
+        names: {
+          categories: ['istio-io', `${group.split('.')[0] ?? ''}-istio-io`],
+          kind,
+          listKind: `${kind}List`,
+          plural,
+          singular: kind.toLowerCase(),
+        },
         scope: 'Namespaced',
-        versions: [{ name: 'v1', served: true, storage: true, subresources: { status: {} }, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
+        versions: [
+          {
+            name: 'v1',
+            served: true,
+            storage: true,
+            subresources: { status: {} },
+            schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+          },
+        ],
       },
     }));
 }
@@ -282,7 +354,15 @@ export function restamp(objects: KubeObject[], from: string, to: string): KubeOb
 /** The same objects with the simulator's never-ready annotation on every Deployment (istiod stays 0/1). */
 export function neverReady(objects: KubeObject[]): KubeObject[] {
   return objects.map((o) =>
-    o.kind === 'Deployment' ? { ...o, metadata: { ...o.metadata, annotations: { ...(o.metadata.annotations ?? {}), 'sim.kubectl-ambient.dev/never-ready': 'true' } } } : o,
+    o.kind === 'Deployment'
+      ? {
+          ...o,
+          metadata: {
+            ...o.metadata,
+            annotations: { ...(o.metadata.annotations ?? {}), 'sim.kubectl-ambient.dev/never-ready': 'true' },
+          },
+        }
+      : o,
   );
 }
 
@@ -290,8 +370,11 @@ export function neverReady(objects: KubeObject[]): KubeObject[] {
 export function withEnv(objects: KubeObject[], name: string, value: string): KubeObject[] {
   return objects.map((o) => {
     if (o.kind !== 'Deployment') return o;
-    const c = structuredClone(o) as KubeObject & { spec: { template: { spec: { containers: { name: string; env?: { name: string; value: string }[] }[] } } } };
-    const container = c.spec.template.spec.containers.find((x) => x.name === 'discovery') ?? c.spec.template.spec.containers[0];
+    const c = structuredClone(o) as KubeObject & {
+      spec: { template: { spec: { containers: { name: string; env?: { name: string; value: string }[] }[] } } };
+    };
+    const container =
+      c.spec.template.spec.containers.find((x) => x.name === 'discovery') ?? c.spec.template.spec.containers[0];
     if (container !== undefined) container.env = [...(container.env ?? []), { name, value }];
     return c;
   });

@@ -9,7 +9,8 @@ const HISTORY = 'kubectl-ambient.dev/tag-history';
 /** Drops caBundle from every webhook (istiod patches it at run time, §3.5). */
 function withoutCaBundle(o: KubeObject): KubeObject {
   const c = structuredClone(o);
-  for (const w of (c['webhooks'] as { clientConfig?: { caBundle?: string } }[] | undefined) ?? []) delete w.clientConfig?.caBundle;
+  for (const w of (c['webhooks'] as { clientConfig?: { caBundle?: string } }[] | undefined) ?? [])
+    delete w.clientConfig?.caBundle;
   return c;
 }
 
@@ -21,7 +22,8 @@ function withoutCaBundle(o: KubeObject): KubeObject {
  */
 export function mismatch(live: unknown, want: unknown, path = ''): string | undefined {
   if (Array.isArray(want)) {
-    if (!Array.isArray(live) || live.length !== want.length) return `${path}: ${JSON.stringify(live)} is not an array of ${want.length}`;
+    if (!Array.isArray(live) || live.length !== want.length)
+      return `${path}: ${JSON.stringify(live)} is not an array of ${want.length}`;
     for (let i = 0; i < want.length; i++) {
       const m = mismatch(live[i], want[i], `${path}[${i}]`);
       if (m !== undefined) return m;
@@ -29,7 +31,8 @@ export function mismatch(live: unknown, want: unknown, path = ''): string | unde
     return undefined;
   }
   if (typeof want === 'object' && want !== null) {
-    if (typeof live !== 'object' || live === null || Array.isArray(live)) return `${path}: ${JSON.stringify(live)} is not an object`;
+    if (typeof live !== 'object' || live === null || Array.isArray(live))
+      return `${path}: ${JSON.stringify(live)} is not an object`;
     for (const [k, v] of Object.entries(want)) {
       if (!(k in live)) return `${path}.${k}: missing (want ${JSON.stringify(v)})`;
       const m = mismatch((live as Record<string, unknown>)[k], v, `${path}.${k}`);
@@ -51,7 +54,8 @@ export function assertLiveEqualsRender(live: KubeObject | undefined, rendered: K
   const annotations = { ...(l.metadata.annotations ?? {}) };
   delete annotations[HISTORY];
   assert.deepEqual(annotations, rendered.metadata.annotations ?? {}, `${what}: annotations`);
-  const names = (o: KubeObject): string[] => ((o['webhooks'] as { name: string }[] | undefined) ?? []).map((w) => w.name);
+  const names = (o: KubeObject): string[] =>
+    ((o['webhooks'] as { name: string }[] | undefined) ?? []).map((w) => w.name);
   assert.deepEqual(names(l), names(rendered), `${what}: webhooks`);
   const body = (o: KubeObject): Record<string, unknown> => {
     const { metadata: _m, status: _s, ...rest } = o;

@@ -55,7 +55,12 @@ export function captureIo(o: CaptureOptions = {}): CapturedIo {
     spinner: (text): Spinner => {
       if (io.stderrIsTTY) io.spinnerLog.push(text);
       const log = (t: string): void => void (io.stderrIsTTY && io.spinnerLog.push(t));
-      return { update: log, succeed: (t) => (log(t), io.err(`${t}\n`)), fail: (t) => (log(t), io.err(`${t}\n`)), stop: () => undefined };
+      return {
+        update: log,
+        succeed: (t) => (log(t), io.err(`${t}\n`)),
+        fail: (t) => (log(t), io.err(`${t}\n`)),
+        stop: () => undefined,
+      };
     },
   };
   return io;

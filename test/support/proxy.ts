@@ -7,7 +7,14 @@
  * --request-timeout, or until a barrier fills), or kill the CLI between the server's answer and
  * the client's. Every request is logged; tests synchronise on the log, never on sleeps.
  */
-import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Socket } from 'node:net';
 
@@ -99,13 +106,23 @@ export async function startProxy(upstream: { url: string; ca?: string | undefine
     const h = { ...headers, host: base.host };
     delete h['connection'];
     const opts = { method, host: base.hostname, port: base.port, path, headers: h, agent: false as const };
-    return base.protocol === 'https:' ? httpsRequest({ ...opts, ...(upstream.ca !== undefined ? { ca: upstream.ca } : {}) }) : httpRequest(opts);
+    return base.protocol === 'https:'
+      ? httpsRequest({ ...opts, ...(upstream.ca !== undefined ? { ca: upstream.ca } : {}) })
+      : httpRequest(opts);
   };
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const id = ++next;
     const u = new URL(req.url ?? '/', 'http://proxy');
-    const entry: ProxyLogEntry = { id, method: req.method ?? 'GET', path: u.pathname, query: Object.fromEntries(u.searchParams), outcome: 'pending', status: 0, upstreamStatus: 0 };
+    const entry: ProxyLogEntry = {
+      id,
+      method: req.method ?? 'GET',
+      path: u.pathname,
+      query: Object.fromEntries(u.searchParams),
+      outcome: 'pending',
+      status: 0,
+      upstreamStatus: 0,
+    };
     log.push(entry);
     const head: ProxyRequest = { id, method: entry.method, path: u.pathname, query: u.searchParams, body: '' };
     const rule = rules.find((r) => r.match(head));
@@ -213,7 +230,11 @@ export async function startProxy(upstream: { url: string; ca?: string | undefine
         // A safety net only (a test that would hang fails instead); nothing waits on time to pass.
         const t = setTimeout(() => {
           waiters.delete(check);
-          reject(new Error(`proxy: no ${what} within 60 s; log: ${log.map((l) => `${l.method} ${l.path} ${l.outcome}`).join(', ')}`));
+          reject(
+            new Error(
+              `proxy: no ${what} within 60 s; log: ${log.map((l) => `${l.method} ${l.path} ${l.outcome}`).join(', ')}`,
+            ),
+          );
         }, 60_000);
         waiters.add(check);
         check();

@@ -21,10 +21,22 @@ export interface StartOptions extends Omit<SimOptions, 'objects'> {
 }
 
 /** Starts `scenario` (a built-in name, a Scenario, or a list of objects). */
-export async function startCluster(scenario: string | Scenario | KubeObject[], opts: StartOptions = {}): Promise<TestCluster> {
-  const s: Scenario = typeof scenario === 'string' ? (scenarios[scenario]?.() ?? assertNever(scenario)) : Array.isArray(scenario) ? { objects: scenario } : scenario;
+export async function startCluster(
+  scenario: string | Scenario | KubeObject[],
+  opts: StartOptions = {},
+): Promise<TestCluster> {
+  const s: Scenario =
+    typeof scenario === 'string'
+      ? (scenarios[scenario]?.() ?? assertNever(scenario))
+      : Array.isArray(scenario)
+        ? { objects: scenario }
+        : scenario;
   const { istiod, ...simOpts } = opts;
-  const sim = await startSimCluster({ ...(s.kubernetesVersion !== undefined ? { kubernetesVersion: s.kubernetesVersion } : {}), ...simOpts, objects: s.objects });
+  const sim = await startSimCluster({
+    ...(s.kubernetesVersion !== undefined ? { kubernetesVersion: s.kubernetesVersion } : {}),
+    ...simOpts,
+    objects: s.objects,
+  });
   if (istiod !== false) {
     sim.addController(istiodController(istiod ?? {}));
     istiodStartup(sim, istiod ?? {});
@@ -67,7 +79,8 @@ async function settled(sim: SimCluster, opts: StartOptions): Promise<void> {
     const st = (d['status'] ?? {}) as { observedGeneration?: number; readyReplicas?: number };
     // Never ready by design (annotation, unhealthy revision, no replicas): observed is enough.
     const readies = ((deploymentStatus(d, unhealthy) as { readyReplicas?: number }).readyReplicas ?? 0) > 0;
-    if ((st.observedGeneration ?? 0) >= (d.metadata.generation ?? 1) && (!readies || (st.readyReplicas ?? 0) >= 1)) return undefined;
+    if ((st.observedGeneration ?? 0) >= (d.metadata.generation ?? 1) && (!readies || (st.readyReplicas ?? 0) >= 1))
+      return undefined;
     return `${key(d)} (observedGeneration ${st.observedGeneration ?? 0} of ${d.metadata.generation ?? 1}, ready ${st.readyReplicas ?? 0}${readies ? ', want 1' : ''})`;
   };
   const pending = new Map<string, string>();
@@ -81,7 +94,11 @@ async function settled(sim: SimCluster, opts: StartOptions): Promise<void> {
     let done = false;
     const t = setTimeout(() => {
       done = true;
-      reject(new Error(`startCluster: the simulated cluster did not settle within 30 s; Deployments not at their converged status: ${[...pending.values()].join(', ')}`));
+      reject(
+        new Error(
+          `startCluster: the simulated cluster did not settle within 30 s; Deployments not at their converged status: ${[...pending.values()].join(', ')}`,
+        ),
+      );
     }, 30_000);
     sim.addController((e) => {
       if (done || e.object.kind !== 'Deployment') return;

@@ -44,10 +44,23 @@ export interface TcpProxy {
   close(): Promise<void>;
 }
 
-const fresh = (): ProxyStats => ({ connections: 0, tlsHandshakes: 0, tunnels: [], refused: 0, bytesUp: 0, bytesDown: 0 });
+const fresh = (): ProxyStats => ({
+  connections: 0,
+  tlsHandshakes: 0,
+  tunnels: [],
+  refused: 0,
+  bytesUp: 0,
+  bytesDown: 0,
+});
 
 /** Copies `from` to `to` after `delayMs` per chunk (order kept: equal timeouts fire in order). */
-function pipeDelayed(from: Socket, to: Socket, delayMs: number, count: (n: number) => void, first?: (chunk: Buffer) => void): void {
+function pipeDelayed(
+  from: Socket,
+  to: Socket,
+  delayMs: number,
+  count: (n: number) => void,
+  first?: (chunk: Buffer) => void,
+): void {
   let seenFirst = false;
   const later = (fn: () => void): void => {
     if (delayMs > 0) setTimeout(fn, delayMs);
@@ -151,7 +164,12 @@ export async function startTcpProxy(o: ProxyOptions): Promise<TcpProxy> {
       if (buf.length < 4 + addrLen + 2) return;
       client.removeListener('data', onData);
       const addr = buf.subarray(4, 4 + addrLen);
-      const host = atyp === 1 ? [...addr].join('.') : atyp === 4 ? (addr.toString('hex').match(/.{4}/g) ?? []).join(':') : addr.subarray(1).toString('latin1');
+      const host =
+        atyp === 1
+          ? [...addr].join('.')
+          : atyp === 4
+            ? (addr.toString('hex').match(/.{4}/g) ?? []).join(':')
+            : addr.subarray(1).toString('latin1');
       const port = buf.readUInt16BE(4 + addrLen);
       const rest = buf.subarray(4 + addrLen + 2);
       stats.tunnels.push(`${host}:${port}`);

@@ -27,7 +27,13 @@ async function bundled(): Promise<Module> {
   const { code } = await buildCredentials(ENTRY);
   const module = { exports: {} as Module };
   const wrapper = `(function (module, exports, require, __filename, __dirname) {${code}\n})`;
-  const load = runInThisContext(wrapper) as (m: typeof module, e: Module, r: NodeJS.Require, f: string, d: string) => void;
+  const load = runInThisContext(wrapper) as (
+    m: typeof module,
+    e: Module,
+    r: NodeJS.Require,
+    f: string,
+    d: string,
+  ) => void;
   load(module, module.exports, createRequire(ENTRY), ENTRY, join(ROOT, 'src/kube'));
   return module.exports;
 }
@@ -51,28 +57,62 @@ describe('client-node as the build bundles it (exact version pinned in package.j
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  const cluster = (extra: Record<string, unknown> = {}): source.FileEntry => ({ name: 'c', cluster: { server: 'https://127.0.0.1:6443', ...extra } });
+  const cluster = (extra: Record<string, unknown> = {}): source.FileEntry => ({
+    name: 'c',
+    cluster: { server: 'https://127.0.0.1:6443', ...extra },
+  });
   const user = (u: Record<string, unknown>): source.FileEntry => ({ name: 'u', user: u });
-  const pem = (): string => Buffer.from('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n').toString('base64');
+  const pem = (): string =>
+    Buffer.from('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n').toString('base64');
 
   const cases: [string, () => [source.FileEntry, source.FileEntry | undefined, string | undefined]][] = [
     ['a token and a CA', () => [cluster({ 'certificate-authority-data': pem() }), user({ token: 'abc' }), undefined]],
-    ['a token file (re-read, trimmed)', () => {
-      const f = join(dir, 'token');
-      writeFileSync(f, 'from-file\n');
-      return [cluster(), user({ tokenFile: f }), undefined];
-    }],
+    [
+      'a token file (re-read, trimmed)',
+      () => {
+        const f = join(dir, 'token');
+        writeFileSync(f, 'from-file\n');
+        return [cluster(), user({ tokenFile: f }), undefined];
+      },
+    ],
     ['basic auth', () => [cluster(), user({ username: 'admin', password: 's3cret' }), undefined]],
-    ['client certificate and key', () => [cluster({ 'insecure-skip-tls-verify': true }), user({ 'client-certificate-data': pem(), 'client-key-data': pem() }), undefined]],
-    ['tls-server-name and impersonation from the kubeconfig', () => [cluster({ 'tls-server-name': 'kubernetes', 'certificate-authority-data': pem() }), user({ token: 't', as: 'jane' }), undefined]],
-    ['an exec credential plugin', () => {
-      const plugin = join(dir, 'plugin.sh');
-      writeFileSync(plugin, `#!/bin/sh\necho '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"exec-token"}}'\n`);
-      chmodSync(plugin, 0o755);
-      return [cluster(), user({ exec: { apiVersion: 'client.authentication.k8s.io/v1', command: plugin, interactiveMode: 'Never' } }), undefined];
-    }],
+    [
+      'client certificate and key',
+      () => [
+        cluster({ 'insecure-skip-tls-verify': true }),
+        user({ 'client-certificate-data': pem(), 'client-key-data': pem() }),
+        undefined,
+      ],
+    ],
+    [
+      'tls-server-name and impersonation from the kubeconfig',
+      () => [
+        cluster({ 'tls-server-name': 'kubernetes', 'certificate-authority-data': pem() }),
+        user({ token: 't', as: 'jane' }),
+        undefined,
+      ],
+    ],
+    [
+      'an exec credential plugin',
+      () => {
+        const plugin = join(dir, 'plugin.sh');
+        writeFileSync(
+          plugin,
+          `#!/bin/sh\necho '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"exec-token"}}'\n`,
+        );
+        chmodSync(plugin, 0o755);
+        return [
+          cluster(),
+          user({ exec: { apiVersion: 'client.authentication.k8s.io/v1', command: plugin, interactiveMode: 'Never' } }),
+          undefined,
+        ];
+      },
+    ],
     ['plain HTTP', () => [{ name: 'c', cluster: { server: 'http://127.0.0.1:8080' } }, undefined, undefined]],
-    ['a SOCKS proxy (client-node builds the agent)', () => [cluster(), user({ token: 't' }), 'socks5://127.0.0.1:1080']],
+    [
+      'a SOCKS proxy (client-node builds the agent)',
+      () => [cluster(), user({ token: 't' }), 'socks5://127.0.0.1:1080'],
+    ],
   ];
 
   for (const [name, make] of cases) {
@@ -86,15 +126,28 @@ describe('client-node as the build bundles it (exact version pinned in package.j
 
   it('the exec plugin really ran (the bundle did not merely fail the same way)', async () => {
     const plugin = join(dir, 'plugin2.sh');
-    writeFileSync(plugin, `#!/bin/sh\necho '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"ran"}}'\n`);
+    writeFileSync(
+      plugin,
+      `#!/bin/sh\necho '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"ran"}}'\n`,
+    );
     chmodSync(plugin, 0o755);
-    const creds = await mod.credentialSource(cluster(), user({ exec: { apiVersion: 'client.authentication.k8s.io/v1', command: plugin, interactiveMode: 'Never' } }), 'u', 'ctx', undefined)();
+    const creds = await mod.credentialSource(
+      cluster(),
+      user({ exec: { apiVersion: 'client.authentication.k8s.io/v1', command: plugin, interactiveMode: 'Never' } }),
+      'u',
+      'ctx',
+      undefined,
+    )();
     assert.equal(creds.headers['Authorization'], 'Bearer ran');
   });
 
   it('package.json pins client-node to the exact version installed', () => {
-    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
-    const installed = JSON.parse(readFileSync(join(ROOT, 'node_modules/@kubernetes/client-node/package.json'), 'utf8')) as { version: string };
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
+    const installed = JSON.parse(
+      readFileSync(join(ROOT, 'node_modules/@kubernetes/client-node/package.json'), 'utf8'),
+    ) as { version: string };
     assert.equal(pkg.dependencies['@kubernetes/client-node'], installed.version);
   });
 });

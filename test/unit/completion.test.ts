@@ -27,19 +27,51 @@ describe('multi-call: the name picks the command', () => {
 
   it('single-purpose names run one command as the root; the dispatcher and unknown names run all', () => {
     assert.deepEqual(scriptName('/x/kubectl-ambient-tags', ['prod']), ['kubectl ambient tags', true, 1, ['prod']]);
-    assert.deepEqual(scriptName('/x/kubectl-ambient-tag_move', ['a', 'b']), ['kubectl ambient tag-move', true, 1, ['a', 'b']]);
+    assert.deepEqual(scriptName('/x/kubectl-ambient-tag_move', ['a', 'b']), [
+      'kubectl ambient tag-move',
+      true,
+      1,
+      ['a', 'b'],
+    ]);
     assert.deepEqual(scriptName('/x/kubectl-ambient', ['tags']), ['kubectl ambient', false, commands.length, ['tags']]);
-    assert.deepEqual(scriptName('/x/kubectl-ambient-linux-amd64', ['tags']), ['kubectl ambient', false, commands.length, ['tags']]);
+    assert.deepEqual(scriptName('/x/kubectl-ambient-linux-amd64', ['tags']), [
+      'kubectl ambient',
+      false,
+      commands.length,
+      ['tags'],
+    ]);
   });
 
   it('the launchers name themselves through KUBECTL_AMBIENT_INVOKED_AS', () => {
-    assert.deepEqual(scriptName('/x/kubectl-ambient', ['--help'], { KUBECTL_AMBIENT_INVOKED_AS: 'kubectl-ambient-skew' }), ['kubectl ambient skew', true, 1, ['--help']]);
+    assert.deepEqual(
+      scriptName('/x/kubectl-ambient', ['--help'], { KUBECTL_AMBIENT_INVOKED_AS: 'kubectl-ambient-skew' }),
+      ['kubectl ambient skew', true, 1, ['--help']],
+    );
   });
 
   it('completion names run __complete with the words after "--" (so --help among them stays a word)', () => {
-    assert.deepEqual(invocation('/x/kubectl_complete-ambient', ['tags', '--help', ''], {}).argv, ['__complete', '--kubectl-completer', '--', 'tags', '--help', '']);
-    assert.deepEqual(invocation('/x/kubectl_complete-ambient-tag_move', ['prod', ''], {}).argv, ['__complete', '--', 'tag-move', 'prod', '']);
-    assert.deepEqual(invocation('/x/kubectl-ambient', ['__complete', 'tags', '-o', ''], {}).argv, ['__complete', '--', 'tags', '-o', '']);
+    assert.deepEqual(invocation('/x/kubectl_complete-ambient', ['tags', '--help', ''], {}).argv, [
+      '__complete',
+      '--kubectl-completer',
+      '--',
+      'tags',
+      '--help',
+      '',
+    ]);
+    assert.deepEqual(invocation('/x/kubectl_complete-ambient-tag_move', ['prod', ''], {}).argv, [
+      '__complete',
+      '--',
+      'tag-move',
+      'prod',
+      '',
+    ]);
+    assert.deepEqual(invocation('/x/kubectl-ambient', ['__complete', 'tags', '-o', ''], {}).argv, [
+      '__complete',
+      '--',
+      'tags',
+      '-o',
+      '',
+    ]);
     assert.deepEqual(LINK_NAMES.filter((n) => n.startsWith('kubectl_complete-')).length, 7);
     // The archives ship a launcher per single-purpose name and per completer.
     assert.deepEqual(ARCHIVE_LAUNCHERS, LINK_NAMES);
@@ -48,7 +80,14 @@ describe('multi-call: the name picks the command', () => {
 
 describe('completion: what the last word completes to', () => {
   const io = captureIo();
-  const deps = { io, env: {}, signal: new AbortController().signal, now: () => new Date(), connect: () => Promise.reject(new Error('no cluster in this test')), contexts: () => Promise.reject(new Error('no kubeconfig in this test')) };
+  const deps = {
+    io,
+    env: {},
+    signal: new AbortController().signal,
+    now: () => new Date(),
+    connect: () => Promise.reject(new Error('no cluster in this test')),
+    contexts: () => Promise.reject(new Error('no kubeconfig in this test')),
+  };
   const specs = commandSpecs(commands, deps);
   const global = globalFlags(KUBE_FLAGS);
   const values = (words: string[]): string[] => analyse(specs, global, words).candidates.map((c) => c.value);
@@ -59,7 +98,7 @@ describe('completion: what the last word completes to', () => {
     assert.deepEqual(values(['--kubeconfig', '/k', 'ta']), ['tags', 'tag-move', 'tag-rollback']);
   });
 
-  it("flags of the command, then flag values: choices, --dry-run=, files for --kubeconfig", () => {
+  it('flags of the command, then flag values: choices, --dry-run=, files for --kubeconfig', () => {
     assert.ok(values(['tag-move', '--']).includes('--dry-run'));
     assert.ok(values(['tag-move', '--']).includes('--create'));
     assert.ok(!values(['tags', '--']).includes('--create'));
@@ -78,8 +117,22 @@ describe('completion: what the last word completes to', () => {
   it('tags, then revisions, from the cluster, with the kube flags found among the words', () => {
     const tag = analyse(specs, global, ['tag-move', '--context', 'prod-eu', '-i', 'istio', '']);
     assert.deepEqual([tag.fromCluster, tag.kube], ['tags', { context: 'prod-eu', 'istio-namespace': 'istio' }]);
-    const as = analyse(specs, global, ['tag-move', '--as', 'sre', '--as-group', 'oncall', '--as-group=admins', '--as-uid', '7', '']);
-    assert.deepEqual(as.kube, { as: 'sre', 'as-group': ['oncall', 'admins'], 'as-uid': '7' }, 'completion reads the cluster as the user the command would act as');
+    const as = analyse(specs, global, [
+      'tag-move',
+      '--as',
+      'sre',
+      '--as-group',
+      'oncall',
+      '--as-group=admins',
+      '--as-uid',
+      '7',
+      '',
+    ]);
+    assert.deepEqual(
+      as.kube,
+      { as: 'sre', 'as-group': ['oncall', 'admins'], 'as-uid': '7' },
+      'completion reads the cluster as the user the command would act as',
+    );
     assert.ok(values(['tags', '--as']).includes('--as-group'));
     assert.equal(analyse(specs, global, ['tag-move', 'prod', '--kubeconfig=/k', '']).fromCluster, 'revisions');
     assert.equal(analyse(specs, global, ['tag-rollback', 'prod', '--to', '']).fromCluster, 'revisions');

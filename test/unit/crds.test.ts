@@ -6,16 +6,25 @@ import type { CustomResourceDefinition } from '../../src/core/model.ts';
 import { istioCrds as build } from '../support/builders.ts';
 
 /** The builder's objects as the core reads them (every CRD has a name). */
-const istioCrds = (...a: Parameters<typeof build>): CustomResourceDefinition[] => build(...a) as CustomResourceDefinition[];
+const istioCrds = (...a: Parameters<typeof build>): CustomResourceDefinition[] =>
+  build(...a) as CustomResourceDefinition[];
 
 describe('crdVersion: the labels of one CRD (§4.3)', () => {
-  const meta = (labels: Record<string, string>) => ({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'x.networking.istio.io', labels } });
+  const meta = (labels: Record<string, string>) => ({
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: 'x.networking.istio.io', labels },
+  });
   const cases: [string, Record<string, string>, string | undefined][] = [
     ['app.kubernetes.io/version', { 'app.kubernetes.io/version': '1.30.3' }, '1.30.3'],
     ['helm.sh/chart only', { 'helm.sh/chart': 'base-1.29.2' }, '1.29.2'],
     ['istioctl operator label', { 'operator.istio.io/version': '1.26.8' }, '1.26.8'],
     ['a pre-release', { 'app.kubernetes.io/version': '1.31.0-rc.0' }, '1.31.0-rc.0'],
-    ['git placeholder of the chart is not trusted over the stamped one', { 'app.kubernetes.io/version': '1.30.3', 'helm.sh/chart': 'base-1.0.0' }, '1.30.3'],
+    [
+      'git placeholder of the chart is not trusted over the stamped one',
+      { 'app.kubernetes.io/version': '1.30.3', 'helm.sh/chart': 'base-1.0.0' },
+      '1.30.3',
+    ],
     ['static labels', { app: 'istio-pilot', chart: 'istio', heritage: 'Tiller', release: 'istio' }, undefined],
     ['garbage', { 'app.kubernetes.io/version': 'latest' }, undefined],
   ];
@@ -39,6 +48,14 @@ describe('crdsAtLeast', () => {
     assert.equal(crdsAtLeast(crdState(istioCrds('1.31.0')), '1.31.0-rc.0').status, 'done');
   });
   it('Istio config groups only', () => {
-    assert.deepEqual(['virtualservices.networking.istio.io', 'gateways.gateway.networking.k8s.io', 'istiooperators.install.istio.io', 'wasmplugins.extensions.istio.io'].map(isIstioConfigCrd), [true, false, false, true]);
+    assert.deepEqual(
+      [
+        'virtualservices.networking.istio.io',
+        'gateways.gateway.networking.k8s.io',
+        'istiooperators.install.istio.io',
+        'wasmplugins.extensions.istio.io',
+      ].map(isIstioConfigCrd),
+      [true, false, false, true],
+    );
   });
 });

@@ -12,22 +12,51 @@ const deleted = (text: string): unknown => {
 
 // Server-side apply bookkeeping as kube-apiserver writes it, brackets and quotes inside strings included.
 const managed = [
-  { manager: 'kubectl', operation: 'Update', apiVersion: 'v1', time: '2026-01-01T00:00:00Z', fieldsType: 'FieldsV1', fieldsV1: { 'f:metadata': { 'f:labels': { '.': {}, 'f:istio.io/rev': {} } }, 'f:status': { 'f:conditions': { 'k:{"type":"Ready"}': { '.': {}, 'f:status': {} } } } } },
-  { manager: 'weird ] } [ { " \\ manager', operation: 'Apply', fieldsV1: { 'f:spec': { 'f:containers': { 'k:{"name":"a]b"}': {} } } } },
+  {
+    manager: 'kubectl',
+    operation: 'Update',
+    apiVersion: 'v1',
+    time: '2026-01-01T00:00:00Z',
+    fieldsType: 'FieldsV1',
+    fieldsV1: {
+      'f:metadata': { 'f:labels': { '.': {}, 'f:istio.io/rev': {} } },
+      'f:status': { 'f:conditions': { 'k:{"type":"Ready"}': { '.': {}, 'f:status': {} } } },
+    },
+  },
+  {
+    manager: 'weird ] } [ { " \\ manager',
+    operation: 'Apply',
+    fieldsV1: { 'f:spec': { 'f:containers': { 'k:{"name":"a]b"}': {} } } },
+  },
 ];
 
 describe('withoutManagedFields', () => {
   const cases: [string, Obj[]][] = [
-    ['first, middle and last member', [
-      { metadata: { managedFields: managed, name: 'a', labels: { x: 'y' } } },
-      { metadata: { name: 'b', managedFields: managed, labels: {} } },
-      { metadata: { name: 'c', labels: { k: 'v' }, managedFields: managed } },
-      { metadata: { managedFields: managed } },
-    ]],
-    ['the text inside strings is left alone', [
-      { metadata: { name: 'd', annotations: { note: '"managedFields":[1,2]', json: '{"managedFields":[{"a":"]"}]}', back: '\\' }, managedFields: managed } },
-      { metadata: { name: 'e', annotations: { tricky: 'ends with a backslash \\' } }, spec: { text: 'x\\"managedFields":[' } },
-    ]],
+    [
+      'first, middle and last member',
+      [
+        { metadata: { managedFields: managed, name: 'a', labels: { x: 'y' } } },
+        { metadata: { name: 'b', managedFields: managed, labels: {} } },
+        { metadata: { name: 'c', labels: { k: 'v' }, managedFields: managed } },
+        { metadata: { managedFields: managed } },
+      ],
+    ],
+    [
+      'the text inside strings is left alone',
+      [
+        {
+          metadata: {
+            name: 'd',
+            annotations: { note: '"managedFields":[1,2]', json: '{"managedFields":[{"a":"]"}]}', back: '\\' },
+            managedFields: managed,
+          },
+        },
+        {
+          metadata: { name: 'e', annotations: { tricky: 'ends with a backslash \\' } },
+          spec: { text: 'x\\"managedFields":[' },
+        },
+      ],
+    ],
     ['no managedFields at all', [{ metadata: { name: 'f' } }]],
     ['unicode', [{ metadata: { name: 'ü', labels: { 'a/b': '日本' }, managedFields: [{ manager: 'ö' }] } }]],
   ];

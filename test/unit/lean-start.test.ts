@@ -31,9 +31,30 @@ function copies(): { dir: string; entry: string; version: string }[] {
 }
 
 const SAMPLES = [
-  '', 'TAG', 'kubectl ambient tags [tag]', '  1-28-10  ', 'a\tb', 'line\nbreak', '…', 'trunc…',
-  '\u001b[32mgreen\u001b[39m', '\u001b[1m\u001b[33mbold yellow\u001b[39m\u001b[22m', '\u001b]8;;http://x\u0007link\u001b]8;;\u0007',
-  'café', 'naïve', '日本語', '한국어', 'emoji 👍', '👨‍👩‍👧', 'e\u0301', '\u00ad', '→', '✔ done', '±', 'x\u200by', '\u007f',
+  '',
+  'TAG',
+  'kubectl ambient tags [tag]',
+  '  1-28-10  ',
+  'a\tb',
+  'line\nbreak',
+  '…',
+  'trunc…',
+  '\u001b[32mgreen\u001b[39m',
+  '\u001b[1m\u001b[33mbold yellow\u001b[39m\u001b[22m',
+  '\u001b]8;;http://x\u0007link\u001b]8;;\u0007',
+  'café',
+  'naïve',
+  '日本語',
+  '한국어',
+  'emoji 👍',
+  '👨‍👩‍👧',
+  'e\u0301',
+  '\u00ad',
+  '→',
+  '✔ done',
+  '±',
+  'x\u200by',
+  '\u007f',
 ];
 
 describe('lean start: the string-width wrapper', () => {
@@ -48,11 +69,15 @@ describe('lean start: the string-width wrapper', () => {
       const real = typeof m === 'function' ? m : m.default;
       const module = { exports: undefined as unknown };
       // The CommonJS form of the wrapper, evaluated as the bundle would (with a real require).
-      const load = runInThisContext(`(function (module, require) {${asciiWidthShim(c.entry, false)}\n})`) as (m: typeof module, r: NodeJS.Require) => void;
+      const load = runInThisContext(`(function (module, require) {${asciiWidthShim(c.entry, false)}\n})`) as (
+        m: typeof module,
+        r: NodeJS.Require,
+      ) => void;
       load(module, req);
       const wrapped = module.exports as (s: string, o?: object) => number;
       for (const options of [undefined, {}, { ambiguousIsNarrow: false }, { countAnsiEscapeCodes: true }]) {
-        for (const s of SAMPLES) assert.equal(wrapped(s, options), real(s, options), `${JSON.stringify(s)} with ${JSON.stringify(options)}`);
+        for (const s of SAMPLES)
+          assert.equal(wrapped(s, options), real(s, options), `${JSON.stringify(s)} with ${JSON.stringify(options)}`);
       }
     });
   }

@@ -19,7 +19,8 @@ describe('tag and revision names (DNS-1123 labels)', () => {
     ['a'.repeat(44), false],
   ];
   for (const [name, ok] of cases) {
-    it(`tag ${JSON.stringify(name)} is ${ok ? 'valid' : 'invalid'}`, () => assert.equal(tagNameError(name) === undefined, ok));
+    it(`tag ${JSON.stringify(name)} is ${ok ? 'valid' : 'invalid'}`, () =>
+      assert.equal(tagNameError(name) === undefined, ok));
   }
   it('revision names may be longer than tag names', () => assert.equal(revisionNameError('a'.repeat(56)), undefined));
   it('but not beyond 56 characters', () => assert.match(revisionNameError('a'.repeat(57)) ?? '', /at most 56/));

@@ -1,17 +1,39 @@
 import assert from 'node:assert/strict';
 import { styleText } from 'node:util';
 import { describe, it } from 'node:test';
-import { count, cutList, fitTable, LIST_CELL_MAX, renderFitted, renderTable, type Cell, type Column } from '../../src/cli/render/table.ts';
+import {
+  count,
+  cutList,
+  fitTable,
+  LIST_CELL_MAX,
+  renderFitted,
+  renderTable,
+  type Cell,
+  type Column,
+} from '../../src/cli/render/table.ts';
 
 describe('tables', () => {
   it('lays out columns three spaces apart at the widest visible cell, without trailing spaces', () => {
     const green = styleText('green', 'OK');
-    const out = renderTable(['NAME', 'STATUS', 'MESSAGE'], [['a', green, ''], ['longer-name', 'FAIL', 'x']]);
+    const out = renderTable(
+      ['NAME', 'STATUS', 'MESSAGE'],
+      [
+        ['a', green, ''],
+        ['longer-name', 'FAIL', 'x'],
+      ],
+    );
     assert.equal(out, `NAME          STATUS   MESSAGE\na             ${green}\nlonger-name   FAIL     x\n`);
   });
 
   it('measures display width (wide characters, the ellipsis) and splits cells with line breaks', () => {
-    const out = renderTable(['A', 'B'], [['日本', 'x'], ['cut…', 'one\ntwo'], ['', 'y']]);
+    const out = renderTable(
+      ['A', 'B'],
+      [
+        ['日本', 'x'],
+        ['cut…', 'one\ntwo'],
+        ['', 'y'],
+      ],
+    );
     assert.equal(out, 'A      B\n日本   x\ncut…   one\n       two\n       y\n');
   });
 
@@ -49,7 +71,12 @@ describe('fitting a terminal', () => {
     ['alpha', 'some detail here', { text: 'webhook+service ok', short: 'ok' }, { items: ['tags', 'ns', 'pods', 'gw'] }],
     ['beta', '-', { text: 'webhook ok', short: 'ok' }, { items: [] }],
   ];
-  const widest = (r: { head: string[]; rows: string[][] }): number => Math.max(...renderTable(r.head, r.rows).split('\n').map((l) => l.length));
+  const widest = (r: { head: string[]; rows: string[][] }): number =>
+    Math.max(
+      ...renderTable(r.head, r.rows)
+        .split('\n')
+        .map((l) => l.length),
+    );
 
   it('a table that fits is left alone; off a terminal nothing gives way', () => {
     const natural = fitTable(columns, rows, undefined);
@@ -80,20 +107,49 @@ describe('fitting a terminal', () => {
 });
 
 describe('a wrapped column', () => {
-  const columns: Column[] = [{ head: 'NAME' }, { head: 'PLANE', shrink: 'short', hide: 1 }, { head: 'MESSAGE', shrink: 'wrap', min: 20 }];
+  const columns: Column[] = [
+    { head: 'NAME' },
+    { head: 'PLANE', shrink: 'short', hide: 1 },
+    { head: 'MESSAGE', shrink: 'wrap', min: 20 },
+  ];
   const text = 'one two three four five six seven eight nine ten eleven twelve';
-  const rows: Cell[][] = [['alpha', { text: '1-27-9 (1.27.9)', short: '1-27-9' }, text], ['beta', { text: '1-28-10 (1.28.10)', short: '1-28-10' }, 'short']];
+  const rows: Cell[][] = [
+    ['alpha', { text: '1-27-9 (1.27.9)', short: '1-27-9' }, text],
+    ['beta', { text: '1-28-10 (1.28.10)', short: '1-28-10' }, 'short'],
+  ];
 
   it('wraps within its column on continuation rows, the short forms and hiding first', () => {
     const out = renderFitted(columns, rows, 50);
-    assert.equal(out, ['NAME    PLANE     MESSAGE', 'alpha   1-27-9    one two three four five six', '                  seven eight nine ten eleven', '                  twelve', 'beta    1-28-10   short', ''].join('\n'));
+    assert.equal(
+      out,
+      [
+        'NAME    PLANE     MESSAGE',
+        'alpha   1-27-9    one two three four five six',
+        '                  seven eight nine ten eleven',
+        '                  twelve',
+        'beta    1-28-10   short',
+        '',
+      ].join('\n'),
+    );
     const hidden = renderFitted(columns, rows, 34);
     assert.match(hidden, /^NAME {4}MESSAGE\nalpha {3}one two three four five\n {8}six seven/);
   });
 
   it('goes below its rows when it cannot get its minimum, whole and wrapped at the terminal', () => {
     const out = renderFitted(columns, rows, 26);
-    assert.equal(out, ['NAME    PLANE', 'alpha   1-27-9 (1.27.9)', '    one two three four', '    five six seven eight', '    nine ten eleven twelve', 'beta    1-28-10 (1.28.10)', '    short', ''].join('\n'));
+    assert.equal(
+      out,
+      [
+        'NAME    PLANE',
+        'alpha   1-27-9 (1.27.9)',
+        '    one two three four',
+        '    five six seven eight',
+        '    nine ten eleven twelve',
+        'beta    1-28-10 (1.28.10)',
+        '    short',
+        '',
+      ].join('\n'),
+    );
     assert.match(renderFitted(columns, rows, 22), /^NAME {4}PLANE\nalpha {3}1-27-9\n {4}one two three four\n/);
   });
 

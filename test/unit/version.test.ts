@@ -18,7 +18,8 @@ describe('versionFromImage', () => {
     ['gcr.io/istio-testing/ztunnel:latest', undefined],
     ['docker.io/istio/pilot:1.22-dev', undefined],
   ];
-  for (const [image, want] of cases) it(`${image} → ${String(want)}`, () => assert.equal(versionFromImage(image), want));
+  for (const [image, want] of cases)
+    it(`${image} → ${String(want)}`, () => assert.equal(versionFromImage(image), want));
 });
 
 describe('imageTag', () => {
@@ -27,10 +28,21 @@ describe('imageTag', () => {
 });
 
 describe('resolveVersion', () => {
-  it('prefers the image', () => assert.deepEqual(resolveVersion('x/pilot:1.30.3', { 'app.kubernetes.io/version': '1.29.0' }), { version: '1.30.3', source: 'image' }));
+  it('prefers the image', () =>
+    assert.deepEqual(resolveVersion('x/pilot:1.30.3', { 'app.kubernetes.io/version': '1.29.0' }), {
+      version: '1.30.3',
+      source: 'image',
+    }));
   it('falls back to app.kubernetes.io/version', () =>
-    assert.deepEqual(resolveVersion('x/pilot@sha256:00', { 'app.kubernetes.io/version': '1.29.0' }), { version: '1.29.0', source: 'label' }));
+    assert.deepEqual(resolveVersion('x/pilot@sha256:00', { 'app.kubernetes.io/version': '1.29.0' }), {
+      version: '1.29.0',
+      source: 'label',
+    }));
   it('then to operator.istio.io/version', () =>
-    assert.deepEqual(resolveVersion(undefined, { 'operator.istio.io/version': '1.21.6' }), { version: '1.21.6', source: 'label' }));
-  it('says unknown rather than guessing', () => assert.deepEqual(resolveVersion('x/pilot:latest', {}), { version: undefined, source: 'unknown' }));
+    assert.deepEqual(resolveVersion(undefined, { 'operator.istio.io/version': '1.21.6' }), {
+      version: '1.21.6',
+      source: 'label',
+    }));
+  it('says unknown rather than guessing', () =>
+    assert.deepEqual(resolveVersion('x/pilot:latest', {}), { version: undefined, source: 'unknown' }));
 });

@@ -67,7 +67,12 @@ export type DetailValue = string | { items: readonly string[] };
  * does not fit is counted on the last line (`reviews, orders, +1,998 more`). Continuation lines
  * start with `indent` spaces.
  */
-export function listLines(items: readonly string[], indent: number, width: number, maxLines = DETAIL_LIST_LINES): string {
+export function listLines(
+  items: readonly string[],
+  indent: number,
+  width: number,
+  maxLines = DETAIL_LIST_LINES,
+): string {
   if (items.length === 0) return '-';
   const room = Math.max(20, width - indent);
   const lines: string[] = [];
@@ -93,7 +98,10 @@ export function keyValues(lines: [string, DetailValue][], width: number | undefi
   const indent = Math.max(...lines.map(([k]) => k.length)) + 2;
   return lines
     .map(([k, val]) => {
-      const text = typeof val === 'string' ? wrapIndented(val, indent, width) : listLines(val.items, indent, width ?? DETAIL_WIDTH);
+      const text =
+        typeof val === 'string'
+          ? wrapIndented(val, indent, width)
+          : listLines(val.items, indent, width ?? DETAIL_WIDTH);
       return `${`${k}:`.padEnd(indent)}${text}\n`;
     })
     .join('');
@@ -107,5 +115,7 @@ export function keyValues(lines: [string, DetailValue][], width: number | undefi
 export function wrapIndented(text: string, indent: number, width: number | undefined): string {
   if (width === undefined) return text;
   const room = Math.max(20, width - indent);
-  return wrapAnsi(text, room, { hard: false, trim: true }).split('\n').join(`\n${' '.repeat(indent)}`);
+  return wrapAnsi(text, room, { hard: false, trim: true })
+    .split('\n')
+    .join(`\n${' '.repeat(indent)}`);
 }

@@ -12,7 +12,11 @@ export interface RenderContext {
   width?: number | undefined;
 }
 
-const VERDICT = { 'in-use': ['yellow', 'IN USE'], unknown: ['red', 'UNKNOWN'], safe: ['green', 'SAFE TO REMOVE'] } as const;
+const VERDICT = {
+  'in-use': ['yellow', 'IN USE'],
+  unknown: ['red', 'UNKNOWN'],
+  safe: ['green', 'SAFE TO REMOVE'],
+} as const;
 
 function verdict(v: RevisionView, color: boolean): string {
   const [c, text] = VERDICT[v.status];
@@ -21,7 +25,8 @@ function verdict(v: RevisionView, color: boolean): string {
 
 /** The reasons' short codes, in order of first appearance: `tags,ns,gw,ztunnel` (what could not be read, when UNKNOWN). */
 function codes(v: RevisionView): Cell {
-  if (v.status === 'unknown') return { items: v.unknown.map((u, i) => `${i === 0 ? 'cannot read ' : ''}${u.split(' ')[0] ?? ''}`) };
+  if (v.status === 'unknown')
+    return { items: v.unknown.map((u, i) => `${i === 0 ? 'cannot read ' : ''}${u.split(' ')[0] ?? ''}`) };
   return { items: [...new Set(v.reasons.map((r) => r.code))] };
 }
 
@@ -41,10 +46,20 @@ const COLUMNS: Column[] = [
   { head: 'STATUS' },
   { head: 'REASONS', shrink: 'list', hide: 3 },
 ];
-const WIDE_COLUMNS: Column[] = [...COLUMNS, { head: 'NAMESPACES' }, { head: 'IMAGE' }, { head: 'HELM RELEASE' }, { head: 'AGE' }];
+const WIDE_COLUMNS: Column[] = [
+  ...COLUMNS,
+  { head: 'NAMESPACES' },
+  { head: 'IMAGE' },
+  { head: 'HELM RELEASE' },
+  { head: 'AGE' },
+];
 
 /** The columns and rows of the `revisions` table (`wide` adds columns): the fleet table prefixes a CONTEXT column. */
-export function revisionsTable(views: RevisionView[], wide: boolean, rc: RenderContext): { columns: Column[]; rows: Cell[][] } {
+export function revisionsTable(
+  views: RevisionView[],
+  wide: boolean,
+  rc: RenderContext,
+): { columns: Column[]; rows: Cell[][] } {
   const rows = views.map((v) => {
     const row: Cell[] = [
       v.revision,
@@ -89,7 +104,9 @@ function reasonLines(v: RevisionView, width: number | undefined): string {
       continue;
     }
     shown.set(r.code, n + 1);
-    lines.push(`  - ${wrapIndented(`[${r.code}] ${r.message}`, 4, width)}\n      ${wrapIndented(`fix: ${r.fix}`, 6, width)}\n`);
+    lines.push(
+      `  - ${wrapIndented(`[${r.code}] ${r.message}`, 4, width)}\n      ${wrapIndented(`fix: ${r.fix}`, 6, width)}\n`,
+    );
   }
   if (more.size > 0) {
     const counts = [...more.entries()].map(([code, n]) => `${count(n)} more [${code}]`).join(', ');

@@ -58,7 +58,11 @@ export function findingRows(findings: Finding[], format: OutputFormat, color: bo
 function findingsTable(findings: Finding[], format: OutputFormat, color: boolean, width: number | undefined): string {
   if (findings.length === 0) return '';
   // -o wide is everything on one line per finding, whatever the terminal (as in kubectl).
-  return renderFitted(findingColumns(format), findingRows(findings, format, color), format === 'wide' ? undefined : width);
+  return renderFitted(
+    findingColumns(format),
+    findingRows(findings, format, color),
+    format === 'wide' ? undefined : width,
+  );
 }
 
 const MARK = { done: 'done', todo: 'todo', unknown: '????' } as const;

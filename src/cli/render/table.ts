@@ -17,7 +17,10 @@ export function renderTable(head: string[], rows: string[][]): string {
   const measured = lines.map((r) => r.map((cell) => ({ cell, width: stringWidth(cell) })));
   const widths = head.map((_, i) => Math.max(0, ...measured.map((r) => r[i]?.width ?? 0)));
   const line = (r: { cell: string; width: number }[]): string =>
-    r.map((c, i) => c.cell + ' '.repeat((widths[i] ?? 0) - c.width)).join(COLUMN_GAP).trimEnd();
+    r
+      .map((c, i) => c.cell + ' '.repeat((widths[i] ?? 0) - c.width))
+      .join(COLUMN_GAP)
+      .trimEnd();
   return `${measured.map(line).join('\n')}\n`;
 }
 
@@ -42,12 +45,19 @@ const visible = (s: string): number => stripVTControlCharacters(s).length;
  * `keep: 'end'` keeps the last items instead: `+3 more > 1-26-1 > 1-27-9`. At least the count is
  * shown; `empty` when there are no items.
  */
-export function cutList(items: readonly string[], width: number, sep = ',', empty = '-', keep: 'start' | 'end' = 'start'): string {
+export function cutList(
+  items: readonly string[],
+  width: number,
+  sep = ',',
+  empty = '-',
+  keep: 'start' | 'end' = 'start',
+): string {
   if (items.length === 0) return empty;
   const all = items.join(sep);
   if (visible(all) <= width) return all;
   const ordered = keep === 'start' ? items : [...items].reverse();
-  const join = (shown: readonly string[], rest: string): string => (keep === 'start' ? [...shown, rest] : [rest, ...[...shown].reverse()]).join(sep);
+  const join = (shown: readonly string[], rest: string): string =>
+    (keep === 'start' ? [...shown, rest] : [rest, ...[...shown].reverse()]).join(sep);
   const total = `+${count(items.length)}`;
   // The most items that fit with `+N more`; only when not even one does, the most with `+N`.
   let long: string | undefined;
@@ -124,11 +134,17 @@ function full(c: Cell): string {
 /** What a column needs at least: its header, the short forms, one item and a count, a few characters, or WRAP_MIN. */
 function minWidth(col: Column, cells: Cell[]): number {
   const head = col.head.length;
-  if (col.shrink === 'short') return Math.max(head, ...cells.map((c) => visible(typeof c === 'object' && 'short' in c ? c.short : full(c))));
+  if (col.shrink === 'short')
+    return Math.max(head, ...cells.map((c) => visible(typeof c === 'object' && 'short' in c ? c.short : full(c))));
   // A list keeps at least one item and the count of the others: `default,+1`.
-  if (col.shrink === 'list') return Math.max(head, ...cells.map((c) => visible(typeof c === 'object' && 'items' in c ? shortestCut(c) : full(c))));
+  if (col.shrink === 'list')
+    return Math.max(
+      head,
+      ...cells.map((c) => visible(typeof c === 'object' && 'items' in c ? shortestCut(c) : full(c))),
+    );
   if (col.shrink === 'text') return Math.max(head, Math.min(TEXT_MIN, Math.max(...cells.map((c) => visible(full(c))))));
-  if (col.shrink === 'wrap') return Math.max(head, Math.min(col.min ?? WRAP_MIN, Math.max(...cells.map((c) => visible(full(c))))));
+  if (col.shrink === 'wrap')
+    return Math.max(head, Math.min(col.min ?? WRAP_MIN, Math.max(...cells.map((c) => visible(full(c))))));
   return Math.max(head, ...cells.map((c) => visible(full(c))));
 }
 
@@ -162,10 +178,23 @@ export function fitTable(columns: Column[], rows: Cell[][], width: number | unde
   const wrap = columns.findIndex((c) => c.shrink === 'wrap');
   if (width !== undefined && wrap >= 0) {
     const rest = columns.map((_, i) => i).filter((i) => i !== wrap);
-    const laid = withHiding(rest.map((i) => columns[i] as Column), rows.map((r) => rest.map((i) => r[i] ?? '')), width) ?? narrowest(rest.map((i) => columns[i] as Column), rows.map((r) => rest.map((i) => r[i] ?? '')));
+    const laid =
+      withHiding(
+        rest.map((i) => columns[i] as Column),
+        rows.map((r) => rest.map((i) => r[i] ?? '')),
+        width,
+      ) ??
+      narrowest(
+        rest.map((i) => columns[i] as Column),
+        rows.map((r) => rest.map((i) => r[i] ?? '')),
+      );
     const below = rows.map((r) => {
       const text = full(r[wrap] ?? '');
-      return text === '' ? undefined : wrapAnsi(text, Math.max(20, width - BELOW_INDENT), { hard: false, trim: true }).split('\n').map((l) => `${' '.repeat(BELOW_INDENT)}${l}`);
+      return text === ''
+        ? undefined
+        : wrapAnsi(text, Math.max(20, width - BELOW_INDENT), { hard: false, trim: true })
+            .split('\n')
+            .map((l) => `${' '.repeat(BELOW_INDENT)}${l}`);
     });
     return { ...laid, below };
   }
@@ -174,10 +203,18 @@ export function fitTable(columns: Column[], rows: Cell[][], width: number | unde
 
 /** fitTable without the `below` step: undefined when even every hidden column is not enough. */
 function withHiding(columns: Column[], rows: Cell[][], width: number | undefined): FittedTable | undefined {
-  const hideOrder = columns.map((c, i) => ({ i, rank: c.hide })).filter((c) => c.rank !== undefined).sort((a, b) => (a.rank ?? 0) - (b.rank ?? 0)).map((c) => c.i);
+  const hideOrder = columns
+    .map((c, i) => ({ i, rank: c.hide }))
+    .filter((c) => c.rank !== undefined)
+    .sort((a, b) => (a.rank ?? 0) - (b.rank ?? 0))
+    .map((c) => c.i);
   for (let hidden = 0; hidden <= hideOrder.length; hidden++) {
     const keep = columns.map((_, i) => i).filter((i) => !hideOrder.slice(0, hidden).includes(i));
-    const laid = layout(keep.map((i) => columns[i] as Column), rows.map((r) => keep.map((i) => r[i] ?? '')), width);
+    const laid = layout(
+      keep.map((i) => columns[i] as Column),
+      rows.map((r) => keep.map((i) => r[i] ?? '')),
+      width,
+    );
     if (laid !== undefined) return laid;
   }
   return undefined;
@@ -197,7 +234,14 @@ function layout(columns: Column[], rows: Cell[][], width: number | undefined): F
   const widths = [...natWidths];
   const total = (): number => widths.reduce((a, b) => a + b, 0) + GAP * (columns.length - 1);
   if (width === undefined || total() <= width) return { head, rows: naturalRows };
-  const mins = columns.map((c, i) => (c.shrink === undefined ? (widths[i] ?? 0) : minWidth(c, rows.map((r) => r[i] ?? ''))));
+  const mins = columns.map((c, i) =>
+    c.shrink === undefined
+      ? (widths[i] ?? 0)
+      : minWidth(
+          c,
+          rows.map((r) => r[i] ?? ''),
+        ),
+  );
   // The short forms go all at once (a column of mixed forms reads badly).
   columns.forEach((c, i) => {
     if (c.shrink === 'short' && total() > width) widths[i] = mins[i] ?? 0;
@@ -212,7 +256,11 @@ function layout(columns: Column[], rows: Cell[][], width: number | undefined): F
   // A wrapped cell is several lines: the row continues on rows of empty cells.
   const out: string[][] = [];
   rows.forEach((r, ri) => {
-    const cells = r.map((c, i) => ((widths[i] ?? 0) < (natWidths[i] ?? 0) ? shrunk(c, columns[i] as Column, widths[i] ?? 0) : [naturalRows[ri]?.[i] ?? '']));
+    const cells = r.map((c, i) =>
+      (widths[i] ?? 0) < (natWidths[i] ?? 0)
+        ? shrunk(c, columns[i] as Column, widths[i] ?? 0)
+        : [naturalRows[ri]?.[i] ?? ''],
+    );
     const height = Math.max(...cells.map((c) => c.length));
     for (let line = 0; line < height; line++) out.push(cells.map((c) => c[line] ?? ''));
   });

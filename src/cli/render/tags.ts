@@ -83,7 +83,9 @@ export function renderTagDetail(v: TagView, format: OutputFormat, rc: RenderCont
   const structured = renderStructured(v, format);
   if (structured !== undefined) return structured;
   const obj = (name: string | null, rev: string | null): string => (name === null ? '-' : `${name} -> ${rev ?? '?'}`);
-  const refs = (kind: 'gateway' | 'waypoint'): DetailValue => ({ items: gatewayItems(v.gateways.filter((g) => g.kind === kind)) });
+  const refs = (kind: 'gateway' | 'waypoint'): DetailValue => ({
+    items: gatewayItems(v.gateways.filter((g) => g.kind === kind)),
+  });
   const lines: [string, DetailValue][] = [
     ['Tag', v.tag],
     ['Revision', `${v.revision ?? '-'}${v.version !== null ? ` (${v.version})` : ''}`],

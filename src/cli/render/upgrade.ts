@@ -11,7 +11,9 @@ function followers(t: PlannedTag): string {
   if (t.followers.length === 0) return 'no gateway or waypoint';
   return (['gateway', 'waypoint'] as const)
     .map((kind) => t.followers.filter((f) => f.kind === kind).map((f) => `${f.namespace}/${f.name}`))
-    .map((names, i) => (names.length === 0 ? '' : `${i === 0 ? 'gateway' : 'waypoint'}${names.length > 1 ? 's' : ''} ${shortList(names)}`))
+    .map((names, i) =>
+      names.length === 0 ? '' : `${i === 0 ? 'gateway' : 'waypoint'}${names.length > 1 ? 's' : ''} ${shortList(names)}`,
+    )
     .filter((x) => x !== '')
     .join('; ');
 }
@@ -28,8 +30,14 @@ function namespaces(t: PlannedTag): string {
 export function renderUpgradePlan(plan: UpgradePlan, color: boolean): string {
   const moving = plan.tags.filter((t) => t.action === 'move').length;
   const order = plan.order === 'given' ? 'in the order of --tags' : 'fewest gateways/waypoints first, default last';
-  const lines = [paint(color, 'bold', `Upgrade to ${plan.revision}${plan.version !== null ? ` (${plan.version})` : ''}: ${moving} ` +
-    `tag(s) to move, one at a time, ${order}`)];
+  const lines = [
+    paint(
+      color,
+      'bold',
+      `Upgrade to ${plan.revision}${plan.version !== null ? ` (${plan.version})` : ''}: ${moving} ` +
+        `tag(s) to move, one at a time, ${order}`,
+    ),
+  ];
   const width = Math.max(...plan.tags.map((t) => t.tag.length), 3);
   plan.tags.forEach((t, i) => {
     const what =
@@ -75,7 +83,8 @@ export function renderUpgradeSummary(result: UpgradeResult, color: boolean): str
       `  ${t.tag.padEnd(width)}  ${paint(color, OUTCOME_COLOR[t.outcome], t.outcome.padEnd(11))}  ${t.message}`,
     );
   if (result.next.continue !== null) lines.push(`continue: ${result.next.continue}`);
-  if (result.next.undo.length > 0) lines.push(`undo the moved tags: ${result.next.undo.map((c) => `"${c}"`).join(', then ')}`);
+  if (result.next.undo.length > 0)
+    lines.push(`undo the moved tags: ${result.next.undo.map((c) => `"${c}"`).join(', then ')}`);
   return `${lines.join('\n')}\n`;
 }
 

@@ -18,7 +18,8 @@ export async function loadMesh(deps: Deps, args: KubeArgs): Promise<{ cluster: C
   try {
     const mesh = await readMesh(cluster, args['istio-namespace']);
     spinner.stop();
-    for (const line of unavailableWarnings(mesh)) deps.io.err(`${paint(deps.io.colorErr, 'yellow', 'warning:')} ${line}\n`);
+    for (const line of unavailableWarnings(mesh))
+      deps.io.err(`${paint(deps.io.colorErr, 'yellow', 'warning:')} ${line}\n`);
     return { cluster, mesh };
   } catch (e) {
     spinner.stop();

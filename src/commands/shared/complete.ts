@@ -32,7 +32,6 @@ export interface CommandSpec {
   positionalChoices: Record<string, string[]>;
 }
 
-
 /** What completing the last word needs. */
 export interface Completion {
   candidates: Candidate[];
@@ -42,7 +41,9 @@ export interface Completion {
   /** What the user typed of the value being completed (`cl` of `--dry-run=cl`). */
   partial: string;
   /** The kube flags found among the words (to read the cluster like the command would). */
-  kube: Partial<Record<'kubeconfig' | 'context' | 'istio-namespace' | 'request-timeout' | 'as' | 'as-uid', string>> & { 'as-group'?: string[] };
+  kube: Partial<Record<'kubeconfig' | 'context' | 'istio-namespace' | 'request-timeout' | 'as' | 'as-uid', string>> & {
+    'as-group'?: string[];
+  };
 }
 
 /** Flags whose value is a cluster object or a file; others complete to nothing (e.g. durations). */
@@ -87,7 +88,11 @@ export function commandSpecs(factories: CommandFactory[], deps: Deps): CommandSp
 }
 
 function choicesOf(positionals: PositionalTable): Record<string, string[]> {
-  return Object.fromEntries(Object.entries(positionals).flatMap(([k, p]) => (p.choices === undefined ? [] : [[k, [p.choices].flat().map(String)]])));
+  return Object.fromEntries(
+    Object.entries(positionals).flatMap(([k, p]) =>
+      p.choices === undefined ? [] : [[k, [p.choices].flat().map(String)]],
+    ),
+  );
 }
 
 const KUBE_FLAGS = ['kubeconfig', 'context', 'istio-namespace', 'request-timeout', 'as', 'as-uid'] as const;
@@ -108,15 +113,29 @@ function byPrefix(candidates: Candidate[], prefix: string): Candidate[] {
 function flagValue(flag: FlagSpec, word: string, kube: Completion['kube']): Completion {
   const values = flag.choices ?? FLAG_VALUES[flag.names[0] ?? ''];
   if (values === 'files') return { candidates: [], directive: DIRECTIVE.default, kube, partial: word };
-  if (values === 'tags' || values === 'revisions') return { candidates: [], directive: DIRECTIVE.noFileComp, fromCluster: values, kube, partial: word };
-  return { candidates: byPrefix((values ?? []).map((value) => ({ value })), word), directive: DIRECTIVE.noFileComp, kube, partial: word };
+  if (values === 'tags' || values === 'revisions')
+    return { candidates: [], directive: DIRECTIVE.noFileComp, fromCluster: values, kube, partial: word };
+  return {
+    candidates: byPrefix(
+      (values ?? []).map((value) => ({ value })),
+      word,
+    ),
+    directive: DIRECTIVE.noFileComp,
+    kube,
+    partial: word,
+  };
 }
 
 /**
  * Works out what the last of `words` completes to. `global` are the flags the dispatcher knows
  * before a command is named; `specs` the commands.
  */
-export function analyse(specs: CommandSpec[], global: FlagSpec[], words: string[], listedByKubectl: (command: string) => boolean = () => false): Completion {
+export function analyse(
+  specs: CommandSpec[],
+  global: FlagSpec[],
+  words: string[],
+  listedByKubectl: (command: string) => boolean = () => false,
+): Completion {
   const kube: Completion['kube'] = {};
   const current = words.at(-1) ?? '';
   let command: CommandSpec | undefined;
@@ -172,13 +191,22 @@ export function analyse(specs: CommandSpec[], global: FlagSpec[], words: string[
   }
   if (command === undefined) {
     // kubectl itself offers every `kubectl-ambient-<command>` it finds on PATH as a subcommand: those stay out here, or they show twice.
-    const candidates = specs.filter((s) => !s.hidden && !listedByKubectl(s.name)).map((s) => ({ value: s.name, description: s.description }));
+    const candidates = specs
+      .filter((s) => !s.hidden && !listedByKubectl(s.name))
+      .map((s) => ({ value: s.name, description: s.description }));
     return { ...none, candidates: byPrefix(candidates, current) };
   }
   const name = command.positionals[positional];
   if (name === undefined) return none;
   const choices = command.positionalChoices[name];
-  if (choices !== undefined) return { ...none, candidates: byPrefix(choices.map((value) => ({ value })), current) };
+  if (choices !== undefined)
+    return {
+      ...none,
+      candidates: byPrefix(
+        choices.map((value) => ({ value })),
+        current,
+      ),
+    };
   const list = POSITIONAL_LISTS[name];
   return list === undefined ? none : { ...none, fromCluster: list };
 }
@@ -190,7 +218,9 @@ export function globalFlags(global: FlagTable): FlagSpec[] {
 
 /** The protocol's output: candidates (with a tab before the description), then `:<directive>`. */
 export function formatCompletion(candidates: Candidate[], directive: number): string {
-  const lines = candidates.map((c) => (c.description !== undefined && c.description !== '' ? `${c.value}\t${c.description.split('\n')[0] ?? ''}` : c.value));
+  const lines = candidates.map((c) =>
+    c.description !== undefined && c.description !== '' ? `${c.value}\t${c.description.split('\n')[0] ?? ''}` : c.value,
+  );
   return [...lines, `:${directive}`].join('\n') + '\n';
 }
 

@@ -6,7 +6,8 @@
  */
 import type { Deps, KubeContextInfo } from '../../cli/deps.ts';
 import { exitCode } from '../../cli/errors.ts';
-import type { FlagArgs, FlagTable, KubeArgs } from '../../cli/options.ts';
+import type { FlagArgs, FlagTable, KubeArgs, OutputFormat } from '../../cli/options.ts';
+import { renderStructured } from '../../cli/render/structured.ts';
 import { renderFitted, type Cell, type Column } from '../../cli/render/table.ts';
 import { AmbientError, type ErrorKind } from '../../core/errors.ts';
 import type { Mesh } from '../../core/mesh.ts';
@@ -27,9 +28,16 @@ export type FleetArgs = FlagArgs<typeof FLEET_FLAGS>;
 export function fleetRequested(args: FleetArgs & KubeArgs): boolean {
   const fleet = args['all-contexts'] || args.contexts !== undefined;
   if (!fleet) return false;
-  if (args['all-contexts'] && args.contexts !== undefined) throw new AmbientError('usage', '--contexts and --all-contexts cannot be combined', 'drop one of them');
-  if (args.context !== undefined) throw new AmbientError('usage', '--context cannot be combined with --contexts/--all-contexts', 'use --contexts to name several');
-  if (!Number.isInteger(args.parallel) || args.parallel < 1) throw new AmbientError('usage', `invalid --parallel ${String(args.parallel)}`, 'use a whole number of at least 1');
+  if (args['all-contexts'] && args.contexts !== undefined)
+    throw new AmbientError('usage', '--contexts and --all-contexts cannot be combined', 'drop one of them');
+  if (args.context !== undefined)
+    throw new AmbientError(
+      'usage',
+      '--context cannot be combined with --contexts/--all-contexts',
+      'use --contexts to name several',
+    );
+  if (!Number.isInteger(args.parallel) || args.parallel < 1)
+    throw new AmbientError('usage', `invalid --parallel ${String(args.parallel)}`, 'use a whole number of at least 1');
   return true;
 }
 
@@ -62,7 +70,10 @@ export interface ClusterFacts {
 
 /** `*` and `?` globs (the only ones `--contexts` takes), anchored; hand-written: three lines, no dependency. */
 function globRegExp(pattern: string): RegExp {
-  const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const body = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${body}$`);
 }
 
@@ -70,17 +81,32 @@ function globRegExp(pattern: string): RegExp {
 async function selectContexts(deps: Deps, args: FleetArgs & KubeArgs): Promise<KubeContextInfo[]> {
   const all = await deps.contexts(args);
   if (args['all-contexts']) {
-    if (all.length === 0) throw new AmbientError('config', 'the kubeconfig has no contexts', 'add contexts, or pass another --kubeconfig');
+    if (all.length === 0)
+      throw new AmbientError('config', 'the kubeconfig has no contexts', 'add contexts, or pass another --kubeconfig');
     return all;
   }
-  const patterns = (args.contexts ?? '').split(',').map((p) => p.trim()).filter((p) => p !== '');
-  if (patterns.length === 0) throw new AmbientError('usage', '--contexts needs at least one context name or glob', "e.g. --contexts prod-eu,prod-us or --contexts 'prod-*'");
+  const patterns = (args.contexts ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
+  if (patterns.length === 0)
+    throw new AmbientError(
+      'usage',
+      '--contexts needs at least one context name or glob',
+      "e.g. --contexts prod-eu,prod-us or --contexts 'prod-*'",
+    );
   const picked = new Map<string, KubeContextInfo>();
   for (const p of patterns) {
     const glob = /[*?]/.test(p);
     const matches = glob ? all.filter((c) => globRegExp(p).test(c.name)) : all.filter((c) => c.name === p);
-    if (matches.length === 0 && glob) throw new AmbientError('config', `--contexts '${p}' matches no context`, `known contexts: ${all.map((c) => c.name).join(', ') || 'none'}`);
-    for (const c of matches.length > 0 ? matches : [{ name: p, cluster: undefined, server: undefined }]) picked.set(c.name, c);
+    if (matches.length === 0 && glob)
+      throw new AmbientError(
+        'config',
+        `--contexts '${p}' matches no context`,
+        `known contexts: ${all.map((c) => c.name).join(', ') || 'none'}`,
+      );
+    for (const c of matches.length > 0 ? matches : [{ name: p, cluster: undefined, server: undefined }])
+      picked.set(c.name, c);
   }
   return [...picked.values()];
 }
@@ -100,8 +126,14 @@ async function pool<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>
 }
 
 function asFleetError(e: unknown): FleetError {
-  if (e instanceof AmbientError) return { kind: e.kind, exitCode: exitCode(e.kind), message: e.message, hint: e.hint ?? null };
-  return { kind: 'internal', exitCode: exitCode('internal'), message: e instanceof Error ? (e.message.split('\n')[0] ?? '') : String(e), hint: 're-run with --verbose' };
+  if (e instanceof AmbientError)
+    return { kind: e.kind, exitCode: exitCode(e.kind), message: e.message, hint: e.hint ?? null };
+  return {
+    kind: 'internal',
+    exitCode: exitCode('internal'),
+    message: e instanceof Error ? (e.message.split('\n')[0] ?? '') : String(e),
+    hint: 're-run with --verbose',
+  };
 }
 
 /**
@@ -132,12 +164,31 @@ export async function readFleet<T>(
     }
   });
   spinner.stop();
-  if (deps.signal.aborted) throw new AmbientError('interrupted', `interrupted after reading ${done} of ${contexts.length} clusters`);
+  if (deps.signal.aborted)
+    throw new AmbientError('interrupted', `interrupted after reading ${done} of ${contexts.length} clusters`);
   return entries.sort((a, b) => a.context.localeCompare(b.context));
 }
 
+/**
+ * Prints the fleet on stdout: for `-o json|yaml` one document (fleetDocument, `toOutput` gives each
+ * cluster's own keys), else one table with a CONTEXT column (fleetTable).
+ */
+export function printFleet<T>(
+  deps: Deps,
+  entries: FleetEntry<T>[],
+  output: OutputFormat,
+  toOutput: (result: T) => Record<string, unknown>,
+  table: { columns: Column[]; rowsOf: (result: T) => Cell[][] },
+): void {
+  const structured = renderStructured(fleetDocument(entries, toOutput), output);
+  deps.io.out(structured ?? fleetTable(entries, table.columns, table.rowsOf));
+}
+
 /** The entries as one JSON/YAML document: `{context, cluster, server, ok, error?, <key>: result}`. */
-export function fleetDocument<T>(entries: FleetEntry<T>[], toOutput: (result: T) => Record<string, unknown>): Record<string, unknown>[] {
+export function fleetDocument<T>(
+  entries: FleetEntry<T>[],
+  toOutput: (result: T) => Record<string, unknown>,
+): Record<string, unknown>[] {
   return entries.map((e) => ({
     context: e.context,
     cluster: e.cluster,
@@ -161,7 +212,11 @@ export function fleetTable<T>(entries: FleetEntry<T>[], columns: Column[], rowsO
       continue;
     }
     const err = e.error;
-    rows.push([e.context, ...head.slice(0, -1).map(() => '-'), `error: ${err?.message ?? ''}${err?.hint !== null && err?.hint !== undefined ? `; ${err.hint}` : ''}`]);
+    rows.push([
+      e.context,
+      ...head.slice(0, -1).map(() => '-'),
+      `error: ${err?.message ?? ''}${err?.hint !== null && err?.hint !== undefined ? `; ${err.hint}` : ''}`,
+    ]);
   }
   // Laid out in full (an error row's message is the last cell): no column gives way here.
   return renderFitted([{ head: 'CONTEXT' }, ...columns.map((c) => ({ head: c.head }))], rows, undefined);
@@ -171,7 +226,10 @@ export function fleetTable<T>(entries: FleetEntry<T>[], columns: Column[], rowsO
 function counted(values: string[]): string {
   const counts = new Map<string, number>();
   for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
-  return [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([v, n]) => `${v} x${n}`).join(', ');
+  return [...counts.entries()]
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([v, n]) => `${v} x${n}`)
+    .join(', ');
 }
 
 /** The fleet summary for stderr: clusters read and failed, control-plane versions, tag targets, problems. */
@@ -179,7 +237,9 @@ export function fleetSummary<T>(entries: FleetEntry<T>[]): string {
   const read = entries.filter((e) => e.ok);
   const failed = entries.filter((e) => !e.ok);
   const byKind = counted(failed.map((e) => e.error?.kind ?? 'internal'));
-  const lines = [`fleet: ${entries.length} cluster(s): ${read.length} read${failed.length > 0 ? `, ${failed.length} failed (${byKind})` : ''}`];
+  const lines = [
+    `fleet: ${entries.length} cluster(s): ${read.length} read${failed.length > 0 ? `, ${failed.length} failed (${byKind})` : ''}`,
+  ];
   const versions = read.flatMap((e) => e.facts?.versions ?? []);
   if (versions.length > 0) lines.push(`  control planes: ${counted(versions)}`);
   const tags = read.flatMap((e) => e.facts?.tags ?? []);
@@ -190,7 +250,18 @@ export function fleetSummary<T>(entries: FleetEntry<T>[]): string {
 }
 
 /** The order in which failures decide the fleet's exit code: the first kind present wins. */
-const WORST: ErrorKind[] = ['internal', 'partial', 'config', 'auth', 'unreachable', 'timeout', 'server', 'conflict', 'input', 'interrupted'];
+const WORST: ErrorKind[] = [
+  'internal',
+  'partial',
+  'config',
+  'auth',
+  'unreachable',
+  'timeout',
+  'server',
+  'conflict',
+  'input',
+  'interrupted',
+];
 
 /**
  * Throws the fleet's outcome: the worst failure's documented error (an unreachable cluster among
@@ -204,15 +275,26 @@ export function fleetOutcome<T>(entries: FleetEntry<T>[], failing: string[] = []
     const names = failed.map((e) => `${e.context} (${e.error?.kind ?? 'internal'})`).join(', ');
     // Input one cluster refuses (a revision it does not have, a target behind it) is not a failure to read it.
     const what = failed.every((e) => e.error?.kind === 'input') ? 'refused the request' : 'could not be read';
-    throw new AmbientError(worst, `${failed.length} of ${entries.length} cluster(s) ${what}: ${names}`, 'see their rows for the cause of each');
+    throw new AmbientError(
+      worst,
+      `${failed.length} of ${entries.length} cluster(s) ${what}: ${names}`,
+      'see their rows for the cause of each',
+    );
   }
-  if (failing.length > 0) throw new AmbientError('problems', `${failing.length} of ${entries.length} cluster(s) ${gate}: ${failing.join(', ')}`, 'see their rows');
+  if (failing.length > 0)
+    throw new AmbientError(
+      'problems',
+      `${failing.length} of ${entries.length} cluster(s) ${gate}: ${failing.join(', ')}`,
+      'see their rows',
+    );
 }
 
 /** The summary's facts of one cluster: its control-plane versions, its tags' targets, its tag problems. */
 export function meshFacts(mesh: Mesh): ClusterFacts {
   const versions = [...new Set([...mesh.revisions.values()].map((r) => r.version ?? 'unknown'))].sort();
   const tags = [...mesh.tags.values()].map((t) => `${t.name}->${t.revision || '?'}`).sort();
-  const problems = summariseTags(mesh).flatMap((v) => v.problems).filter((p) => p.severity === 'error').length;
+  const problems = summariseTags(mesh)
+    .flatMap((v) => v.problems)
+    .filter((p) => p.severity === 'error').length;
   return { versions, tags, problems };
 }

@@ -8,7 +8,15 @@ import type { Deps } from '../../cli/deps.ts';
 import { paint } from '../../cli/io.ts';
 import { GATEWAY_MANAGED, GATEWAY_NAME } from '../../core/labels.ts';
 import { AmbientError } from '../../core/errors.ts';
-import { describeUnhealthy, gateHealth, restartBaseline, soakProblems, type FollowerHealth, type GateFollower, type GateObjects } from '../../core/gate.ts';
+import {
+  describeUnhealthy,
+  gateHealth,
+  restartBaseline,
+  soakProblems,
+  type FollowerHealth,
+  type GateFollower,
+  type GateObjects,
+} from '../../core/gate.ts';
 import type { Cluster, KindName, KindTypes, ListQuery } from '../../core/ports.ts';
 import type { GateReport, GateStatus } from '../../core/upgrade.ts';
 
@@ -75,7 +83,8 @@ export async function openGateWatch(deps: Deps, cluster: Cluster): Promise<GateW
       notify();
     });
   }
-  const onAbort = (): void => rejectOpen(new AmbientError('interrupted', 'interrupted before the first write: nothing was changed'));
+  const onAbort = (): void =>
+    rejectOpen(new AmbientError('interrupted', 'interrupted before the first write: nothing was changed'));
   deps.signal.addEventListener('abort', onAbort, { once: true });
   try {
     // All three accepted, or the first failure (RBAC, a dead connection) before anything is written.
@@ -111,8 +120,12 @@ export async function openGateWatch(deps: Deps, cluster: Cluster): Promise<GateW
           listeners.delete(evaluate);
           deps.signal.removeEventListener('abort', evaluate);
           const details = r.failing.map((f) => `\n    - ${f}`).join('');
-          if (r.status === 'passed') spinner.succeed(`${paint(io.colorErr, 'green', '✔')} gate ${tag} passed: ${r.message}`);
-          else spinner.fail(`${paint(io.colorErr, 'red', '✖')} gate ${tag} ${FAILED_WORDS[r.status]}: ${r.message}${details}`);
+          if (r.status === 'passed')
+            spinner.succeed(`${paint(io.colorErr, 'green', '✔')} gate ${tag} passed: ${r.message}`);
+          else
+            spinner.fail(
+              `${paint(io.colorErr, 'red', '✖')} gate ${tag} ${FAILED_WORDS[r.status]}: ${r.message}${details}`,
+            );
           resolve(r);
         };
         const counts = (h: FollowerHealth[]): string => {
@@ -133,19 +146,29 @@ export async function openGateWatch(deps: Deps, cluster: Cluster): Promise<GateW
           if (deps.signal.aborted) {
             const when = phase === 'soak' ? 'during the soak' : 'before every follower was healthy';
             const seen = last.length > 0 ? counts(last) : 'nothing seen yet';
-            finish({ status: 'interrupted', message: `stopped waiting (${when}); ${seen}`, failing: describeUnhealthy(last) });
+            finish({
+              status: 'interrupted',
+              message: `stopped waiting (${when}); ${seen}`,
+              failing: describeUnhealthy(last),
+            });
             return;
           }
           if (failure !== undefined) {
             const cause = failure instanceof Error ? failure.message : JSON.stringify(failure);
-            finish({ status: 'unverified', message: `watching the ${what} failed (${cause})`, failing: describeUnhealthy(last) });
+            finish({
+              status: 'unverified',
+              message: `watching the ${what} failed (${cause})`,
+              failing: describeUnhealthy(last),
+            });
             return;
           }
           if (seen.size < 3) return;
           const health = gateHealth(followers, revision, objects);
           last = health;
           if (phase === 'wait') {
-            const crash = health.flatMap((h) => h.crashLooping.map((c) => `${h.follower.kind} ${h.follower.namespace}/${h.follower.name}: ${c}`));
+            const crash = health.flatMap((h) =>
+              h.crashLooping.map((c) => `${h.follower.kind} ${h.follower.namespace}/${h.follower.name}: ${c}`),
+            );
             if (crash.length > 0) {
               finish({ status: 'failed', message: `crash loop on ${revision}`, failing: crash });
               return;
@@ -159,39 +182,58 @@ export async function openGateWatch(deps: Deps, cluster: Cluster): Promise<GateW
               baseline = restartBaseline(health);
               soakEnds = Date.now() + times.soakMs;
               for (const t of timers.splice(0)) clearTimeout(t);
-              timers.push(setTimeout(() => {
-                evaluate();
-                if (!done) finish({ status: 'passed', message: `${counts(last)}, no restart or crash loop in ${times.soak}`, failing: [] });
-              }, times.soakMs));
+              timers.push(
+                setTimeout(() => {
+                  evaluate();
+                  if (!done)
+                    finish({
+                      status: 'passed',
+                      message: `${counts(last)}, no restart or crash loop in ${times.soak}`,
+                      failing: [],
+                    });
+                }, times.soakMs),
+              );
               if (io.stderrIsTTY) {
                 // Display only: the soak's countdown on the spinner line.
                 const tick = setInterval(() => {
                   if (done) clearInterval(tick);
-                  else spinner.update(`gate ${tag}: ${counts(last)}, soaking ${formatDuration(soakEnds - Date.now())} more`);
+                  else
+                    spinner.update(
+                      `gate ${tag}: ${counts(last)}, soaking ${formatDuration(soakEnds - Date.now())} more`,
+                    );
                 }, 1000);
                 timers.push(tick);
               }
-              progress(`gate ${tag}: ${counts(health)}; soaking ${times.soak} (a restart or crash loop fails the gate)`, health);
+              progress(
+                `gate ${tag}: ${counts(health)}; soaking ${times.soak} (a restart or crash loop fails the gate)`,
+                health,
+              );
               return;
             }
-            progress(`gate ${tag}: ${counts(health)}${times.timeoutMs > 0 ? ` (waiting up to ${times.timeout})` : ''}`, health);
+            progress(
+              `gate ${tag}: ${counts(health)}${times.timeoutMs > 0 ? ` (waiting up to ${times.timeout})` : ''}`,
+              health,
+            );
             return;
           }
           const problems = soakProblems(health, baseline);
-          if (problems.length > 0) finish({ status: 'failed', message: `during the soak of ${times.soak}`, failing: problems });
+          if (problems.length > 0)
+            finish({ status: 'failed', message: `during the soak of ${times.soak}`, failing: problems });
         }
         if (followers.length === 0) {
           finish({ status: 'passed', message: 'no gateway or waypoint follows it: nothing to gate', failing: [] });
           return;
         }
         if (times.timeoutMs > 0) {
-          timers.push(setTimeout(() => {
-            if (phase !== 'wait') return;
-            const failing = describeUnhealthy(last);
-            const unhealthy = `${failing.length} of ${followers.length} gateway(s)/waypoint(s) not healthy on ${revision}`;
-            const message = `timed out after ${times.timeout}: ${unhealthy}`;
-            finish({ status: 'timed-out', message, failing });
-          }, times.timeoutMs));
+          timers.push(
+            setTimeout(() => {
+              if (phase !== 'wait') return;
+              const failing = describeUnhealthy(last);
+              const unhealthy = `${failing.length} of ${followers.length} gateway(s)/waypoint(s) not healthy on ${revision}`;
+              const message = `timed out after ${times.timeout}: ${unhealthy}`;
+              finish({ status: 'timed-out', message, failing });
+            }, times.timeoutMs),
+          );
         }
         listeners.add(evaluate);
         deps.signal.addEventListener('abort', evaluate, { once: true });
@@ -201,7 +243,13 @@ export async function openGateWatch(deps: Deps, cluster: Cluster): Promise<GateW
 }
 
 /** One watch feeding `onList` with the full current set; `onOpen` once the watch request is accepted. */
-function watchInto<K extends KindName>(cluster: Cluster, q: ListQuery<K>, onList: (list: KindTypes[K][]) => void, signal: AbortSignal, onOpen: () => void): Promise<void> {
+function watchInto<K extends KindName>(
+  cluster: Cluster,
+  q: ListQuery<K>,
+  onList: (list: KindTypes[K][]) => void,
+  signal: AbortSignal,
+  onOpen: () => void,
+): Promise<void> {
   return cluster.watch(
     q,
     (list) => {

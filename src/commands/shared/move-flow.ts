@@ -10,7 +10,14 @@ import { parseDuration, type KubeArgs, type MutationArgs, type OutputFormat } fr
 import { renderProblems } from '../../cli/render/common.ts';
 import { renderPlan } from '../../cli/render/plan.ts';
 import { renderStructured } from '../../cli/render/structured.ts';
-import { applyPlan, applySteps, describeStates, incompleteHint, previewOnServer, type ApplyResult } from '../../core/apply.ts';
+import {
+  applyPlan,
+  applySteps,
+  describeStates,
+  incompleteHint,
+  previewOnServer,
+  type ApplyResult,
+} from '../../core/apply.ts';
 import { AmbientError } from '../../core/errors.ts';
 import { GATEWAY_MANAGED } from '../../core/labels.ts';
 import { proxyGatewayKey, proxyOnRevision } from '../../core/mesh.ts';
@@ -53,14 +60,23 @@ function beforeAnyWrite(e: unknown): unknown {
  * Runs the flow for a plan. `verb` words the prompt and the result ("Move", "Roll back"). Throws
  * what applyPlan and the --wait watch throw (their messages say what is left).
  */
-export async function executePlan(deps: Deps, args: FlowArgs, cluster: Cluster, plan: Plan, verb: string, opts: FlowOptions = {}): Promise<FlowOutcome> {
+export async function executePlan(
+  deps: Deps,
+  args: FlowArgs,
+  cluster: Cluster,
+  plan: Plan,
+  verb: string,
+  opts: FlowOptions = {},
+): Promise<FlowOutcome> {
   const { io } = deps;
   const dryRun = args['dry-run'] ?? 'none';
   const structured = opts.embedded !== true && (args.output === 'json' || args.output === 'yaml');
   const none: FlowOutcome = { applied: false, result: undefined };
   if (plan.writes.length === 0) {
     // Nothing will happen, so nothing to warn about (`tags` reports the state).
-    io.err(`tag ${plan.tag} already points at ${plan.to ?? '?'} (${plan.toVersion ?? '?'}) and its objects match the chart: nothing to do\n`);
+    io.err(
+      `tag ${plan.tag} already points at ${plan.to ?? '?'} (${plan.toVersion ?? '?'}) and its objects match the chart: nothing to do\n`,
+    );
     if (structured) io.out(asList([], args.output) ?? '');
     return none;
   }
@@ -83,12 +99,23 @@ export async function executePlan(deps: Deps, args: FlowArgs, cluster: Cluster, 
   }
   if (!args.yes && opts.confirmed !== true) {
     if (!io.stdinIsTTY) {
-      throw new AmbientError('usage', 'refusing to change the cluster without confirmation: stdin is not a terminal', 'pass --yes to confirm, or --dry-run to only look');
+      throw new AmbientError(
+        'usage',
+        'refusing to change the cluster without confirmation: stdin is not a terminal',
+        'pass --yes to confirm, or --dry-run to only look',
+      );
     }
-    const answer = await io.prompt(planQuestion(plan, verb, { context: cluster.contextName, server: cluster.server }), deps.signal).catch((e: unknown) => {
-      io.err('\n');
-      throw new AmbientError('interrupted', 'interrupted at the confirmation prompt: nothing was changed', undefined, { cause: e });
-    });
+    const answer = await io
+      .prompt(planQuestion(plan, verb, { context: cluster.contextName, server: cluster.server }), deps.signal)
+      .catch((e: unknown) => {
+        io.err('\n');
+        throw new AmbientError(
+          'interrupted',
+          'interrupted at the confirmation prompt: nothing was changed',
+          undefined,
+          { cause: e },
+        );
+      });
     if (!/^y(es)?$/i.test(answer.trim())) {
       io.err('aborted: nothing was changed\n');
       return none;
@@ -107,7 +134,8 @@ export async function executePlan(deps: Deps, args: FlowArgs, cluster: Cluster, 
     result = await applyPlan(cluster, plan, {
       shouldStop: () => deps.signal.aborted,
       onProgress: (known) => {
-        if (note !== undefined) note.current = `${known}; ${applySteps(plan).length > 1 ? incompleteHint(plan) : checkWith(plan)}`;
+        if (note !== undefined)
+          note.current = `${known}; ${applySteps(plan).length > 1 ? incompleteHint(plan) : checkWith(plan)}`;
       },
     });
   } catch (e) {
@@ -120,8 +148,10 @@ export async function executePlan(deps: Deps, args: FlowArgs, cluster: Cluster, 
   io.err(`${paint(io.colorErr, 'green', '✔')} ${doneLine(plan)}\n`);
   io.err(`  read back: ${describeStates(result.states)}\n`);
   if (waiter !== undefined) await waiter.finish(args);
-  else if (plan.followers.length > 0 && plan.to !== undefined && opts.embedded !== true) io.err(rollingLine(plan, plan.to));
-  if (plan.to !== undefined && opts.embedded !== true) io.err(`next: check with "kubectl ambient tags ${plan.tag}"; undo with "${undoCommand(plan)}"\n`);
+  else if (plan.followers.length > 0 && plan.to !== undefined && opts.embedded !== true)
+    io.err(rollingLine(plan, plan.to));
+  if (plan.to !== undefined && opts.embedded !== true)
+    io.err(`next: check with "kubectl ambient tags ${plan.tag}"; undo with "${undoCommand(plan)}"\n`);
   return { applied: true, result };
 }
 
@@ -132,7 +162,9 @@ function undoCommand(plan: Plan): string {
   // undone move) by moving to where the tag was (or was heading).
   const viaRollback = plan.mode === 'undo' ? o.op === 'rollback' : o.op === 'move';
   const back = plan.mode === 'undo' ? o.to : o.from;
-  return viaRollback || back === null ? `kubectl ambient tag-rollback ${plan.tag}` : `kubectl ambient tag-move ${plan.tag} ${back}`;
+  return viaRollback || back === null
+    ? `kubectl ambient tag-rollback ${plan.tag}`
+    : `kubectl ambient tag-move ${plan.tag} ${back}`;
 }
 
 /** `check with "kubectl ambient tags prod"`. */
@@ -149,9 +181,17 @@ function rollingLine(plan: Plan, to: string): string {
 
 /** `tag prod now points at 1-28-10 (1.28.10), was 1-27-9: updated ..., created ...`. */
 function doneLine(plan: Plan): string {
-  const done = plan.writes.map((w) => `${w.action === 'create' ? 'created' : w.action === 'delete' ? 'deleted' : 'updated'} ${w.after.kind} ${w.after.metadata.name}`);
+  const done = plan.writes.map(
+    (w) =>
+      `${w.action === 'create' ? 'created' : w.action === 'delete' ? 'deleted' : 'updated'} ${w.after.kind} ${w.after.metadata.name}`,
+  );
   if (plan.to === undefined) return `tag ${plan.tag} removed (the interrupted creation is undone): ${done.join(', ')}`;
-  const how = plan.mode === 'finish' ? ` (finished operation ${plan.operation.id})` : plan.mode === 'undo' ? ` (undid operation ${plan.operation.id})` : '';
+  const how =
+    plan.mode === 'finish'
+      ? ` (finished operation ${plan.operation.id})`
+      : plan.mode === 'undo'
+        ? ` (undid operation ${plan.operation.id})`
+        : '';
   const was = plan.mode === 'new' && plan.from !== undefined ? `, was ${plan.from}` : '';
   return `tag ${plan.tag} now points at ${plan.to} (${plan.toVersion ?? '?'})${was}${how}: ${done.join(', ')}`;
 }
@@ -199,7 +239,11 @@ async function openWaiter(deps: Deps, cluster: Cluster, plan: Plan): Promise<Wai
     { onOpen: () => opened() },
   );
   watching.catch(() => undefined); // observed below; never an unhandled rejection
-  const what = plan.followers.every((g) => g.kind === 'waypoint') ? 'waypoints' : plan.followers.every((g) => g.kind === 'gateway') ? 'gateways' : 'gateways/waypoints';
+  const what = plan.followers.every((g) => g.kind === 'waypoint')
+    ? 'waypoints'
+    : plan.followers.every((g) => g.kind === 'gateway')
+      ? 'gateways'
+      : 'gateways/waypoints';
   try {
     await Promise.race([open, watching.then(() => undefined)]);
   } catch (e) {
@@ -221,10 +265,13 @@ async function openWaiter(deps: Deps, cluster: Cluster, plan: Plan): Promise<Wai
       onUpdate = (ok) => spinner.update(`${what} on ${to}: ${ok}/${wanted.size}`);
       armed = true;
       let timedOut = false;
-      const timer = setTimeout(() => {
-        timedOut = true;
-        ctl.abort();
-      }, parseDuration(args.timeout, '--timeout'));
+      const timer = setTimeout(
+        () => {
+          timedOut = true;
+          ctl.abort();
+        },
+        parseDuration(args.timeout, '--timeout'),
+      );
       let failure: unknown;
       try {
         // Followers already on the target before any event: done without waiting for one.
@@ -243,13 +290,26 @@ async function openWaiter(deps: Deps, cluster: Cluster, plan: Plan): Promise<Wai
       spinner.fail(`${what} on ${to}: ${wanted.size - pending.length}/${wanted.size}`);
       const rollback = `kubectl ambient tag-rollback ${plan.tag}${args.context !== undefined ? ` --context ${args.context}` : ''}`;
       if (deps.signal.aborted) {
-        throw new AmbientError('interrupted', `stopped waiting: the move of ${plan.tag} to ${to} stays applied; not yet on ${to}: ${pending.join(', ')}`, `check with "kubectl ambient tags ${plan.tag}", roll back with "${rollback}"`);
+        throw new AmbientError(
+          'interrupted',
+          `stopped waiting: the move of ${plan.tag} to ${to} stays applied; not yet on ${to}: ${pending.join(', ')}`,
+          `check with "kubectl ambient tags ${plan.tag}", roll back with "${rollback}"`,
+        );
       }
       if (timedOut) {
-        throw new AmbientError('wait-timeout', `timed out after ${args.timeout}: the move of ${plan.tag} to ${to} is applied, but not yet on ${to}: ${pending.join(', ')}`, `check with "kubectl ambient tags ${plan.tag}"; to roll back run "${rollback}"`);
+        throw new AmbientError(
+          'wait-timeout',
+          `timed out after ${args.timeout}: the move of ${plan.tag} to ${to} is applied, but not yet on ${to}: ${pending.join(', ')}`,
+          `check with "kubectl ambient tags ${plan.tag}"; to roll back run "${rollback}"`,
+        );
       }
       // RBAC changed, a credential expired, the connection died: the move is applied all the same.
-      const cause = failure instanceof Error ? failure.message : failure === undefined ? 'the watch ended' : JSON.stringify(failure);
+      const cause =
+        failure instanceof Error
+          ? failure.message
+          : failure === undefined
+            ? 'the watch ended'
+            : JSON.stringify(failure);
       throw new AmbientError(
         'wait-timeout',
         `the move of ${plan.tag} to ${to} is applied, but waiting for its ${what} failed (${cause}); ${unverified(pending, to)}`,
