@@ -6,6 +6,9 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { buildMesh, type Mesh } from '../../src/core/mesh.ts';
+import type { KubeObject as CoreObject } from '../../src/core/model.ts';
+import type { Snapshot } from '../../src/core/snapshot.ts';
 import type { KubeObject } from '../cluster/types.ts';
 
 export const FIXTURES = new URL('../fixtures/', import.meta.url).pathname;
@@ -378,4 +381,29 @@ export function withEnv(objects: KubeObject[], name: string, value: string): Kub
     if (container !== undefined) container.env = [...(container.env ?? []), { name, value }];
     return c;
   });
+}
+
+/** A Mesh joined from objects, the way buildMesh joins a Snapshot (every list of the snapshot filled from them). */
+export function meshOf(list: KubeObject[]): Mesh {
+  const objects = list as unknown as CoreObject[];
+  const of = (kind: string): CoreObject[] => objects.filter((o) => o.kind === kind);
+  const snapshot: Snapshot = {
+    istioNamespace: 'istio-system',
+    mutatingWebhooks: of('MutatingWebhookConfiguration').filter(
+      (o) => o.metadata.labels?.['istio.io/rev'] !== undefined,
+    ),
+    validatingWebhooks: of('ValidatingWebhookConfiguration').filter(
+      (o) => o.metadata.labels?.['istio.io/rev'] !== undefined,
+    ),
+    services: of('Service').filter((o) => o.metadata.labels?.['istio.io/rev'] !== undefined),
+    istiods: of('Deployment').filter((o) => o.metadata.labels?.['app'] === 'istiod'),
+    daemonSets: [],
+    namespaces: of('Namespace'),
+    gateways: of('Gateway'),
+    gatewayClasses: [],
+    proxies: of('Deployment').filter((o) => o.metadata.labels?.['gateway.istio.io/managed'] !== undefined),
+    pods: of('Pod'),
+    unavailable: [],
+  };
+  return buildMesh(snapshot);
 }

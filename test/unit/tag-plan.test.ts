@@ -9,43 +9,16 @@ import { applySteps, type Step } from '../../src/core/apply.ts';
 import { mergeLabels, serviceOver, webhookConfigOver } from '../../src/core/chart-merge.ts';
 import { carries, objectChanges } from '../../src/core/diff.ts';
 import { operationCommands, parseHistory, parseOperation, type TagOperation } from '../../src/core/history.ts';
-import { buildMesh, type Mesh } from '../../src/core/mesh.ts';
+import type { Mesh } from '../../src/core/mesh.ts';
 import type { KubeObject, Service, WebhookConfiguration } from '../../src/core/model.ts';
 import type { KubeObject as TestObject } from '../cluster/types.ts';
-import type { Snapshot } from '../../src/core/snapshot.ts';
 import { planTagMove, planTagRollback, type Plan } from '../../src/core/tag-plan.ts';
 import { renderTag } from '../../src/core/tag-render.ts';
-import { istiod, namespace, tagObjects } from '../support/builders.ts';
+import { istiod, meshOf, namespace, tagObjects } from '../support/builders.ts';
 
 const NOW = new Date('2026-11-27T12:00:00Z');
 const OPERATION = 'kubectl-ambient.dev/tag-operation';
 const HISTORY = 'kubectl-ambient.dev/tag-history';
-
-/** A Mesh joined from objects, the way buildMesh joins a Snapshot. */
-function meshOf(list: TestObject[]): Mesh {
-  // Fixture objects always have names: the core's stricter type.
-  const objects = list as unknown as KubeObject[];
-  const of = (kind: string): KubeObject[] => objects.filter((o) => o.kind === kind);
-  const snapshot: Snapshot = {
-    istioNamespace: 'istio-system',
-    mutatingWebhooks: of('MutatingWebhookConfiguration').filter(
-      (o) => o.metadata.labels?.['istio.io/rev'] !== undefined,
-    ),
-    validatingWebhooks: of('ValidatingWebhookConfiguration').filter(
-      (o) => o.metadata.labels?.['istio.io/rev'] !== undefined,
-    ),
-    services: of('Service').filter((o) => o.metadata.labels?.['istio.io/rev'] !== undefined),
-    istiods: of('Deployment').filter((o) => o.metadata.labels?.['app'] === 'istiod'),
-    daemonSets: [],
-    namespaces: of('Namespace'),
-    gateways: [],
-    gatewayClasses: [],
-    proxies: [],
-    pods: [],
-    unavailable: [],
-  };
-  return buildMesh(snapshot);
-}
 
 const base = (): TestObject[] => [namespace('istio-system'), ...istiod('1.27.9'), ...istiod('1.28.10')];
 const withRv = (objects: TestObject[]): TestObject[] =>

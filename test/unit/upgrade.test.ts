@@ -1,42 +1,23 @@
 /** The pure plan of `upgrade REVISION` (core/upgrade.ts): order, actions, preconditions, --tags. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildMesh, type Mesh } from '../../src/core/mesh.ts';
-import type { KubeObject } from '../../src/core/model.ts';
 import type { Finding } from '../../src/core/skew.ts';
-import type { Snapshot } from '../../src/core/snapshot.ts';
 import { parseTagList, planUpgradeTags, type UpgradeOptions } from '../../src/core/upgrade.ts';
 import type { KubeObject as TestObject } from '../cluster/types.ts';
-import { gateway, istiod, namespace, pod, proxyDeployment, tagObjects, type GatewaySpec } from '../support/builders.ts';
+import {
+  gateway,
+  istiod,
+  meshOf,
+  namespace,
+  pod,
+  proxyDeployment,
+  tagObjects,
+  type GatewaySpec,
+} from '../support/builders.ts';
 
 const OLD = '1.27.9';
 const NEW = '1.28.10';
 const OPERATION = 'kubectl-ambient.dev/tag-operation';
-
-/** A Mesh joined from objects, the way buildMesh joins a Snapshot (every list of the snapshot filled from them). */
-function meshOf(list: TestObject[]): Mesh {
-  const objects = list as unknown as KubeObject[];
-  const of = (kind: string): KubeObject[] => objects.filter((o) => o.kind === kind);
-  const snapshot: Snapshot = {
-    istioNamespace: 'istio-system',
-    mutatingWebhooks: of('MutatingWebhookConfiguration').filter(
-      (o) => o.metadata.labels?.['istio.io/rev'] !== undefined,
-    ),
-    validatingWebhooks: of('ValidatingWebhookConfiguration').filter(
-      (o) => o.metadata.labels?.['istio.io/rev'] !== undefined,
-    ),
-    services: of('Service').filter((o) => o.metadata.labels?.['istio.io/rev'] !== undefined),
-    istiods: of('Deployment').filter((o) => o.metadata.labels?.['app'] === 'istiod'),
-    daemonSets: [],
-    namespaces: of('Namespace'),
-    gateways: of('Gateway'),
-    gatewayClasses: [],
-    proxies: of('Deployment').filter((o) => o.metadata.labels?.['gateway.istio.io/managed'] !== undefined),
-    pods: of('Pod'),
-    unavailable: [],
-  };
-  return buildMesh(snapshot);
-}
 
 /** A follower of `rev` (a tag), its proxy and one pod on `runs`, Programmed as given. */
 function follower(g: GatewaySpec & { rev: string }, runs: string, version: string, programmed: boolean): TestObject[] {
