@@ -182,9 +182,8 @@ async function fleet(deps: Deps, args: SkewArgs, now: Date): Promise<void> {
     );
   }
   deps.io.err(fleetSummary(entries));
-  const failing = entries
-    .filter((e) => e.result !== undefined && failingFindings(e.result.findings, args['fail-on']).length > 0)
-    .map((e) => e.context);
+  // The summary's `problems` of a cluster are its findings that fail --fail-on (see readFleet above).
+  const failing = entries.filter((e) => (e.facts?.problems ?? 0) > 0).map((e) => e.context);
   fleetOutcome(entries, failing, `have findings ${gateWords(args['fail-on'])}`);
 }
 
