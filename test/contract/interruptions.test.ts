@@ -16,7 +16,7 @@ import { after, before, it } from 'node:test';
 import type { TagView } from '../../src/core/views.ts';
 import { scenarios } from '../cluster/scenarios.ts';
 import type { KubeObject } from '../cluster/types.ts';
-import { helmRender } from '../support/builders.ts';
+import { autoWebhook, helmRender } from '../support/builders.ts';
 import { ambient, type CliResult } from '../support/cli.ts';
 import { barrier, hold, isWrite, startProxy, type Proxy, type ProxyRequest } from '../support/proxy.ts';
 import { spawnCli, type CliProcess } from '../support/spawn.ts';
@@ -435,27 +435,7 @@ forEachBackend('interrupted tag moves and rollbacks', objects, (backend) => {
     }[];
     hooks[0]!.timeoutSeconds = 5;
     // §1.3 row 5: the webhook the chart renders for default with enableNamespacesByDefault.
-    hooks.push({
-      ...structuredClone(hooks.find((h) => h.name === 'object.sidecar-injector.istio.io')!),
-      name: 'auto.sidecar-injector.istio.io',
-      namespaceSelector: {
-        matchExpressions: [
-          { key: 'istio-injection', operator: 'DoesNotExist' },
-          { key: 'istio.io/rev', operator: 'DoesNotExist' },
-          {
-            key: 'kubernetes.io/metadata.name',
-            operator: 'NotIn',
-            values: ['kube-system', 'kube-public', 'kube-node-lease', 'local-path-storage'],
-          },
-        ],
-      },
-      objectSelector: {
-        matchExpressions: [
-          { key: 'sidecar.istio.io/inject', operator: 'DoesNotExist' },
-          { key: 'istio.io/rev', operator: 'DoesNotExist' },
-        ],
-      },
-    });
+    hooks.push(autoWebhook(hooks.find((h) => h.name === 'object.sidecar-injector.istio.io')!));
     const put = await b.api('PUT', path, { body: w });
     assert.equal(put.status, 200, put.text);
     const dry = await mustRun(['tag-move', 'default', NEW, '--dry-run=server']);

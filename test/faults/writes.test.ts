@@ -10,7 +10,15 @@ import { describe, it } from 'node:test';
 import { projectOnto } from '../../src/core/diff.ts';
 import type { TagView } from '../../src/core/views.ts';
 import type { KubeObject } from '../cluster/types.ts';
-import { gateway, helmRender, istiod, namespace, proxyDeployment, tagObjects } from '../support/builders.ts';
+import {
+  autoWebhook,
+  gateway,
+  helmRender,
+  istiod,
+  namespace,
+  proxyDeployment,
+  tagObjects,
+} from '../support/builders.ts';
 import { ambient } from '../support/cli.ts';
 import { startProxy } from '../support/proxy.ts';
 import { startCluster, type TestCluster } from '../support/sim.ts';
@@ -31,31 +39,6 @@ interface Hook {
   objectSelector?: unknown;
 }
 const hooks = (o: KubeObject | undefined): Hook[] => (o?.['webhooks'] as Hook[] | undefined) ?? [];
-
-/** §1.3 row 5: the webhook the chart adds to `default` with enableNamespacesByDefault, built from the `object.` one. */
-function autoWebhook(objectHook: Hook): Hook {
-  return {
-    ...structuredClone(objectHook),
-    name: 'auto.sidecar-injector.istio.io',
-    namespaceSelector: {
-      matchExpressions: [
-        { key: 'istio-injection', operator: 'DoesNotExist' },
-        { key: 'istio.io/rev', operator: 'DoesNotExist' },
-        {
-          key: 'kubernetes.io/metadata.name',
-          operator: 'NotIn',
-          values: ['kube-system', 'kube-public', 'kube-node-lease', 'local-path-storage'],
-        },
-      ],
-    },
-    objectSelector: {
-      matchExpressions: [
-        { key: 'sidecar.istio.io/inject', operator: 'DoesNotExist' },
-        { key: 'istio.io/rev', operator: 'DoesNotExist' },
-      ],
-    },
-  };
-}
 
 /** The `default` tag webhook of 1.27.9 as others left it: foreign labels and annotation, the auto webhook, an edited timeout, istiod's caBundle. */
 function editedDefault(): KubeObject {

@@ -407,3 +407,30 @@ export function meshOf(list: KubeObject[]): Mesh {
   };
   return buildMesh(snapshot);
 }
+
+/** §1.3 row 5: the webhook the chart adds to `default` with enableNamespacesByDefault, built from the `object.` one. */
+export function autoWebhook<H extends { name: string }>(
+  objectHook: H,
+): H & { namespaceSelector: unknown; objectSelector: unknown } {
+  return {
+    ...structuredClone(objectHook),
+    name: 'auto.sidecar-injector.istio.io',
+    namespaceSelector: {
+      matchExpressions: [
+        { key: 'istio-injection', operator: 'DoesNotExist' },
+        { key: 'istio.io/rev', operator: 'DoesNotExist' },
+        {
+          key: 'kubernetes.io/metadata.name',
+          operator: 'NotIn',
+          values: ['kube-system', 'kube-public', 'kube-node-lease', 'local-path-storage'],
+        },
+      ],
+    },
+    objectSelector: {
+      matchExpressions: [
+        { key: 'sidecar.istio.io/inject', operator: 'DoesNotExist' },
+        { key: 'istio.io/rev', operator: 'DoesNotExist' },
+      ],
+    },
+  };
+}
