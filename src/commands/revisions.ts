@@ -119,6 +119,7 @@ async function fleet(deps: Deps, args: RevisionsArgs, rc: RenderContext): Promis
   printFleet(deps, entries, args.output, (views) => ({ revisions: views }), {
     columns: revisionsTable([], wide, rc).columns,
     rowsOf: (views) => revisionsTable(views, wide, rc).rows,
+    width: wide ? undefined : rc.width,
   });
   deps.io.err(fleetSummary(entries));
   const failing =

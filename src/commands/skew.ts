@@ -170,6 +170,7 @@ async function fleet(deps: Deps, args: SkewArgs, now: Date): Promise<void> {
   printFleet(deps, entries, args.output, toOutput, {
     columns: findingColumns(args.output),
     rowsOf: (r) => findingRows(r.findings.filter(shown), args.output, colour),
+    width: args.output === 'wide' ? undefined : deps.io.columns,
   });
   for (const e of entries) {
     if (e.result === undefined) continue;

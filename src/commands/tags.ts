@@ -105,6 +105,7 @@ async function fleet(deps: Deps, args: TagsArgs, rc: RenderContext): Promise<voi
   printFleet(deps, entries, args.output, (views) => ({ tags: views }), {
     columns: tagsTable([], wide, rc).columns,
     rowsOf: (views) => tagsTable(views, wide, rc).rows,
+    width: wide ? undefined : rc.width,
   });
   for (const e of entries) {
     const problems = renderProblems(

@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { stringify } from 'yaml';
 import type { RevisionView, TagView } from '../../src/core/views.ts';
 import { ambient } from '../support/cli.ts';
+import { assertGolden } from '../support/golden.ts';
 import { closedPort } from '../support/ports.ts';
 import { startCluster, type TestCluster } from '../support/sim.ts';
 
@@ -279,5 +280,47 @@ describe('fleet mode: --contexts and --all-contexts', () => {
     assert.equal(bad.stdout, '');
     assert.match(bad.stderr, /^error: --target "nope" is not a version, a minor or an installed revision; /m);
     assert.doesNotMatch(bad.stderr, /cluster\(s\)/);
+  });
+  // On a terminal the fleet tables give way like the single-cluster ones (test/cli/tables.test.ts).
+  const longest = (text: string): number => Math.max(...text.split('\n').map((l) => l.length));
+  for (const argv of [['tags'], ['revisions'], ['skew', '--now', '2026-03-01']]) {
+    for (const width of [80, 120]) {
+      it(`${argv[0] ?? ''} --contexts prod-*,staging at ${width} columns: golden, every line fits`, async () => {
+        const r = await ambient([...argv, '--contexts', 'prod-*,staging'], {
+          env: { KUBECONFIG: kubeconfigs },
+          columns: width,
+        });
+        assert.equal(r.code, 0, r.stderr);
+        assertGolden(`fleet/${argv[0] ?? ''}.${width}.txt`, r.stdout);
+        assert.ok(longest(r.stdout) <= width, `${longest(r.stdout)} columns:\n${r.stdout}`);
+      });
+    }
+  }
+
+  it('tags --all-contexts at 80 columns: a failed cluster is a row of "-" with its error whole under it', async () => {
+    const r = await ambient(['tags', '--all-contexts'], { env: { KUBECONFIG: kubeconfigs }, columns: 80 });
+    assert.equal(r.code, 77, r.stderr);
+    assert.ok(longest(r.stdout) <= 80, `${longest(r.stdout)} columns:\n${r.stdout}`);
+    const doc = JSON.parse((await run(['tags', '--all-contexts', '-o', 'json'])).stdout) as {
+      context: string;
+      error?: { message: string; hint: string | null };
+    }[];
+    const lines = r.stdout.trimEnd().split('\n');
+    for (const name of ['dead', 'locked']) {
+      const at = lines.findIndex((l) => l.startsWith(`${name} `));
+      assert.match(lines[at] ?? '', new RegExp(`^${name}(\\s+-)+$`));
+      const under = [];
+      for (let i = at + 1; i < lines.length && (lines[i] ?? '').startsWith('    '); i++) under.push(lines[i] ?? '');
+      assert.ok(under.length > 0, `no error under ${name}:\n${r.stdout}`);
+      const err = doc.find((e) => e.context === name)?.error;
+      // The message of this run (the JSON's is another run's: an unreachable server words it one of two ways).
+      assert.match(under.join(' ').replace(/\s+/g, ' ').trim(), /^error: \S/);
+      if (name === 'locked')
+        assert.equal(
+          under.join(' ').replace(/\s+/g, ' ').trim(),
+          `error: ${err?.message ?? ''}; ${err?.hint ?? ''}`.replace(/\s+/g, ' '),
+        );
+    }
+    assert.match(r.stdout, /^prod-eu +default +/m);
   });
 });

@@ -32,11 +32,12 @@ function codes(v: RevisionView): Cell {
 
 /**
  * The columns of `revisions`. On a narrow terminal REASONS and TAGS give way first (`tags,+4`), then
- * PODS, DEFAULT and REASONS are left out (`revisions REV` and `-o wide` show them).
+ * PODS, DEFAULT, REASONS and (with the fleet's CONTEXT at 80 columns) VERSION are left out
+ * (`revisions REV` and `-o wide` show them).
  */
 const COLUMNS: Column[] = [
   { head: 'REVISION' },
-  { head: 'VERSION' },
+  { head: 'VERSION', hide: 4 },
   { head: 'READY' },
   { head: 'DEFAULT', hide: 2 },
   { head: 'TAGS', shrink: 'list' },

@@ -114,6 +114,8 @@ export interface FittedTable {
   rows: string[][];
   /** Per row of `rows`: the lines printed under it (a `wrap` column too wide for the grid), or undefined. */
   below?: (string[] | undefined)[];
+  /** Per row of `rows`: the input row it shows (a cell wrapped in its column continues on more rows); undefined: one each. */
+  source?: number[];
 }
 
 /** A list cell is never wider than this, whatever the terminal (a revision with 40 tags stays one line). */
@@ -190,11 +192,7 @@ export function fitTable(columns: Column[], rows: Cell[][], width: number | unde
       );
     const below = rows.map((r) => {
       const text = full(r[wrap] ?? '');
-      return text === ''
-        ? undefined
-        : wrapAnsi(text, Math.max(20, width - BELOW_INDENT), { hard: false, trim: true })
-            .split('\n')
-            .map((l) => `${' '.repeat(BELOW_INDENT)}${l}`);
+      return text === '' ? undefined : belowLines(text, width);
     });
     return { ...laid, below };
   }
@@ -255,6 +253,7 @@ function layout(columns: Column[], rows: Cell[][], width: number | undefined): F
   if (total() > width) return undefined;
   // A wrapped cell is several lines: the row continues on rows of empty cells.
   const out: string[][] = [];
+  const source: number[] = [];
   rows.forEach((r, ri) => {
     const cells = r.map((c, i) =>
       (widths[i] ?? 0) < (natWidths[i] ?? 0)
@@ -262,18 +261,42 @@ function layout(columns: Column[], rows: Cell[][], width: number | undefined): F
         : [naturalRows[ri]?.[i] ?? ''],
     );
     const height = Math.max(...cells.map((c) => c.length));
-    for (let line = 0; line < height; line++) out.push(cells.map((c) => c[line] ?? ''));
+    for (let line = 0; line < height; line++) {
+      out.push(cells.map((c) => c[line] ?? ''));
+      source.push(ri);
+    }
   });
-  return { head, rows: out };
+  return { head, rows: out, source };
 }
 
-/** fitTable, then renderTable, with the text that went below each row under it. */
-export function renderFitted(columns: Column[], rows: Cell[][], width: number | undefined): string {
+/** Text printed under a row: indented, wrapped at the terminal's width (undefined: not wrapped). */
+function belowLines(text: string, width: number | undefined): string[] {
+  const wrapped =
+    width === undefined ? text : wrapAnsi(text, Math.max(20, width - BELOW_INDENT), { hard: false, trim: true });
+  return wrapped.split('\n').map((l) => `${' '.repeat(BELOW_INDENT)}${l}`);
+}
+
+/**
+ * fitTable, then renderTable, with the text that went below each row under it, and after that the
+ * row's note (`notes[i]` belongs to `rows[i]`: the fleet table's error of a cluster), indented.
+ */
+export function renderFitted(
+  columns: Column[],
+  rows: Cell[][],
+  width: number | undefined,
+  notes?: (string | undefined)[],
+): string {
   const t = fitTable(columns, rows, width);
   const text = renderTable(t.head, t.rows);
-  if (t.below === undefined) return text;
+  if (t.below === undefined && notes === undefined) return text;
   const lines = text.split('\n');
   const out = [lines[0] ?? ''];
-  t.rows.forEach((_, i) => out.push(lines[i + 1] ?? '', ...(t.below?.[i] ?? [])));
+  t.rows.forEach((_, i) => {
+    out.push(lines[i + 1] ?? '', ...(t.below?.[i] ?? []));
+    const from = t.source?.[i] ?? i;
+    const note = notes?.[from];
+    // After the last line of its row (a wrapped cell continues on more lines).
+    if (note !== undefined && (t.source?.[i + 1] ?? i + 1) !== from) out.push(...belowLines(note, width));
+  });
   return `${out.join('\n')}\n`;
 }

@@ -22,11 +22,14 @@ function objectsCell(v: TagView, color: boolean): Cell {
   return { text: `${parts.join('+') || 'none'} ${state}`, short: state };
 }
 
-/** The columns of `tags`: on a narrow terminal OBJECTS keeps only its verdict, then PREVIOUS is left out. */
+/**
+ * The columns of `tags`: on a narrow terminal OBJECTS keeps only its verdict, then PREVIOUS is left
+ * out, then (with the fleet's CONTEXT at 80 columns) VERSION.
+ */
 const COLUMNS: Column[] = [
   { head: 'TAG' },
   { head: 'REVISION' },
-  { head: 'VERSION' },
+  { head: 'VERSION', hide: 2 },
   { head: 'PREVIOUS', hide: 1 },
   { head: 'NAMESPACES' },
   { head: 'GATEWAYS' },

@@ -171,17 +171,17 @@ export async function readFleet<T>(
 
 /**
  * Prints the fleet on stdout: for `-o json|yaml` one document (fleetDocument, `toOutput` gives each
- * cluster's own keys), else one table with a CONTEXT column (fleetTable).
+ * cluster's own keys), else one table with a CONTEXT column (fleetTable) laid out for `table.width`.
  */
 export function printFleet<T>(
   deps: Deps,
   entries: FleetEntry<T>[],
   output: OutputFormat,
   toOutput: (result: T) => Record<string, unknown>,
-  table: { columns: Column[]; rowsOf: (result: T) => Cell[][] },
+  table: FleetColumns<T>,
 ): void {
   const structured = renderStructured(fleetDocument(entries, toOutput), output);
-  deps.io.out(structured ?? fleetTable(entries, table.columns, table.rowsOf));
+  deps.io.out(structured ?? fleetTable(entries, table));
 }
 
 /** The entries as one JSON/YAML document: `{context, cluster, server, ok, error?, <key>: result}`. */
@@ -199,27 +199,40 @@ export function fleetDocument<T>(
   }));
 }
 
+/** A command's table for the fleet: its columns, its rows per cluster, the terminal's width (undefined: not a terminal, or `-o wide`). */
+export interface FleetColumns<T> {
+  columns: Column[];
+  rowsOf: (result: T) => Cell[][];
+  width?: number | undefined;
+}
+
 /**
  * A table with a leading CONTEXT column: each cluster's rows, or for a cluster that failed one row
- * with `-` in every column but the last, which holds the error and its hint.
+ * of `-` with its error and hint. On a terminal the command's columns give way as in its own table
+ * and the error goes under the row (it would widen the last column past the terminal); otherwise
+ * the error is the last cell, so each cluster stays one line for grep and awk.
  */
-export function fleetTable<T>(entries: FleetEntry<T>[], columns: Column[], rowsOf: (result: T) => Cell[][]): string {
-  const head = columns.map((c) => c.head);
+export function fleetTable<T>(entries: FleetEntry<T>[], table: FleetColumns<T>): string {
+  const { columns, rowsOf, width } = table;
   const rows: Cell[][] = [];
+  const notes: (string | undefined)[] = [];
   for (const e of entries) {
     if (e.result !== undefined) {
-      for (const r of rowsOf(e.result)) rows.push([e.context, ...r]);
+      for (const r of rowsOf(e.result)) {
+        rows.push([e.context, ...r]);
+        notes.push(undefined);
+      }
       continue;
     }
     const err = e.error;
-    rows.push([
-      e.context,
-      ...head.slice(0, -1).map(() => '-'),
-      `error: ${err?.message ?? ''}${err?.hint !== null && err?.hint !== undefined ? `; ${err.hint}` : ''}`,
-    ]);
+    const message = `error: ${err?.message ?? ''}${err?.hint !== null && err?.hint !== undefined ? `; ${err.hint}` : ''}`;
+    if (width === undefined) rows.push([e.context, ...columns.slice(1).map(() => '-'), message]);
+    else rows.push([e.context, ...columns.map(() => '-')]);
+    notes.push(message);
   }
-  // Laid out in full (an error row's message is the last cell): no column gives way here.
-  return renderFitted([{ head: 'CONTEXT' }, ...columns.map((c) => ({ head: c.head }))], rows, undefined);
+  if (width === undefined)
+    return renderFitted([{ head: 'CONTEXT' }, ...columns.map((c) => ({ head: c.head }))], rows, undefined);
+  return renderFitted([{ head: 'CONTEXT' }, ...columns], rows, width, notes);
 }
 
 /** `3 (1.27.9) 2 (1.28.10)`: counts of a multiset, most first. */
