@@ -6,12 +6,13 @@ import {
   ApiError,
   apiError,
   nonJsonAnswer,
+  malformedJson,
   parseJsonAnswer,
   parseStatus,
   transportError,
   type Target,
 } from './errors.ts';
-import { withoutManagedFields } from './json.ts';
+import { ListSplitter, NotAListError, withoutManagedFields } from './json.ts';
 import { abortable, type ConnectionInfo, type Transport, type WireResponse } from './transport.ts';
 
 /** One request as the client saw it (for `--verbose` and benchmarks). */
@@ -63,7 +64,10 @@ export const DEFAULT_CLIENT_OPTIONS = {
 interface Response {
   status: number;
   headers: Record<string, string>;
+  /** The body; for a list page read by items (see sendOnce), the body without its items. */
   text: string;
+  /** A list page read by items: each item as `listItem` made it; undefined when it was not valid JSON. */
+  items?: KubeObject[] | undefined;
 }
 
 const neverAborted = new AbortController().signal;
@@ -79,6 +83,39 @@ async function readText(res: WireResponse): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of res.body) chunks.push(c);
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * A list page, item by item as it arrives (ListSplitter): `listItem` turns each item's JSON into
+ * what the caller keeps. Items that are not valid JSON leave `items` undefined (the body is still
+ * read to its end, so the connection stays usable).
+ */
+async function readItems(
+  res: WireResponse,
+  listItem: (json: string) => KubeObject,
+): Promise<{ text: string; bytes: number; items: KubeObject[] | undefined }> {
+  let items: KubeObject[] | undefined = [];
+  const splitter = new ListSplitter((json) => {
+    if (items === undefined) return;
+    try {
+      items.push(listItem(json));
+    } catch (e) {
+      if (!(e instanceof SyntaxError)) throw e;
+      items = undefined;
+    }
+  });
+  let bytes = 0;
+  for await (const c of res.body) {
+    bytes += c.length;
+    if (items === undefined) continue;
+    try {
+      splitter.push(c);
+    } catch (e) {
+      if (!(e instanceof NotAListError)) throw e;
+      items = undefined;
+    }
+  }
+  return { text: splitter.end(), bytes, items };
 }
 
 /** What the domain reads of an object in a `summary` list (see ListQuery.summary). */
@@ -280,6 +317,7 @@ export class KubeClient implements Cluster {
     headers: Record<string, string>,
     timeoutMs: number,
     ignoreAbort = false,
+    listItem?: (json: string) => KubeObject,
   ): Promise<Response> {
     const target = this.url(path, query);
     const started = Date.now(); // not performance.now(): that global loads perf_hooks, for a log in whole ms
@@ -291,15 +329,19 @@ export class KubeClient implements Cluster {
       ignoreAbort ? neverAborted : this.opts.signal,
       timeoutMs,
     );
-    const text = await readText(res);
+    // A 2xx list page is read item by item; anything else (an error Status) whole.
+    const read =
+      listItem !== undefined && res.status >= 200 && res.status < 300
+        ? await readItems(res, listItem)
+        : await readText(res).then((text) => ({ text, bytes: Buffer.byteLength(text), items: undefined }));
     this.opts.onRequest?.({
       method,
       path: target,
       status: res.status,
-      bytes: Buffer.byteLength(text),
+      bytes: read.bytes,
       ms: Date.now() - started,
     });
-    return { status: res.status, headers: res.headers, text };
+    return { status: res.status, headers: res.headers, text: read.text, items: read.items };
   }
 
   /** Sends one request with retries; returns the parsed JSON of a 2xx body or throws a classified error. */
@@ -313,7 +355,8 @@ export class KubeClient implements Cluster {
       contentType?: string;
       accept?: string;
       notFoundOk?: boolean;
-      listPage?: boolean;
+      /** A list page: each item's JSON becomes what this returns, as it arrives (readItems). */
+      listItem?: (json: string) => KubeObject;
       ignoreAbort?: boolean;
     } = {},
   ): Promise<unknown> {
@@ -328,7 +371,16 @@ export class KubeClient implements Cluster {
     for (let attempt = 0; ; attempt++) {
       let res: Response;
       try {
-        res = await this.sendOnce(method, path, opts.query ?? {}, body, headers, this.opts.timeoutMs, !cancellable);
+        res = await this.sendOnce(
+          method,
+          path,
+          opts.query ?? {},
+          body,
+          headers,
+          this.opts.timeoutMs,
+          !cancellable,
+          opts.listItem,
+        );
       } catch (e) {
         const err = transportError(e, what, this.target, this.opts.timeoutMs, cancellable && this.opts.signal.aborted);
         // A dropped connection on a read is retried; a write may have landed, so it is not.
@@ -341,14 +393,13 @@ export class KubeClient implements Cluster {
           continue;
         throw err;
       }
-      if (res.status >= 200 && res.status < 300)
-        return parseJsonAnswer(
-          res.status,
-          res.headers['content-type'],
-          opts.listPage === true ? withoutManagedFields(res.text) : res.text,
-          what,
-          this.target,
-        );
+      if (res.status >= 200 && res.status < 300) {
+        const answer = parseJsonAnswer(res.status, res.headers['content-type'], res.text, what, this.target);
+        if (opts.listItem === undefined) return answer;
+        // A list page: its items were taken out as they came (sendOnce).
+        if (res.items === undefined || typeof answer !== 'object' || answer === null) throw malformedJson(what);
+        return { ...answer, items: res.items };
+      }
       if (res.status === 404 && opts.notFoundOk === true) return undefined;
       const status = parseStatus(res.text);
       const nonJson =
@@ -376,6 +427,15 @@ export class KubeClient implements Cluster {
     let items: KindTypes[K][] = [];
     let cont: string | undefined;
     let paged = true;
+    // Each item as it arrives: apiVersion/kind back, without managedFields (server bookkeeping, often
+    // half an object, dropped before parsing; a replace without them keeps them), cut to the summary.
+    const listItem = (json: string): KubeObject => {
+      const item = JSON.parse(withoutManagedFields(json)) as KubeObject;
+      item.apiVersion = q.apiVersion ?? k.apiVersion;
+      item.kind = q.kind;
+      delete item.metadata['managedFields'];
+      return q.summary === true ? summarise(item, q.keep) : item;
+    };
     for (;;) {
       const limit = q.pageSize ?? (q.metadataOnly === true ? this.opts.metadataPageSize : this.opts.pageSize);
       const query: Record<string, string> = paged ? { limit: String(limit) } : {};
@@ -387,7 +447,7 @@ export class KubeClient implements Cluster {
         page = (await this.request('GET', path, what, {
           query,
           notFoundOk: q.optional === true,
-          listPage: true,
+          listItem,
           ...(q.metadataOnly === true ? { accept: METADATA_ACCEPT } : {}),
         })) as typeof page;
       } catch (e) {
@@ -400,13 +460,7 @@ export class KubeClient implements Cluster {
         continue;
       }
       if (page === undefined) return []; // optional API not installed
-      for (const item of page.items ?? []) {
-        item.apiVersion = q.apiVersion ?? k.apiVersion;
-        item.kind = q.kind;
-        // managedFields are server bookkeeping (often half an object); a replace without them keeps them.
-        delete item.metadata['managedFields'];
-        items.push(q.summary === true ? summarise(item, q.keep) : item);
-      }
+      for (const item of page.items ?? []) items.push(item);
       cont =
         page.metadata?.continue !== undefined && page.metadata.continue !== '' ? page.metadata.continue : undefined;
       if (cont === undefined) return items;

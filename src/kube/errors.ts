@@ -249,15 +249,17 @@ export function parseJsonAnswer(
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    throw (
-      nonJsonAnswer(status, contentType, text, what, target) ??
-      new AmbientError(
-        'server',
-        `the API server answered ${what} with malformed JSON`,
-        'retry; check the API server health',
-      )
-    );
+    throw nonJsonAnswer(status, contentType, text, what, target) ?? malformedJson(what);
   }
+}
+
+/** A 2xx answer that is not valid JSON (or a list whose items are not objects). */
+export function malformedJson(what: string): AmbientError {
+  return new AmbientError(
+    'server',
+    `the API server answered ${what} with malformed JSON`,
+    'retry; check the API server health',
+  );
 }
 
 /**
