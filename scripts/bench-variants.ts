@@ -59,7 +59,18 @@ function prepare(v: Variant, dir: string): string {
   mkdirSync(src, { recursive: true });
   const tar = execFileSync('git', ['-C', ROOT, 'archive', '--format=tar', v.commit ?? 'HEAD'], { maxBuffer: 1 << 30 });
   execFileSync('tar', ['-x', '-C', src], { input: tar });
-  symlinkSync(join(ROOT, 'node_modules'), join(src, 'node_modules'));
+  // This checkout's node_modules when the commit has the same dependencies; else its own (npm ci:
+  // an older commit may need a package HEAD no longer has, such as cli-table3).
+  const deps = (dir: string): string => {
+    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Record<string, unknown>;
+    return JSON.stringify([pkg['dependencies'], pkg['devDependencies']]);
+  };
+  if (deps(src) === deps(ROOT)) symlinkSync(join(ROOT, 'node_modules'), join(src, 'node_modules'));
+  else
+    execFileSync('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], {
+      cwd: src,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
   for (const p of v.patch ?? []) {
     const file = join(src, p.file);
     const text = readFileSync(file, 'utf8');

@@ -274,11 +274,21 @@ const VARIANTS: Variant[] = [
   {
     name: 'no-strip',
     what: 'HEAD without managedFields stripped before JSON.parse',
+    patch: [{ file: 'src/kube/client.ts', from: 'JSON.parse(withoutManagedFields(json))', to: 'JSON.parse(json)' }],
+  },
+  {
+    name: 'before-rss',
+    what: 'before the peak-RSS measures of issue 11 (8866100^: young generation grows, pages parsed whole)',
+    commit: '8866100^',
+  },
+  {
+    name: 'growth-2',
+    what: "HEAD with V8's default young generation growth (pages still read item by item)",
     patch: [
       {
-        file: 'src/kube/client.ts',
-        from: 'opts.listPage === true ? withoutManagedFields(res.text) : res.text',
-        to: 'res.text',
+        file: 'src/cli/run.ts',
+        from: "setFlagsFromString('--semi-space-growth-factor=1')",
+        to: "setFlagsFromString('--semi-space-growth-factor=2')",
       },
     ],
   },
@@ -502,7 +512,7 @@ async function main(): Promise<void> {
   results['loadAtStart'] = loadavg();
 
   // The builds for the account of issue 15 (two at a time: two cores).
-  log(`building ${VARIANTS.length} variants for the account of issue 15 (scripts/bench-variants.ts)`);
+  log(`building ${VARIANTS.length} variants for the account of issues 11 and 15 (scripts/bench-variants.ts)`);
   const variants: Record<string, string> = {};
   const vdir = join(work, 'variants');
   const built = Date.now();
@@ -583,6 +593,8 @@ async function main(): Promise<void> {
           'no-strip': variants['no-strip'] ?? '',
           'ns-page-500': variants['ns-page-500'] ?? '',
           'before-h2': variants['before-h2'] ?? '',
+          'before-rss': variants['before-rss'] ?? '',
+          'growth-2': variants['growth-2'] ?? '',
         }),
       errors,
     );

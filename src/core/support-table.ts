@@ -34,90 +34,37 @@ export const SUPPORT_DATA_AS_OF = '2026-10-15';
 /** Where an operator checks what the table does not know. */
 export { SUPPORT_DATA_URL } from './labels.ts';
 
+/** A row in the table's column order: minor, released, end of life, Kubernetes [min, max], latest patch. */
+function row(
+  minor: string,
+  released: string,
+  endOfLife: string,
+  kubernetes: [string, string],
+  latestPatch: string | undefined,
+  more: Pick<SupportRow, 'eolApproximate' | 'tested'> = {},
+): SupportRow {
+  return { minor, released, endOfLife, kubernetes, ...(latestPatch !== undefined ? { latestPatch } : {}), ...more };
+}
+
 export const SUPPORT_TABLE: readonly SupportRow[] = [
-  { minor: '1.20', released: '2023-11-14', endOfLife: '2024-06-25', kubernetes: ['1.25', '1.29'] },
-  {
-    minor: '1.21',
-    released: '2024-03-13',
-    endOfLife: '2024-09-27',
-    kubernetes: ['1.26', '1.29'],
-    latestPatch: '1.21.6',
-  },
-  {
-    minor: '1.22',
-    released: '2024-05-13',
-    endOfLife: '2025-01-22',
-    kubernetes: ['1.27', '1.30'],
-    latestPatch: '1.22.8',
-  },
-  {
-    minor: '1.23',
-    released: '2024-08-14',
-    endOfLife: '2025-04-16',
-    kubernetes: ['1.27', '1.30'],
-    latestPatch: '1.23.6',
-  },
-  {
-    minor: '1.24',
-    released: '2024-11-07',
-    endOfLife: '2025-06-24',
-    kubernetes: ['1.28', '1.31'],
-    latestPatch: '1.24.6',
-  },
-  {
-    minor: '1.25',
-    released: '2025-03-03',
-    endOfLife: '2025-09-30',
-    kubernetes: ['1.29', '1.32'],
-    latestPatch: '1.25.5',
-  },
-  {
-    minor: '1.26',
-    released: '2025-05-08',
-    endOfLife: '2025-12-22',
-    kubernetes: ['1.29', '1.33'],
-    latestPatch: '1.26.8',
-  },
-  {
-    minor: '1.27',
-    released: '2025-08-11',
-    endOfLife: '2026-04-07',
-    kubernetes: ['1.29', '1.33'],
-    latestPatch: '1.27.9',
-  },
-  {
-    minor: '1.28',
-    released: '2025-11-05',
-    endOfLife: '2026-07-01',
-    kubernetes: ['1.30', '1.34'],
-    tested: ['1.25', '1.29'],
-    latestPatch: '1.28.10',
-  },
-  {
-    minor: '1.29',
-    released: '2026-02-16',
-    endOfLife: '2026-10-15',
-    kubernetes: ['1.31', '1.35'],
-    latestPatch: '1.29.9',
-  },
-  {
-    minor: '1.30',
-    released: '2026-05-18',
-    endOfLife: '2026-11-30',
+  row('1.20', '2023-11-14', '2024-06-25', ['1.25', '1.29'], undefined),
+  row('1.21', '2024-03-13', '2024-09-27', ['1.26', '1.29'], '1.21.6'),
+  row('1.22', '2024-05-13', '2025-01-22', ['1.27', '1.30'], '1.22.8'),
+  row('1.23', '2024-08-14', '2025-04-16', ['1.27', '1.30'], '1.23.6'),
+  row('1.24', '2024-11-07', '2025-06-24', ['1.28', '1.31'], '1.24.6'),
+  row('1.25', '2025-03-03', '2025-09-30', ['1.29', '1.32'], '1.25.5'),
+  row('1.26', '2025-05-08', '2025-12-22', ['1.29', '1.33'], '1.26.8'),
+  row('1.27', '2025-08-11', '2026-04-07', ['1.29', '1.33'], '1.27.9'),
+  row('1.28', '2025-11-05', '2026-07-01', ['1.30', '1.34'], '1.28.10', { tested: ['1.25', '1.29'] }),
+  row('1.29', '2026-02-16', '2026-10-15', ['1.31', '1.35'], '1.29.9'),
+  row('1.30', '2026-05-18', '2026-11-30', ['1.32', '1.36'], '1.30.4', {
     eolApproximate: true,
-    kubernetes: ['1.32', '1.36'],
     tested: ['1.27', '1.31'],
-    latestPatch: '1.30.4',
-  },
-  {
-    minor: '1.31',
-    released: '2026-08-31',
-    endOfLife: '2027-02-28',
+  }),
+  row('1.31', '2026-08-31', '2027-02-28', ['1.32', '1.37'], '1.31.0', {
     eolApproximate: true,
-    kubernetes: ['1.32', '1.37'],
     tested: ['1.27', '1.31'],
-    latestPatch: '1.31.0',
-  },
+  }),
 ];
 
 /** The row of a minor line (`1.29`), if the table has one. */

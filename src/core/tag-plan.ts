@@ -532,38 +532,32 @@ export function planTagMove(mesh: Mesh, o: MoveOptions): Plan {
       `pass --create to create it (existing tags: ${known.join(', ') || 'none'})`,
     );
   }
-  const from = t?.revision;
-  const history =
-    from !== undefined && from !== target.name
-      ? appended(t?.history ?? [], { revision: from, at: o.now.toISOString(), objects: rolesOf(t) })
-      : (t?.history ?? []);
-  return planNew(mesh, o.tag, t, {
-    op: 'move',
-    id: o.id,
-    now: o.now,
-    from,
-    target,
-    version,
-    history,
-    toObjects: chartRoles(t, version),
-  });
+  const history = recorded(t, target.name, o.now);
+  return planNew(mesh, o, t, { op: 'move', target, version, history, toObjects: chartRoles(t, version) });
 }
 
+/** The tag's history, plus where it is now when it moves elsewhere (`tag-rollback` returns there). */
+function recorded(t: Tag | undefined, to: string, now: Date): HistoryEntry[] {
+  const from = t?.revision;
+  return from !== undefined && from !== to
+    ? appended(t?.history ?? [], { revision: from, at: now.toISOString(), objects: rolesOf(t) })
+    : (t?.history ?? []);
+}
+
+/** A move or rollback of tag `o.tag` from where it is now (`t`, undefined when new) to `n.target`. */
 function planNew(
   mesh: Mesh,
-  tag: string,
+  o: { tag: string; id: string; now: Date },
   t: Tag | undefined,
   n: {
     op: 'move' | 'rollback';
-    id: string;
-    now: Date;
-    from: string | undefined;
     target: Revision;
     version: string;
     history: HistoryEntry[];
     toObjects: TagRole[];
   },
 ): Plan {
+  const tag = o.tag;
   if (t !== undefined && t.webhook === undefined && t.service !== undefined && !templateShape(n.version).service) {
     throw new AmbientError(
       'problems',
@@ -572,11 +566,11 @@ function planNew(
     );
   }
   const operation: TagOperation = {
-    id: n.id,
+    id: o.id,
     op: n.op,
-    from: n.from ?? null,
+    from: t?.revision ?? null,
     to: n.target.name,
-    at: n.now.toISOString(),
+    at: o.now.toISOString(),
     history: n.history,
     fromObjects: rolesOf(t),
     toObjects: n.toObjects,
@@ -615,7 +609,6 @@ export function planTagRollback(mesh: Mesh, o: RollbackOptions): Plan {
     throw pendingRefusal(t, p, `rolled back${o.to !== undefined ? ` to ${o.to}` : ''}`);
   }
   const installed = [...mesh.revisions.keys()].sort();
-  const from = t.revision;
   let revision: string;
   let history: HistoryEntry[];
   let objects: TagRole[] | undefined;
@@ -650,21 +643,15 @@ export function planTagRollback(mesh: Mesh, o: RollbackOptions): Plan {
     revision = o.to;
     if (idx === -1) {
       // A --to outside the history is a plain move: where the tag was is recorded.
-      history =
-        from !== undefined && from !== o.to
-          ? appended(t.history, { revision: from, at: o.now.toISOString(), objects: rolesOf(t) })
-          : t.history;
+      history = recorded(t, o.to, o.now);
     } else {
       history = t.history.slice(0, idx);
       objects = t.history[idx]?.objects;
     }
   }
   const { target, version } = usableTarget(mesh, revision, o.force);
-  return planNew(mesh, o.tag, t, {
+  return planNew(mesh, o, t, {
     op: 'rollback',
-    id: o.id,
-    now: o.now,
-    from,
     target,
     version,
     history,
