@@ -100,7 +100,7 @@ export class ListSplitter {
     let from = 0;
     let keyFrom = 0;
     let backslash = -2; // the next backslash at or after i (-1: none left in this chunk)
-    if (this.escaped) {
+    if (this.escaped && n > 0) {
       this.escaped = false;
       i = 1;
     }

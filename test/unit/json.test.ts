@@ -88,7 +88,11 @@ function split(text: string, size: number): { items: unknown[]; rest: unknown } 
   const items: unknown[] = [];
   const s = new ListSplitter((json) => items.push(JSON.parse(json)));
   const bytes = Buffer.from(text, 'utf8');
-  for (let i = 0; i < bytes.length; i += size) s.push(bytes.subarray(i, i + size));
+  // An empty chunk between every two (a stream may deliver one).
+  for (let i = 0; i < bytes.length; i += size) {
+    s.push(bytes.subarray(i, i + size));
+    s.push(Buffer.alloc(0));
+  }
   return { items, rest: JSON.parse(s.end()) as unknown };
 }
 
