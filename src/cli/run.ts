@@ -248,7 +248,7 @@ export async function main(
   opts: Omit<RunOptions, 'version'>,
   argv: string[] = process.argv.slice(2),
 ): Promise<void> {
-  keepYoungGenerationSmall();
+  const restoreYoungGeneration = keepYoungGenerationSmall();
   const controller = new AbortController();
   const io = processIo();
   const interruptNote: { current: string | undefined } = { current: undefined };
@@ -279,7 +279,12 @@ export async function main(
     interruptNote,
     newId: () => randomUUID().slice(0, 8),
   };
-  const code = await run(argv, factories, deps, { ...opts, version: VERSION });
+  let code: number;
+  try {
+    code = await run(argv, factories, deps, { ...opts, version: VERSION });
+  } finally {
+    restoreYoungGeneration();
+  }
   process.exitCode = controller.signal.aborted && code !== 0 ? exitCode('interrupted') : code;
 }
 
@@ -296,11 +301,17 @@ export type PickInvocation = (
  * kept). That growth was about 20 MiB of the peak RSS at 10,000 namespaces and 22,000 pods, for no
  * gain in a process that lives seconds (README "Performance": peak RSS with and without). Unlike
  * `--max-semi-space-size`, the growth factor is read at each growth, so it can be set at run time
- * (an `execArgv` in the executable would cost its fast start, scripts/package.ts). V8 does not hash
- * this flag into code caches: the executable's cache is still accepted (test/e2e checks it).
+ * (an `execArgv` in the executable would cost its fast start, scripts/package.ts).
+ *
+ * The returned function puts back V8's default (2) when the command ends: V8 checks code caches
+ * against a hash of its flags, and both the executable's cache (made after a training run,
+ * scripts/train-cache.cjs) and Node's compile cache of the bundle (written at exit) are made then;
+ * made with the flag still set, each would be rejected at every start (test/e2e checks "code cache:
+ * accepted", which caught it).
  */
-function keepYoungGenerationSmall(): void {
+function keepYoungGenerationSmall(): () => void {
   setFlagsFromString('--semi-space-growth-factor=1');
+  return () => setFlagsFromString('--semi-space-growth-factor=2');
 }
 
 /**
