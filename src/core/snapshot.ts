@@ -58,7 +58,7 @@ export interface Snapshot {
   proxies: Deployment[];
   /**
    * Pods that are not `Succeeded`/`Failed` and carry a proxy (`service.istio.io/canonical-name`, §3.7
-   * row 6) or an `istio.io/rev` label (row 7), metadata only, de-duplicated.
+   * row 6) or an `istio.io/rev` label (row 7), metadata only: two lists that do not overlap.
    */
   pods: Pod[];
   /** Lists RBAC refused; empty when everything was read. */
@@ -99,9 +99,11 @@ export function snapshotQueries(istioNamespace: string) {
       keep: POD_KEYS,
       pageSize: POD_PAGE,
     }),
+    // Row 7's pods that the first list did not return: an injected pod labelled istio.io/rev has both
+    // labels, and would otherwise be sent, parsed and held twice.
     revPods: query({
       kind: 'Pod',
-      labelSelector: REV,
+      labelSelector: `${REV},!${CANONICAL_NAME}`,
       fieldSelector: RUNNING_PODS,
       metadataOnly: true,
       summary: true,

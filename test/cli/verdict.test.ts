@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { operationValue } from '../../src/core/history.ts';
-import { OPERATION } from '../../src/core/labels.ts';
+import { OPERATION, REV } from '../../src/core/labels.ts';
 import type { RevisionView, TagView } from '../../src/core/views.ts';
 import type { KubeObject } from '../cluster/types.ts';
 import {
@@ -15,6 +15,7 @@ import {
   cni,
   gateway,
   gatewayChartPod,
+  pod,
   helmRender,
   istiod,
   namespace,
@@ -227,6 +228,12 @@ describe('SAFE TO REMOVE: §3.7, one referrer at a time', () => {
     );
     assert.deepEqual(reasons(view), ['pods/7 Pod edge/istio-edge-7f9d8c6b5-k2j4h']);
     assert.match(view.reasons[0]?.message ?? '', /recreated, they are injected by it/);
+  });
+
+  it('row 7: a pod labelled for the old revision and never injected (no proxy labels) is found by the second pod list', async () => {
+    const labelled = pod({ namespace: 'edge', name: 'batch-7f9d8c6b5-k2j4h', labels: { app: 'batch', [REV]: old } });
+    const { view } = await verdict(cluster([namespace('edge'), labelled]));
+    assert.deepEqual(reasons(view), ['pods/7 Pod edge/batch-7f9d8c6b5-k2j4h']);
   });
 
   it('row 7 does not apply where the namespace names a revision, or to sidecar.istio.io/inject=false pods', async () => {
