@@ -297,6 +297,17 @@ describe('fleet mode: --contexts and --all-contexts', () => {
     }
   }
 
+  it('skew --all-contexts at 80 columns: under a failed cluster comes its error, nothing else', async () => {
+    const r = await ambient(['skew', '--all-contexts', '--now', '2026-03-01'], {
+      env: { KUBECONFIG: kubeconfigs },
+      columns: 80,
+    });
+    assert.equal(r.code, 77, r.stderr);
+    assert.ok(longest(r.stdout) <= 80, `${longest(r.stdout)} columns:\n${r.stdout}`);
+    assert.match(r.stdout, /^dead( +-)+\n {4}error: /m);
+    assert.match(r.stdout, /^locked( +-)+\n {4}error: RBAC refused/m);
+  });
+
   it('tags --all-contexts at 80 columns: a failed cluster is a row of "-" with its error whole under it', async () => {
     const r = await ambient(['tags', '--all-contexts'], { env: { KUBECONFIG: kubeconfigs }, columns: 80 });
     assert.equal(r.code, 77, r.stderr);

@@ -227,7 +227,8 @@ export function fleetTable<T>(entries: FleetEntry<T>[], table: FleetColumns<T>):
     const err = e.error;
     const message = `error: ${err?.message ?? ''}${err?.hint !== null && err?.hint !== undefined ? `; ${err.hint}` : ''}`;
     if (width === undefined) rows.push([e.context, ...columns.slice(1).map(() => '-'), message]);
-    else rows.push([e.context, ...columns.map(() => '-')]);
+    // A `wrap` column that goes below the row would print its `-` there, above the error.
+    else rows.push([e.context, ...columns.map((c) => (c.shrink === 'wrap' ? '' : '-'))]);
     notes.push(message);
   }
   if (width === undefined)
