@@ -88,12 +88,10 @@ export class ListSplitter {
   /** The last top-level string was `"items"` and only a colon followed. */
   private afterItemsKey = false;
   private readonly rest: Buffer[] = [];
-  bytes = 0;
 
   constructor(private readonly onItem: (json: string) => void) {}
 
   push(chunk: Buffer): void {
-    this.bytes += chunk.length;
     const n = chunk.length;
     let i = 0;
     // Where the current run of rest or item bytes started in this chunk.
