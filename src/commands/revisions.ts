@@ -6,15 +6,7 @@ import { renderRevisionDetail, renderRevisions, revisionsTable, type RenderConte
 import { AmbientError } from '../core/errors.ts';
 import { summariseRevisions, type RevisionView } from '../core/views.ts';
 import { loadMesh } from './shared/common.ts';
-import {
-  fleetOutcome,
-  fleetRequested,
-  fleetSummary,
-  printFleet,
-  meshFacts,
-  readFleet,
-  FLEET_FLAGS,
-} from './shared/fleet.ts';
+import { FLEET_FLAGS, fleetRequested, runFleet } from './shared/fleet.ts';
 
 const andMore = (more: number): string => (more > 0 ? `; and ${more} more` : '');
 
@@ -98,33 +90,20 @@ export function revisionsCommand(deps: Deps): AmbientCommand<RevisionsArgs> {
 /** `revisions --contexts/--all-contexts`: one table with a CONTEXT column (or one document), the summary, one exit code. */
 async function fleet(deps: Deps, args: RevisionsArgs, rc: RenderContext): Promise<void> {
   const only = args.revision;
-  const entries = await readFleet(
-    deps,
-    args,
-    (mesh) => summariseRevisions(mesh).filter((v) => only === undefined || v.revision === only),
-    meshFacts,
-  );
-  if (
-    only !== undefined &&
-    entries.some((e) => e.ok) &&
-    entries.every((e) => e.result === undefined || e.result.length === 0)
-  ) {
-    throw new AmbientError(
-      'input',
-      `revision "${only}" is installed in none of the ${entries.length} cluster(s) read`,
-      'run "kubectl ambient revisions --all-contexts" to see which exist',
-    );
-  }
   const wide = args.output === 'wide';
-  printFleet(deps, entries, args.output, (views) => ({ revisions: views }), {
-    columns: revisionsTable([], wide, rc).columns,
-    rowsOf: (views) => revisionsTable(views, wide, rc).rows,
-    width: wide ? undefined : rc.width,
+  await runFleet(deps, args, {
+    read: (mesh) => summariseRevisions(mesh).filter((v) => only === undefined || v.revision === only),
+    check: (entries) => {
+      if (only === undefined || !entries.some((e) => e.ok) || entries.some((e) => (e.result?.length ?? 0) > 0)) return;
+      throw new AmbientError(
+        'input',
+        `revision "${only}" is installed in none of the ${entries.length} cluster(s) read`,
+        'run "kubectl ambient revisions --all-contexts" to see which exist',
+      );
+    },
+    toOutput: (views) => ({ revisions: views }),
+    table: { columns: revisionsTable([], wide, rc).columns, rowsOf: (views) => revisionsTable(views, wide, rc).rows },
+    fails: (views) => args['fail-on'] === 'in-use' && views.some((v) => v.status !== 'safe'),
+    gate: `still depend on ${only ?? ''}`,
   });
-  deps.io.err(fleetSummary(entries));
-  const failing =
-    args['fail-on'] === 'in-use'
-      ? entries.filter((e) => e.result?.some((v) => v.status !== 'safe') === true).map((e) => e.context)
-      : [];
-  fleetOutcome(entries, failing, `still depend on ${only ?? ''}`);
 }

@@ -22,16 +22,7 @@ import {
   type UpgradePlan,
 } from '../core/skew.ts';
 import { loadMesh } from './shared/common.ts';
-import {
-  fleetOutcome,
-  fleetRequested,
-  fleetSummary,
-  printFleet,
-  meshFacts,
-  readFleet,
-  FLEET_FLAGS,
-  type FleetEntry,
-} from './shared/fleet.ts';
+import { FLEET_FLAGS, fleetRequested, meshFacts, runFleet, type FleetEntry } from './shared/fleet.ts';
 
 /** One cluster's skew: every finding, and with `--target` the plan and how the target was read. */
 interface SkewResult {
@@ -150,42 +141,30 @@ const gateWords = (failOn: SkewArgs['fail-on']): string => (failOn === 'warn' ? 
  */
 async function fleet(deps: Deps, args: SkewArgs, now: Date): Promise<void> {
   const shown = args.only !== undefined ? SHOWN[args.only] : () => true;
-  const entries = await readFleet(
-    deps,
-    args,
-    (mesh, cluster) => skewOf(cluster, mesh, args.target, now),
-    (mesh, r) => ({
-      ...meshFacts(mesh),
-      problems: failingFindings(r.findings, args['fail-on']).length,
+  const fails = (r: SkewResult): boolean => failingFindings(r.findings, args['fail-on']).length > 0;
+  await runFleet(deps, args, {
+    read: (mesh, cluster) => skewOf(cluster, mesh, args.target, now),
+    // The summary's `problems` of a cluster are its findings that fail --fail-on.
+    facts: (mesh, r) => ({ ...meshFacts(mesh), problems: failingFindings(r.findings, args['fail-on']).length }),
+    check: sameInputError,
+    toOutput: (r) => ({
+      findings: r.findings.filter(shown),
+      ...(r.plan !== undefined
+        ? { target: { version: r.plan.targetVersion, revision: r.plan.targetRevision }, steps: r.plan.steps }
+        : {}),
     }),
-  );
-  sameInputError(entries);
-  const colour = deps.io.colorOut;
-  const toOutput = (r: SkewResult): Record<string, unknown> => ({
-    findings: r.findings.filter(shown),
-    ...(r.plan !== undefined
-      ? { target: { version: r.plan.targetVersion, revision: r.plan.targetRevision }, steps: r.plan.steps }
-      : {}),
-  });
-  printFleet(deps, entries, args.output, toOutput, {
-    columns: findingColumns(args.output),
-    rowsOf: (r) => findingRows(r.findings.filter(shown), args.output, colour),
-    width: args.output === 'wide' ? undefined : deps.io.columns,
-  });
-  for (const e of entries) {
-    if (e.result === undefined) continue;
-    const { findings, plan, note } = e.result;
-    deps.io.err(
+    table: {
+      columns: findingColumns(args.output),
+      rowsOf: (r) => findingRows(r.findings.filter(shown), args.output, deps.io.colorOut),
+    },
+    notes: ({ findings, plan, note }, context) =>
       renderSkewSummary(findings, plan !== undefined ? { plan, note } : {}).replace(
         /^(note|skew):/gm,
-        `$1 [${e.context}]:`,
+        `$1 [${context}]:`,
       ),
-    );
-  }
-  deps.io.err(fleetSummary(entries));
-  // The summary's `problems` of a cluster are its findings that fail --fail-on (see readFleet above).
-  const failing = entries.filter((e) => (e.facts?.problems ?? 0) > 0).map((e) => e.context);
-  fleetOutcome(entries, failing, `have findings ${gateWords(args['fail-on'])}`);
+    fails,
+    gate: `have findings ${gateWords(args['fail-on'])}`,
+  });
 }
 
 /** A `--target` every cluster refuses for the same reason is one usage mistake: said once, not per cluster. */

@@ -6,17 +6,9 @@ import { renderProblems } from '../cli/render/common.ts';
 import type { RenderContext } from '../cli/render/revisions.ts';
 import { renderTagDetail, renderTags, tagsTable } from '../cli/render/tags.ts';
 import { AmbientError } from '../core/errors.ts';
-import { summariseTags, type Problem } from '../core/views.ts';
+import { summariseTags, type Problem, type TagView } from '../core/views.ts';
 import { loadMesh } from './shared/common.ts';
-import {
-  fleetOutcome,
-  fleetRequested,
-  fleetSummary,
-  printFleet,
-  meshFacts,
-  readFleet,
-  FLEET_FLAGS,
-} from './shared/fleet.ts';
+import { FLEET_FLAGS, fleetRequested, runFleet } from './shared/fleet.ts';
 
 const FLAGS = {
   ...KUBE_FLAGS,
@@ -95,34 +87,15 @@ export function tagsCommand(deps: Deps): AmbientCommand<TagsArgs> {
  */
 async function fleet(deps: Deps, args: TagsArgs, rc: RenderContext): Promise<void> {
   const only = args.tag;
-  const entries = await readFleet(
-    deps,
-    args,
-    (mesh) => summariseTags(mesh).filter((v) => only === undefined || v.tag === only),
-    meshFacts,
-  );
   const wide = args.output === 'wide';
-  printFleet(deps, entries, args.output, (views) => ({ tags: views }), {
-    columns: tagsTable([], wide, rc).columns,
-    rowsOf: (views) => tagsTable(views, wide, rc).rows,
-    width: wide ? undefined : rc.width,
+  const problemsOf = (views: TagView[]): Problem[] => views.flatMap((v) => v.problems);
+  await runFleet(deps, args, {
+    read: (mesh) => summariseTags(mesh).filter((v) => only === undefined || v.tag === only),
+    toOutput: (views) => ({ tags: views }),
+    table: { columns: tagsTable([], wide, rc).columns, rowsOf: (views) => tagsTable(views, wide, rc).rows },
+    notes: (views, context) =>
+      renderProblems(problemsOf(views), deps.io.colorErr).replace(/^(\S+) /gm, `$1 [${context}] `),
+    fails: (views) => failingProblems(problemsOf(views), args['fail-on']).length > 0,
+    gate: `have tag ${args['fail-on'] ?? 'problem'}s`,
   });
-  for (const e of entries) {
-    const problems = renderProblems(
-      (e.result ?? []).flatMap((v) => v.problems),
-      deps.io.colorErr,
-    );
-    deps.io.err(problems.replace(/^(\S+) /gm, `$1 [${e.context}] `));
-  }
-  deps.io.err(fleetSummary(entries));
-  const failing = entries
-    .filter(
-      (e) =>
-        failingProblems(
-          (e.result ?? []).flatMap((v) => v.problems),
-          args['fail-on'],
-        ).length > 0,
-    )
-    .map((e) => e.context);
-  fleetOutcome(entries, failing, `have tag ${args['fail-on'] ?? 'problem'}s`);
 }

@@ -6,7 +6,7 @@
  */
 import type { Deps, KubeContextInfo } from '../../cli/deps.ts';
 import { exitCode } from '../../cli/errors.ts';
-import type { FlagArgs, FlagTable, KubeArgs, OutputFormat } from '../../cli/options.ts';
+import type { FlagArgs, FlagTable, KubeArgs, OutputArgs, OutputFormat } from '../../cli/options.ts';
 import { renderStructured } from '../../cli/render/structured.ts';
 import { renderFitted, type Cell, type Column } from '../../cli/render/table.ts';
 import { AmbientError, type ErrorKind } from '../../core/errors.ts';
@@ -140,7 +140,7 @@ function asFleetError(e: unknown): FleetError {
  * Reads every selected cluster (spinner `clusters read: n/N` on a TTY) and returns one entry per
  * context, sorted by context. `read` turns a cluster's Mesh into the command's result.
  */
-export async function readFleet<T>(
+async function readFleet<T>(
   deps: Deps,
   args: FleetArgs & KubeArgs,
   read: (mesh: Mesh, cluster: Cluster) => T | Promise<T>,
@@ -173,7 +173,7 @@ export async function readFleet<T>(
  * Prints the fleet on stdout: for `-o json|yaml` one document (fleetDocument, `toOutput` gives each
  * cluster's own keys), else one table with a CONTEXT column (fleetTable) laid out for `table.width`.
  */
-export function printFleet<T>(
+function printFleet<T>(
   deps: Deps,
   entries: FleetEntry<T>[],
   output: OutputFormat,
@@ -185,7 +185,7 @@ export function printFleet<T>(
 }
 
 /** The entries as one JSON/YAML document: `{context, cluster, server, ok, error?, <key>: result}`. */
-export function fleetDocument<T>(
+function fleetDocument<T>(
   entries: FleetEntry<T>[],
   toOutput: (result: T) => Record<string, unknown>,
 ): Record<string, unknown>[] {
@@ -212,7 +212,7 @@ export interface FleetColumns<T> {
  * and the error goes under the row (it would widen the last column past the terminal); otherwise
  * the error is the last cell, so each cluster stays one line for grep and awk.
  */
-export function fleetTable<T>(entries: FleetEntry<T>[], table: FleetColumns<T>): string {
+function fleetTable<T>(entries: FleetEntry<T>[], table: FleetColumns<T>): string {
   const { columns, rowsOf, width } = table;
   const rows: Cell[][] = [];
   const notes: (string | undefined)[] = [];
@@ -247,7 +247,7 @@ function counted(values: string[]): string {
 }
 
 /** The fleet summary for stderr: clusters read and failed, control-plane versions, tag targets, problems. */
-export function fleetSummary<T>(entries: FleetEntry<T>[]): string {
+function fleetSummary<T>(entries: FleetEntry<T>[]): string {
   const read = entries.filter((e) => e.ok);
   const failed = entries.filter((e) => !e.ok);
   const byKind = counted(failed.map((e) => e.error?.kind ?? 'internal'));
@@ -282,7 +282,7 @@ const WORST: ErrorKind[] = [
  * healthy ones is still a failure), else `problems` when `failing` names clusters that fail the
  * `--fail-on` gate; returns when every cluster was read and passed.
  */
-export function fleetOutcome<T>(entries: FleetEntry<T>[], failing: string[] = [], gate = ''): void {
+function fleetOutcome<T>(entries: FleetEntry<T>[], failing: string[] = [], gate = ''): void {
   const failed = entries.filter((e) => !e.ok);
   if (failed.length > 0) {
     const worst = WORST.find((k) => failed.some((e) => e.error?.kind === k)) ?? 'internal';
@@ -311,4 +311,44 @@ export function meshFacts(mesh: Mesh): ClusterFacts {
     .flatMap((v) => v.problems)
     .filter((p) => p.severity === 'error').length;
   return { versions, tags, problems };
+}
+
+/** What a read-only command gives fleet mode: how to read one cluster, print it, and gate it. */
+export interface FleetRun<T> {
+  /** One cluster's result from its Mesh (and its connection, for what the Mesh does not hold). */
+  read: (mesh: Mesh, cluster: Cluster) => T | Promise<T>;
+  /** What the summary counts of a cluster (default: meshFacts). */
+  facts?: (mesh: Mesh, result: T) => ClusterFacts;
+  /** Runs once every cluster is read, before anything is printed: may throw one error for the whole fleet. */
+  check?: (entries: FleetEntry<T>[]) => void;
+  /** A cluster's own keys in the `-o json|yaml` document. */
+  toOutput: (result: T) => Record<string, unknown>;
+  /** The command's table (its width is the terminal's, none for `-o wide` or off a terminal). */
+  table: Omit<FleetColumns<T>, 'width'>;
+  /** A cluster's own lines for stderr (problems, summaries), already labelled with its context. */
+  notes?: (result: T, context: string) => string;
+  /** True when a cluster fails the command's `--fail-on` gate; `gate` says what they have, for the exit message. */
+  fails: (result: T) => boolean;
+  gate: string;
+}
+
+/**
+ * A command in fleet mode: reads every selected cluster, prints one document or one table with a
+ * CONTEXT column on stdout, each cluster's notes and the fleet summary on stderr, and throws the
+ * one outcome (fleetOutcome).
+ */
+export async function runFleet<T>(
+  deps: Deps,
+  args: FleetArgs & KubeArgs & OutputArgs,
+  run: FleetRun<T>,
+): Promise<void> {
+  const entries = await readFleet(deps, args, run.read, run.facts ?? meshFacts);
+  run.check?.(entries);
+  const width = args.output === 'wide' ? undefined : deps.io.columns;
+  printFleet(deps, entries, args.output, run.toOutput, { ...run.table, width });
+  for (const e of entries)
+    if (e.result !== undefined && run.notes !== undefined) deps.io.err(run.notes(e.result, e.context));
+  deps.io.err(fleetSummary(entries));
+  const failing = entries.filter((e) => e.result !== undefined && run.fails(e.result)).map((e) => e.context);
+  fleetOutcome(entries, failing, run.gate);
 }
