@@ -143,22 +143,15 @@ function helpWidth(deps: Deps): number {
 }
 
 /**
- * A single-purpose executable (`kubectl-ambient-tags`) is named `kubectl ambient tags` in help, so
- * the commands' examples (`$0 tags prod -o yaml`, written for the dispatcher) drop the command's
- * name there: `kubectl ambient tags prod -o yaml`, not `... tags tags prod ...`. The command's
- * builder gets this same instance, so its `.example()` calls go through the rewrite.
+ * A command's examples as its help shows them. They are written for the dispatcher (`$0 tags prod`);
+ * a single-purpose executable (`kubectl-ambient-tags`) is named `kubectl ambient tags` in help, so
+ * there they drop the command's name: `kubectl ambient tags prod`, not `... tags tags prod`.
  */
-function singleExamples(y: Argv, name: string): Argv {
-  const example = y.example.bind(y);
-  const prefix = `$0 ${name}`;
+function examplesOf(m: AmbientCommand<object>, single: boolean): [string, string][] {
+  const prefix = `$0 ${commandName(m)}`;
   const own = (cmd: string): string =>
-    cmd === prefix || cmd.startsWith(`${prefix} `) ? `$0${cmd.slice(prefix.length)}` : cmd;
-  return Object.assign(y, {
-    example: (cmd: string | [string, string?][], description?: string) =>
-      typeof cmd === 'string'
-        ? example(own(cmd), description ?? '')
-        : example(cmd.map(([c, d]) => [own(c), d] as [string, string?])),
-  });
+    single && (cmd === prefix || cmd.startsWith(`${prefix} `)) ? `$0${cmd.slice(prefix.length)}` : cmd;
+  return m.examples.map(([cmd, description]) => [own(cmd), description]);
 }
 
 /**
@@ -168,7 +161,6 @@ function singleExamples(y: Argv, name: string): Argv {
 export async function run(argv: string[], factories: CommandFactory[], deps: Deps, opts: RunOptions): Promise<number> {
   const verbose = argv.includes('--verbose') || argv.includes('-v');
   const modules = factories.map((f) => f(deps));
-  const names = modules.map((m) => String(m.command).split(' ')[0] ?? '');
   let y = yargs(argv)
     .scriptName(opts.scriptName)
     .parserConfiguration({ 'dot-notation': false, 'camel-case-expansion': true })
@@ -178,9 +170,9 @@ export async function run(argv: string[], factories: CommandFactory[], deps: Dep
     .alias('help', 'h')
     .version(opts.version)
     .wrap(helpWidth(deps));
-  if (opts.single) y = singleExamples(y, names[0] ?? '');
   for (const m of modules) {
-    y = y.command(opts.single ? { ...m, command: String(m.command).replace(/^\S+/, '$0') } : m);
+    const command = opts.single ? String(m.command).replace(/^\S+/, '$0') : m.command;
+    y = y.command({ ...m, command, builder: (b: Argv) => m.builder(b).example(examplesOf(m, opts.single)) });
   }
   skipHelpCache(y);
   // The dispatcher knows the kube flags globally, so `kubectl ambient tgas --context x` is about `tgas`.

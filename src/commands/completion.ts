@@ -1,10 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Argv } from 'yargs';
-import type { AmbientCommand, BuiltArgs, CommandFactory } from '../cli/command.ts';
+import { declareCommand, defineCommand, type CommandFactory } from '../cli/command.ts';
 import { COMPLETION_SHELLS, completionScript } from '../cli/completion-scripts.ts';
-import type { Deps } from '../cli/deps.ts';
-import { KUBE_FLAGS, type FlagArgs, type FlagTable } from '../cli/options.ts';
+import { KUBE_FLAGS, type FlagTable } from '../cli/options.ts';
 import { clusterCandidates } from '../cli/candidates.ts';
 import {
   analyse,
@@ -21,29 +19,26 @@ export const COMPLETE_COMMAND = '__complete';
 // The kube flags are accepted (and listed in help) as by every command, though the script needs none.
 const POSITIONALS = { shell: { choices: COMPLETION_SHELLS, describe: 'The shell', demandOption: true } } as const;
 
-const builder = (y: Argv) =>
-  y
-    .options(KUBE_FLAGS)
-    .positional('shell', POSITIONALS.shell)
-    .example(
-      'source <(kubectl ambient completion bash)',
-      'in ~/.bashrc, after kubectl\'s own "source <(kubectl completion bash)"',
-    )
-    .example('kubectl ambient completion fish | source', 'in ~/.config/fish/config.fish');
-
 /** `kubectl ambient completion bash|zsh|fish`: the script that completes `kubectl ambient ...` in that shell. */
-export function completionCommand(deps: Deps): AmbientCommand<BuiltArgs<typeof builder>> {
-  return {
+export const completionCommand = defineCommand(
+  {
     command: 'completion <shell>',
     describe: 'Print the shell completion script for "kubectl ambient" (bash, zsh or fish)',
     flags: KUBE_FLAGS,
     positionals: POSITIONALS,
-    builder,
-    handler: (args) => {
-      deps.io.out(completionScript(args.shell));
-    },
-  };
-}
+    positional: (y) => y.positional('shell', POSITIONALS.shell),
+    examples: [
+      [
+        'source <(kubectl ambient completion bash)',
+        'in ~/.bashrc, after kubectl\'s own "source <(kubectl completion bash)"',
+      ],
+      ['kubectl ambient completion fish | source', 'in ~/.config/fish/config.fish'],
+    ],
+  },
+  (args, deps) => {
+    deps.io.out(completionScript(args.shell));
+  },
+);
 
 /**
  * Set when `kubectl_complete-ambient` was run (kubectl's plugin completion protocol, see
@@ -68,41 +63,42 @@ const COMPLETE_FLAGS = {
  * read gives no candidates (directive "error", the reason on stderr) and exit 0, as cobra does.
  */
 export function completeCommandFor(factories: CommandFactory[]): CommandFactory {
-  return (deps: Deps): AmbientCommand<FlagArgs<typeof COMPLETE_FLAGS>> => ({
+  const declaration = declareCommand({
     command: `${COMPLETE_COMMAND} [words..]`,
     describe: false,
     flags: COMPLETE_FLAGS,
     positionals: {},
-    builder: (y: Argv) => y.options(COMPLETE_FLAGS),
-    handler: async (args) => {
-      // The words come after `--` (see src/commands/multicall.ts), so yargs leaves them in `_`.
-      const words = args._.slice(1).map(String);
-      // Asked by kubectl's own completion, which already offers each kubectl-ambient-<command> on PATH.
-      const listedByKubectl = (command: string): boolean =>
-        args[KUBECTL_COMPLETER_FLAG] && pluginOnPath(deps.env, command);
-      const result = analyse(
-        commandSpecs(factories, deps),
-        globalFlags(KUBE_FLAGS),
-        words.length === 0 ? [''] : words,
-        listedByKubectl,
+    positional: (y) => y,
+    examples: [],
+  });
+  return defineCommand(declaration, async (args, deps) => {
+    // The words come after `--` (see src/commands/multicall.ts), so yargs leaves them in `_`.
+    const words = args._.slice(1).map(String);
+    // Asked by kubectl's own completion, which already offers each kubectl-ambient-<command> on PATH.
+    const listedByKubectl = (command: string): boolean =>
+      args[KUBECTL_COMPLETER_FLAG] && pluginOnPath(deps.env, command);
+    const result = analyse(
+      commandSpecs(factories, deps),
+      globalFlags(KUBE_FLAGS),
+      words.length === 0 ? [''] : words,
+      listedByKubectl,
+    );
+    if (result.fromCluster === undefined) {
+      deps.io.out(formatCompletion(result.candidates, result.directive));
+      return;
+    }
+    try {
+      const candidates = await clusterCandidates(deps, result.fromCluster, completionKubeArgs(result.kube));
+      deps.io.out(
+        formatCompletion(
+          candidates.filter((c) => c.value.startsWith(result.partial)),
+          result.directive,
+        ),
       );
-      if (result.fromCluster === undefined) {
-        deps.io.out(formatCompletion(result.candidates, result.directive));
-        return;
-      }
-      try {
-        const candidates = await clusterCandidates(deps, result.fromCluster, completionKubeArgs(result.kube));
-        deps.io.out(
-          formatCompletion(
-            candidates.filter((c) => c.value.startsWith(result.partial)),
-            result.directive,
-          ),
-        );
-      } catch (e) {
-        deps.io.err(`completion: ${e instanceof Error ? e.message : String(e)}\n`);
-        deps.io.out(formatCompletion([], DIRECTIVE.error));
-      }
-    },
+    } catch (e) {
+      deps.io.err(`completion: ${e instanceof Error ? e.message : String(e)}\n`);
+      deps.io.out(formatCompletion([], DIRECTIVE.error));
+    }
   });
 }
 

@@ -1,5 +1,4 @@
-import type { Argv } from 'yargs';
-import type { AmbientCommand, BuiltArgs, PositionalTable } from '../cli/command.ts';
+import { declareCommand, defineCommand, type CommandArgs, type PositionalTable } from '../cli/command.ts';
 import type { Deps } from '../cli/deps.ts';
 import { KUBE_FLAGS, OUTPUT_FLAGS, type FlagTable } from '../cli/options.ts';
 import { renderRevisionDetail, renderRevisions, revisionsTable, type RenderContext } from '../cli/render/revisions.ts';
@@ -38,54 +37,49 @@ const POSITIONALS = {
   revision: { type: 'string', describe: 'Show everything that depends on this revision' },
 } as const satisfies PositionalTable;
 
-const builder = (y: Argv) =>
-  y
-    .options(FLAGS)
-    .positional('revision', POSITIONALS.revision)
-    .example('$0 revisions', 'one row per revision')
-    .example('$0 revisions 1-22-1', 'everything that still depends on revision 1-22-1')
-    .example(
+const COMMAND = declareCommand({
+  command: 'revisions [revision]',
+  describe: 'List control-plane revisions: version, health, tags, what follows each, and whether it is safe to remove',
+  flags: FLAGS,
+  positionals: POSITIONALS,
+  positional: (y) => y.positional('revision', POSITIONALS.revision),
+  examples: [
+    ['$0 revisions', 'one row per revision'],
+    ['$0 revisions 1-22-1', 'everything that still depends on revision 1-22-1'],
+    [
       '$0 revisions 1-22-1 --fail-on in-use && helm uninstall istiod-1-22-1 -n istio-system',
       'remove it only when nothing depends on it',
-    )
-    .example("$0 revisions --contexts 'prod-*'", 'every revision of every prod cluster, with a CONTEXT column');
+    ],
+    ["$0 revisions --contexts 'prod-*'", 'every revision of every prod cluster, with a CONTEXT column'],
+  ],
+});
 
-export type RevisionsArgs = BuiltArgs<typeof builder>;
+type RevisionsArgs = CommandArgs<typeof COMMAND>;
 
 /** `kubectl ambient revisions [REVISION]`: control-plane revisions, what follows each, and whether it is safe to remove. */
-export function revisionsCommand(deps: Deps): AmbientCommand<RevisionsArgs> {
-  return {
-    command: 'revisions [revision]',
-    describe:
-      'List control-plane revisions: version, health, tags, what follows each, and whether it is safe to remove',
-    flags: FLAGS,
-    positionals: POSITIONALS,
-    builder,
-    handler: async (args) => {
-      if (args['fail-on'] !== undefined && args.revision === undefined) {
-        throw new AmbientError(
-          'usage',
-          '--fail-on in-use needs a REVISION',
-          'e.g. kubectl ambient revisions 1-22-1 --fail-on in-use',
-        );
-      }
-      const rc = { color: deps.io.colorOut, now: deps.now(), width: deps.io.columns };
-      if (fleetRequested(args)) {
-        await fleet(deps, args, rc);
-        return;
-      }
-      const { mesh } = await loadMesh(deps, args);
-      const views = summariseRevisions(mesh, args.revision);
-      const [only] = views;
-      if (args.revision === undefined || only === undefined) {
-        deps.io.out(renderRevisions(views, args.output, rc));
-        return;
-      }
-      deps.io.out(renderRevisionDetail(only, args.output, rc));
-      if (args['fail-on'] === 'in-use' && only.status !== 'safe') throw notSafe(only);
-    },
-  };
-}
+export const revisionsCommand = defineCommand(COMMAND, async (args, deps) => {
+  if (args['fail-on'] !== undefined && args.revision === undefined) {
+    throw new AmbientError(
+      'usage',
+      '--fail-on in-use needs a REVISION',
+      'e.g. kubectl ambient revisions 1-22-1 --fail-on in-use',
+    );
+  }
+  const rc = { color: deps.io.colorOut, now: deps.now(), width: deps.io.columns };
+  if (fleetRequested(args)) {
+    await fleet(deps, args, rc);
+    return;
+  }
+  const { mesh } = await loadMesh(deps, args);
+  const views = summariseRevisions(mesh, args.revision);
+  const [only] = views;
+  if (args.revision === undefined || only === undefined) {
+    deps.io.out(renderRevisions(views, args.output, rc));
+    return;
+  }
+  deps.io.out(renderRevisionDetail(only, args.output, rc));
+  if (args['fail-on'] === 'in-use' && only.status !== 'safe') throw notSafe(only);
+});
 
 /** `revisions --contexts/--all-contexts`: one table with a CONTEXT column (or one document), the summary, one exit code. */
 async function fleet(deps: Deps, args: RevisionsArgs, rc: RenderContext): Promise<void> {

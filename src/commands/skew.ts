@@ -1,5 +1,4 @@
-import type { Argv } from 'yargs';
-import type { AmbientCommand, BuiltArgs, PositionalTable } from '../cli/command.ts';
+import { declareCommand, defineCommand, type CommandArgs, type PositionalTable } from '../cli/command.ts';
 import type { Deps } from '../cli/deps.ts';
 import { KUBE_FLAGS, OUTPUT_FLAGS, type FlagTable } from '../cli/options.ts';
 import {
@@ -76,61 +75,58 @@ const FLAGS = {
 } as const satisfies FlagTable;
 const POSITIONALS = {} as const satisfies PositionalTable;
 
-const builder = (y: Argv) =>
-  y
-    .options(FLAGS)
-    .example('$0 skew', 'every finding; exit 3 if any fails')
-    .example('$0 skew --only problems', 'only what is not OK, and a one-line summary')
-    .example('$0 skew --target 1.29', 'what the upgrade meets, and the steps in order')
-    .example('$0 skew --all-contexts --fail-on warn', 'every cluster of the kubeconfig; one exit code for CI');
+const COMMAND = declareCommand({
+  command: 'skew',
+  describe:
+    'Check version skew and support of control plane, CRDs, ztunnel, CNI, gateways, waypoints and Kubernetes; ' +
+    '--target plans the next upgrade',
+  flags: FLAGS,
+  positionals: POSITIONALS,
+  positional: (y) => y,
+  examples: [
+    ['$0 skew', 'every finding; exit 3 if any fails'],
+    ['$0 skew --only problems', 'only what is not OK, and a one-line summary'],
+    ['$0 skew --target 1.29', 'what the upgrade meets, and the steps in order'],
+    ['$0 skew --all-contexts --fail-on warn', 'every cluster of the kubeconfig; one exit code for CI'],
+  ],
+});
 
-export type SkewArgs = BuiltArgs<typeof builder>;
+type SkewArgs = CommandArgs<typeof COMMAND>;
 
 /** `kubectl ambient skew [--target VERSION|MINOR|REVISION]`: version skew and support, and the safe upgrade order. */
-export function skewCommand(deps: Deps): AmbientCommand<SkewArgs> {
-  return {
-    command: 'skew',
-    describe:
-      'Check version skew and support of control plane, CRDs, ztunnel, CNI, gateways, waypoints and Kubernetes; ' +
-      '--target plans the next upgrade',
-    flags: FLAGS,
-    positionals: POSITIONALS,
-    builder,
-    handler: async (args) => {
-      const now = args.now !== undefined ? new Date(`${args.now}T12:00:00Z`) : deps.now();
-      if (Number.isNaN(now.getTime()))
-        throw new AmbientError('usage', `invalid --now "${args.now ?? ''}"`, 'use YYYY-MM-DD');
-      if (fleetRequested(args)) {
-        await fleet(deps, args, now);
-        return;
-      }
-      const { cluster, mesh } = await loadMesh(deps, args);
-      const { findings, plan, note } = await skewOf(cluster, mesh, args.target, now);
-      const shown = args.only !== undefined ? SHOWN[args.only] : () => true;
-      if (plan !== undefined)
-        deps.io.out(
-          renderUpgradePlan(
-            { ...plan, findings: plan.findings.filter(shown) },
-            args.output,
-            deps.io.colorOut,
-            deps.io.columns,
-          ),
-        );
-      else deps.io.out(renderFindings(findings.filter(shown), args.output, deps.io.colorOut, deps.io.columns));
-      deps.io.err(renderSkewSummary(findings, plan !== undefined ? { plan, note } : {}));
-      const failing = failingFindings(findings, args['fail-on']);
-      if (failing.length > 0) {
-        const names = [...new Set(failing.map((f) => `${f.component} ${f.name}`))];
-        const more = names.length > 5 ? ` and ${names.length - 5} more` : '';
-        throw new AmbientError(
-          'problems',
-          `${failing.length} finding(s) ${gateWords(args['fail-on'])}: ${names.slice(0, 5).join(', ')}${more}`,
-          'see the MESSAGE column for the fix',
-        );
-      }
-    },
-  };
-}
+export const skewCommand = defineCommand(COMMAND, async (args, deps) => {
+  const now = args.now !== undefined ? new Date(`${args.now}T12:00:00Z`) : deps.now();
+  if (Number.isNaN(now.getTime()))
+    throw new AmbientError('usage', `invalid --now "${args.now ?? ''}"`, 'use YYYY-MM-DD');
+  if (fleetRequested(args)) {
+    await fleet(deps, args, now);
+    return;
+  }
+  const { cluster, mesh } = await loadMesh(deps, args);
+  const { findings, plan, note } = await skewOf(cluster, mesh, args.target, now);
+  const shown = args.only !== undefined ? SHOWN[args.only] : () => true;
+  if (plan !== undefined)
+    deps.io.out(
+      renderUpgradePlan(
+        { ...plan, findings: plan.findings.filter(shown) },
+        args.output,
+        deps.io.colorOut,
+        deps.io.columns,
+      ),
+    );
+  else deps.io.out(renderFindings(findings.filter(shown), args.output, deps.io.colorOut, deps.io.columns));
+  deps.io.err(renderSkewSummary(findings, plan !== undefined ? { plan, note } : {}));
+  const failing = failingFindings(findings, args['fail-on']);
+  if (failing.length > 0) {
+    const names = [...new Set(failing.map((f) => `${f.component} ${f.name}`))];
+    const more = names.length > 5 ? ` and ${names.length - 5} more` : '';
+    throw new AmbientError(
+      'problems',
+      `${failing.length} finding(s) ${gateWords(args['fail-on'])}: ${names.slice(0, 5).join(', ')}${more}`,
+      'see the MESSAGE column for the fix',
+    );
+  }
+});
 
 const gateWords = (failOn: SkewArgs['fail-on']): string => (failOn === 'warn' ? 'at warn or fail' : 'failed');
 

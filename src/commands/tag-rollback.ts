@@ -1,6 +1,5 @@
-import type { Argv } from 'yargs';
-import type { AmbientCommand, BuiltArgs, PositionalTable } from '../cli/command.ts';
-import { operationId, type Deps } from '../cli/deps.ts';
+import { declareCommand, defineCommand, type PositionalTable } from '../cli/command.ts';
+import { operationId } from '../cli/deps.ts';
 import {
   KUBE_FLAGS,
   MUTATION_FLAGS,
@@ -35,45 +34,39 @@ const POSITIONALS = {
   tag: { type: 'string', describe: 'The tag to roll back', demandOption: true },
 } as const satisfies PositionalTable;
 
-const builder = (y: Argv) =>
-  y
-    .options(FLAGS)
-    .positional('tag', POSITIONALS.tag)
-    .example('$0 tag-rollback prod', 'back to the revision prod pointed at before the last move')
-    .example('$0 tag-rollback prod --list', 'the recorded history of prod');
-
-export type TagRollbackArgs = BuiltArgs<typeof builder>;
+const COMMAND = declareCommand({
+  command: 'tag-rollback <tag>',
+  describe: 'Point a revision tag back at its previous revision (recorded by tag-move), or --to an earlier one',
+  flags: FLAGS,
+  positionals: POSITIONALS,
+  positional: (y) => y.positional('tag', POSITIONALS.tag),
+  examples: [
+    ['$0 tag-rollback prod', 'back to the revision prod pointed at before the last move'],
+    ['$0 tag-rollback prod --list', 'the recorded history of prod'],
+  ],
+});
 
 /** `kubectl ambient tag-rollback TAG [--to REVISION]`: move a tag back to where it was, from its recorded history. */
-export function tagRollbackCommand(deps: Deps): AmbientCommand<TagRollbackArgs> {
-  return {
-    command: 'tag-rollback <tag>',
-    describe: 'Point a revision tag back at its previous revision (recorded by tag-move), or --to an earlier one',
-    flags: FLAGS,
-    positionals: POSITIONALS,
-    builder,
-    handler: async (args) => {
-      validateMutationArgs(args);
-      await refuseVersionAsRevision(deps, args, args.to);
-      validateNames(args.tag, args.to);
-      const { cluster, mesh } = await loadMesh(deps, args);
-      if (args.list) {
-        // One view: summariseTags refuses a tag that does not exist.
-        deps.io.out(
-          summariseTags(mesh, args.tag)
-            .map((view) => renderHistory(view, args.output))
-            .join(''),
-        );
-        return;
-      }
-      const plan = planTagRollback(mesh, {
-        tag: args.tag,
-        to: args.to,
-        force: args.force,
-        now: deps.now(),
-        id: operationId(deps),
-      });
-      await executePlan(deps, args, cluster, plan, 'Roll back');
-    },
-  };
-}
+export const tagRollbackCommand = defineCommand(COMMAND, async (args, deps) => {
+  validateMutationArgs(args);
+  await refuseVersionAsRevision(deps, args, args.to);
+  validateNames(args.tag, args.to);
+  const { cluster, mesh } = await loadMesh(deps, args);
+  if (args.list) {
+    // One view: summariseTags refuses a tag that does not exist.
+    deps.io.out(
+      summariseTags(mesh, args.tag)
+        .map((view) => renderHistory(view, args.output))
+        .join(''),
+    );
+    return;
+  }
+  const plan = planTagRollback(mesh, {
+    tag: args.tag,
+    to: args.to,
+    force: args.force,
+    now: deps.now(),
+    id: operationId(deps),
+  });
+  await executePlan(deps, args, cluster, plan, 'Roll back');
+});

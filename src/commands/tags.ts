@@ -1,5 +1,4 @@
-import type { Argv } from 'yargs';
-import type { AmbientCommand, BuiltArgs } from '../cli/command.ts';
+import { declareCommand, defineCommand, type CommandArgs } from '../cli/command.ts';
 import type { Deps } from '../cli/deps.ts';
 import { KUBE_FLAGS, OUTPUT_FLAGS, type FlagTable } from '../cli/options.ts';
 import { renderProblems } from '../cli/render/common.ts';
@@ -22,16 +21,21 @@ const FLAGS = {
 } as const satisfies FlagTable;
 const POSITIONALS = { tag: { type: 'string', describe: 'Show one tag in detail' } } as const;
 
-const builder = (y: Argv) =>
-  y
-    .options(FLAGS)
-    .positional('tag', POSITIONALS.tag)
-    .example('$0 tags', 'one row per tag')
-    .example('$0 tags prod -o yaml', 'the tag prod as YAML')
-    .example('$0 tags --fail-on problem', 'exit 3 when any tag is inconsistent (for scripts)')
-    .example('$0 tags --all-contexts', 'every tag of every cluster of the kubeconfig');
+const COMMAND = declareCommand({
+  command: 'tags [tag]',
+  describe: 'List revision tags: revision, previous revision, namespaces, gateways and waypoints',
+  flags: FLAGS,
+  positionals: POSITIONALS,
+  positional: (y) => y.positional('tag', POSITIONALS.tag),
+  examples: [
+    ['$0 tags', 'one row per tag'],
+    ['$0 tags prod -o yaml', 'the tag prod as YAML'],
+    ['$0 tags --fail-on problem', 'exit 3 when any tag is inconsistent (for scripts)'],
+    ['$0 tags --all-contexts', 'every tag of every cluster of the kubeconfig'],
+  ],
+});
 
-export type TagsArgs = BuiltArgs<typeof builder>;
+type TagsArgs = CommandArgs<typeof COMMAND>;
 
 const CREATE_ONE = 'Create one with "kubectl ambient tag-move <tag> <revision> --create".';
 
@@ -41,45 +45,36 @@ function failingProblems(problems: Problem[], failOn: TagsArgs['fail-on']): Prob
 }
 
 /** `kubectl ambient tags [TAG]`: each revision tag, its revision and history, and what follows it. */
-export function tagsCommand(deps: Deps): AmbientCommand<TagsArgs> {
-  return {
-    command: 'tags [tag]',
-    describe: 'List revision tags: revision, previous revision, namespaces, gateways and waypoints',
-    flags: FLAGS,
-    positionals: POSITIONALS,
-    builder,
-    handler: async (args) => {
-      const rc = { color: deps.io.colorOut, now: deps.now(), width: deps.io.columns };
-      if (fleetRequested(args)) {
-        await fleet(deps, args, rc);
-        return;
-      }
-      const { mesh } = await loadMesh(deps, args);
-      const views = summariseTags(mesh, args.tag);
-      const [only] = views;
-      if (args.tag !== undefined && only !== undefined) {
-        deps.io.out(renderTagDetail(only, args.output, rc));
-      } else if (views.length === 0) {
-        if (args.output === 'json' || args.output === 'yaml') deps.io.out('[]\n');
-        deps.io.err(`No revision tags found in namespace ${mesh.istioNamespace}. ${CREATE_ONE}\n`);
-        return;
-      } else {
-        deps.io.out(renderTags(views, args.output, rc));
-      }
-      const problems = views.flatMap((v) => v.problems);
-      deps.io.err(renderProblems(problems, deps.io.colorErr));
-      const failing = failingProblems(problems, args['fail-on']);
-      if (failing.length > 0) {
-        const codes = [...new Set(failing.map((p) => p.code))].join(', ');
-        throw new AmbientError(
-          'problems',
-          `${failing.length} ${args['fail-on'] ?? ''}(s) found (${codes})`,
-          'see the lines above for what to do',
-        );
-      }
-    },
-  };
-}
+export const tagsCommand = defineCommand(COMMAND, async (args, deps) => {
+  const rc = { color: deps.io.colorOut, now: deps.now(), width: deps.io.columns };
+  if (fleetRequested(args)) {
+    await fleet(deps, args, rc);
+    return;
+  }
+  const { mesh } = await loadMesh(deps, args);
+  const views = summariseTags(mesh, args.tag);
+  const [only] = views;
+  if (args.tag !== undefined && only !== undefined) {
+    deps.io.out(renderTagDetail(only, args.output, rc));
+  } else if (views.length === 0) {
+    if (args.output === 'json' || args.output === 'yaml') deps.io.out('[]\n');
+    deps.io.err(`No revision tags found in namespace ${mesh.istioNamespace}. ${CREATE_ONE}\n`);
+    return;
+  } else {
+    deps.io.out(renderTags(views, args.output, rc));
+  }
+  const problems = views.flatMap((v) => v.problems);
+  deps.io.err(renderProblems(problems, deps.io.colorErr));
+  const failing = failingProblems(problems, args['fail-on']);
+  if (failing.length > 0) {
+    const codes = [...new Set(failing.map((p) => p.code))].join(', ');
+    throw new AmbientError(
+      'problems',
+      `${failing.length} ${args['fail-on'] ?? ''}(s) found (${codes})`,
+      'see the lines above for what to do',
+    );
+  }
+});
 
 /**
  * `tags --contexts/--all-contexts`: one table with a CONTEXT column (or one document), each

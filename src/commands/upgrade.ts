@@ -1,5 +1,4 @@
-import type { Argv } from 'yargs';
-import type { AmbientCommand, BuiltArgs, PositionalTable } from '../cli/command.ts';
+import { declareCommand, defineCommand, type CommandArgs, type PositionalTable } from '../cli/command.ts';
 import { operationId, type Deps } from '../cli/deps.ts';
 import { paint } from '../cli/io.ts';
 import { DRY_RUN_OPTION, KUBE_FLAGS, OUTPUT_FLAGS, parseDuration, type FlagTable } from '../cli/options.ts';
@@ -61,43 +60,39 @@ const POSITIONALS = {
   },
 } as const satisfies PositionalTable;
 
-const builder = (y: Argv) =>
-  y
-    .options(FLAGS)
-    .positional('revision', POSITIONALS.revision)
-    .example('$0 upgrade 1-28-10', 'print the plan, ask once, then move, gate and soak each tag')
-    .example('$0 upgrade 1-28-10 --dry-run', 'only the plan and the diff of each move')
-    .example('$0 upgrade 1-28-10 --tags canary,prod --soak 5m', 'two tags, in this order, five minutes of soak each');
+const COMMAND = declareCommand({
+  command: 'upgrade <revision>',
+  describe: 'Move every tag to a revision, one at a time, each behind a health gate that rolls it back by itself',
+  flags: FLAGS,
+  positionals: POSITIONALS,
+  positional: (y) => y.positional('revision', POSITIONALS.revision),
+  examples: [
+    ['$0 upgrade 1-28-10', 'print the plan, ask once, then move, gate and soak each tag'],
+    ['$0 upgrade 1-28-10 --dry-run', 'only the plan and the diff of each move'],
+    ['$0 upgrade 1-28-10 --tags canary,prod --soak 5m', 'two tags, in this order, five minutes of soak each'],
+  ],
+});
 
-export type UpgradeArgs = BuiltArgs<typeof builder>;
+type UpgradeArgs = CommandArgs<typeof COMMAND>;
 
 /**
  * `kubectl ambient upgrade REVISION`: move every tag to REVISION one at a time, each
  * behind a health gate; a tag whose gate fails is rolled back and the upgrade stops. Every move and
  * rollback goes through the flow of `tag-move` (move-flow.ts, the only write path: apply.ts).
  */
-export function upgradeCommand(deps: Deps): AmbientCommand<UpgradeArgs> {
-  return {
-    command: 'upgrade <revision>',
-    describe: 'Move every tag to a revision, one at a time, each behind a health gate that rolls it back by itself',
-    flags: FLAGS,
-    positionals: POSITIONALS,
-    builder,
-    handler: async (args) => {
-      const times: GateTimes = {
-        timeoutMs: parseDuration(args.timeout, '--timeout'),
-        soakMs: parseDuration(args.soak, '--soak'),
-        timeout: args.timeout,
-        soak: args.soak,
-      };
-      validateNames('default', args.revision); // the revision's name, before any API call
-      const only = args.tags !== undefined ? parseTagList(args.tags) : undefined;
-      const { cluster, mesh } = await loadMesh(deps, args);
-      const plan = await makePlan(deps, args, cluster, mesh, only);
-      await runPlan(deps, args, cluster, mesh, plan, times);
-    },
+export const upgradeCommand = defineCommand(COMMAND, async (args, deps) => {
+  const times: GateTimes = {
+    timeoutMs: parseDuration(args.timeout, '--timeout'),
+    soakMs: parseDuration(args.soak, '--soak'),
+    timeout: args.timeout,
+    soak: args.soak,
   };
-}
+  validateNames('default', args.revision); // the revision's name, before any API call
+  const only = args.tags !== undefined ? parseTagList(args.tags) : undefined;
+  const { cluster, mesh } = await loadMesh(deps, args);
+  const plan = await makePlan(deps, args, cluster, mesh, only);
+  await runPlan(deps, args, cluster, mesh, plan, times);
+});
 
 /** Reads what `skew --target REVISION` reads and plans the upgrade (core/upgrade.ts). */
 async function makePlan(

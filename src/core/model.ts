@@ -131,3 +131,17 @@ export interface ServerVersion {
   minor: string;
   gitVersion: string;
 }
+
+/** The object type of each kind the suite reads (ports.ts gives each its API coordinates). */
+export interface KindTypes {
+  MutatingWebhookConfiguration: WebhookConfiguration;
+  ValidatingWebhookConfiguration: WebhookConfiguration;
+  Service: Service;
+  Deployment: Deployment;
+  DaemonSet: DaemonSet;
+  Namespace: Namespace;
+  Gateway: Gateway;
+  GatewayClass: GatewayClass;
+  Pod: Pod;
+  CustomResourceDefinition: CustomResourceDefinition;
+}

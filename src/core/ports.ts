@@ -1,16 +1,4 @@
-import type {
-  CustomResourceDefinition,
-  DaemonSet,
-  Deployment,
-  Gateway,
-  GatewayClass,
-  KubeObject,
-  Namespace,
-  Pod,
-  ServerVersion,
-  Service,
-  WebhookConfiguration,
-} from './model.ts';
+import type { KindTypes, KubeObject, ServerVersion } from './model.ts';
 
 /** The kinds the suite reads, with their API coordinates. The kube layer maps them to URLs. */
 export const KINDS = {
@@ -36,23 +24,9 @@ export const KINDS = {
     plural: 'customresourcedefinitions',
     namespaced: false,
   },
-} as const;
+} as const satisfies Record<keyof KindTypes, { apiVersion: string; plural: string; namespaced: boolean }>;
 
 export type KindName = keyof typeof KINDS;
-
-/** The object type of each kind. */
-export interface KindTypes {
-  MutatingWebhookConfiguration: WebhookConfiguration;
-  ValidatingWebhookConfiguration: WebhookConfiguration;
-  Service: Service;
-  Deployment: Deployment;
-  DaemonSet: DaemonSet;
-  Namespace: Namespace;
-  Gateway: Gateway;
-  GatewayClass: GatewayClass;
-  Pod: Pod;
-  CustomResourceDefinition: CustomResourceDefinition;
-}
 
 /** One list call: a kind, an optional namespace (all namespaces when absent) and a server-side label selector. */
 export interface ListQuery<K extends KindName = KindName> {

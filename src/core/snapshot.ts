@@ -18,8 +18,9 @@ import type {
   Pod,
   Service,
   WebhookConfiguration,
+  KindTypes,
 } from './model.ts';
-import type { ClusterReader, KindName, KindTypes, ListQuery } from './ports.ts';
+import type { ClusterReader, KindName, ListQuery } from './ports.ts';
 
 /** A list the snapshot could not read (RBAC refused it): verdicts that need it say UNKNOWN, never "safe". */
 export interface Unavailable {

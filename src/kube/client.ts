@@ -1,6 +1,6 @@
 import { AmbientError } from '../core/errors.ts';
-import type { KubeObject, ServerVersion } from '../core/model.ts';
-import { KINDS, type Cluster, type KindName, type KindTypes, type ListQuery, type WriteOp } from '../core/ports.ts';
+import type { KubeObject, ServerVersion, KindTypes } from '../core/model.ts';
+import { KINDS, type Cluster, type KindName, type ListQuery, type WriteOp } from '../core/ports.ts';
 import type { Credentials } from './credentials.ts';
 import {
   ApiError,

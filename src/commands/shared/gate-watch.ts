@@ -17,7 +17,8 @@ import {
   type GateFollower,
   type GateObjects,
 } from '../../core/gate.ts';
-import type { Cluster, KindName, KindTypes, ListQuery } from '../../core/ports.ts';
+import type { Cluster, KindName, ListQuery } from '../../core/ports.ts';
+import type { KindTypes } from '../../core/model.ts';
 import type { GateReport, GateStatus } from '../../core/upgrade.ts';
 
 /** How long a gate may wait and soak (milliseconds; timeout 0 = no limit), and the flags' text for messages. */
