@@ -47,7 +47,7 @@ export async function buildCredentials(entry, off = new Set()) {
 
 /**
  * Start-up plugins (README "Performance": each measured; `off` leaves measures out for the
- * benchmark's ablation: string-width, lazy, undici, client-node, help-cache). Nothing here changes behaviour; they
+ * benchmark's ablation: string-width, lazy, undici, client-node). Nothing here changes behaviour; they
  * only keep code from being evaluated before it is needed.
  *
  * 1. client-node: src/kube/credentials.ts imports `KubeConfig` from its public index, and is loaded
@@ -96,12 +96,6 @@ export function startupPlugin(prebuilt, off = new Set(), clientNodeInline = fals
           ? undefined
           : { path, namespace: 'lazy', pluginData: { omit, wrap: lazy.wrap === true } };
       });
-      if (off.has('help-cache')) {
-        b.onLoad({ filter: /src\/cli\/run\.ts$/ }, (args) => ({
-          contents: readFileSync(args.path, 'utf8').replace('skipHelpCache(y);', ''),
-          loader: 'ts',
-        }));
-      }
       // Stage 1 only (stage 2 never reaches client-node: a callback per relative import would only cost build time).
       if (prebuilt === undefined && !clientNodeInline)
         b.onResolve({ filter: /^(\.|@kubernetes\/client-node)/ }, async (args) => {

@@ -170,45 +170,44 @@ export async function run(argv: string[], factories: CommandFactory[], deps: Dep
     .alias('help', 'h')
     .version(opts.version)
     .wrap(helpWidth(deps));
+  // Registered without their handlers: yargs parses and validates, then the handler runs below. (yargs
+  // would lay out the command's whole help text on every run of a handler it calls, for a showHelp()
+  // that no handler makes: cliui and string-width at every start.)
   for (const m of modules) {
     const command = opts.single ? String(m.command).replace(/^\S+/, '$0') : m.command;
-    y = y.command({ ...m, command, builder: (b: Argv) => m.builder(b).example(examplesOf(m, opts.single)) });
+    const builder = (b: Argv): Argv => m.builder(b).example(examplesOf(m, opts.single));
+    y = m.describe === false ? y.command(command, false, builder) : y.command(command, m.describe, builder);
   }
-  skipHelpCache(y);
   // The dispatcher knows the kube flags globally, so `kubectl ambient tgas --context x` is about `tgas`.
   if (!opts.single) y = y.options(DISPATCHER_FLAGS).demandCommand(1, 'a command is required');
   let usage: AmbientError | undefined;
   let failure: { message: string; args: Record<string, unknown> } | undefined;
   let output = '';
   try {
-    await y.parseAsync(argv, {}, (err: Error | undefined, args: Record<string, unknown>, out: string) => {
-      output = out;
-      // yargs reports its own validation failures (YError) here: those are usage errors.
-      if (err !== undefined && err !== null && err.name === 'YError') failure = { message: err.message, args };
-    });
+    const args = await y.parseAsync(
+      argv,
+      {},
+      (err: Error | undefined, parsed: Record<string, unknown>, out: string) => {
+        output = out;
+        // yargs reports its own validation failures (YError) here: those are usage errors.
+        if (err !== undefined && err !== null && err.name === 'YError')
+          failure = { message: err.message, args: parsed };
+      },
+    );
     if (failure !== undefined) usage = await usageError(failure.message, failure.args, modules, argv, opts, deps);
     if (usage !== undefined) throw usage;
-    if (output !== '') deps.io.out(output.endsWith('\n') ? output : `${output}\n`); // --help, --version
+    if (output !== '') {
+      deps.io.out(output.endsWith('\n') ? output : `${output}\n`); // --help, --version
+      return 0;
+    }
+    // The dispatcher's command is the first word yargs kept; a single-purpose executable has one.
+    const m = opts.single ? modules[0] : modules.find((c) => commandName(c) === String(args._[0]));
+    if (m === undefined) throw new Error(`no command matches "${String(args._[0])}"`);
+    await m.handler(args);
     return 0;
   } catch (e) {
     return report(usage ?? e, deps, verbose);
   }
-}
-
-/**
- * yargs lays out a subcommand's whole help text every time it runs the subcommand, only to have it
- * ready should the handler call showHelp() (none does; our errors are one line): cliui and
- * string-width work on every `kubectl ambient <command>` run (krew links only `kubectl-ambient`, so
- * that is every run under krew). This turns that cache off: the one use of a yargs internal, hence
- * the guard (if it moves, runs are just slower). No public API avoids it: running the command as
- * yargs' default command instead drops `[required]` from its positionals in --help.
- */
-function skipHelpCache(y: Argv): void {
-  const internal = (
-    y as unknown as { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } }
-  ).getInternalMethods?.();
-  const usage = internal?.getUsageInstance?.();
-  if (typeof usage?.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => undefined;
 }
 
 /** Prints one line for an error and returns its exit code. */
