@@ -10,9 +10,11 @@ export type PositionalTable = Record<string, PositionalOptions>;
 export type FlagArgv<F extends FlagTable> = Argv<Omit<{}, keyof F> & FlagArgs<F>>;
 
 /**
- * A command, declared once. `flags` and `positionals` feed yargs, completion and help; `positional`
- * declares the positionals on the parser of the flags, so yargs infers the handler's argument type
- * from both tables (no assertion). Examples are written for the dispatcher (`$0 tags prod`).
+ * A command's declaration. `flags` feeds yargs, completion and help as it is. A positional is named
+ * in `command` (its place), declared in `positionals` (what completion and help read) and handed by
+ * `positional` to yargs from that table, so yargs infers the handler's argument type from both
+ * tables (no assertion); test/cli/help.test.ts checks the three agree for every command. Examples
+ * are written for the dispatcher (`$0 tags prod`).
  */
 export interface CommandDeclaration<F extends FlagTable, U> {
   /** The name, then the positionals in yargs' syntax: `tag-move <tag> <revision>`. */

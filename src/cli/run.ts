@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setFlagsFromString } from 'node:v8';
-import yargs, { type Argv } from 'yargs';
+import yargs, { type ArgumentsCamelCase, type Argv } from 'yargs';
 import { AmbientError } from '../core/errors.ts';
 import { kubeConnector, kubeContexts, type Deps } from './deps.ts';
 import { exitCode } from './errors.ts';
@@ -155,6 +155,21 @@ function examplesOf(m: AmbientCommand<object>, single: boolean): [string, string
 }
 
 /**
+ * What the handler yargs runs throws: the command yargs chose, with the arguments it parsed and
+ * validated; run() then runs the command itself. yargs stops there: after a handler it lays out the
+ * command's whole help text (cliui, string-width) for a showHelp() that none of ours makes, on every
+ * run of the dispatcher (a single-purpose executable's command is yargs' default one, which skips it).
+ */
+class Chosen extends Error {
+  constructor(
+    readonly command: AmbientCommand<object>,
+    readonly args: ArgumentsCamelCase<object>,
+  ) {
+    super(`command ${commandName(command)} chosen`);
+  }
+}
+
+/**
  * Parses argv, runs the command and returns the exit code. The one place that turns errors into
  * exit codes and prints `error: ...` (one line; the stack only with --verbose).
  */
@@ -170,40 +185,47 @@ export async function run(argv: string[], factories: CommandFactory[], deps: Dep
     .alias('help', 'h')
     .version(opts.version)
     .wrap(helpWidth(deps));
-  // Registered without their handlers: yargs parses and validates, then the handler runs below. (yargs
-  // would lay out the command's whole help text on every run of a handler it calls, for a showHelp()
-  // that no handler makes: cliui and string-width at every start.)
   for (const m of modules) {
-    const command = opts.single ? String(m.command).replace(/^\S+/, '$0') : m.command;
-    const builder = (b: Argv): Argv => m.builder(b).example(examplesOf(m, opts.single));
-    y = m.describe === false ? y.command(command, false, builder) : y.command(command, m.describe, builder);
+    y = y.command({
+      command: opts.single ? String(m.command).replace(/^\S+/, '$0') : m.command,
+      describe: m.describe,
+      builder: (b: Argv) => m.builder(b).example(examplesOf(m, opts.single)),
+      handler: (args) => {
+        throw new Chosen(m, args);
+      },
+    });
   }
   // The dispatcher knows the kube flags globally, so `kubectl ambient tgas --context x` is about `tgas`.
   if (!opts.single) y = y.options(DISPATCHER_FLAGS).demandCommand(1, 'a command is required');
   let usage: AmbientError | undefined;
   let failure: { message: string; args: Record<string, unknown> } | undefined;
   let output = '';
+  let chosen: Chosen | undefined;
   try {
-    const args = await y.parseAsync(
-      argv,
-      {},
-      (err: Error | undefined, parsed: Record<string, unknown>, out: string) => {
+    try {
+      await y.parseAsync(argv, {}, (err: Error | undefined, args: Record<string, unknown>, out: string) => {
         output = out;
         // yargs reports its own validation failures (YError) here: those are usage errors.
-        if (err !== undefined && err !== null && err.name === 'YError')
-          failure = { message: err.message, args: parsed };
-      },
-    );
+        if (err !== undefined && err !== null && err.name === 'YError') failure = { message: err.message, args };
+      });
+    } catch (e) {
+      if (!(e instanceof Chosen)) throw e;
+      chosen = e;
+    }
     if (failure !== undefined) usage = await usageError(failure.message, failure.args, modules, argv, opts, deps);
     if (usage !== undefined) throw usage;
     if (output !== '') {
       deps.io.out(output.endsWith('\n') ? output : `${output}\n`); // --help, --version
       return 0;
     }
-    // The dispatcher's command is the first word yargs kept; a single-purpose executable has one.
-    const m = opts.single ? modules[0] : modules.find((c) => commandName(c) === String(args._[0]));
-    if (m === undefined) throw new Error(`no command matches "${String(args._[0])}"`);
-    await m.handler(args);
+    // Words after `--` satisfy yargs' demandCommand without naming a command yargs runs.
+    if (chosen === undefined)
+      throw new AmbientError(
+        'usage',
+        'a command is required (the words after "--" are not read as one)',
+        `run "${opts.scriptName} --help"`,
+      );
+    await chosen.command.handler(chosen.args);
     return 0;
   } catch (e) {
     return report(usage ?? e, deps, verbose);

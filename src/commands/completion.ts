@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { declareCommand, defineCommand, type CommandFactory } from '../cli/command.ts';
+import { declareCommand, defineCommand, type CommandFactory, type PositionalTable } from '../cli/command.ts';
 import { COMPLETION_SHELLS, completionScript } from '../cli/completion-scripts.ts';
 import { KUBE_FLAGS, type FlagTable } from '../cli/options.ts';
 import { clusterCandidates } from '../cli/candidates.ts';
@@ -57,6 +57,10 @@ const COMPLETE_FLAGS = {
   },
 } as const satisfies FlagTable;
 
+const COMPLETE_POSITIONALS = {
+  words: { type: 'string', array: true, describe: 'The command line so far, after "--"; the last word is completed' },
+} as const satisfies PositionalTable;
+
 /**
  * `__complete WORDS...` (hidden): the candidates for the last word. Tags and revisions come from
  * one snapshot of the cluster, read with the kube flags among the words; a cluster that cannot be
@@ -67,8 +71,8 @@ export function completeCommandFor(factories: CommandFactory[]): CommandFactory 
     command: `${COMPLETE_COMMAND} [words..]`,
     describe: false,
     flags: COMPLETE_FLAGS,
-    positionals: {},
-    positional: (y) => y,
+    positionals: COMPLETE_POSITIONALS,
+    positional: (y) => y.positional('words', COMPLETE_POSITIONALS.words),
     examples: [],
   });
   return defineCommand(declaration, async (args, deps) => {

@@ -5,6 +5,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { run } from '../../src/cli/run.ts';
+import type { Deps } from '../../src/cli/deps.ts';
+import { commands } from '../../src/commands/index.ts';
 import { invocation, SINGLE_COMMANDS } from '../../src/commands/multicall.ts';
 import { captureIo } from '../support/io.ts';
 
@@ -42,6 +44,23 @@ describe('help', () => {
       );
     }
     assert.ok(longest((await help('kubectl-ambient', ['tags', '--help'])).stdout) <= 80, 'off a terminal: 80 columns');
+  });
+
+  it('each positional: named in the command, declared in its table, and described in help from that table', async () => {
+    for (const factory of commands) {
+      const m = factory({} as Deps);
+      const [name = '', ...words] = m.command.split(' ');
+      const named = words.map((w) => w.replace(/^[<[]|\.*[>\]]$/g, ''));
+      assert.deepEqual(named, Object.keys(m.positionals), m.command);
+      if (m.describe === false) continue;
+      const h = await help('kubectl-ambient', [name, '--help'], 200);
+      for (const [key, p] of Object.entries(m.positionals))
+        assert.match(
+          h.stdout,
+          new RegExp(`^  ${key} +${String(p.describe).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`, 'm'),
+          name,
+        );
+    }
   });
 
   for (const [name, single] of Object.entries(SINGLE_COMMANDS)) {

@@ -24,6 +24,12 @@ describe('faults: bad input', () => {
     ],
     ['no command', [], 'usage', /^error: a command is required; run "kubectl ambient --help"/],
     [
+      'a command after "--" is not run (its arguments were never parsed for it)',
+      ['--', 'tag-move', 'prod', '1-28-10', '--yes'],
+      'usage',
+      /^error: a command is required \(the words after "--" are not read as one\); run "kubectl ambient --help"$/,
+    ],
+    [
       'missing revision: the installed ones are listed',
       ['tag-move', 'prod'],
       'usage',
