@@ -82,7 +82,8 @@ export function startupPlugin(prebuilt, off = new Set(), clientNodeInline = fals
         return path === undefined ? undefined : { path, namespace: 'ascii-width' };
       });
       b.onResolve({ filter: /^[^./]/ }, async (args) => {
-        if (args.pluginData === 'real') return undefined;
+        // A stand-in's own require() of the real module (a Node built-in's is by name): the real one.
+        if (args.pluginData === 'real' || args.namespace === 'lazy') return undefined;
         const lazy = LAZY.find(
           (l) =>
             l.name === args.path &&

@@ -25,6 +25,7 @@ import { extractLikeKrew, installLikeKrew, validate, type Manifest } from '../..
 import { parse } from 'yaml';
 import { closedPort } from '../support/ports.ts';
 import { startCluster, type TestCluster } from '../support/sim.ts';
+import { tmuxServer, until } from '../support/terminal.ts';
 import { buildRelease } from './release.ts';
 
 const release = buildRelease();
@@ -296,6 +297,51 @@ describe('the linux-x64 release archive through kubectl', { skip: linuxSkip }, (
       'jsonpath={.metadata.labels.istio\\.io/rev}',
     );
     assert.equal(after.stdout, '1-27-9');
+  });
+
+  it('in a terminal, without --yes: the prompt asks, "n" changes nothing, "y" moves (tag-move and tag-rollback)', async () => {
+    const terminals = tmuxServer();
+    const revOf = async (): Promise<string> =>
+      (
+        await k(
+          'get',
+          'mutatingwebhookconfiguration',
+          'istio-revision-tag-canary',
+          '-o',
+          'jsonpath={.metadata.labels.istio\\.io/rev}',
+        )
+      ).stdout;
+    const ask = async (name: string, args: string[], question: RegExp, answer: string): Promise<string> => {
+      const t = terminals.open({
+        name,
+        command: [kubectl, 'ambient', ...args, '--no-wait'],
+        dir: work,
+        env,
+        clean: true,
+      });
+      await until(() => question.test(t.pane().replace(/\n/g, '')), 'prompt', t.pane);
+      t.keys(answer, 'Enter');
+      assert.equal(await t.exit(), 0, t.pane());
+      return t.pane().replace(/\n/g, '');
+    };
+    try {
+      assert.equal(await revOf(), '1-28-10');
+      const moved = await ask(
+        'move',
+        ['tag-move', 'canary', '1-27-9'],
+        /Move tag canary .* from 1-28-10 to 1-27-9\? \[y\/N\]/,
+        'y',
+      );
+      assert.match(moved, /tag canary now points at 1-27-9 \(1\.27\.9\), was 1-28-10/);
+      assert.equal(await revOf(), '1-27-9');
+      const kept = await ask('no', ['tag-rollback', 'canary'], /from 1-27-9 to 1-28-10\? \[y\/N\]/, 'n');
+      assert.match(kept, /aborted: nothing was changed/);
+      assert.equal(await revOf(), '1-27-9');
+      await ask('back', ['tag-rollback', 'canary'], /from 1-27-9 to 1-28-10\? \[y\/N\]/, 'y');
+      assert.equal(await revOf(), '1-28-10');
+    } finally {
+      terminals.close();
+    }
   });
 
   it('skew: findings, --target plan, --fail-on warn exits 3', async () => {

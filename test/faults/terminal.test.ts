@@ -5,60 +5,27 @@
  * (the polling interval only paces the reads of the pane).
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startCluster, type TestCluster } from '../support/sim.ts';
 import { GOLDEN_DIR } from '../support/golden.ts';
 import { cliBundle } from '../support/spawn.ts';
+import { tmuxServer, until, type Terminal } from '../support/terminal.ts';
 import { tagRevision } from './support.ts';
 
-const SOCKET = `ambient-test-${process.pid}`;
-const tmux = (...args: string[]): string => execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
+const terminals = tmuxServer();
 
-/** Polls until `ready()` holds (bounded); the pane is read every 50 ms. */
-async function until(ready: () => boolean, what: string, pane: () => string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (!ready()) {
-    if (Date.now() > deadline) throw new Error(`terminal: no ${what} within 30 s; the pane shows:\n${pane()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** Runs `args` in a fresh 80x24 terminal; returns helpers to read it, type into it and wait for the exit code. */
-async function inTerminal(
-  c: TestCluster,
-  name: string,
-  args: string[],
-  redirect = '',
-): Promise<{ pane: () => string; all: () => string; keys: (...k: string[]) => void; exit: () => Promise<number> }> {
-  const exitFile = join(c.dir, `${name}.exit`);
-  const cmd =
-    [process.execPath, await cliBundle(), ...args, '--kubeconfig', c.kubeconfig].map((a) => `'${a}'`).join(' ') +
-    redirect;
-  tmux(
-    'new-session',
-    '-d',
-    '-x',
-    '80',
-    '-y',
-    '24',
-    '-s',
+/** Runs `kubectl ambient args` (the bundle) in a fresh 80x24 terminal. */
+async function inTerminal(c: TestCluster, name: string, args: string[], redirect = ''): Promise<Terminal> {
+  return terminals.open({
     name,
-    `env HOME='${c.dir}' TERM=xterm-256color bash --norc --noprofile -c "${cmd.replaceAll('"', '\\"')}; echo \\$? > '${exitFile}'; read"`,
-  );
-  const pane = (): string => tmux('capture-pane', '-p', '-t', name);
-  return {
-    pane,
-    // The pane with what scrolled off its top.
-    all: () => tmux('capture-pane', '-p', '-S', '-', '-t', name),
-    keys: (...k) => void tmux('send-keys', '-t', name, ...k),
-    exit: async () => {
-      await until(() => existsSync(exitFile) && readFileSync(exitFile, 'utf8').trim() !== '', 'exit code', pane);
-      return Number(readFileSync(exitFile, 'utf8').trim());
-    },
-  };
+    command: [process.execPath, await cliBundle(), ...args, '--kubeconfig', c.kubeconfig],
+    redirect,
+    dir: c.dir,
+    env: { HOME: c.dir },
+  });
 }
 
 describe('faults: a real terminal', () => {
@@ -68,11 +35,7 @@ describe('faults: a real terminal', () => {
     await cliBundle();
   });
   after(async () => {
-    try {
-      tmux('kill-server');
-    } catch {
-      // no server left
-    }
+    terminals.close();
     await c.close();
   });
 
@@ -145,11 +108,7 @@ describe('a real terminal, 80 columns', () => {
     await cliBundle();
   });
   after(async () => {
-    try {
-      tmux('kill-server');
-    } catch {
-      // no server left
-    }
+    terminals.close();
     await c.close();
   });
 
@@ -177,6 +136,14 @@ describe('a real terminal, 80 columns', () => {
         .join('\n');
       assert.ok(shown.startsWith(golden), `the pane:\n${shown}\nthe golden file:\n${golden}`);
     }
+  });
+
+  it("upgrade's gate line on a terminal: one mark (the spinner adds none of its own)", async () => {
+    const t = await inTerminal(c, 'gate', ['upgrade', '1-28-10', '--tags', 'prod', '--soak', '0s', '--yes']);
+    assert.equal(await t.exit(), 0, t.all());
+    const screen = t.all();
+    assert.match(screen, /^✔ gate prod passed: 2\/2 healthy on 1-28-10/m, screen);
+    assert.doesNotMatch(screen, /[✔✖]\s+[✔✖]/, screen);
   });
 });
 

@@ -7,26 +7,28 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { buildCredentials, COMMON_OPTIONS, startupPlugin } from '../../scripts/lean-start.mjs';
 
 export const ENTRY = new URL('../../src/bin/kubectl-ambient.ts', import.meta.url).pathname;
+const CREDENTIALS = new URL('../../src/kube/credentials.ts', import.meta.url).pathname;
 
 let bundled: Promise<string> | undefined;
 
 /**
- * The dispatcher bundled the way scripts/build.mjs bundles it (one CommonJS file), once per test
- * process: it starts in a fraction of the time tsx needs, and it is what the executables package.
+ * The dispatcher bundled as scripts/build.mjs bundles it (the same esbuild options and lean-start
+ * plugins: stage 1's credentials bundle, the lazy stand-ins, the string-width wrapper), once per
+ * test process: it starts in a fraction of the time tsx needs, and it is what the executables
+ * package, so a fault of the build (a stand-in that cannot load) fails these tests.
  */
 export function cliBundle(): Promise<string> {
   bundled ??= (async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'ambient-cli-')), 'kubectl-ambient.cjs');
+    const stage1 = await buildCredentials(CREDENTIALS);
     await build({
       entryPoints: [ENTRY],
       outfile: out,
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      target: 'node22',
-      logLevel: 'warning',
+      ...COMMON_OPTIONS,
+      plugins: [startupPlugin({ entry: CREDENTIALS, code: stage1.code })],
       define: { __VERSION__: '"0.0.0-test"', 'import.meta.url': 'importMetaUrl' },
       banner: { js: 'const importMetaUrl = require("url").pathToFileURL(__filename).href;' },
     });

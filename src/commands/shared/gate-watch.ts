@@ -121,12 +121,11 @@ export async function openGateWatch(deps: Deps, cluster: Cluster): Promise<GateW
           listeners.delete(evaluate);
           deps.signal.removeEventListener('abort', evaluate);
           const details = r.failing.map((f) => `\n    - ${f}`).join('');
-          if (r.status === 'passed')
-            spinner.succeed(`${paint(io.colorErr, 'green', '✔')} gate ${tag} passed: ${r.message}`);
+          // The outcome line is ours, with its own mark, on a terminal too (ora's succeed/fail would add a second).
+          spinner.stop();
+          if (r.status === 'passed') io.err(`${paint(io.colorErr, 'green', '✔')} gate ${tag} passed: ${r.message}\n`);
           else
-            spinner.fail(
-              `${paint(io.colorErr, 'red', '✖')} gate ${tag} ${FAILED_WORDS[r.status]}: ${r.message}${details}`,
-            );
+            io.err(`${paint(io.colorErr, 'red', '✖')} gate ${tag} ${FAILED_WORDS[r.status]}: ${r.message}${details}\n`);
           resolve(r);
         };
         const counts = (h: FollowerHealth[]): string => {
