@@ -30,10 +30,20 @@ export interface Io {
   readonly colorErr: boolean;
   /** The terminal's width when stdout is a terminal (tables fit it); undefined otherwise. */
   readonly columns?: number | undefined;
-  /** Asks a question on stderr and reads one line from stdin; rejects when the signal aborts. */
+  /**
+   * Asks on the terminal and resolves with the answer; rejects with PromptInterrupted on Ctrl-C
+   * there, with the signal's reason when it aborts, and with any other failure as it is.
+   */
   prompt(question: string, signal: AbortSignal): Promise<string>;
   /** A spinner on stderr (ora) when stderr is a TTY; otherwise nothing is drawn. */
   spinner(text: string): Spinner;
+}
+
+/** Ctrl-C typed at a prompt (a terminal readline takes it as a key, not as SIGINT). */
+export class PromptInterrupted extends Error {
+  constructor() {
+    super('interrupted at the prompt');
+  }
 }
 
 /** Wraps text in a colour when `on`. */
@@ -106,7 +116,7 @@ export function processIo(): Io {
         rl.on('SIGINT', () => {
           signal.removeEventListener('abort', onAbort);
           rl.close();
-          reject(new Error('interrupted at the prompt'));
+          reject(new PromptInterrupted());
         });
         rl.on('close', () => {
           if (output !== process.stderr && output !== process.stdout) output.end();

@@ -22,7 +22,7 @@ import {
   type UpgradePlan,
   type UpgradeResult,
 } from '../core/upgrade.ts';
-import { loadMesh, readMesh } from './shared/common.ts';
+import { confirm, loadMesh, readMesh } from './shared/common.ts';
 import { gateOpenError, openGateWatch, type GateTimes, type GateWatch } from './shared/gate-watch.ts';
 import { executePlan, type FlowArgs } from './shared/move-flow.ts';
 
@@ -220,7 +220,7 @@ async function runPlan(
     if (structured) finish('succeeded');
     return;
   }
-  if (!(await confirm(deps, args, plan, work))) return;
+  if (!(await confirmPlan(deps, args, plan, work))) return;
   let gate: GateWatch;
   try {
     gate = await openGateWatch(deps, cluster);
@@ -239,15 +239,8 @@ async function runPlan(
 }
 
 /** Asks once for the whole plan (stderr; a non-terminal without --yes is refused, exit 64). False: the answer was no. */
-async function confirm(deps: Deps, args: UpgradeArgs, plan: UpgradePlan, work: PlannedTag[]): Promise<boolean> {
+async function confirmPlan(deps: Deps, args: UpgradeArgs, plan: UpgradePlan, work: PlannedTag[]): Promise<boolean> {
   if (args.yes) return true;
-  const { io } = deps;
-  if (!io.stdinIsTTY)
-    throw new AmbientError(
-      'usage',
-      'refusing to upgrade without confirmation: stdin is not a terminal',
-      'pass --yes to confirm, or --dry-run to only look',
-    );
   const moves = work.filter((t) => t.action === 'move').map((t) => t.tag);
   const verify = work.filter((t) => t.action === 'verify').map((t) => t.tag);
   const steps = [
@@ -256,15 +249,7 @@ async function confirm(deps: Deps, args: UpgradeArgs, plan: UpgradePlan, work: P
   ];
   const what = steps.filter((x) => x !== '').join(' and ');
   const question = `Upgrade to ${plan.revision}: ${what}, rolling back a tag whose gate fails? [y/N] `;
-  const answer = await io.prompt(question, deps.signal).catch((e: unknown) => {
-    io.err('\n');
-    throw new AmbientError('interrupted', 'interrupted at the confirmation prompt: nothing was changed', undefined, {
-      cause: e,
-    });
-  });
-  if (/^y(es)?$/i.test(answer.trim())) return true;
-  io.err('aborted: nothing was changed\n');
-  return false;
+  return confirm(deps, question, 'upgrade');
 }
 
 /**

@@ -26,6 +26,26 @@ describe('faults: Ctrl-C', () => {
     }
   });
 
+  it('a prompt that fails for another reason is not an interrupt: exit 1, nothing changed', async () => {
+    const c = await startCluster('mid-upgrade', { istiod: false });
+    try {
+      const before = state(c);
+      const r = await ambient(['tag-move', 'prod', '1-28-10'], {
+        kubeconfig: c.kubeconfig,
+        stdinIsTTY: true,
+        onPrompt: () => {
+          throw new RangeError('Maximum call stack size exceeded');
+        },
+      });
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, /^error: Maximum call stack size exceeded; this is a bug in kubectl-ambient/m);
+      assert.doesNotMatch(r.stderr, /error: interrupted/);
+      assert.deepEqual(state(c), before);
+    } finally {
+      await c.close();
+    }
+  });
+
   it('during apply: the in-flight write completes, the written objects are restored, and the message says so', async () => {
     const c = await startCluster('mid-upgrade', { istiod: false });
     try {

@@ -1,5 +1,5 @@
 import type { Deps } from '../../cli/deps.ts';
-import { paint } from '../../cli/io.ts';
+import { paint, PromptInterrupted } from '../../cli/io.ts';
 import type { KubeArgs } from '../../cli/options.ts';
 import { AmbientError } from '../../core/errors.ts';
 import { buildMesh, type Mesh } from '../../core/mesh.ts';
@@ -66,4 +66,31 @@ export async function refuseVersionAsRevision(deps: Deps, args: KubeArgs, word: 
     if (deps.signal.aborted) throw e;
   }
   throw new AmbientError('input', `"${word}" is a version, not a revision name`, hint);
+}
+
+/**
+ * Asks a yes/no question before a change (`action`: what is refused when stdin is not a terminal):
+ * true for y or yes; anything else says "aborted" and is false. Ctrl-C at the prompt (or a signal)
+ * is an interrupt before any change; any other failure of the prompt is not, and goes on as it is.
+ */
+export async function confirm(deps: Deps, question: string, action: string): Promise<boolean> {
+  if (!deps.io.stdinIsTTY)
+    throw new AmbientError(
+      'usage',
+      `refusing to ${action} without confirmation: stdin is not a terminal`,
+      'pass --yes to confirm, or --dry-run to only look',
+    );
+  let answer: string;
+  try {
+    answer = await deps.io.prompt(question, deps.signal);
+  } catch (e) {
+    deps.io.err('\n');
+    if (!(e instanceof PromptInterrupted) && !deps.signal.aborted) throw e;
+    throw new AmbientError('interrupted', 'interrupted at the confirmation prompt: nothing was changed', undefined, {
+      cause: e,
+    });
+  }
+  if (/^y(es)?$/i.test(answer.trim())) return true;
+  deps.io.err('aborted: nothing was changed\n');
+  return false;
 }

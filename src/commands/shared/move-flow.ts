@@ -6,6 +6,7 @@
  */
 import type { Deps } from '../../cli/deps.ts';
 import { paint } from '../../cli/io.ts';
+import { confirm } from './common.ts';
 import { parseDuration, type KubeArgs, type MutationArgs, type OutputFormat } from '../../cli/options.ts';
 import { renderProblems } from '../../cli/render/common.ts';
 import { renderPlan } from '../../cli/render/plan.ts';
@@ -98,28 +99,8 @@ export async function executePlan(
     return none;
   }
   if (!args.yes && opts.confirmed !== true) {
-    if (!io.stdinIsTTY) {
-      throw new AmbientError(
-        'usage',
-        'refusing to change the cluster without confirmation: stdin is not a terminal',
-        'pass --yes to confirm, or --dry-run to only look',
-      );
-    }
-    const answer = await io
-      .prompt(planQuestion(plan, verb, { context: cluster.contextName, server: cluster.server }), deps.signal)
-      .catch((e: unknown) => {
-        io.err('\n');
-        throw new AmbientError(
-          'interrupted',
-          'interrupted at the confirmation prompt: nothing was changed',
-          undefined,
-          { cause: e },
-        );
-      });
-    if (!/^y(es)?$/i.test(answer.trim())) {
-      io.err('aborted: nothing was changed\n');
-      return none;
-    }
+    const question = planQuestion(plan, verb, { context: cluster.contextName, server: cluster.server });
+    if (!(await confirm(deps, question, 'change the cluster'))) return none;
   }
   const wait = (args.wait ?? io.stderrIsTTY) && plan.followers.length > 0 && plan.to !== undefined;
   // The watch opens before any write: a missing permission (or a dead connection) stops here.
