@@ -103,7 +103,8 @@ export const DRY_RUN_OPTION = {
     if (v === undefined || v === false || v === 'none') return 'none';
     if (v === true || v === '' || v === 'client') return 'client';
     if (v === 'server') return 'server';
-    throw new AmbientError('usage', `invalid --dry-run "${String(v)}"`, 'use --dry-run=client or --dry-run=server');
+    // yargs keeps only the message of an error thrown here: what to use goes in it.
+    throw new AmbientError('usage', `invalid --dry-run "${String(v)}": use --dry-run=client or --dry-run=server`);
   },
 } as const;
 

@@ -57,7 +57,9 @@ async function usageError(
     ? modules[0]
     : modules.find((m) => commandName(m) === String(args['_'] instanceof Array ? args['_'][0] : ''));
   const flags = knownFlags(module);
-  let hint = `run "${opts.scriptName} --help"`;
+  // The help of the command the words name, else the dispatcher's.
+  const own = module !== undefined && !opts.single ? `${opts.scriptName} ${commandName(module)}` : opts.scriptName;
+  let hint = `run "${own} --help"`;
   const unknown = /^Unknown arguments?: (.+)$/.exec(lines[0] ?? '');
   if (unknown !== null) {
     const words = (unknown[1] ?? '').split(',').map((w) => w.trim());
@@ -68,6 +70,12 @@ async function usageError(
     } else if (guess !== undefined) {
       hint = `did you mean "${commands.includes(guess) ? guess : `--${guess}`}"? ${hint}`;
     }
+  }
+  const invalid = /^Invalid values: Argument: (\S+), Given: (.*), Choices: (.*)$/.exec(lines.slice(0, 2).join(' '));
+  if (invalid !== null) {
+    const [, name = '', given = '', choices = ''] = invalid;
+    const what = module !== undefined && name in module.positionals ? name.toUpperCase() : `--${name}`;
+    return new AmbientError('usage', `invalid ${what} ${given}: use one of ${choices.replaceAll('"', '')}`, hint);
   }
   const missing = /^Not enough non-option arguments: got (\d+), need at least \d+$/.exec(lines[0] ?? '');
   if (missing !== null && module !== undefined)

@@ -152,7 +152,12 @@ describe('tag-move on mid-upgrade', () => {
       64,
       /refusing to change the cluster without confirmation: stdin is not a terminal; pass --yes/,
     ],
-    ['bad --dry-run value', ['tag-move', 'prod', '1-28-10', '--dry-run=maybe'], 64, /invalid --dry-run "maybe"/],
+    [
+      'bad --dry-run value',
+      ['tag-move', 'prod', '1-28-10', '--dry-run=maybe'],
+      64,
+      /^error: invalid --dry-run "maybe": use --dry-run=client or --dry-run=server; run "kubectl ambient tag-move --help"$/m,
+    ],
   ];
   for (const [name, argv, code, message] of refusals) {
     it(`refuses: ${name} (exit ${code}, nothing changed)`, async () => {
@@ -197,6 +202,8 @@ describe('tag-move on mid-upgrade', () => {
       kubeconfig: c.kubeconfig,
     });
     const objects = parseObjects(r.stdout);
+    // Plain YAML, as kubectl prints it: no anchors (&a1) and aliases (*a1) for values that repeat.
+    assert.doesNotMatch(r.stdout, /(^|[\s:-])[&*][a-z]\d+\b/m, r.stdout);
     // In the order their final states are written: the webhook, which records the operation, last.
     assert.deepEqual(
       objects.map((o) => `${o.kind}/${o.metadata.name}`),

@@ -93,7 +93,7 @@ describe('faults: bad input', () => {
       '-o with an unknown format',
       ['tags', '-o', 'xml'],
       'usage',
-      /^error: Invalid values: Argument: output, Given: "xml", Choices: "table", "wide", "json", "yaml"/,
+      /^error: invalid --output "xml": use one of table, wide, json, yaml; run "kubectl ambient tags --help"$/,
     ],
     ['uppercase tag', ['tag-move', 'PROD', '1-28-10', '--yes'], 'input', /^error: invalid tag name "PROD"/],
     [

@@ -7,7 +7,8 @@ export function renderJson(view: unknown): string {
 
 /** `-o yaml`: the same View as YAML. */
 export function renderYaml(view: unknown): string {
-  return stringify(view, { lineWidth: 0 });
+  // No anchors and aliases for objects that occur twice: each is written out, as kubectl does.
+  return stringify(view, { lineWidth: 0, aliasDuplicateObjects: false });
 }
 
 /** json or yaml, or undefined for the human formats. */
