@@ -847,8 +847,8 @@ export function planUpgrade(input: SkewInput, target: ResolvedTarget): UpgradePl
     const unknownPatch = concrete
       ? []
       : [
-          `no ${v.slice(0, -2)} patch in the support table (as of ${SUPPORT_DATA_AS_OF}): use its latest ` +
-            `from ${SUPPORT_DATA_URL}`,
+          `no ${v.slice(0, -2)} patch in the support table (as of ${SUPPORT_DATA_AS_OF}): --version ${v} is a ` +
+            `Helm version range, Helm installs that minor's latest patch (check it at ${SUPPORT_DATA_URL})`,
         ];
     const oneMinor = last ? [] : [`one minor per step (§5.3): ${v} on the way to ${tv}`];
     if (mesh.cnis.length > 0) {
