@@ -23,7 +23,7 @@ function notSafe(v: RevisionView): AmbientError {
     `revision ${v.revision} is not safe to remove (${v.status === 'unknown' ? 'UNKNOWN' : 'IN USE'}): ${first ?? ''}${andMore(more)}`,
     v.status === 'unknown'
       ? 'grant the missing read permissions and re-run'
-      : 'each reason above says what to do first',
+      : 'each reason in the output (stdout) says what to do first',
   );
 }
 

@@ -118,7 +118,10 @@ export const skewCommand = defineCommand(COMMAND, async (args, deps) => {
   deps.io.err(renderSkewSummary(findings, plan !== undefined ? { plan, note } : {}));
   const failing = failingFindings(findings, args['fail-on']);
   if (failing.length > 0) {
-    const names = [...new Set(failing.map((f) => `${f.component} ${f.name}`))];
+    // One name per component, with how many of the findings are its own: `istiod istiod-1-27-9 (2)`.
+    const counts = new Map<string, number>();
+    for (const f of failing) counts.set(`${f.component} ${f.name}`, (counts.get(`${f.component} ${f.name}`) ?? 0) + 1);
+    const names = [...counts].map(([name, n]) => (n > 1 ? `${name} (${n})` : name));
     const more = names.length > 5 ? ` and ${names.length - 5} more` : '';
     throw new AmbientError(
       'problems',

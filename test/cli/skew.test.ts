@@ -111,7 +111,7 @@ describe('skew', () => {
       assert.equal(gate.code, 3);
       assert.match(
         gate.stderr,
-        /^error: 3 finding\(s\) at warn or fail: istiod istiod-1-27-9, istiod istiod-1-28-10; see the MESSAGE column for the fix$/m,
+        /^error: 3 finding\(s\) at warn or fail: istiod istiod-1-27-9 \(2\), istiod istiod-1-28-10; see the MESSAGE column for the fix$/m,
       );
     } finally {
       await c.close();
