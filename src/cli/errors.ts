@@ -8,7 +8,7 @@ const row = (code: number, meaning: string) => ({ code, meaning: meaning.replace
  * read this). Numbers follow sysexits.h where one fits, like istioctl.
  */
 export const EXIT_CODES = {
-  ok: row(0, 'success'),
+  ok: row(0, 'success (also: "no" answered at a confirmation prompt, nothing changed)'),
   internal: row(1, 'unexpected internal error (stack trace with --verbose)'),
   problems: row(
     3,

@@ -114,7 +114,8 @@ export const MUTATION_FLAGS = {
   yes: { alias: 'y', type: 'boolean', default: false, describe: 'Do not ask for confirmation' },
   wait: {
     type: 'boolean',
-    describe: 'Wait until every gateway and waypoint following the tag runs the new revision (default: on a terminal)',
+    describe: 'Wait until every gateway and waypoint following the tag runs the new revision',
+    defaultDescription: 'on a terminal',
   },
   timeout: { type: 'string', default: '5m', describe: 'How long --wait waits' },
   force: { type: 'boolean', default: false, describe: 'Move even when the target istiod is not ready' },
