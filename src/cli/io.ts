@@ -107,25 +107,25 @@ export function processIo(): Io {
         }
         const output = promptOutput();
         const rl = createInterface({ input: process.stdin, output, terminal: true });
-        const onAbort = (): void => {
+        // Settles once, then closes readline (whose 'close' would otherwise settle again).
+        let settled = false;
+        const settle = (how: () => void): void => {
+          if (settled) return;
+          settled = true;
+          signal.removeEventListener('abort', onAbort);
+          how();
           rl.close();
-          reject(signal.reason as Error);
         };
+        const onAbort = (): void => settle(() => reject(signal.reason as Error));
         signal.addEventListener('abort', onAbort, { once: true });
         // A terminal readline swallows Ctrl-C (no process SIGINT): treat it as the interrupt it is.
-        rl.on('SIGINT', () => {
-          signal.removeEventListener('abort', onAbort);
-          rl.close();
-          reject(new PromptInterrupted());
-        });
+        rl.on('SIGINT', () => settle(() => reject(new PromptInterrupted())));
         rl.on('close', () => {
           if (output !== process.stderr && output !== process.stdout) output.end();
+          // Ctrl-D (end of input) before an answer: no answer, which is "no".
+          settle(() => resolve(''));
         });
-        rl.question(question, (answer) => {
-          signal.removeEventListener('abort', onAbort);
-          rl.close();
-          resolve(answer);
-        });
+        rl.question(question, (answer) => settle(() => resolve(answer)));
       }),
     spinner: (text) => {
       if (!stderrIsTTY) return lineSpinner((t) => void process.stderr.write(t));

@@ -71,11 +71,16 @@ async function usageError(
       hint = `did you mean "${commands.includes(guess) ? guess : `--${guess}`}"? ${hint}`;
     }
   }
-  const invalid = /^Invalid values: Argument: (\S+), Given: (.*), Choices: (.*)$/.exec(lines.slice(0, 2).join(' '));
-  if (invalid !== null) {
-    const [, name = '', given = '', choices = ''] = invalid;
-    const what = module !== undefined && name in module.positionals ? name.toUpperCase() : `--${name}`;
-    return new AmbientError('usage', `invalid ${what} ${given}: use one of ${choices.replaceAll('"', '')}`, hint);
+  // yargs: "Invalid values:", then a line "Argument: X, Given: ..., Choices: ..." per invalid argument.
+  if (lines[0] === 'Invalid values:') {
+    const each = lines.slice(1).map((l) => /^Argument: (\S+), Given: (.*), Choices: (.*)$/.exec(l));
+    if (each.length > 0 && each.every((m) => m !== null)) {
+      const said = each.map(([, name = '', given = '', choices = '']) => {
+        const what = module !== undefined && name in module.positionals ? name.toUpperCase() : `--${name}`;
+        return `invalid ${what} ${given}: use one of ${choices.replaceAll('"', '')}`;
+      });
+      return new AmbientError('usage', said.join('; '), hint);
+    }
   }
   const missing = /^Not enough non-option arguments: got (\d+), need at least \d+$/.exec(lines[0] ?? '');
   if (missing !== null && module !== undefined)

@@ -95,6 +95,12 @@ describe('faults: bad input', () => {
       'usage',
       /^error: invalid --output "xml": use one of table, wide, json, yaml; run "kubectl ambient tags --help"$/,
     ],
+    [
+      'two invalid choices: both said',
+      ['skew', '--only', 'x', '--fail-on', 'y'],
+      'usage',
+      /^error: invalid --only "x": use one of problems, fail; invalid --fail-on "y": use one of fail, warn; run "kubectl ambient skew --help"$/,
+    ],
     ['uppercase tag', ['tag-move', 'PROD', '1-28-10', '--yes'], 'input', /^error: invalid tag name "PROD"/],
     [
       'too long tag',

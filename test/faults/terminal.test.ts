@@ -71,6 +71,16 @@ describe('faults: a real terminal', () => {
     assert.equal(tagRevision(c, 'default'), before);
   });
 
+  it('Ctrl-D typed at the confirmation prompt: no answer is "no" (exit 0, aborted, nothing changed)', async () => {
+    const before = tagRevision(c, 'canary');
+    const t = await inTerminal(c, 'eof', ['tag-move', 'canary', '1-27-9']);
+    await until(() => /from 1-28-10 to 1-27-9\? \[y\/N\]/.test(t.pane().replace(/\n/g, '')), 'prompt', t.pane);
+    t.keys('C-d');
+    assert.equal(await t.exit(), 0, t.pane());
+    assert.match(t.pane(), /aborted: nothing was changed/);
+    assert.equal(tagRevision(c, 'canary'), before);
+  });
+
   it('upgrade: one question for the plan, a spinner line per gate with counts, Ctrl-C in the gate asks nothing (exit 130)', async () => {
     // prod was moved above and istiod never re-renders here: its gate (gate only) waits, before default's move.
     const t = await inTerminal(c, 'upgrade', ['upgrade', '1-28-10', '--soak', '0s']);
