@@ -120,7 +120,7 @@ export const skewCommand = defineCommand(COMMAND, async (args, deps) => {
   if (failing.length > 0) {
     // One name per component, with how many of the findings are its own: `istiod istiod-1-27-9 (2)`.
     const counts = new Map<string, number>();
-    for (const f of failing) counts.set(`${f.component} ${f.name}`, (counts.get(`${f.component} ${f.name}`) ?? 0) + 1);
+    for (const key of failing.map((f) => `${f.component} ${f.name}`)) counts.set(key, (counts.get(key) ?? 0) + 1);
     const names = [...counts].map(([name, n]) => (n > 1 ? `${name} (${n})` : name));
     const more = names.length > 5 ? ` and ${names.length - 5} more` : '';
     throw new AmbientError(
@@ -140,11 +140,11 @@ const gateWords = (failOn: SkewArgs['fail-on']): string => (failOn === 'warn' ? 
  */
 async function fleet(deps: Deps, args: SkewArgs, now: Date): Promise<void> {
   const shown = args.only !== undefined ? SHOWN[args.only] : () => true;
-  const fails = (r: SkewResult): boolean => failingFindings(r.findings, args['fail-on']).length > 0;
+  const failing = (r: SkewResult): number => failingFindings(r.findings, args['fail-on']).length;
   await runFleet(deps, args, {
     read: (mesh, cluster) => skewOf(cluster, mesh, args.target, now),
     // The summary's `problems` of a cluster are its findings that fail --fail-on.
-    facts: (mesh, r) => ({ ...meshFacts(mesh), problems: failingFindings(r.findings, args['fail-on']).length }),
+    facts: (mesh, r) => ({ ...meshFacts(mesh), problems: failing(r) }),
     check: sameInputError,
     toOutput: (r) => ({
       findings: r.findings.filter(shown),
@@ -161,7 +161,7 @@ async function fleet(deps: Deps, args: SkewArgs, now: Date): Promise<void> {
         /^(note|skew):/gm,
         `$1 [${context}]:`,
       ),
-    fails,
+    fails: (r) => failing(r) > 0,
     gate: `have findings ${gateWords(args['fail-on'])}`,
   });
 }

@@ -6,7 +6,6 @@
  */
 import type { Deps } from '../../cli/deps.ts';
 import { paint } from '../../cli/io.ts';
-import { confirm } from './common.ts';
 import { parseDuration, type KubeArgs, type MutationArgs, type OutputFormat } from '../../cli/options.ts';
 import { renderProblems } from '../../cli/render/common.ts';
 import { renderPlan } from '../../cli/render/plan.ts';
@@ -25,6 +24,7 @@ import { proxyGatewayKey, proxyOnRevision } from '../../core/mesh.ts';
 import type { Deployment, KubeObject } from '../../core/model.ts';
 import type { Cluster } from '../../core/ports.ts';
 import { planQuestion, type Plan } from '../../core/tag-plan.ts';
+import { confirm } from './common.ts';
 
 export type FlowArgs = KubeArgs & MutationArgs & { output: OutputFormat };
 
