@@ -96,6 +96,7 @@ describe('fitting a terminal', () => {
     assert.ok(widest(hidden) <= 30);
     const tiny = fitTable(columns, rows, 10);
     assert.deepEqual(tiny.head, ['NAME', 'KIND'], 'everything that can be hidden is, when nothing fits');
+    assert.deepEqual(tiny.rows[0], ['alpha', 'ok'], 'and the rest give way as far as they can (the short form)');
   });
 
   it('a list never takes more than LIST_CELL_MAX characters, terminal or not', () => {

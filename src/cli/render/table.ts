@@ -189,6 +189,7 @@ export function fitTable(columns: Column[], rows: Cell[][], width: number | unde
       narrowest(
         rest.map((i) => columns[i] as Column),
         rows.map((r) => rest.map((i) => r[i] ?? '')),
+        width,
       );
     const below = rows.map((r) => {
       const text = full(r[wrap] ?? '');
@@ -196,7 +197,7 @@ export function fitTable(columns: Column[], rows: Cell[][], width: number | unde
     });
     return { ...laid, below };
   }
-  return narrowest(columns, rows);
+  return narrowest(columns, rows, width);
 }
 
 /** fitTable without the `below` step: undefined when even every hidden column is not enough. */
@@ -213,25 +214,32 @@ function withHiding(columns: Column[], rows: Cell[][], width: number | undefined
       rows.map((r) => keep.map((i) => r[i] ?? '')),
       width,
     );
-    if (laid !== undefined) return laid;
+    if (laid.fits) return laid.table;
   }
   return undefined;
 }
 
-/** When nothing fits: every column that may be hidden is, the rest at natural width (the terminal wraps). */
-function narrowest(columns: Column[], rows: Cell[][]): FittedTable {
+/** When nothing fits: every column that may be hidden is, the rest as narrow as each may get (the terminal wraps). */
+function narrowest(columns: Column[], rows: Cell[][], width: number | undefined): FittedTable {
   const keep = columns.map((c, i) => (c.hide === undefined ? i : -1)).filter((i) => i >= 0);
-  return { head: keep.map((i) => columns[i]?.head ?? ''), rows: rows.map((r) => keep.map((i) => full(r[i] ?? ''))) };
+  return layout(
+    keep.map((i) => columns[i] as Column),
+    rows.map((r) => keep.map((i) => r[i] ?? '')),
+    width,
+  ).table;
 }
 
-/** The columns at their natural width, or given way to fit `width`; undefined when they cannot fit. */
-function layout(columns: Column[], rows: Cell[][], width: number | undefined): FittedTable | undefined {
+/**
+ * The columns at their natural width, or given way to fit `width`; when even that is too wide,
+ * `fits` is false and every column is as narrow as it may get (the terminal wraps the rest).
+ */
+function layout(columns: Column[], rows: Cell[][], width: number | undefined): { table: FittedTable; fits: boolean } {
   const head = columns.map((c) => c.head);
   const naturalRows = rows.map((r) => r.map(full));
   const natWidths = columns.map((c, i) => Math.max(c.head.length, ...naturalRows.map((r) => visible(r[i] ?? ''))));
   const widths = [...natWidths];
   const total = (): number => widths.reduce((a, b) => a + b, 0) + GAP * (columns.length - 1);
-  if (width === undefined || total() <= width) return { head, rows: naturalRows };
+  if (width === undefined || total() <= width) return { table: { head, rows: naturalRows }, fits: true };
   const mins = columns.map((c, i) =>
     c.shrink === undefined
       ? (widths[i] ?? 0)
@@ -250,7 +258,6 @@ function layout(columns: Column[], rows: Cell[][], width: number | undefined): F
     if (c.shrink === undefined || c.shrink === 'short') continue;
     widths[i] = Math.max(mins[i] ?? 0, (widths[i] ?? 0) - (total() - width));
   }
-  if (total() > width) return undefined;
   // A wrapped cell is several lines: the row continues on rows of empty cells.
   const out: string[][] = [];
   const source: number[] = [];
@@ -266,7 +273,7 @@ function layout(columns: Column[], rows: Cell[][], width: number | undefined): F
       source.push(ri);
     }
   });
-  return { head, rows: out, source };
+  return { table: { head, rows: out, source }, fits: total() <= width };
 }
 
 /** Text printed under a row: indented, wrapped at the terminal's width (undefined: not wrapped). */
